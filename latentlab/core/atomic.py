@@ -1,0 +1,82 @@
+"""Crash-safe file writes: a temp file in the same folder, flush + fsync, then ``os.replace``.
+
+A reader sees either the old file or the new one, never a torn one, even if the process is killed
+in the middle of a write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+
+def _replace(src: str, dst: Path) -> None:
+    # On Windows a reader holding dst open makes os.replace fail for a moment: retry briefly.
+    for attempt in range(20):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if sys.platform != "win32" or attempt == 19:
+                raise
+            time.sleep(0.05)
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so that a rename inside it survives a power loss (no-op on Windows)."""
+    if sys.platform == "win32":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
+    """Open a temp file beside ``path``; on a clean exit it replaces ``path`` atomically.
+
+    On an exception the temp file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        _replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)
+
+
+def write_json_atomic(path: str | os.PathLike, obj: Any, *, indent: int | None = 2) -> None:
+    """Serialise ``obj`` as UTF-8 JSON and write it atomically (NaN is refused: it is not JSON)."""
+    text = json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False, sort_keys=False)
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a UTF-8 JSON file."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)

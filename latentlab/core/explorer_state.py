@@ -1,0 +1,199 @@
+"""The explorer's evented state: dataset, projection, selection, probe, colour field, interpolation.
+
+Pure Python (psygnal): every view of the explorer takes one :class:`ExplorerState` and listens to its
+signals, so that a selection made on the map, in the neighbour strip or from a test is drawn by every
+view alike (napari's ``Dims`` / ``QtDims`` pattern). Only the GUI thread changes the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from psygnal import Signal
+
+SELECT_MODES = ("replace", "add", "remove", "toggle")
+INTERPOLATION_METHODS = ("lerp", "slerp")
+
+
+@dataclass(frozen=True)
+class ClipField:
+    """One per-clip value that the map can colour by.
+
+    ``values`` has one entry per clip; ``categories`` names the integer codes of a categorical field
+    (source video, shape, cluster, tag) and is ``None`` for a continuous field (error, KL, factor).
+    """
+
+    name: str
+    values: np.ndarray  # (N,)
+    categories: tuple[str, ...] | None = None
+
+    @property
+    def categorical(self) -> bool:
+        return self.categories is not None
+
+
+@dataclass
+class Dataset:
+    """Everything the explorer shows about one store + model pair.
+
+    ``codec`` is any object with the ``ClipCodec`` interface (``decode(z (B,D)) -> (B,T,H,W,C) uint8``,
+    ``reconstruct``, ``latent_dim``, ``frames``...). ``read_clips(indices) -> (B,T,H,W,C) uint8``
+    reads clips from the store. ``index`` answers ``knn(query, k)``. None of them is called on the GUI
+    thread by the views: they hand them to workers.
+    """
+
+    name: str
+    mu: np.ndarray  # (N, D) float32
+    logvar: np.ndarray  # (N, D) float32
+    codec: Any
+    read_clips: Callable[[np.ndarray], np.ndarray]
+    index: Any = None
+    fields: dict[str, ClipField] = field(default_factory=dict)
+    fps: float = 12.0
+    store: Any = None
+    message: str = ""
+
+    @property
+    def n_clips(self) -> int:
+        return int(self.mu.shape[0])
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.mu.shape[1])
+
+    def kl_per_clip(self) -> np.ndarray:
+        """KL(q(z|x) || N(0, I)) of every clip, in nats, ``(N,)``."""
+        return 0.5 * np.sum(self.mu**2 + np.exp(self.logvar) - 1.0 - self.logvar, axis=1)
+
+    def kl_per_dim(self) -> np.ndarray:
+        """Mean KL of each latent dimension over the clips, ``(D,)``: which dimensions carry information."""
+        return 0.5 * np.mean(self.mu**2 + np.exp(self.logvar) - 1.0 - self.logvar, axis=0)
+
+
+class ExplorerState:
+    """The shared, evented state of one explorer window."""
+
+    dataset_changed = Signal(object)  # Dataset | None
+    projection_changed = Signal(object)  # Projection (has .coords (N, 2))
+    layout_preview = Signal(object)  # (N, 2) coords of a projection still being fitted
+    selection_changed = Signal(object)  # (K,) int64 sorted clip indices
+    current_changed = Signal(int)  # the clip shown in the player, -1 for none
+    probe_moved = Signal(float, float)
+    colour_field_changed = Signal(str)
+    interpolation_changed = Signal(object)  # (a, b, method) with a/b clip index or -1
+    path_changed = Signal(object)  # (n, 2) map coordinates of the interpolation path, or None
+
+    def __init__(self) -> None:
+        self.dataset: Dataset | None = None
+        self.projection: Any = None
+        self.inverse: Any = None
+        self.selection = np.zeros(0, np.int64)
+        self.current = -1
+        self.probe: tuple[float, float] | None = None
+        self.colour_field = ""
+        self.interp_a = -1
+        self.interp_b = -1
+        self.interp_method = "slerp"
+        self.path_xy: np.ndarray | None = None
+
+    # ------------------------------------------------------------------------------- dataset
+    def set_dataset(self, dataset: Dataset | None) -> None:
+        """Show a new dataset; resets the selection, projection, probe and interpolation."""
+        self.dataset = dataset
+        self.projection = self.inverse = None
+        self.selection = np.zeros(0, np.int64)
+        self.current = -1
+        self.probe = None
+        self.interp_a = self.interp_b = -1
+        if dataset is not None and self.colour_field not in dataset.fields:
+            self.colour_field = next(iter(dataset.fields), "")
+        self.dataset_changed.emit(dataset)
+
+    def set_projection(self, projection: Any, inverse: Any = None) -> None:
+        """Install a fitted projection (``.coords (N, 2)``) and its inverse (``.invert``)."""
+        coords = np.asarray(projection.coords)
+        if self.dataset is not None and coords.shape != (self.dataset.n_clips, 2):
+            raise ValueError(f"projection has coords of shape {coords.shape}, expected ({self.dataset.n_clips}, 2)")
+        self.projection, self.inverse = projection, inverse
+        self.projection_changed.emit(projection)
+
+    def preview_layout(self, coords: np.ndarray) -> None:
+        """Show intermediate coordinates of a projection being fitted (animates the map)."""
+        self.layout_preview.emit(np.asarray(coords, np.float32))
+
+    @property
+    def coords(self) -> np.ndarray | None:
+        return None if self.projection is None else np.asarray(self.projection.coords)
+
+    # ------------------------------------------------------------------------------ selection
+    def select(self, indices, mode: str = "replace") -> None:
+        """Change the selection: ``replace`` it, ``add`` to it, ``remove`` from it or ``toggle``."""
+        if mode not in SELECT_MODES:
+            raise ValueError(f"selection mode must be one of {SELECT_MODES}, got {mode!r}")
+        idx = np.unique(np.asarray(indices, np.int64).ravel())
+        n = self.dataset.n_clips if self.dataset is not None else 0
+        if idx.size and (idx[0] < 0 or idx[-1] >= n):
+            raise IndexError(f"clip index out of range for {n} clips")
+        if mode == "replace":
+            new = idx
+        elif mode == "add":
+            new = np.union1d(self.selection, idx)
+        elif mode == "remove":
+            new = np.setdiff1d(self.selection, idx)
+        else:
+            new = np.setxor1d(self.selection, idx)
+        new = new.astype(np.int64)
+        changed = not np.array_equal(new, self.selection)
+        self.selection = new
+        if changed:
+            self.selection_changed.emit(new)
+        # The player follows the last clip the user picked, if it is still selected.
+        if idx.size == 1 and mode != "remove" and idx[0] in new:
+            self.set_current(int(idx[0]))
+        elif self.current not in new and new.size:
+            self.set_current(int(new[-1]))
+
+    def set_current(self, index: int) -> None:
+        """Show clip ``index`` in the player (``-1`` for none)."""
+        index = int(index)
+        if index != self.current:
+            self.current = index
+            self.current_changed.emit(index)
+
+    # ---------------------------------------------------------------------- probe and colour
+    def move_probe(self, x: float, y: float) -> None:
+        """Put the probe at map position ``(x, y)``."""
+        self.probe = (float(x), float(y))
+        self.probe_moved.emit(float(x), float(y))
+
+    def set_colour_field(self, name: str) -> None:
+        if self.dataset is not None and name not in self.dataset.fields:
+            raise KeyError(f"no per-clip field {name!r}; known: {sorted(self.dataset.fields)}")
+        if name != self.colour_field:
+            self.colour_field = name
+            self.colour_field_changed.emit(name)
+
+    def add_field(self, clip_field: ClipField) -> None:
+        """Add (or replace) a per-clip field, e.g. reconstruction error once it has been computed."""
+        if self.dataset is None:
+            return
+        self.dataset.fields[clip_field.name] = clip_field
+        if self.colour_field == clip_field.name:
+            self.colour_field_changed.emit(clip_field.name)
+
+    # --------------------------------------------------------------------------- interpolation
+    def set_interpolation(self, a: int | None = None, b: int | None = None, method: str | None = None) -> None:
+        """Set the interpolation end clips ``a``, ``b`` and/or the ``method`` (lerp or slerp)."""
+        if method is not None and method not in INTERPOLATION_METHODS:
+            raise ValueError(f"interpolation method must be one of {INTERPOLATION_METHODS}, got {method!r}")
+        self.interp_a = self.interp_a if a is None else int(a)
+        self.interp_b = self.interp_b if b is None else int(b)
+        self.interp_method = method or self.interp_method
+        self.interpolation_changed.emit((self.interp_a, self.interp_b, self.interp_method))
+
+    def set_path(self, path_xy: np.ndarray | None) -> None:
+        """Draw the interpolation path ``(n, 2)`` on the map (``None`` hides it)."""
+        self.path_xy = None if path_xy is None else np.asarray(path_xy, np.float32)
+        self.path_changed.emit(self.path_xy)

@@ -1,0 +1,177 @@
+"""InterpolationPanel: walk the latent space from clip A to clip B.
+
+Pick A and B (buttons here, or the map's context menu), choose lerp or slerp; the path is projected
+onto the map, a slider moves along it with the decoder rendering live ("interp" channel), a strip
+shows ``N`` steps, and the whole walk exports to MP4 or GIF as a background job.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from latentlab.core import interpolation
+from latentlab.core.explorer_state import INTERPOLATION_METHODS, ExplorerState
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.frame_view import FrameView
+from latentlab.gui.workers import DecodeWorker, JobRunner
+
+SLIDER_STEPS = 100  # the live slider walks a path of SLIDER_STEPS + 1 latents
+MAX_STRIP = 12
+
+
+def path_latents(mu: np.ndarray, a: int, b: int, method: str, n: int) -> np.ndarray:
+    """``n`` latents from clip ``a``'s mean to clip ``b``'s, ``(n, D)`` float32."""
+    fn = interpolation.slerp if method == "slerp" else interpolation.lerp
+    return fn(mu[a], mu[b], n)
+
+
+def export_frames(codec, path_z: np.ndarray) -> np.ndarray:
+    """Decode every step and play them one after the other: ``(n * T, H, W, C)`` uint8."""
+    clips = codec.decode(np.asarray(path_z, np.float32))  # (n, T, H, W, C)
+    return clips.reshape(-1, *clips.shape[2:])
+
+
+class InterpolationPanel(QWidget):
+    """Live interpolation between two clips; ``rendered(t, frames)`` when a slider frame is shown,
+    ``exported(path)`` when an export has been written."""
+
+    rendered = Signal(int, object)
+    exported = Signal(str)
+
+    def __init__(self, state: ExplorerState, worker: DecodeWorker, runner: JobRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.worker, self.runner = state, worker, runner
+        self.path_z: np.ndarray | None = None  # (SLIDER_STEPS + 1, D)
+        self.ends = QLabel("A: –   B: –")
+        self.ends.setObjectName("numbers")
+        self.set_a = QPushButton("A = current clip")
+        self.set_b = QPushButton("B = current clip")
+        self.method = QComboBox()
+        self.method.addItems(INTERPOLATION_METHODS)
+        self.method.setCurrentText(state.interp_method)
+        self.steps = QSpinBox()
+        self.steps.setRange(2, MAX_STRIP)
+        self.steps.setValue(8)
+        self.steps.setPrefix("steps ")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, SLIDER_STEPS)
+        self.view = FrameView(caption="decoded along the path")
+        self.strip = [FrameView(min_size=36, animate=False) for _ in range(MAX_STRIP)]
+        for view in self.strip:
+            view.setMaximumHeight(64)
+        self.export_mp4 = QPushButton("Export MP4…")
+        self.export_gif = QPushButton("Export GIF…")
+        row1 = QHBoxLayout()
+        for w in (self.set_a, self.set_b, self.method, self.steps):
+            row1.addWidget(w)
+        strip = QGridLayout()
+        strip.setSpacing(2)
+        for j, v in enumerate(self.strip):
+            strip.addWidget(v, 0, j)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.export_mp4)
+        row2.addWidget(self.export_gif)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.ends)
+        lay.addLayout(row1)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.slider)
+        lay.addLayout(strip)
+        lay.addLayout(row2)
+        self.set_a.clicked.connect(guarded(lambda: self.state.set_interpolation(a=self.state.current)))
+        self.set_b.clicked.connect(guarded(lambda: self.state.set_interpolation(b=self.state.current)))
+        self.method.currentTextChanged.connect(guarded(lambda m: self.state.set_interpolation(method=m)))
+        self.steps.valueChanged.connect(guarded(lambda *_: self._on_interpolation_changed()))
+        self.slider.valueChanged.connect(guarded(self._request_frame))
+        self.export_mp4.clicked.connect(guarded(lambda: self.export(None, ".mp4")))
+        self.export_gif.clicked.connect(guarded(lambda: self.export(None, ".gif")))
+        worker.result_ready.connect(self._on_result)
+        listen(self, state.interpolation_changed, self._on_interpolation_changed)
+        listen(self, state.dataset_changed, lambda *_: self._on_interpolation_changed())
+        listen(self, state.projection_changed, lambda *_: self._on_interpolation_changed())
+        self._update_buttons()
+
+    # ---------------------------------------------------------------------------- path
+    @property
+    def ready(self) -> bool:
+        ds, a, b = self.state.dataset, self.state.interp_a, self.state.interp_b
+        return ds is not None and 0 <= a < ds.n_clips and 0 <= b < ds.n_clips
+
+    def _update_buttons(self) -> None:
+        for b in (self.export_mp4, self.export_gif, self.slider):
+            b.setEnabled(self.ready)
+
+    def _on_interpolation_changed(self, *_args) -> None:
+        s = self.state
+        fmt = lambda i: "–" if i < 0 else str(i)  # noqa: E731
+        self.ends.setText(f"A: clip {fmt(s.interp_a)}   B: clip {fmt(s.interp_b)}   ({s.interp_method})")
+        if self.method.currentText() != s.interp_method:
+            self.method.setCurrentText(s.interp_method)
+        self._update_buttons()
+        if not self.ready:
+            self.path_z = None
+            s.set_path(None)
+            return
+        ds = s.dataset
+        self.path_z = path_latents(ds.mu, s.interp_a, s.interp_b, s.interp_method, SLIDER_STEPS + 1)
+        strip_z = path_latents(ds.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
+        projection, path_z, codec = s.projection, self.path_z[::4], ds.codec
+        if projection is not None:  # a t-SNE transform takes ~1 s: on the worker
+            self.worker.request("interp_path", lambda: projection.transform(path_z))
+        self.worker.request("interp_strip", lambda: codec.decode(strip_z))
+        self._request_frame(self.slider.value())
+
+    def _request_frame(self, t: int) -> None:
+        if self.path_z is None or self.state.dataset is None:
+            return
+        z, codec = self.path_z[int(t)][None], self.state.dataset.codec
+        self.worker.request("interp", lambda: (int(t), codec.decode(z)[0]))
+
+    @guarded
+    def _on_result(self, channel: str, rid: int, result) -> None:
+        if channel == "interp_path":
+            self.state.set_path(result)
+        elif channel == "interp_strip":
+            for j, v in enumerate(self.strip):
+                v.setVisible(j < len(result))
+                if j < len(result):
+                    v.set_frames(result[j], tag=j)
+                    v.set_index(len(result[j]) // 2)
+        elif channel == "interp":
+            t, frames = result
+            if self.state.dataset is not None:
+                self.view.set_fps(self.state.dataset.fps)
+            self.view.set_frames(frames, tag=rid)
+            self.rendered.emit(t, frames)
+
+    # ---------------------------------------------------------------------------- export
+    def export(self, path: str | None, suffix: str = ".mp4"):
+        """Write the interpolation (``steps`` clips played in turn) to ``path`` on a background job."""
+        if not self.ready:
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export interpolation", f"interpolation{suffix}",
+                                                  "Video (*.mp4 *.avi);;GIF (*.gif)")
+            if not path:
+                return None
+        s, codec = self.state, self.state.dataset.codec
+        z = path_latents(s.dataset.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
+        fps, out = s.dataset.fps, Path(path)
+
+        def job(ctx):
+            from latentlab.media.video_writer import write_gif, write_video
+
+            frames = export_frames(codec, z)
+            ctx.progress(0.5, text="writing")
+            (write_gif if out.suffix.lower() == ".gif" else write_video)(out, frames, fps)
+            return str(out)
+
+        job_ = self.runner.submit(f"export {out.name}", job)
+        job_.succeeded.connect(lambda p: self.exported.emit(p))
+        return job_

@@ -1,0 +1,279 @@
+"""LatentMap: every clip a point on the 2-D projection, coloured by a per-clip field.
+
+Draws the :class:`~latentlab.core.explorer_state.ExplorerState`: the projection (or the preview of
+one being fitted), the colour field with its legend, the shared selection, the current clip, the
+probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows an
+animated thumbnail of the clip under the cursor (read on the decode worker). Past
+``DENSITY_THRESHOLD`` clips the points become a density image; the caption under the map says so.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+
+from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.frame_view import FrameView
+from latentlab.gui.map_colours import colour_groups
+from latentlab.gui.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
+from latentlab.gui.workers import DecodeWorker
+
+DENSITY_THRESHOLD = 200_000
+MAX_SELECTION_DRAWN = 200_000
+PREVIEW_INTERVAL_MS = 150
+
+
+class LatentMap(QWidget):
+    """The latent map view of ``state``; hover thumbnails are read through ``worker``."""
+
+    hovered = Signal(int)  # clip under the cursor, -1 for none
+    layout_drawn = Signal()  # points redrawn (new projection, preview or colours)
+
+    def __init__(self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.worker = state, worker
+        self.view = MapViewBox(self._on_click, self._on_shape, self._on_context)
+        self.plot = pg.PlotWidget(viewBox=self.view, background=(8, 9, 12))
+        self.plot.setAspectLocked(True)
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
+        self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=(215, 218, 224), brush=(20, 22, 28, 200))
+        self.picker = PointPicker()
+        self.layers: list[pg.ScatterPlotItem] = []
+        self.coords = np.zeros((0, 2), np.float32)
+        self.density = pg.ImageItem(axisOrder="row-major")
+        self.view.addItem(self.density)
+        self.density.hide()
+        self._sel = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 230), brush=None, pxMode=True)
+        self._cur = pg.ScatterPlotItem(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
+        self._path = pg.PlotDataItem(pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5,
+                                     symbolBrush=(255, 160, 60), symbolPen=None)
+        self.probe = pg.TargetItem(pos=(0, 0), size=16, movable=True, pen=pg.mkPen(255, 90, 90, width=2),
+                                   label="probe", labelOpts={"color": (255, 120, 120), "offset": (10, -10)})
+        for z, item in enumerate((self._sel, self._path, self._cur, self.probe)):
+            item.setZValue(100 + z)
+            self.view.addItem(item, ignoreBounds=True)
+        self.probe.hide()
+        self.probe.sigPositionChanged.connect(self._on_probe_dragged)
+        self.caption = QLabel(self)
+        self.caption.setObjectName("numbers")
+        self.thumb = FrameView(self.plot, min_size=96)
+        self.thumb.resize(112, 112)
+        self.thumb.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.thumb.hide()
+        self._hover = -1
+        self._moving_probe = False
+        self._pending_preview: np.ndarray | None = None
+        self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_INTERVAL_MS)
+        self._preview_timer.timeout.connect(self._flush_preview)
+        self._last_preview = 0.0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.caption)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        worker.result_ready.connect(self._on_result)
+        for signal, slot in ((state.dataset_changed, self._on_dataset_changed),
+                             (state.projection_changed, self._on_projection_changed),
+                             (state.layout_preview, self._on_layout_preview),
+                             (state.colour_field_changed, self._redraw_points),
+                             (state.selection_changed, self._draw_selection),
+                             (state.current_changed, self._draw_selection),
+                             (state.probe_moved, self._on_probe_moved),
+                             (state.path_changed, self._on_path_changed)):
+            listen(self, signal, slot)
+
+    # ------------------------------------------------------------------------------- drawing
+    def set_tool(self, tool: str) -> None:
+        """``pan`` (drag pans, wheel zooms), ``box`` or ``lasso`` selection."""
+        self.view.set_tool(tool)
+
+    def _on_dataset_changed(self, _dataset=None) -> None:
+        self.coords = np.zeros((0, 2), np.float32)
+        self.picker.set_coords(None)
+        self._on_path_changed(None)
+        self.probe.hide()
+        self._redraw_points()
+
+    def _on_projection_changed(self, projection) -> None:
+        self._preview_timer.stop()
+        self._pending_preview = None
+        self._set_coords(np.asarray(projection.coords, np.float32), autorange=True)
+
+    def _on_layout_preview(self, coords: np.ndarray) -> None:
+        # Fitting reports layouts faster than 100k points can be redrawn: keep only the latest.
+        self._pending_preview = coords
+        if not self._preview_timer.isActive():
+            wait = PREVIEW_INTERVAL_MS - (time.perf_counter() - self._last_preview) * 1000
+            self._preview_timer.start(max(0, int(wait)))
+
+    @guarded
+    def _flush_preview(self) -> None:
+        if self._pending_preview is not None:
+            coords, self._pending_preview = self._pending_preview, None
+            self._last_preview = time.perf_counter()
+            self._set_coords(coords, autorange=True)
+
+    def _set_coords(self, coords: np.ndarray, autorange: bool) -> None:
+        self.coords = coords
+        self.picker.set_coords(coords)
+        self._redraw_points()
+        self._draw_selection()
+        if autorange and len(coords):
+            self.view.autoRange(items=self.layers or [self.density], padding=0.05)
+
+    def _redraw_points(self, *_args) -> None:
+        for item in self.layers:
+            self.view.removeItem(item)
+        self.layers = []
+        self.legend.clear()
+        ds, n = self.state.dataset, len(self.coords)
+        if ds is None or n == 0 or n != ds.n_clips:
+            self.density.hide()
+            self.caption.setText("no clips loaded" if ds is None else f"{ds.n_clips:,} clips: projecting…")
+            self.layout_drawn.emit()
+            return
+        field = ds.fields.get(self.state.colour_field)
+        method = getattr(self.state.projection, "method", "preview") if self.state.projection is not None else "…"
+        if n > DENSITY_THRESHOLD:
+            self._draw_density()
+            note = f"density view of all {n:,} clips (points above {DENSITY_THRESHOLD:,}; colour-by off)"
+        else:
+            self.density.hide()
+            for group in colour_groups(field, n):
+                xy = self.coords[group.indices]
+                item = pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=4, pen=None, brush=pg.mkBrush(group.colour),
+                                          pxMode=True, antialias=False)
+                self.view.addItem(item)
+                self.layers.append(item)
+                if group.in_legend:
+                    self.legend.addItem(item, group.label)
+            note = f"{n:,} clips"
+        self.caption.setText(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
+        self.layout_drawn.emit()
+
+    def _draw_density(self) -> None:
+        lo, hi = self.coords.min(0), self.coords.max(0)
+        span = np.maximum(hi - lo, 1e-9)
+        bins = 512
+        hist, _, _ = np.histogram2d(self.coords[:, 1], self.coords[:, 0], bins=bins,
+                                    range=[[lo[1], hi[1]], [lo[0], hi[0]]])
+        img = np.log1p(hist).astype(np.float32)
+        self.density.setImage(img, levels=(0, max(float(img.max()), 1e-6)), lut=pg.colormap.get("inferno").getLookupTable())
+        self.density.setRect(float(lo[0]), float(lo[1]), float(span[0]), float(span[1]))
+        self.density.show()
+
+    def _draw_selection(self, *_args) -> None:
+        sel = self.state.selection
+        if len(self.coords) == 0 or (sel.size and sel[-1] >= len(self.coords)):
+            self._sel.setData([], [])
+            self._cur.setData([], [])
+            return
+        drawn = sel[:MAX_SELECTION_DRAWN]
+        self._sel.setData(self.coords[drawn, 0], self.coords[drawn, 1])
+        if sel.size > MAX_SELECTION_DRAWN:
+            self.caption.setText(self.caption.text() + f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected")
+        cur = self.state.current
+        if 0 <= cur < len(self.coords):
+            self._cur.setData([self.coords[cur, 0]], [self.coords[cur, 1]])
+        else:
+            self._cur.setData([], [])
+
+    def _on_path_changed(self, path_xy) -> None:
+        if path_xy is None or len(path_xy) == 0:
+            self._path.setData([], [])
+        else:
+            self._path.setData(np.asarray(path_xy)[:, 0], np.asarray(path_xy)[:, 1])
+
+    # ------------------------------------------------------------------------------- probe
+    def _on_probe_moved(self, x: float, y: float) -> None:
+        self.probe.show()
+        if not self._moving_probe:
+            self._moving_probe = True
+            try:
+                self.probe.setPos(x, y)
+            finally:
+                self._moving_probe = False
+
+    @guarded
+    def _on_probe_dragged(self, *_args) -> None:
+        if not self._moving_probe:
+            pos = self.probe.pos()
+            self._moving_probe = True
+            try:
+                self.state.move_probe(pos.x(), pos.y())
+            finally:
+                self._moving_probe = False
+
+    # ------------------------------------------------------------------------------- mouse
+    def pick(self, x: float, y: float) -> int:
+        """The clip drawn at data position ``(x, y)`` (within a few pixels), or -1."""
+        px = self.view.viewPixelSize()
+        return self.picker.pick(x, y, (px[0], px[1]))
+
+    @guarded
+    def _on_click(self, x: float, y: float, modifiers) -> None:
+        i = self.pick(x, y)
+        mode = modifiers_to_mode(modifiers, click=True)
+        if i >= 0:
+            self.state.select([i], mode)
+        elif mode == "replace":
+            self.state.select([], "replace")
+
+    @guarded
+    def _on_shape(self, polygon: np.ndarray, modifiers) -> None:
+        self.state.select(points_in_polygon(self.coords, polygon), modifiers_to_mode(modifiers))
+
+    @guarded
+    def _on_context(self, x: float, y: float, screen_pos) -> bool:
+        i = self.pick(x, y)
+        if i < 0:
+            return False
+        menu = QMenu(self)
+        menu.addAction(f"Play clip {i}", lambda: self.state.select([i]))
+        menu.addAction("Interpolate from here (A)", lambda: self.state.set_interpolation(a=i))
+        menu.addAction("Interpolate to here (B)", lambda: self.state.set_interpolation(b=i))
+        menu.addAction("Put the probe here", lambda: self.state.move_probe(x, y))
+        menu.popup(QPoint(int(screen_pos.x()), int(screen_pos.y())))
+        return True
+
+    @guarded
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if len(self.coords) == 0 or not self.view.sceneBoundingRect().contains(scene_pos):
+            self._set_hover(-1)
+            return
+        p = self.view.mapSceneToView(scene_pos)
+        self._set_hover(self.pick(p.x(), p.y()))
+        if self._hover >= 0:
+            local = self.plot.mapFromScene(scene_pos)
+            x = min(local.x() + 16, self.plot.width() - self.thumb.width() - 4)
+            y = min(local.y() + 16, self.plot.height() - self.thumb.height() - 4)
+            self.thumb.move(int(max(0, x)), int(max(0, y)))
+
+    def _set_hover(self, index: int) -> None:
+        if index == self._hover:
+            return
+        self._hover = index
+        self.hovered.emit(index)
+        ds = self.state.dataset
+        if index < 0 or ds is None:
+            self.thumb.hide()
+            return
+        read = ds.read_clips
+        self.worker.request("hover", lambda: (index, read(np.array([index]))[0]))
+
+    @guarded
+    def _on_result(self, channel: str, _rid: int, result) -> None:
+        if channel != "hover" or result[0] != self._hover:
+            return
+        self.thumb.set_fps(self.state.dataset.fps if self.state.dataset else 12.0)
+        self.thumb.set_frames(result[1], tag=result[0])
+        self.thumb.set_caption(f"clip {result[0]}")
+        self.thumb.show()
+        self.thumb.raise_()

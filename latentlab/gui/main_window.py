@@ -1,0 +1,275 @@
+"""MainWindow: the latent map in the middle, the clip player and the generate tabs (probe,
+interpolation, sliders) in docks, jobs in the status bar; menus for stores, models and samples."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget
+
+from latentlab.core.explorer_state import ClipField, ExplorerState
+from latentlab.gui import session
+from latentlab.gui.clip_player import ClipPlayer
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.interpolation_panel import InterpolationPanel
+from latentlab.gui.job_status import JobStatus
+from latentlab.gui.latent_map import LatentMap
+from latentlab.gui.latent_sliders import LatentSliders
+from latentlab.gui.probe import ProbePanel
+from latentlab.gui.workers import DecodeWorker, Job, JobRunner
+
+log = logging.getLogger(__name__)
+PROJECTIONS = ("pca", "tsne", "umap")
+VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    """The explorer. ``settings`` (a ``QSettings``) keeps its layout and recent files."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("latentlab explorer")
+        self.settings = settings if settings is not None else QSettings("latentlab", "explorer")
+        self.state = ExplorerState()
+        self.worker = DecodeWorker(self)
+        self.runner = JobRunner(self)
+        self.store_path: str | None = None
+        self.checkpoint: str | None = None
+        self._fit_job: Job | None = None
+        self._closed = False
+        self.map = LatentMap(self.state, self.worker)
+        self.player = ClipPlayer(self.state, self.worker)
+        self.probe = ProbePanel(self.state, self.worker)
+        self.interpolation = InterpolationPanel(self.state, self.worker, self.runner)
+        self.sliders = LatentSliders(self.state, self.worker)
+        self.status = JobStatus(self.runner)
+        self.setCentralWidget(self.map)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.probe, "Probe")
+        self.tabs.addTab(self.interpolation, "Interpolate")
+        self.tabs.addTab(self.sliders, "Sliders")
+        self.docks = []
+        for name, title, widget in (("player", "Clip", self.player), ("generate", "Generate", self.tabs)):
+            dock = QDockWidget(title, self)
+            self.docks.append(dock)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self._build_toolbar()
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.worker.failed.connect(lambda ch, _rid, msg: self.status.show_error(f"rendering ({ch}) failed: {msg}"))
+        listen(self, self.state.dataset_changed, self._on_dataset_changed)
+        listen(self, self.state.colour_field_changed, self._sync_colour_combo)
+        self.resize(1400, 860)
+        self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
+        self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
+        self._restore_layout()
+
+    # ------------------------------------------------------------------------------ building
+    def _build_toolbar(self) -> None:
+        bar = self.addToolBar("Map")
+        bar.setObjectName("toolbar_map")
+        bar.addWidget(QLabel(" projection "))
+        self.projection_combo = QComboBox()
+        self.projection_combo.addItems(PROJECTIONS)
+        self.projection_combo.currentTextChanged.connect(guarded(self.set_projection))
+        bar.addWidget(self.projection_combo)
+        bar.addWidget(QLabel("  colour by "))
+        self.colour_combo = QComboBox()
+        self.colour_combo.setMinimumWidth(120)
+        self.colour_combo.currentTextChanged.connect(guarded(lambda t: t and self.state.set_colour_field(t)))
+        bar.addWidget(self.colour_combo)
+        bar.addSeparator()
+        group = QActionGroup(self)
+        for tool, tip in (("pan", "drag to pan, wheel to zoom"), ("box", "drag a box to select"),
+                          ("lasso", "draw around clips to select")):
+            act = QAction(tool.capitalize(), self, checkable=True, toolTip=f"{tip} (Shift adds, Ctrl removes)")
+            act.setChecked(tool == "pan")
+            act.triggered.connect(lambda _=False, t=tool: self.map.set_tool(t))
+            group.addAction(act)
+            bar.addAction(act)
+        bar.addSeparator()
+        bar.addAction("Probe to clip", guarded(self._probe_to_current))
+
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("&File")
+        m.addAction("Open &store…", guarded(self._ask_store))
+        m.addAction("Open &checkpoint…", guarded(self._ask_checkpoint))
+        self.recent_menu = m.addMenu("Open &recent")
+        m.addAction("Open &sample data", guarded(self.open_demo))
+        m.addSeparator()
+        m.addAction("Save s&creenshot…", guarded(self._ask_screenshot))
+        m.addSeparator()
+        m.addAction("&Quit", self.close)
+        self._fill_recent_menu()
+        v = self.menuBar().addMenu("&View")
+        v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error))
+        v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
+
+    # ------------------------------------------------------------------------------ loading
+    def open(self, store: str | None, checkpoint: str | None) -> Job:
+        """Load ``store`` with ``checkpoint`` (``None``: the bundled demo) on a background job."""
+        return self.load(f"open {Path(store).name if store else 'demo'}",
+                         lambda ctx: session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t),
+                                                          ctx.is_cancelled))
+
+    def open_demo(self) -> Job:
+        return self.open(None, None)
+
+    def load(self, name: str, fn: Callable) -> Job:
+        """Run a loader ``fn(ctx) -> session.Loaded`` as a job and show its result."""
+        if self._fit_job is not None:
+            self._fit_job.cancel()
+        job = self.runner.submit(name, fn)
+        job.succeeded.connect(guarded(self.show_loaded))
+        return job
+
+    def show_loaded(self, loaded: "session.Loaded") -> None:
+        """Show a loaded dataset and its first map (on the GUI thread)."""
+        self.store_path, self.checkpoint = loaded.store_path or None, loaded.checkpoint or None
+        self.state.set_dataset(loaded.dataset)
+        self.state.set_projection(loaded.projection, loaded.inverse)
+        self.projection_combo.blockSignals(True)
+        self.projection_combo.setCurrentText(getattr(loaded.projection, "method", "pca"))
+        self.projection_combo.blockSignals(False)
+        if loaded.dataset.n_clips:
+            self.state.select([0])
+            c = np.asarray(loaded.projection.coords)
+            centre = np.median(c, axis=0)
+            self.state.move_probe(float(centre[0]), float(centre[1]))
+        for path in (loaded.store_path, loaded.checkpoint):
+            if path:
+                self._add_recent(path)
+        self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
+
+    def _on_dataset_changed(self, dataset) -> None:
+        self.colour_combo.blockSignals(True)
+        self.colour_combo.clear()
+        if dataset is not None:
+            self.colour_combo.addItems(list(dataset.fields))
+            self.colour_combo.setCurrentText(self.state.colour_field)
+        self.colour_combo.blockSignals(False)
+
+    def _sync_colour_combo(self, name: str) -> None:
+        if self.colour_combo.findText(name) < 0:
+            self.colour_combo.addItem(name)
+        self.colour_combo.setCurrentText(name)
+
+    def set_projection(self, method: str) -> Job | None:
+        """Fit ``method`` in the background; the map animates through its intermediate layouts."""
+        ds = self.state.dataset
+        if ds is None:
+            return None
+        if self._fit_job is not None:
+            self._fit_job.cancel()
+        mu = ds.mu
+
+        def fit(ctx):
+            return session.fit_map(mu, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+
+        job = self.runner.submit(f"fit {method}", fit)
+        job.progressed.connect(lambda _f, c, _t: c is not None and self.state.dataset is ds and self.state.preview_layout(c))
+        job.succeeded.connect(guarded(lambda r: self.state.dataset is ds and self.state.set_projection(*r)))
+        self._fit_job = job
+        return job
+
+    def compute_reconstruction_error(self) -> Job | None:
+        ds = self.state.dataset
+        if ds is None:
+            return None
+        job = self.runner.submit("reconstruction error", lambda ctx: session.reconstruction_errors(
+            ds, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled))
+        job.succeeded.connect(guarded(lambda e: self.state.dataset is ds and self._add_error_field(e)))
+        return job
+
+    def _add_error_field(self, errors: np.ndarray) -> None:
+        self.state.add_field(ClipField("reconstruction error", errors))
+        self.state.set_colour_field("reconstruction error")
+
+    def _probe_to_current(self) -> None:
+        c = self.state.coords
+        if c is not None and self.state.current >= 0:
+            self.state.move_probe(*map(float, c[self.state.current]))
+
+    # ------------------------------------------------------------------------------ dialogs
+    def _ask_store(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open clip store")
+        if path:
+            self.open(path, self.checkpoint)
+
+    def _ask_checkpoint(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open checkpoint folder")
+        if path:
+            self.open(self.store_path, path)
+
+    def _ask_screenshot(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "explorer.png", "PNG (*.png)")
+        if path:
+            self.grab().save(path)
+
+    def _add_recent(self, path: str) -> None:
+        items = [p for p in self.recent() if p != path]
+        self.settings.setValue("recent", [path, *items][:MAX_RECENT])
+        self._fill_recent_menu()
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent():
+            is_ckpt = (Path(path) / "config.json").is_file()
+            self.recent_menu.addAction(path, guarded(lambda p=path, c=is_ckpt: self.open(
+                self.store_path if c else p, p if c else self.checkpoint)))
+        self.recent_menu.setEnabled(bool(self.recent()))
+
+    # ------------------------------------------------------------------------------ drops
+    def dragEnterEvent(self, event) -> None:
+        if any(Path(u.toLocalFile()).suffix.lower() in VIDEO_SUFFIXES for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls()
+                 if Path(u.toLocalFile()).suffix.lower() in VIDEO_SUFFIXES]
+        if files:
+            event.acceptProposedAction()
+            guarded(self.offer_ingest)(files)
+
+    def offer_ingest(self, files: list[str]) -> None:
+        """Ask whether to cut the dropped videos into clips (see :mod:`latentlab.gui.ingest_offer`)."""
+        from latentlab.gui.ingest_offer import offer_ingest
+
+        offer_ingest(self, files)
+
+    # ------------------------------------------------------------------------------ layout
+    def _restore_layout(self) -> None:
+        geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event) -> None:
+        """Save the layout, cancel and join every job and the decode thread, then close."""
+        if not self._closed:
+            self._closed = True
+            self.settings.setValue("geometry", self.saveGeometry())
+            self.settings.setValue("window_state", self.saveState())
+            self.settings.sync()
+            self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every worker (safe to call twice; also wired to ``aboutToQuit``)."""
+        self.runner.shutdown()
+        self.worker.shutdown()

@@ -1,0 +1,96 @@
+"""ProbePanel: what the model decodes at the probe's position on the map, live.
+
+Every probe move asks the decode worker ("probe" channel, latest wins) to invert the map position to
+a latent (the latent service's inverse projection) and decode it; the panel shows the decoded clip,
+the reliability of the inverse at that spot and the nearest real clip beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.frame_view import FrameView
+from latentlab.gui.workers import DecodeWorker
+
+
+def render_probe(inverse, codec, read_clips, x: float, y: float, anchor: int | None = None) -> dict:
+    """Invert ``(x, y)`` to a latent, decode it, fetch the nearest clip (runs on the worker thread)."""
+    res = inverse.invert(np.array([[x, y]], np.float64), anchor=anchor)
+    z = np.asarray(res.z[:1], np.float32)  # (1, D)
+    frames = codec.decode(z)[0]  # (T, H, W, C) uint8
+    nearest = int(np.ravel(res.nearest)[0])
+    return dict(pos=(x, y), z=z[0], frames=frames, reliability=float(np.ravel(res.reliability)[0]),
+                nearest=nearest, near_frames=read_clips(np.array([nearest]))[0],
+                map_distance=float(np.ravel(res.map_distance)[0]))
+
+
+class ProbePanel(QWidget):
+    """Decoded clip at the probe, its reliability and the nearest real clip.
+
+    ``rendered(result)`` is emitted when the frame for the newest probe position is shown.
+    """
+
+    rendered = Signal(object)
+
+    def __init__(self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.worker = state, worker
+        self.result: dict | None = None
+        self.decoded = FrameView(caption="decoded at the probe")
+        self.nearest = FrameView(caption="nearest real clip")
+        self.reliability = QProgressBar()
+        self.reliability.setRange(0, 100)
+        self.reliability.setFormat("reliability %p%")
+        self.info = QLabel("drag the red probe on the map")
+        self.info.setObjectName("numbers")
+        self.info.setWordWrap(True)
+        grid = QGridLayout()
+        grid.addWidget(self.decoded, 0, 0)
+        grid.addWidget(self.nearest, 0, 1)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid, 1)
+        lay.addWidget(self.reliability)
+        lay.addWidget(self.info)
+        self.nearest.clicked.connect(self._on_nearest_clicked)
+        worker.result_ready.connect(self._on_result)
+        listen(self, state.probe_moved, self._on_probe_moved)
+        listen(self, state.dataset_changed, lambda *_: self._clear())
+
+    def _clear(self) -> None:
+        self.result = None
+        self.decoded.set_frames(None)
+        self.nearest.set_frames(None)
+        self.reliability.setValue(0)
+        self.info.setText("drag the red probe on the map")
+
+    def _on_probe_moved(self, x: float, y: float) -> None:
+        ds, inverse = self.state.dataset, self.state.inverse
+        if ds is None or inverse is None:
+            return
+        codec, read = ds.codec, ds.read_clips
+        anchor = self.state.current if self.state.current >= 0 else None
+        self.worker.request("probe", lambda: render_probe(inverse, codec, read, x, y, anchor))
+
+    @guarded
+    def _on_result(self, channel: str, rid: int, r: dict) -> None:
+        if channel != "probe":
+            return
+        self.result = r
+        fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
+        for view in (self.decoded, self.nearest):
+            view.set_fps(fps)
+        self.decoded.set_frames(r["frames"], tag=rid)
+        self.nearest.set_frames(r["near_frames"], tag=r["nearest"])
+        self.reliability.setValue(int(round(100 * r["reliability"])))
+        x, y = r["pos"]
+        self.info.setText(f"probe ({x:.3g}, {y:.3g}) · nearest clip {r['nearest']} "
+                          f"({r['map_distance']:.3g} away on the map)")
+        self.rendered.emit(r)
+
+    def _on_nearest_clicked(self) -> None:
+        if self.result is not None:
+            self.state.select([self.result["nearest"]])

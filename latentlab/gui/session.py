@@ -1,0 +1,201 @@
+"""Loading what the explorer shows: store + model -> latents -> fields -> first map. No Qt here.
+
+Every function runs on a worker thread (through :class:`~latentlab.gui.workers.JobRunner`) and takes
+``progress(fraction, text)`` and ``cancel() -> bool`` callbacks. The demo store is generated once
+into :func:`latentlab.paths.user_data_dir` from the spec recorded in the demo checkpoint, and its
+latents are cached beside it by :func:`latentlab.ml.embedding.embed_store`, so later starts only
+read files.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, fields as dc_fields
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from latentlab.core.explorer_state import ClipField, Dataset
+from latentlab.paths import demo_checkpoint_dir, user_data_dir
+
+Progress = Callable[[float, str], None]
+N_CLUSTERS = 8
+
+
+@dataclass
+class Loaded:
+    """What a load job hands to the window: the dataset and its first (PCA) map with inverse."""
+
+    dataset: Dataset
+    projection: Any
+    inverse: Any
+    store_path: str = ""
+    checkpoint: str = ""
+
+
+class SessionError(Exception):
+    """A store or checkpoint that cannot be opened, in words."""
+
+
+# ------------------------------------------------------------------------------------ demo data
+def demo_spec(checkpoint: str | Path | None = None):
+    """The DemoSpec recorded in the demo checkpoint's config.json (the default spec if none is)."""
+    from latentlab.media.demo_data import DemoSpec
+
+    path = Path(checkpoint or demo_checkpoint_dir()) / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return DemoSpec()
+    found = _find_key(config, "demo_spec") or _find_key(config, "demo") or {}
+    known = {f.name for f in dc_fields(DemoSpec)}
+    return DemoSpec(**{k: v for k, v in found.items() if k in known}) if isinstance(found, dict) else DemoSpec()
+
+
+def _find_key(obj, key: str):
+    if isinstance(obj, dict):
+        if key in obj:
+            return obj[key]
+        for v in obj.values():
+            hit = _find_key(v, key)
+            if hit is not None:
+                return hit
+    return None
+
+
+def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
+    """Path of the demo store, generating it on first use (into a temp folder, then renamed)."""
+    from latentlab.media.clip_store import ClipStore, StoreError
+    from latentlab.media.demo_data import write_demo_store
+
+    spec = spec or demo_spec()
+    root = user_data_dir() / "demo"
+    path = root / f"sprites-{spec.n_clips}x{spec.frames}x{spec.size}-seed{spec.seed}"
+    try:
+        if len(ClipStore.open(path)) == spec.n_clips:
+            return path
+    except StoreError:
+        pass
+    tmp = root / (path.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(path, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    write_demo_store(tmp, spec, progress=lambda done, total: progress and progress(done / total, "generating demo clips"))
+    tmp.rename(path)
+    return path
+
+
+# ------------------------------------------------------------------------------------ loading
+def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
+                 progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Loaded:
+    """Open a store with a model, encode it (cached), and fit the first map. ``None`` = the demo."""
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.ml.codec import ClipCodec
+    from latentlab.ml.embedding import embed_store
+
+    progress = progress or (lambda f, t: None)
+    checkpoint = Path(checkpoint or demo_checkpoint_dir())
+    if not (checkpoint / "config.json").is_file():
+        raise SessionError(f"{checkpoint} is not a latentlab checkpoint (no config.json)")
+    if store_path is None:
+        store_path = ensure_demo_store(demo_spec(checkpoint), progress)
+    progress(0.0, "loading model")
+    codec = ClipCodec.from_checkpoint(checkpoint, device="auto")
+    store = ClipStore.open(store_path)
+    g = store.geometry
+    if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
+        raise SessionError(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
+                           f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+    table = embed_store(codec, store, progress=lambda f, *a: progress(0.9 * _fraction(f), "encoding clips"),
+                        cancel=cancel)
+    progress(0.9, "building the map")
+    name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
+    dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store)
+    loaded = first_map(dataset)
+    loaded.store_path, loaded.checkpoint = str(store_path), str(checkpoint)
+    return loaded
+
+
+def _fraction(f) -> float:
+    return float(f[0]) / max(float(f[1]), 1.0) if isinstance(f, tuple) else float(f)
+
+
+def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=None,
+                 read_clips: Callable | None = None, fps: float | None = None) -> Dataset:
+    """A :class:`Dataset` with its latent index and per-clip fields (source, factors, cluster, KL)."""
+    from latentlab.core.neighbours import LatentIndex, kmeans_labels
+
+    mu, logvar = np.asarray(mu, np.float32), np.asarray(logvar, np.float32)
+    if read_clips is None:
+        read_clips = store.read
+    if fps is None:
+        fps = float(np.median(store.table["fps"])) if store is not None and len(store) else 12.0
+    ds = Dataset(name=name, mu=mu, logvar=logvar, codec=codec, read_clips=read_clips,
+                 index=LatentIndex(mu), fps=fps if fps > 0 else 12.0, store=store)
+    fields: dict[str, ClipField] = {}
+    if store is not None:
+        sources = [Path(str(s.get("path", "?"))).name for s in store.sources]
+        fields["source"] = ClipField("source", np.asarray(store.table["source_id"]), tuple(sources))
+        for fname, values in store.factors().items():
+            cats = None
+            if fname == "shape":
+                from latentlab.media.demo_data import SHAPES
+
+                cats = tuple(SHAPES)
+            fields[fname] = ClipField(fname, np.asarray(values), cats)
+    k = min(N_CLUSTERS, ds.n_clips)
+    if k >= 2:
+        labels = kmeans_labels(mu, k, seed=0)
+        fields["cluster"] = ClipField("cluster", np.asarray(labels), tuple(f"cluster {i}" for i in range(k)))
+    fields["KL"] = ClipField("KL", ds.kl_per_clip())
+    # Order: the most telling first (ground truth shape for the demo, else the source videos).
+    order = ["shape", "cluster", "source", "KL"]
+    ds.fields = {k: fields[k] for k in order if k in fields} | {k: v for k, v in fields.items() if k not in order}
+    return ds
+
+
+def first_map(dataset: Dataset, method: str = "pca") -> Loaded:
+    """Fit ``method`` on the dataset's means and build its inverse projection."""
+    projection, inverse = fit_map(dataset.mu, method)
+    return Loaded(dataset, projection, inverse)
+
+
+def fit_map(mu: np.ndarray, method: str, progress=None, cancel=None, seed: int = 0):
+    """``(projection, inverse)`` of ``mu`` with the latent service (any method it knows)."""
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+
+    projection = fit_projection(mu, method, seed=seed, progress=progress, cancel=cancel)
+    return projection, make_inverse(mu, projection)
+
+
+def reconstruction_errors(dataset: Dataset, progress: Progress | None = None,
+                          cancel: Callable[[], bool] | None = None, batch: int = 64) -> np.ndarray:
+    """Per-clip reconstruction MSE ``(N,)`` (uint8 scale), cached per store and model weights."""
+    cache = None
+    weights = getattr(dataset.codec, "weights_hash", None)
+    if dataset.store is not None and weights:
+        cache = user_data_dir() / "recon-errors" / f"{dataset.store.fingerprint}-{weights}.npy"
+        if cache.is_file():
+            errs = np.load(cache)
+            if errs.shape == (dataset.n_clips,):
+                return errs
+    errs = np.empty(dataset.n_clips, np.float32)
+    for lo in range(0, dataset.n_clips, batch):
+        if cancel is not None and cancel():
+            raise InterruptedError("cancelled")
+        idx = np.arange(lo, min(lo + batch, dataset.n_clips))
+        clips = dataset.read_clips(idx)
+        recon = dataset.codec.reconstruct(clips)
+        errs[idx] = np.mean((clips.astype(np.float32) - recon.astype(np.float32)) ** 2, axis=(1, 2, 3, 4))
+        if progress is not None:
+            progress(idx[-1] / dataset.n_clips, "reconstruction error")
+    if cache is not None:
+        from latentlab.core.atomic import atomic_open
+
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(cache, "wb") as fh:
+            np.save(fh, errs)
+    return errs

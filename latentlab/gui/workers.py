@@ -1,0 +1,272 @@
+"""The only place the explorer starts threads.
+
+* :class:`JobRunner` runs long jobs (loading, embedding, projection fits, export) each on its own
+  ``QThread``, with progress, partial results, cancellation and errors delivered as signals on the
+  GUI thread (the idea of Orange's ``TaskState`` and superqt's ``thread_worker``).
+* :class:`DecodeWorker` is the live renderer: one long-lived ``QThread`` and a one-slot mailbox per
+  channel ("probe", "sliders", ...). A new request replaces the waiting one, so a flood of mouse
+  moves never builds a backlog; results carry their request id and stale ones are dropped, so the
+  last frame shown is always the one for the last request (napari's ``_layer_slicer``).
+
+Work functions are plain callables: they take immutable inputs, return values, never touch widgets.
+Every exception is caught in the worker and reported through a signal. ``shutdown`` cancels, stops
+and joins every thread; nothing here ever calls ``QThread.terminate``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
+JOIN_TIMEOUT_MS = 30_000
+
+
+class JobCancelled(Exception):
+    """Raised inside a job (by :meth:`JobContext.check`) when the user cancelled it."""
+
+
+class JobContext:
+    """Handed to a job function: report progress, check for cancellation."""
+
+    def __init__(self, job: "Job") -> None:
+        self._job = job
+        self._event = threading.Event()
+        self._last = 0.0
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def is_cancelled(self) -> bool:
+        """Callable form for APIs that take ``cancel=callable``."""
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`JobCancelled` if the job was cancelled."""
+        if self._event.is_set():
+            raise JobCancelled()
+
+    def progress(self, fraction: float, partial: Any = None, text: str = "") -> None:
+        """Report progress in [0, 1] and an optional partial result; raises if cancelled.
+
+        Calls closer than 40 ms apart are dropped unless they carry a partial result or finish, so
+        a job may call this from a tight loop without flooding the GUI thread.
+        """
+        self.check()
+        now = time.perf_counter()
+        if partial is None and fraction < 1.0 and now - self._last < 0.04:
+            return
+        self._last = now
+        self._job.progressed.emit(float(fraction), partial, text)
+
+
+class Job(QObject):
+    """A long job in flight. Signals arrive on the GUI thread; ``done`` comes last, always."""
+
+    progressed = Signal(float, object, str)  # fraction, partial result or None, text
+    succeeded = Signal(object)
+    failed = Signal(str, str)  # message, traceback
+    cancelled = Signal()
+    done = Signal()
+
+    def __init__(self, name: str, fn: Callable[[JobContext], Any]) -> None:
+        super().__init__()
+        self.name = name
+        self.context = JobContext(self)
+        self._fn = fn
+        self.thread = _JobThread(self)
+
+    def cancel(self) -> None:
+        self.context._event.set()
+
+    def _run(self) -> None:  # on the job's thread
+        try:
+            result = self._fn(self.context)
+        except JobCancelled:
+            self.cancelled.emit()
+        except BaseException as exc:  # noqa: BLE001 - every error goes to the GUI, none to stderr
+            log.error("job %r failed", self.name, exc_info=True)
+            if self.context.cancelled:
+                self.cancelled.emit()
+            else:
+                self.failed.emit(_describe(exc), traceback.format_exc())
+        else:
+            if self.context.cancelled:
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+        self.done.emit()
+
+
+class _JobThread(QThread):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+
+    def run(self) -> None:
+        self._job._run()
+
+
+class JobRunner(QObject):
+    """Starts jobs, keeps them alive until they finish, and stops them all on shutdown."""
+
+    job_started = Signal(object)
+    job_finished = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._jobs: list[Job] = []
+        self._closed = False
+
+    def submit(self, name: str, fn: Callable[[JobContext], Any]) -> Job:
+        """Run ``fn(context)`` on a new thread; connect to the returned job's signals before the
+        event loop runs again (they are queued, so none is missed)."""
+        if self._closed:
+            raise RuntimeError("the job runner has been shut down")
+        job = Job(name, fn)
+        job.done.connect(lambda j=job: self._on_done(j))
+        self._jobs.append(job)
+        job.thread.start()
+        self.job_started.emit(job)
+        return job
+
+    @property
+    def jobs(self) -> list[Job]:
+        return list(self._jobs)
+
+    def _on_done(self, job: Job) -> None:
+        job.thread.wait()
+        if job in self._jobs:
+            self._jobs.remove(job)
+        self.job_finished.emit(job)
+
+    def cancel_all(self) -> None:
+        for job in self._jobs:
+            job.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel every job and join its thread (called on window close / ``aboutToQuit``)."""
+        self._closed = True
+        self.cancel_all()
+        for job in list(self._jobs):
+            if not job.thread.wait(JOIN_TIMEOUT_MS):
+                log.error("job %r did not stop within %d s of being cancelled", job.name, JOIN_TIMEOUT_MS // 1000)
+                job.thread.wait()
+        self._jobs.clear()
+
+
+class DecodeWorker(QObject):
+    """Latest-wins renderer: one thread, one waiting request per channel.
+
+    ``request(channel, fn)`` returns a request id; ``fn()`` runs on the worker thread and its result
+    arrives as ``result_ready(channel, request_id, result)`` on the GUI thread only if no newer
+    request was made on that channel meanwhile. Errors arrive as ``failed(channel, id, message)``.
+    """
+
+    result_ready = Signal(str, int, object)
+    failed = Signal(str, int, str)
+    _raw_result = Signal(str, int, object)
+    _raw_failed = Signal(str, int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._mailbox: dict[str, tuple[int, Callable[[], Any]]] = {}
+        self._latest: dict[str, int] = {}
+        self._next_id = 0
+        self._running = 0
+        self._stop = False
+        self.stats = {"requested": 0, "computed": 0, "delivered": 0, "dropped": 0}
+        self._raw_result.connect(self._on_raw_result)
+        self._raw_failed.connect(self._on_raw_failed)
+        self._thread = _LoopThread(self._loop)
+        self._thread.start()
+
+    def request(self, channel: str, fn: Callable[[], Any]) -> int:
+        """Queue ``fn`` for ``channel``, replacing any request of that channel still waiting."""
+        with self._cond:
+            if self._stop:
+                return -1
+            self._next_id += 1
+            rid = self._next_id
+            self._mailbox.pop(channel, None)  # re-insert at the end: channels take turns
+            self._mailbox[channel] = (rid, fn)
+            self._latest[channel] = rid
+            self.stats["requested"] += 1
+            self._cond.notify()
+        return rid
+
+    def latest(self, channel: str) -> int:
+        """Id of the newest request made on ``channel`` (0 if none)."""
+        return self._latest.get(channel, 0)
+
+    @property
+    def pending(self) -> int:
+        """Requests waiting or running (0 once the worker has caught up)."""
+        with self._cond:
+            return len(self._mailbox) + self._running
+
+    def _loop(self) -> None:  # on the worker thread
+        while True:
+            with self._cond:
+                while not self._mailbox and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                channel = next(iter(self._mailbox))
+                rid, fn = self._mailbox.pop(channel)
+                self._running = 1
+            try:
+                result = fn()
+            except BaseException as exc:  # noqa: BLE001 - reported in the window
+                log.error("render on %r failed", channel, exc_info=True)
+                self._raw_failed.emit(channel, rid, _describe(exc))
+            else:
+                self.stats["computed"] += 1
+                if rid == self._latest.get(channel):  # skip the hop to the GUI for stale frames
+                    self._raw_result.emit(channel, rid, result)
+                else:
+                    self.stats["dropped"] += 1
+            finally:
+                with self._cond:
+                    self._running = 0
+
+    @Slot(str, int, object)
+    def _on_raw_result(self, channel: str, rid: int, result: Any) -> None:
+        if rid != self._latest.get(channel):
+            self.stats["dropped"] += 1
+            return
+        self.stats["delivered"] += 1
+        self.result_ready.emit(channel, rid, result)
+
+    @Slot(str, int, str)
+    def _on_raw_failed(self, channel: str, rid: int, message: str) -> None:
+        self.failed.emit(channel, rid, message)
+
+    def shutdown(self) -> None:
+        """Drop waiting requests, let the running one finish, join the thread."""
+        with self._cond:
+            self._stop = True
+            self._mailbox.clear()
+            self._cond.notify_all()
+        self._thread.wait()
+
+
+class _LoopThread(QThread):
+    def __init__(self, loop: Callable[[], None]) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def run(self) -> None:
+        self._loop()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,104 @@
+"""Write frames to video files (OpenCV) and animated GIFs (Pillow).
+
+The pip wheel of OpenCV cannot encode H.264, so the codec follows the file extension:
+``.mp4``/``.m4v``/``.mov`` -> MPEG-4 Part 2 (``mp4v``), ``.avi`` -> Motion JPEG (``MJPG``),
+``.mkv``/``.webm`` -> VP8. Frames are RGB on the way in, as everywhere in latentlab.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+#: file extension -> FourCC that the OpenCV wheel can encode
+CODECS: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
+
+
+class VideoWriteError(Exception):
+    """A video or GIF that cannot be written, with the reason in words."""
+
+
+def _as_frames(frames_u8: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames_u8)
+    if frames.dtype != np.uint8:
+        raise VideoWriteError(f"frames must be uint8, got {frames.dtype}")
+    if frames.ndim == 3:  # (T, H, W) grey
+        frames = frames[..., None]
+    if frames.ndim != 4 or frames.shape[-1] not in (1, 3) or frames.shape[0] < 1:
+        raise VideoWriteError(f"frames must have shape (T, H, W, 3) or (T, H, W, 1) with T >= 1, got {frames.shape}")
+    return frames
+
+
+def write_video(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, fourcc: str | None = None) -> Path:
+    """Write ``frames_u8`` ``(T, H, W, 3)`` RGB (or ``(T, H, W, 1)`` grey) uint8 to a video file.
+
+    Parameters
+    ----------
+    path
+        Output file; its extension picks the codec (see ``CODECS``) unless ``fourcc`` is given.
+    frames_u8
+        The frames, RGB.
+    fps
+        Frames per second written into the file's header.
+    fourcc
+        Four-character codec code that overrides the extension's default.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    VideoWriteError
+        Unknown extension, bad frames, or OpenCV could not open an encoder for this file.
+    """
+    import cv2
+
+    path = Path(path)
+    frames = _as_frames(frames_u8)
+    code = fourcc or CODECS.get(path.suffix.lower())
+    if code is None:
+        raise VideoWriteError(f"cannot write {path.name}: unknown video extension; use one of {sorted(CODECS)} or .gif")
+    if not fps > 0:
+        raise VideoWriteError(f"fps must be positive, got {fps}")
+    _, h, w, c = frames.shape
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*code), float(fps), (w, h), True)
+    if not writer.isOpened():
+        raise VideoWriteError(
+            f"OpenCV could not open a {code!r} encoder for {path} ({w}x{h} at {fps} fps); "
+            "check that the folder exists and is writable"
+        )
+    try:
+        for frame in frames:
+            # OpenCV wants BGR, 3 channels; convert one frame at a time (bounded memory)
+            bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR) if c == 1 else cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)
+            writer.write(bgr)
+    finally:
+        writer.release()
+    return path
+
+
+def write_gif(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, loop: int = 0) -> Path:
+    """Write ``frames_u8`` ``(T, H, W, 3)`` RGB (or grey) uint8 as an animated GIF with Pillow.
+
+    ``loop=0`` repeats forever. GIF frame delays are whole centiseconds, so the frame rate is
+    rounded to the nearest one that GIF can express.
+    """
+    from PIL import Image
+
+    frames = _as_frames(frames_u8)
+    if not fps > 0:
+        raise VideoWriteError(f"fps must be positive, got {fps}")
+    grey = frames.shape[-1] == 1
+    images = [Image.fromarray(np.ascontiguousarray(f[..., 0] if grey else f)) for f in frames]
+    duration_ms = max(20, int(round(100.0 / fps)) * 10)
+    try:
+        images[0].save(
+            Path(path), save_all=True, append_images=images[1:], duration=duration_ms, loop=loop, optimize=False
+        )
+    except (OSError, ValueError) as exc:
+        raise VideoWriteError(f"cannot write {path}: {exc}") from exc
+    return Path(path)

@@ -1,0 +1,290 @@
+"""Ingest: video files and folders -> clips in a clip store, one report record per file.
+
+Workers (see :mod:`latentlab.media.ingest_pool`) decode and cut files in parallel into spool files
+under ``STORE/.spool/``; this process is the store's single writer and appends each finished spool
+with the store's appender, so a file's clips appear only once all of them are committed, and a
+store killed mid-ingest opens to its last committed state. Every input file gets one record in
+``STORE/ingest_report.json``::
+
+    status   ok | partial | failed | skipped
+    reason   in words ("read to the end", "empty file (0 bytes)", "timed out after 60 s ...")
+    frames_read, clips (written by this run), clips_in_store, fingerprint, seconds, ...
+
+Re-running into the same store skips files whose content fingerprint and cut settings are
+unchanged, and re-ingests changed files (their old clips are replaced when the new ones commit).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from latentlab.core.atomic import read_json, write_json_atomic
+from latentlab.media.clip_cutter import CutSettings
+from latentlab.media.clip_store import ClipGeometry, ClipStore, StoreError
+from latentlab.media.ingest_worker import SPOOL_DTYPE, process_file
+
+VIDEO_EXTENSIONS = frozenset(
+    ".mp4 .m4v .mov .avi .mkv .webm .mpg .mpeg .m2v .wmv .flv .3gp .3g2 .ts .mts .m2ts .ogv .vob .gif".split()
+)
+REPORT = "ingest_report.json"
+SPOOL_DIR = ".spool"
+STATUSES = ("ok", "partial", "failed", "skipped")
+
+
+class IngestError(Exception):
+    """Ingest cannot start (store busy, bad store ...); the message says why."""
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How to ingest. ``jobs``: worker processes (``None``: all cores; 0: in this process, without
+    time limits, for debugging and tests). ``stall_timeout``: seconds a file may go without a newly
+    decoded frame; ``max_file_seconds``: seconds a file may take in all (``None``: no limit)."""
+
+    settings: CutSettings = field(default_factory=CutSettings)
+    jobs: int | None = None
+    stall_timeout: float | None = 60.0
+    max_file_seconds: float | None = None
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest run did: one record per input file, in the order they finished."""
+
+    store: str
+    records: list[dict]
+    seconds: float
+    clips_in_store: int
+    interrupted: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(r["status"] == s for r in self.records) for s in STATUSES}
+
+    @property
+    def any_failed(self) -> bool:
+        return any(r["status"] == "failed" for r in self.records)
+
+    def to_json(self) -> dict:
+        return {
+            "store": self.store, "counts": self.counts(), "files": self.records,
+            "clips_written": sum(r.get("clips", 0) for r in self.records),
+            "frames_read": sum(r.get("frames_read", 0) for r in self.records),
+            "clips_in_store": self.clips_in_store, "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+        }
+
+
+def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) -> tuple[list[str], list[dict]]:
+    """Expand files and folders (recursively) into video paths, plus records for what is skipped.
+
+    Folders are walked in sorted order without following symbolic links to folders; hidden
+    files and folders (name starting with ``.``) are ignored. A file whose extension is not in
+    :data:`VIDEO_EXTENSIONS` is *skipped*; a path that does not exist is *failed*.
+    """
+    videos, records, seen = [], [], set()
+    exclude = exclude.resolve() if exclude is not None else None
+
+    def consider(p: Path) -> None:
+        key = os.path.abspath(p)
+        if key in seen:
+            return
+        seen.add(key)
+        if p.suffix.lower() in VIDEO_EXTENSIONS:
+            videos.append(key)
+        else:
+            records.append(_record(key, "skipped", f"not a video file (extension {p.suffix or 'none'!r})"))
+
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and (exclude is None or Path(root, d).resolve() != exclude))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        consider(Path(root, name))
+        elif p.exists() or p.is_symlink():
+            consider(p)
+        else:
+            records.append(_record(os.path.abspath(p), "failed", "no such file or folder"))
+    return videos, records
+
+
+def _record(path: str, status: str, reason: str) -> dict:
+    return {"path": path, "status": status, "reason": reason, "frames_read": 0, "clips": 0}
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike],
+    store_path: str | os.PathLike,
+    options: IngestOptions = IngestOptions(),
+    *,
+    on_record: Callable[[dict], None] | None = None,
+    on_frames: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> IngestSummary:
+    """Ingest ``paths`` (files and folders) into the store at ``store_path`` (created if needed).
+
+    ``on_start(n_files)`` is called once the inputs are known, ``on_record(record)`` once per file
+    when its record is final, ``on_frames(n)`` with the number of newly decoded frames.
+    Raises :class:`IngestError` or :class:`~latentlab.media.clip_store.StoreError` if the store
+    cannot be used; a bad input file never raises.
+    """
+    t0 = time.perf_counter()
+    s = options.settings
+    store_path = Path(store_path)
+    store = ClipStore.create(store_path, ClipGeometry(s.frames, s.height, s.width, s.channels),
+                             attrs={"ingest": s.to_dict()}, exist_ok=True)
+    if store.factor_names:
+        raise IngestError(f"{store_path} holds procedural data with factor columns; ingest videos into another store")
+    records: list[dict] = []
+    report = _Report(store_path, s)
+    with _IngestLock(store_path):
+        spool_dir = store_path / SPOOL_DIR
+        shutil.rmtree(spool_dir, ignore_errors=True)  # stale spools of a killed run: we hold the lock
+        spool_dir.mkdir()
+        videos, early = discover(paths, exclude=store_path)
+        if on_start is not None:
+            on_start(len(videos) + len(early))
+        known = {src["path"]: src for src in store.sources}
+        jobs = (os.cpu_count() or 1) if options.jobs is None else max(0, int(options.jobs))
+        n_workers = min(jobs, len(videos))
+        threads = max(1, (os.cpu_count() or 1) // n_workers) if n_workers > 1 else None
+        run_id = secrets.token_hex(4)  # spool names differ per run: a dying worker of a killed run cannot collide
+        tasks = [{"path": v, "settings": s.to_dict(), "spool": str(spool_dir / f"{run_id}-{i:06d}"), "known": known.get(v),
+                  "decode_threads": threads} for i, v in enumerate(videos)]
+        frames_seen: dict[str, int] = {}
+
+        def finish(rec: dict) -> None:
+            records.append(rec)
+            report.add(rec)
+            if on_record is not None:
+                on_record(rec)
+
+        def done(task: dict, rec: dict) -> None:
+            if "spool" in rec:
+                try:
+                    _commit_spool(store, rec, s)
+                except (OSError, StoreError) as exc:
+                    rec.update(status="failed", reason=f"could not write its clips to the store: {exc}", clips=0)
+                finally:
+                    for key in ("clips", "table"):
+                        Path(rec["spool"][key]).unlink(missing_ok=True)
+                    del rec["spool"]
+            if task.get("known") and rec.get("clips", 0) == 0 and "clips_in_store" not in rec:
+                rec["reason"] += f"; the {task['known'].get('n_clips', 0)} clips of its previous version stay in the store"
+            rec["clips_in_store"] = next((int(x["n_clips"]) for x in store.sources if x["path"] == rec["path"]), 0)
+            finish(rec)
+
+        def progress(task: dict, frames: int) -> None:
+            if on_frames is not None:
+                on_frames(frames - frames_seen.get(task["path"], 0))
+            frames_seen[task["path"]] = frames
+
+        interrupted = True
+        try:
+            for rec in early:
+                finish(rec)
+            if jobs == 0:
+                for task in tasks:
+                    done(task, process_file(task, on_frames=lambda n, t=task: progress(t, n)))
+            elif tasks:
+                from latentlab.media.ingest_pool import run_pool
+
+                run_pool(tasks, done, jobs=jobs, stall_timeout=options.stall_timeout,
+                         max_seconds=options.max_file_seconds, on_progress=progress)
+            interrupted = False
+        finally:
+            report.write(interrupted=interrupted, final=True)
+            shutil.rmtree(spool_dir, ignore_errors=True)
+    store.reload()
+    return IngestSummary(str(store_path), records, time.perf_counter() - t0, len(store), interrupted)
+
+
+def _commit_spool(store: ClipStore, rec: dict, settings: CutSettings) -> None:
+    """Append one finished spool to the store in chunks of 256 clips (bounded memory)."""
+    g, count = store.geometry, int(rec["spool"]["count"])
+    source = {k: rec[k] for k in ("path", "fingerprint", "status", "reason", "frames_read", "duration_s",
+                                  "frame_size", "header_fps", "rotation") if k in rec}
+    source["params"] = settings.to_dict()
+    with store.appender(source) as app, open(rec["spool"]["clips"], "rb") as fc, \
+            open(rec["spool"]["table"], "rb") as ft:
+        for a in range(0, count, 256):
+            n = min(256, count - a)
+            clips = np.fromfile(fc, np.uint8, count=n * g.nbytes)
+            table = np.fromfile(ft, SPOOL_DTYPE, count=n)
+            if clips.size != n * g.nbytes or table.size != n:
+                raise StoreError("the spool file is shorter than its worker reported")
+            app.append_batch(clips.reshape(n, *g.shape), **{k: table[k] for k in SPOOL_DTYPE.names})
+
+
+class _Report:
+    """``STORE/ingest_report.json``: the latest record per file path, and a short history of runs."""
+
+    def __init__(self, store_path: Path, settings: CutSettings) -> None:
+        self.path = store_path / REPORT
+        try:
+            old = read_json(self.path)
+            files, runs = {r["path"]: r for r in old["files"]}, list(old["runs"])
+        except (OSError, ValueError, KeyError, TypeError):
+            files, runs = {}, []
+        self.files, self.runs = files, runs[-19:]
+        self.run = {"started": time.time(), "settings": settings.to_dict(), "counts": {}}
+        self.runs.append(self.run)
+        self.counts = {s: 0 for s in STATUSES}
+        self._written = 0.0
+
+    def add(self, rec: dict) -> None:
+        self.counts[rec["status"]] += 1
+        prev = self.files.get(rec["path"])
+        if rec.get("clips_in_store") and rec["status"] == "skipped" and prev and prev["status"] in ("ok", "partial"):
+            # unchanged since it was ingested: its record stays the one that describes its clips
+            self.files[rec["path"]] = dict(prev, checked=self.run["started"])
+        else:
+            self.files[rec["path"]] = dict(rec, run_started=self.run["started"])
+        if time.monotonic() - self._written > 1.0:  # bounded cost for thousands of files
+            self.write()
+
+    def write(self, *, interrupted: bool = False, final: bool = False) -> None:
+        self.run["counts"] = dict(self.counts)
+        if final:
+            self.run.update(finished=time.time(), interrupted=interrupted)
+        doc = {"format": "latentlab-ingest-report", "version": 1, "runs": self.runs,
+               "files": sorted(self.files.values(), key=lambda r: r["path"])}
+        try:
+            write_json_atomic(self.path, doc)
+        except OSError as exc:  # the store itself is fine; say so, do not lose the run
+            print(f"warning: could not write {self.path}: {exc}", file=sys.stderr)
+        self._written = time.monotonic()
+
+
+class _IngestLock:
+    """``STORE/.ingest.lock``: one ingest per store at a time (it owns ``STORE/.spool``)."""
+
+    def __init__(self, store_path: Path) -> None:
+        self._path = store_path / ".ingest.lock"
+        self._fh = None
+
+    def __enter__(self) -> "_IngestLock":
+        self._fh = open(self._path, "a+")
+        try:
+            import fcntl
+
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:
+            pass
+        except BlockingIOError:
+            self._fh.close()
+            raise IngestError(f"{self._path.parent} is being ingested into by another latentlab process") from None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()

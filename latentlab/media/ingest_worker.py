@@ -1,0 +1,167 @@
+"""Worker side of ingest: one video file -> clips in a spool file, plus a record of what happened.
+
+A worker never touches the store: it decodes and cuts one file into ``STORE/.spool/<token>.clips``
+(raw uint8 clips) and ``<token>.table`` (one :data:`SPOOL_DTYPE` record per clip), and returns a
+record. The parent, the single writer, appends finished spools to the store. :func:`process_file`
+is a plain function, so tests can call it in-process; :func:`worker_main` is the loop that runs it
+in a pool process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from latentlab.core.fingerprint import file_fingerprint
+from latentlab.media.clip_cutter import ClipCutter, CutSettings, TimedFrame, TimestampResampler, make_resizer
+from latentlab.media.video_reader import VideoOpenError, VideoReader, check_readable
+
+SPOOL_DTYPE = np.dtype([("start_frame", "<i8"), ("end_frame", "<i8"), ("start_time", "<f8"),
+                        ("end_time", "<f8"), ("fps", "<f8")])
+_BATCH = 32  # clips buffered before a spool write
+
+
+class SpoolWriter:
+    """Append clips and their records to ``<stem>.clips`` / ``<stem>.table`` in batches."""
+
+    def __init__(self, stem: Path) -> None:
+        self.clips_path, self.table_path = stem.with_suffix(".clips"), stem.with_suffix(".table")
+        self._clips = open(self.clips_path, "wb")
+        self._table = open(self.table_path, "wb")
+        self._pending: list = []
+        self.count = 0
+
+    def add(self, rec) -> None:
+        self._pending.append(rec)
+        if len(self._pending) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        self._clips.write(np.ascontiguousarray(np.stack([r.clip for r in self._pending])).tobytes())
+        table = np.array([(r.start_frame, r.end_frame, r.start_time, r.end_time, r.fps) for r in self._pending],
+                         SPOOL_DTYPE)
+        self._table.write(table.tobytes())
+        self.count += len(self._pending)
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self._clips.close()
+        self._table.close()
+
+
+def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, decode_threads: int | None = None,
+             on_frames: Callable[[int], None] | None = None) -> "VideoReader":
+    """Decode ``path`` and pass every finished :class:`~latentlab.media.clip_cutter.ClipRecord` to ``sink``.
+
+    Returns the (closed) reader, whose ``stats`` tell how the read went. ``on_frames(n)`` is told the
+    number of frames decoded so far, every 64 frames. Raises ``VideoOpenError`` with the reason.
+    """
+    resizer = make_resizer(settings)
+    with VideoReader(path, decode_threads=decode_threads) as reader:
+        resampler = TimestampResampler(settings.fps)
+        cutter = ClipCutter(settings.frames, settings.step, fps=settings.fps, fallback_fps=reader.fps,
+                            channels=settings.channels)
+
+        def feed(frames: list[TimedFrame]) -> None:
+            for f in frames:
+                rec = cutter.push(f)
+                if rec is not None:
+                    sink(rec)
+
+        for image, t, index in reader.frames(resizer):
+            feed(resampler.push(TimedFrame(image, t, index)))
+            if on_frames is not None and index % 64 == 63:
+                on_frames(index + 1)
+        feed(resampler.finish())
+    return reader
+
+
+def process_file(task: dict, on_frames: Callable[[int], None] | None = None) -> dict:
+    """Ingest one file into a spool; return its record (status, reason, frames read, clips ...).
+
+    ``task`` holds ``path``, ``settings`` (a :class:`CutSettings` dict), ``spool`` (the file stem
+    to write), and optionally ``known`` (``fingerprint`` and ``params`` of the same path already in
+    the store) and ``decode_threads``. Never raises for a bad file: the record says what went wrong.
+    """
+    t_start = time.perf_counter()
+    path = Path(task["path"])
+    settings = CutSettings(**task["settings"])
+    rec: dict = {"path": str(path), "status": "failed", "reason": "", "frames_read": 0, "clips": 0}
+    spool = None
+    try:
+        rec["size_bytes"] = check_readable(path)
+        rec["fingerprint"] = file_fingerprint(path)
+        known = task.get("known")
+        if known and known.get("fingerprint") == rec["fingerprint"] and known.get("params") == settings.to_dict():
+            rec.update(status="skipped", reason="unchanged since the last ingest (same content fingerprint)",
+                       clips_in_store=int(known.get("n_clips", 0)))
+            return rec
+        spool = SpoolWriter(Path(task["spool"]))
+        try:
+            reader = cut_file(path, settings, spool.add, decode_threads=task.get("decode_threads"),
+                              on_frames=on_frames)
+        finally:
+            spool.close()
+        st = reader.stats
+        rec.update(frames_read=st.frames_read, clips=spool.count, duration_s=round(st.last_time, 3),
+                   frame_size=list(st.frame_size), header_fps=st.header_fps, rotation=st.rotation)
+        problems = st.problems()
+        if spool.count == 0:
+            short = (f"too short for one clip: {st.frames_read} frames decoded"
+                     + (f" ({st.last_time:.2f} s at the {settings.fps:g} fps target)" if settings.fps else "")
+                     + f", a clip needs {settings.frames}")
+            rec.update(status="failed" if problems else "skipped", reason="; ".join(problems + [short]))
+        else:
+            rec.update(status="partial" if problems else "ok", reason="; ".join(problems) or "read to the end")
+            rec["spool"] = {"clips": str(spool.clips_path), "table": str(spool.table_path), "count": spool.count}
+    except VideoOpenError as exc:
+        rec.update(status="failed", reason=str(exc))
+    except MemoryError:
+        rec.update(status="failed", reason="out of memory while decoding")
+    except Exception as exc:  # a decoder or OS error must not end the batch
+        rec.update(status="failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
+    finally:
+        rec["seconds"] = round(time.perf_counter() - t_start, 3)
+        if spool is not None and "spool" not in rec:
+            for p in (spool.clips_path, spool.table_path):
+                p.unlink(missing_ok=True)
+    return rec
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when its parent dies (e.g. ``kill -9`` of ingest)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def worker_main(conn) -> None:
+    """Pool worker loop: receive task dicts, send ``("progress", frames)`` and ``("done", record)``."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    last = [0.0]
+
+    def on_frames(n: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 0.2:
+            last[0] = now
+            conn.send(("progress", n))
+
+    try:
+        while (task := conn.recv()) is not None:
+            conn.send(("done", process_file(task, on_frames)))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass

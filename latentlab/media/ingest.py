@@ -210,15 +210,15 @@ def ingest(
 
 
 def _commit_spool(store: ClipStore, rec: dict, settings: CutSettings) -> None:
-    """Append one finished spool to the store in chunks of 256 clips (bounded memory)."""
+    """Append one finished spool to the store in chunks of 32 clips (a few MB: bounded memory)."""
     g, count = store.geometry, int(rec["spool"]["count"])
     source = {k: rec[k] for k in ("path", "fingerprint", "status", "reason", "frames_read", "duration_s",
                                   "frame_size", "header_fps", "rotation") if k in rec}
     source["params"] = settings.to_dict()
     with store.appender(source) as app, open(rec["spool"]["clips"], "rb") as fc, \
             open(rec["spool"]["table"], "rb") as ft:
-        for a in range(0, count, 256):
-            n = min(256, count - a)
+        for a in range(0, count, 32):
+            n = min(32, count - a)
             clips = np.fromfile(fc, np.uint8, count=n * g.nbytes)
             table = np.fromfile(ft, SPOOL_DTYPE, count=n)
             if clips.size != n * g.nbytes or table.size != n:

@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--channels", type=int, choices=(1, 3), default=3, help="3 = RGB (default), 1 = grey")
     r = parser.add_argument_group("running")
     r.add_argument("--jobs", "-j", type=int, default=None,
-                   help=f"files decoded in parallel (default: all cores, here {os.cpu_count()}); 0 = in this process")
+                   help="files decoded in parallel (default: all available cores); 0 = in this process")
     r.add_argument("--timeout", type=_positive(float), default=60.0, metavar="S",
                    help="give up on a file after S seconds without a newly decoded frame (default 60)")
     r.add_argument("--max-file-seconds", type=_positive(float), default=None, metavar="S",
@@ -115,6 +115,7 @@ class _Progress:
         if not self.quiet and sys.stderr.isatty():
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: workers can then be forked cheaply
             self.bar = tqdm(total=n_files, unit="file", file=sys.stderr, dynamic_ncols=True)
 
     def frames(self, n: int) -> None:

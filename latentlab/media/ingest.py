@@ -46,7 +46,7 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class IngestOptions:
-    """How to ingest. ``jobs``: worker processes (``None``: all cores; 0: in this process, without
+    """How to ingest. ``jobs``: worker processes (``None``: all available cores; 0: in this process, without
     time limits, for debugging and tests). ``stall_timeout``: seconds a file may go without a newly
     decoded frame; ``max_file_seconds``: seconds a file may take in all (``None``: no limit)."""
 
@@ -80,6 +80,14 @@ class IngestSummary:
             "frames_read": sum(r.get("frames_read", 0) for r in self.records),
             "clips_in_store": self.clips_in_store, "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
         }
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (respects ``taskset`` and container CPU sets)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) -> tuple[list[str], list[dict]]:
@@ -155,9 +163,9 @@ def ingest(
         if on_start is not None:
             on_start(len(videos) + len(early))
         known = {src["path"]: src for src in store.sources}
-        jobs = (os.cpu_count() or 1) if options.jobs is None else max(0, int(options.jobs))
+        jobs = available_cores() if options.jobs is None else max(0, int(options.jobs))
         n_workers = min(jobs, len(videos))
-        threads = max(1, (os.cpu_count() or 1) // n_workers) if n_workers > 1 else None
+        threads = max(1, available_cores() // n_workers) if n_workers > 1 else None
         run_id = secrets.token_hex(4)  # spool names differ per run: a dying worker of a killed run cannot collide
         tasks = [{"path": v, "settings": s.to_dict(), "spool": str(spool_dir / f"{run_id}-{i:06d}"), "known": known.get(v),
                   "decode_threads": threads} for i, v in enumerate(videos)]
@@ -278,10 +286,12 @@ class _IngestLock:
         try:
             import fcntl
 
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # A POSIX record lock, not flock: forked workers do not inherit it, so a killed ingest
+            # releases the store at once even if a worker outlives it for a moment.
+            fcntl.lockf(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except ImportError:
             pass
-        except BlockingIOError:
+        except OSError:
             self._fh.close()
             raise IngestError(f"{self._path.parent} is being ingested into by another latentlab process") from None
         return self

@@ -241,9 +241,10 @@ def test_stale_spool_is_cleaned_and_a_busy_store_refused(make_video, tmp_path):
     import fcntl
 
     with open(tmp_path / "store" / ".ingest.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        with pytest.raises(IngestError, match="another latentlab process"):
-            ingest([path], tmp_path / "store", INPROC)
+        fcntl.lockf(fh.fileno(), fcntl.LOCK_EX)
+        code = f"from latentlab.media.ingest import ingest, IngestOptions; ingest([{str(path)!r}], {str(tmp_path / 'store')!r}, IngestOptions(jobs=0))"
+        err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
+        assert "IngestError" in err and "is being ingested into by another latentlab process" in err
 
 
 def test_store_geometry_mismatch_is_an_error(make_video, tmp_path):

@@ -152,6 +152,10 @@ def worker_main(conn) -> None:
     """Pool worker loop: receive task dicts, send ``("progress", frames)`` and ``("done", record)``."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Each file's record already says what went wrong; keep OpenCV's and FFmpeg's own chatter
+    # ("moov atom not found", "[ WARN:0] ...") off the user's terminal unless they ask for it.
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
     last = [0.0]
 
     def on_frames(n: int) -> None:

@@ -1,0 +1,99 @@
+"""The model's dataclass config: everything needed to rebuild the network, carried in checkpoints.
+
+Kept free of torch so that a checkpoint's config can be read and validated before any weights are.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+LIKELIHOODS = ("gaussian", "bernoulli")
+
+
+class ConfigError(ValueError):
+    """A model config that cannot describe a valid network, with a message that says why."""
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """Shape and hyper-parameters of :class:`latentlab.ml.model.VideoVAE`.
+
+    Parameters
+    ----------
+    frames, height, width, channels
+        Clip geometry ``T x H x W x C`` (C is 1 for grey, 3 for RGB).
+    latent_dim
+        Size ``D`` of the latent vector z of one clip.
+    base_width
+        Channels of the first encoder convolution; deeper layers use 2x or 4x this.
+    frame_code
+        Size of the per-frame feature the encoder pools over time (and of the decoder's MLP).
+    beta
+        Weight of the KL term in the loss (1 is the ELBO).
+    likelihood
+        ``"gaussian"`` (fixed standard deviation ``sigma`` per pixel, values in 0..1) or
+        ``"bernoulli"`` (pixel intensities as probabilities).
+    sigma
+        Standard deviation of the Gaussian likelihood, in units of the full pixel range.
+    """
+
+    frames: int = 8
+    height: int = 32
+    width: int = 32
+    channels: int = 3
+    latent_dim: int = 16
+    base_width: int = 32
+    frame_code: int = 256
+    beta: float = 1.0
+    likelihood: str = "gaussian"
+    sigma: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name in ("frames", "height", "width", "latent_dim", "base_width", "frame_code"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"model config: {name} must be a positive integer, got {value!r}")
+        if self.channels not in (1, 3):
+            raise ConfigError(f"model config: channels must be 1 or 3, got {self.channels!r}")
+        if min(self.height, self.width) < 8:
+            raise ConfigError(f"model config: frames must be at least 8x8 pixels, got {self.height}x{self.width}")
+        n = self.n_scales
+        if self.height % (1 << n) or self.width % (1 << n):
+            raise ConfigError(
+                f"model config: height and width must be multiples of {1 << n} "
+                f"(the network halves them {n} times), got {self.height}x{self.width}"
+            )
+        if self.likelihood not in LIKELIHOODS:
+            raise ConfigError(f"model config: likelihood must be one of {LIKELIHOODS}, got {self.likelihood!r}")
+        if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta >= 0):
+            raise ConfigError(f"model config: beta must be a finite number >= 0, got {self.beta!r}")
+        if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):
+            raise ConfigError(f"model config: sigma must be a finite number > 0, got {self.sigma!r}")
+
+    @property
+    def n_scales(self) -> int:
+        """How many times the encoder halves (and the decoder doubles) the frame: down to ~4 px."""
+        return max(1, int(math.log2(min(self.height, self.width) // 4)))
+
+    @property
+    def clip_shape(self) -> tuple[int, int, int, int]:
+        """``(C, T, H, W)``: the layout of one clip inside the network."""
+        return (self.channels, self.frames, self.height, self.width)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VAEConfig":
+        """Build a config from JSON data; unknown or missing keys raise :class:`ConfigError`."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"model config must be a JSON object, got {type(data).__name__}")
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ConfigError(f"model config has unknown keys {unknown}")
+        missing = sorted(names - set(data))
+        if missing:
+            raise ConfigError(f"model config lacks keys {missing}")
+        return cls(**data)

@@ -1,0 +1,70 @@
+"""ELBO terms as plain functions, in nats per clip (the teaching panel shows them too).
+
+For a clip x and a diagonal Gaussian posterior q(z|x) = N(mu, diag(exp(logvar))):
+
+* KL(q(z|x) || N(0, I)) = sum_d 0.5 * (mu_d^2 + exp(logvar_d) - 1 - logvar_d)   (closed form)
+* Gaussian reconstruction NLL with fixed sigma:
+  0.5 * sum((x - x_hat)^2) / sigma^2 + N * log(sigma * sqrt(2 pi)), N = pixels x channels
+* Bernoulli reconstruction NLL: binary cross-entropy of the decoder logits, summed over pixels.
+
+The loss is NLL + beta * KL; with beta = 1 it is the negative ELBO, an upper bound of -log p(x).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from latentlab.ml.config import VAEConfig
+
+
+def kl_per_dim(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q || N(0, 1)) of every latent dimension, ``(B, D)`` nats."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)
+
+
+def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) per clip, ``(B,)`` nats."""
+    return kl_per_dim(mu, logvar).sum(1)
+
+
+def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma: float) -> torch.Tensor:
+    """-log N(x; mean, sigma^2 I) per clip, ``(B,)`` nats; ``x``, ``mean`` ``(B, ...)`` in 0..1."""
+    n = x[0].numel()
+    sq = (x - mean).pow(2).flatten(1).sum(1)  # (B,)
+    return 0.5 * sq / sigma**2 + n * math.log(sigma * math.sqrt(2 * math.pi))
+
+
+def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """-log Bernoulli(x; sigmoid(logits)) per clip, ``(B,)`` nats (x may be fractional)."""
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+
+
+def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig) -> torch.Tensor:
+    """Reconstruction NLL per clip ``(B,)`` under the config's likelihood."""
+    if config.likelihood == "bernoulli":
+        return bernoulli_nll(x, logits)
+    return gaussian_nll(x, torch.sigmoid(logits), config.sigma)
+
+
+def elbo_terms(
+    x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig
+) -> dict[str, torch.Tensor]:
+    """Batch means of the per-clip terms: ``nll``, ``kl`` (nats per clip) and ``mse`` (per pixel).
+
+    ``x`` and ``logits`` are ``(B, C, T, H, W)``; ``mu``, ``logvar`` ``(B, D)``.
+    """
+    nll = reconstruction_nll(x, logits, config).mean()
+    kl = kl_divergence(mu, logvar).mean()
+    with torch.no_grad():
+        mse = (torch.sigmoid(logits) - x).pow(2).mean()
+    return {"nll": nll, "kl": kl, "mse": mse}
+
+
+def psnr_from_mse(mse: float | torch.Tensor, peak: float = 1.0):
+    """Peak signal-to-noise ratio in dB of a mean squared error on a 0..peak scale."""
+    if isinstance(mse, torch.Tensor):
+        return 10.0 * torch.log10(peak**2 / mse.clamp_min(1e-12))
+    return 10.0 * math.log10(peak**2 / max(float(mse), 1e-12))

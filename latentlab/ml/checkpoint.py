@@ -1,0 +1,252 @@
+"""Checkpoint bundles: a folder with ``config.json`` and ``model.safetensors``; no pickle anywhere.
+
+Layout (schema version 1)::
+
+    CHECKPOINT/
+      config.json                 format, schema_version, model config, training settings, data
+                                  (store fingerprint, demo spec), metrics, library versions and the
+                                  BLAKE2b of model.safetensors (written last: it commits the bundle)
+      model.safetensors           the weights, float32, names as in ``VideoVAE.state_dict()``
+      training_state.safetensors  optimizer tensors + RNG state (only for ``--resume``)
+      training_state.json         epoch, step, optimizer scalars, history (only for ``--resume``)
+
+Loading validates, in order, the config (present, JSON, our format, a schema version this code
+reads, a valid model config), the weights file (present, matching the hash in the config, a
+well-formed safetensors file), tensor names and shapes against a model built from the config,
+and finiteness. Every failure raises :class:`CheckpointError` with a message naming the problem.
+safetensors files are parsed, never executed; ``.pt``/``.pth`` pickles are refused outright.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from latentlab.core.atomic import write_bytes_atomic, write_json_atomic
+from latentlab.ml.config import ConfigError, VAEConfig
+
+FORMAT = "latentlab-vae-checkpoint"
+SCHEMA_VERSION = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be written or loaded, with a message that says why."""
+
+
+def content_hash(data: bytes) -> str:
+    """BLAKE2b-128 hex of bytes (the weights hash that caches key on)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import numpy
+    import safetensors
+
+    from latentlab import __version__
+
+    return {"latentlab": __version__, "torch": torch.__version__, "safetensors": safetensors.__version__,
+            "numpy": numpy.__version__, "python": platform.python_version()}
+
+
+def tensors_to_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
+    """Serialise tensors (moved to CPU, made contiguous) to safetensors bytes."""
+    from safetensors.torch import save
+
+    return save({k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}, metadata=metadata)
+
+
+def tensors_from_bytes(data: bytes, what: str) -> dict[str, torch.Tensor]:
+    """Parse safetensors bytes; a malformed file raises :class:`CheckpointError` naming ``what``."""
+    from safetensors.torch import load
+
+    if len(data) < 8:
+        raise CheckpointError(f"{what} is not a safetensors file: it holds only {len(data)} bytes")
+    try:
+        return load(data)
+    except Exception as exc:  # SafetensorError, or a JSON/value error from a garbled header
+        raise CheckpointError(f"{what} is damaged or not a safetensors file ({exc})") from None
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: torch.nn.Module,
+    *,
+    training: dict | None = None,
+    data: dict | None = None,
+    metrics: dict | None = None,
+) -> str:
+    """Write ``model`` (a :class:`~latentlab.ml.model.VideoVAE`) as a bundle; return the weights hash.
+
+    Each file is replaced atomically and ``config.json`` is written last, carrying the hash of
+    ``model.safetensors``: a save interrupted half-way leaves a bundle that fails to load with a
+    clear message (or the previous bundle), never mismatched weights that load silently.
+    """
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v for k, v in _unwrap(model).state_dict().items()}
+    bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"refusing to save weights with NaN or Inf values in {', '.join(bad[:5])}")
+    blob = tensors_to_bytes(state, metadata={"format": FORMAT})
+    weights_hash = content_hash(blob)
+    write_bytes_atomic(path / WEIGHTS_FILE, blob)
+    config = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "model": _unwrap(model).config.to_dict(),
+        "training": dict(training or {}),
+        "data": dict(data or {}),
+        "metrics": dict(metrics or {}),
+        "versions": library_versions(),
+        "files": {WEIGHTS_FILE: {"blake2b": weights_hash, "bytes": len(blob)}},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    write_json_atomic(path / CONFIG_FILE, config)
+    return weights_hash
+
+
+def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    return getattr(model, "module", model)  # DistributedDataParallel keeps the model as .module
+
+
+def read_config(path: str | os.PathLike) -> dict:
+    """Read and validate a bundle's ``config.json`` (no weights are read)."""
+    path = _bundle_dir(path)
+    cfile = path / CONFIG_FILE
+    if not cfile.is_file():
+        raise CheckpointError(f"{path} is not a checkpoint: it has no {CONFIG_FILE}")
+    try:
+        config = json.loads(cfile.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CheckpointError(f"{cfile} cannot be read as JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError(f"{cfile} is not a latentlab checkpoint config (format must be {FORMAT!r})")
+    version = config.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise CheckpointError(f"{cfile} has no valid schema_version (got {version!r})")
+    if version > SCHEMA_VERSION:
+        raise CheckpointError(
+            f"{path} was written by a newer latentlab (checkpoint schema {version}); "
+            f"this version reads schema {SCHEMA_VERSION} and older: please upgrade latentlab"
+        )
+    try:
+        VAEConfig.from_dict(config.get("model"))
+    except (ConfigError, TypeError) as exc:
+        raise CheckpointError(f"{cfile}: {exc}") from None
+    return config
+
+
+def _bundle_dir(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.suffix.lower() in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin") and path.is_file():
+        raise CheckpointError(
+            f"{path} is a pickle-based file; latentlab never loads those because unpickling can run "
+            f"arbitrary code. Use a checkpoint folder with config.json and model.safetensors."
+        )
+    if path.is_file() and path.name in (CONFIG_FILE, WEIGHTS_FILE):
+        path = path.parent
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    if not path.is_dir():
+        raise CheckpointError(f"{path} is not a checkpoint folder (config.json + model.safetensors)")
+    return path
+
+
+def read_weights(path: str | os.PathLike, config: dict) -> tuple[dict[str, torch.Tensor], str]:
+    """Read ``model.safetensors``, check it against the config's hash: ``(tensors, weights_hash)``."""
+    wfile = _bundle_dir(path) / WEIGHTS_FILE
+    if not wfile.is_file():
+        raise CheckpointError(f"{wfile.parent} has no {WEIGHTS_FILE}")
+    blob = wfile.read_bytes()
+    weights_hash = content_hash(blob)
+    expected = config.get("files", {}).get(WEIGHTS_FILE, {}).get("blake2b")
+    if expected is not None and expected != weights_hash:
+        raise CheckpointError(
+            f"{wfile} does not match {CONFIG_FILE} (expected BLAKE2b {expected}, found {weights_hash}): "
+            f"the file was changed, damaged or its save was interrupted"
+        )
+    return tensors_from_bytes(blob, str(wfile)), weights_hash
+
+
+def check_state(state: dict[str, torch.Tensor], model: torch.nn.Module, what: str) -> None:
+    """Names, shapes, dtypes and finiteness of ``state`` against ``model``; raise on the first problem."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing tensors {missing[:6]}")
+        if extra:
+            parts.append(f"unexpected tensors {extra[:6]}")
+        raise CheckpointError(f"{what} does not fit its model config: " + "; ".join(parts))
+    for name, ref in expected.items():
+        t = state[name]
+        if tuple(t.shape) != tuple(ref.shape):
+            raise CheckpointError(
+                f"{what}: tensor {name!r} has shape {tuple(t.shape)}, the model config needs {tuple(ref.shape)}"
+            )
+        if not t.is_floating_point():
+            raise CheckpointError(f"{what}: tensor {name!r} has dtype {t.dtype}, expected floating point")
+        if not torch.isfinite(t).all():
+            raise CheckpointError(f"{what}: tensor {name!r} holds NaN or Inf values")
+
+
+def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu"):
+    """Load and validate a bundle: ``(model, config_dict)``, the model in eval mode on ``device``.
+
+    Raises
+    ------
+    CheckpointError
+        With a message naming the problem (see the module docstring for what is checked).
+    """
+    from latentlab.ml.model import VideoVAE
+
+    model, config, _ = _load(path, device)
+    assert isinstance(model, VideoVAE)
+    return model, config
+
+
+def _load(path, device):
+    from latentlab.ml.model import VideoVAE
+
+    config = read_config(path)
+    state, weights_hash = read_weights(path, config)
+    model = VideoVAE(VAEConfig.from_dict(config["model"]))
+    check_state(state, model, f"{_bundle_dir(path) / WEIGHTS_FILE}")
+    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    model.to(device).eval()
+    return model, config, weights_hash
+
+
+def describe_checkpoint(path: str | os.PathLike) -> str:
+    """A short human summary of a bundle (validates the config only, not the weights)."""
+    config = read_config(path)
+    m = VAEConfig.from_dict(config["model"])
+    lines = [
+        f"latentlab video VAE checkpoint (schema {config['schema_version']}): {_bundle_dir(path)}",
+        f"  clips {m.frames} x {m.height} x {m.width} x {m.channels} -> {m.latent_dim} latents; "
+        f"{m.likelihood} likelihood" + (f" (sigma {m.sigma:g})" if m.likelihood == "gaussian" else "")
+        + f", beta {m.beta:g}",
+    ]
+    tr, data, met = config.get("training", {}), config.get("data", {}), config.get("metrics", {})
+    if tr:
+        lines.append(f"  trained {met.get('epoch', tr.get('epochs', '?'))} epochs, batch {tr.get('batch_size', '?')}, "
+                     f"lr {tr.get('lr', '?')}, seed {tr.get('seed', '?')}"
+                     + (f", {met['train_seconds'] / 60:.1f} min" if "train_seconds" in met else ""))
+    if data:
+        src = "demo sprites " + json.dumps(data["demo_spec"]) if data.get("demo_spec") else data.get("store_path", "?")
+        lines.append(f"  data: {src}; store fingerprint {str(data.get('store_fingerprint', '?'))[:12]}")
+    if "val_psnr" in met:
+        lines.append(f"  validation: PSNR {met['val_psnr']:.2f} dB, NLL {met.get('val_nll', float('nan')):.1f} nats, "
+                     f"KL {met.get('val_kl', float('nan')):.1f} nats per clip")
+    lines.append(f"  weights {config.get('files', {}).get(WEIGHTS_FILE, {}).get('blake2b', '?')}")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""``latentlab train STORE -o CHECKPOINT_DIR``: train a video VAE on a clip store.
+
+Runs unchanged under ``torchrun --nproc_per_node=N`` (DistributedDataParallel; only rank 0 prints
+and writes). ``--resume`` continues a run from the bundle in ``-o`` exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", help="clip store folder (see `latentlab ingest` / `latentlab demo-data`)")
+    parser.add_argument("-o", "--output", required=True, help="checkpoint folder to write (config.json + model.safetensors)")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine schedule)")
+    parser.add_argument("--latent-dim", type=int, default=16)
+    parser.add_argument("--width", type=int, default=16, help="base channel width of the network")
+    parser.add_argument("--beta", type=float, default=1.0, help="weight of the KL term")
+    parser.add_argument("--likelihood", choices=("gaussian", "bernoulli"), default="gaussian")
+    parser.add_argument("--sigma", type=float, default=0.05, help="std. dev. of the Gaussian likelihood (0..1 pixels)")
+    parser.add_argument("--kl-warmup", type=float, default=1.0, metavar="EPOCHS",
+                        help="epochs over which beta ramps up from 0")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--val-fraction", type=float, default=0.05)
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+                        help="auto picks a local GPU when there is one")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes")
+    parser.add_argument("--resume", action="store_true", help="continue the run saved in --output")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing checkpoint in --output")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    import torch
+
+    from latentlab.media.clip_store import ClipStore, StoreError
+    from latentlab.ml.checkpoint import CONFIG_FILE, CheckpointError
+    from latentlab.ml.config import ConfigError, VAEConfig
+    from latentlab.ml.device import DeviceError
+    from latentlab.ml.progress import TqdmProgress
+    from latentlab.ml.trainer import Trainer, TrainingError, TrainSettings
+
+    main = int(os.environ.get("RANK", "0")) == 0
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.output)
+    if (out / CONFIG_FILE).exists() and not (args.resume or args.force):
+        print(f"error: {out} already holds a checkpoint; pass --resume to continue it or --force to replace it",
+              file=sys.stderr)
+        return 2
+    try:
+        store = ClipStore.open(args.store)
+        g = store.geometry
+        config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
+                           latent_dim=args.latent_dim, base_width=args.width, beta=args.beta,
+                           likelihood=args.likelihood, sigma=args.sigma)
+        settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                 kl_warmup_epochs=args.kl_warmup, seed=args.seed, val_fraction=args.val_fraction,
+                                 num_workers=args.num_workers, device=args.device)
+        trainer = Trainer(config, store, out, settings, resume=args.resume)
+        metrics = trainer.fit([TqdmProgress()] if main else [])
+    except (StoreError, ConfigError, CheckpointError, TrainingError, DeviceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if main:
+        psnr = metrics.get("val_psnr")
+        print(f"saved {out} (epoch {metrics.get('epoch')}, step {metrics.get('step')}"
+              + (f", validation PSNR {psnr:.2f} dB)" if psnr is not None else ")"))
+    return 0

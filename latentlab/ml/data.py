@@ -1,0 +1,80 @@
+"""Clips from a memory-mapped :class:`~latentlab.media.clip_store.ClipStore` as training batches.
+
+Batches are read straight from the map with one fancy-indexing call (``__getitems__``), stay
+uint8 until they reach the device (4x less memory traffic), and are turned into float
+``(B, C, T, H, W)`` in 0..1 there by :func:`to_model_layout`.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from latentlab.media.clip_store import ClipStore
+
+
+class ClipDataset(Dataset):
+    """The clips of ``store`` at ``indices`` (all clips if ``None``) as uint8 tensors ``(T, H, W, C)``."""
+
+    def __init__(self, store: ClipStore, indices: Sequence[int] | np.ndarray | None = None) -> None:
+        self.store = store
+        self.indices = np.arange(len(store)) if indices is None else np.asarray(indices, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.from_numpy(self.store.read([self.indices[i]])[0])
+
+    def __getitems__(self, items: list[int]) -> torch.Tensor:
+        # One sorted read from the map is much faster than B single reads.
+        idx = self.indices[np.asarray(items, dtype=np.int64)]
+        return torch.from_numpy(self.store.read(idx))  # (B, T, H, W, C) uint8
+
+
+def collate_batch(batch):
+    """DataLoader ``collate_fn``: a batch from ``__getitems__`` is already one tensor."""
+    return batch if isinstance(batch, torch.Tensor) else torch.stack(list(batch))
+
+
+def to_model_layout(clips_u8: torch.Tensor, device: torch.device | str = "cpu") -> torch.Tensor:
+    """uint8 ``(B, T, H, W, C)`` -> float32 ``(B, C, T, H, W)`` in 0..1 on ``device``."""
+    x = clips_u8.to(device, non_blocking=True)
+    return x.permute(0, 4, 1, 2, 3).float().div_(255.0)
+
+
+def from_model_layout(x: torch.Tensor) -> np.ndarray:
+    """float ``(B, C, T, H, W)`` in 0..1 -> uint8 numpy ``(B, T, H, W, C)`` (rounded, clipped)."""
+    y = x.detach().permute(0, 2, 3, 4, 1).mul(255.0).round_().clamp_(0, 255)
+    return y.to("cpu", torch.uint8).numpy()
+
+
+def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/validation split of a store's clips: ``(train_idx, val_idx)``.
+
+    With several sources (videos), whole sources go to validation (chosen in an order fixed by
+    ``seed``) until it holds at least ``val_fraction`` of the clips, so that no video is seen in
+    both. With one source (procedural data, one long video) the last ``val_fraction`` of clips
+    forms the validation set: contiguous, so near-duplicate neighbouring clips rarely straddle it.
+    """
+    n = len(store)
+    if n < 2 or val_fraction <= 0:
+        return np.arange(n), np.zeros(0, np.int64)
+    want = max(1, int(round(n * val_fraction)))
+    source_id = np.asarray(store.table["source_id"])
+    sources = np.unique(source_id)
+    if len(sources) >= 2:
+        order = np.random.default_rng(seed).permutation(sources)
+        val_sources: list[int] = []
+        count = 0
+        for s in order[:-1]:  # never all of them: training needs at least one source
+            if count >= want:
+                break
+            val_sources.append(int(s))
+            count += int((source_id == s).sum())
+        is_val = np.isin(source_id, val_sources)
+        return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+    return np.arange(n - want), np.arange(n - want, n)

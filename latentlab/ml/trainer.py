@@ -1,0 +1,284 @@
+"""The training loop as a reusable object: callbacks, a cancel flag, exact resume, DDP-ready.
+
+``Trainer(config, store, out_dir, settings).fit(callbacks)`` trains a
+:class:`~latentlab.ml.model.VideoVAE` on a clip store and writes a checkpoint bundle to
+``out_dir`` after every epoch (atomically) and when cancelled. The GUI runs ``fit`` in a worker
+thread and calls :meth:`Trainer.cancel` from the main thread; callbacks receive plain Python
+numbers only. Under ``torchrun`` (``WORLD_SIZE`` > 1) the same code trains with
+DistributedDataParallel (gloo on CPU, NCCL on GPU); only rank 0 validates and writes.
+
+Reproducibility: the model is initialised from ``seed``; the order of clips in epoch ``e`` is a
+permutation seeded by ``(seed, e)`` (``DistributedSampler.set_epoch``) and the reparameterisation
+noise comes from a dedicated generator whose state is saved with the checkpoint. Resume therefore
+continues exactly where the run stopped, mid-epoch included, and on CPU two runs with the same
+seed and thread count give identical weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import torch
+from torch.utils.data import DataLoader, DistributedSampler, Sampler
+
+from latentlab.media.clip_store import ClipStore
+from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
+from latentlab.ml.config import VAEConfig
+from latentlab.ml.data import ClipDataset, collate_batch, split_indices, to_model_layout
+from latentlab.ml.device import resolve_device
+from latentlab.ml.distributed import DistContext
+from latentlab.ml.metrics import evaluate_elbo
+from latentlab.ml.model import VideoVAE
+from latentlab.ml.train_state import load_train_state, save_train_state
+
+
+class TrainingError(RuntimeError):
+    """Training that cannot start (store and model do not fit, nothing to resume, ...)."""
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings (stored in the checkpoint's ``config.json`` under ``training``)."""
+
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    lr_warmup_steps: int = 200  # linear ramp from 0, then cosine down to min_lr_ratio * lr
+    min_lr_ratio: float = 0.05
+    kl_warmup_epochs: float = 1.0  # beta ramps linearly from 0 over this many epochs
+    seed: int = 0
+    val_fraction: float = 0.05
+    max_val_clips: int = 1000
+    num_workers: int = 0  # the GUI trains in-process: worker processes would fork the GUI
+    device: str = "auto"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainSettings":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class TrainerCallback:
+    """Override what you need; every argument is a plain Python number or dict of numbers."""
+
+    def on_fit_start(self, total_steps: int, start_step: int) -> None: ...
+
+    def on_step(self, step: int, metrics: dict) -> None: ...
+
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
+
+    def on_fit_end(self, metrics: dict) -> None: ...
+
+
+class _SkipSampler(Sampler):
+    """The first ``skip`` items of ``base`` dropped (resuming in the middle of an epoch)."""
+
+    def __init__(self, base: Sampler, skip: int) -> None:
+        self.base, self.skip = base, skip
+
+    def __iter__(self):
+        return itertools.islice(iter(self.base), self.skip, None)
+
+    def __len__(self) -> int:
+        return max(0, len(self.base) - self.skip)
+
+
+class Trainer:
+    """Train a :class:`VideoVAE` on ``store``, writing the bundle to ``out_dir``.
+
+    Parameters
+    ----------
+    config
+        Model config; its geometry must match the store's clips. Ignored on resume (the
+        checkpoint's config is used).
+    store
+        An open :class:`ClipStore`.
+    out_dir
+        Checkpoint bundle folder (created).
+    settings
+        :class:`TrainSettings`; on resume, the checkpoint's settings are used except ``epochs``,
+        ``device`` and ``num_workers``.
+    resume
+        Continue from the bundle in ``out_dir`` (weights, optimizer, RNG, position in the epoch).
+    """
+
+    def __init__(self, config: VAEConfig, store: ClipStore, out_dir, settings: TrainSettings = TrainSettings(),
+                 *, resume: bool = False) -> None:
+        self.store, self.out_dir, self.resume = store, Path(out_dir), resume
+        self.config, self.settings = config, settings
+        self._cancel = threading.Event()
+        self.history: list[dict] = []
+        if resume:
+            saved = read_config(self.out_dir)
+            self.config = VAEConfig.from_dict(saved["model"])
+            keep = {k: getattr(settings, k) for k in ("epochs", "device", "num_workers")}
+            self.settings = dataclasses.replace(TrainSettings.from_dict(saved.get("training", {})), **keep)
+        g = store.geometry
+        c = self.config
+        if (g.frames, g.height, g.width, g.channels) != (c.frames, c.height, c.width, c.channels):
+            raise TrainingError(
+                f"the store holds clips of {g.frames}x{g.height}x{g.width}x{g.channels} (T x H x W x C) "
+                f"but the model expects {c.frames}x{c.height}x{c.width}x{c.channels}"
+            )
+
+    def cancel(self) -> None:
+        """Ask :meth:`fit` to stop after the current step (thread-safe); it saves and returns."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    # ---------------------------------------------------------------------------------- fit
+    def fit(self, callbacks: Iterable[TrainerCallback] = ()) -> dict:
+        """Train to ``settings.epochs`` (or until cancelled); return the last metrics."""
+        callbacks = list(callbacks)
+        s = self.settings
+        with DistContext(s.device) as dist:
+            self._dist = dist
+            return self._fit(dist, callbacks, s)
+
+    def _fit(self, dist: DistContext, callbacks: list[TrainerCallback], s: TrainSettings) -> dict:
+        device = dist.device
+        torch.manual_seed(s.seed)
+        model = VideoVAE(self.config).to(device)
+        opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        noise = torch.Generator(device=device)
+        noise.manual_seed(s.seed * 1_000_003 + dist.rank)
+        epoch, batch_in_epoch, step, train_seconds = 0, 0, 0, 0.0
+        if self.resume:
+            epoch, batch_in_epoch, step, train_seconds = self._load_resume(model, opt, noise)
+        wrapped = dist.wrap(model)
+
+        train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed)
+        if len(train_idx) < s.batch_size * dist.world_size:
+            raise TrainingError(f"the store has {len(train_idx)} training clips, fewer than one batch "
+                                f"({s.batch_size} x {dist.world_size} processes)")
+        val_idx = val_idx[: s.max_val_clips]
+        dataset = ClipDataset(self.store, train_idx)
+        sampler = DistributedSampler(dataset, num_replicas=dist.world_size, rank=dist.rank, shuffle=True,
+                                     seed=s.seed, drop_last=True)
+        steps_per_epoch = len(sampler) // s.batch_size
+        total_steps = steps_per_epoch * s.epochs
+        warm_kl = max(1.0, s.kl_warmup_epochs * steps_per_epoch)
+        for cb in callbacks:
+            cb.on_fit_start(total_steps, step)
+        metrics: dict = self.history[-1] if self.history else {}
+        t_start = time.perf_counter() - train_seconds
+        while epoch < s.epochs and not self.cancelled:
+            sampler.set_epoch(epoch)
+            loader = DataLoader(dataset, batch_size=s.batch_size, drop_last=True, num_workers=s.num_workers,
+                                collate_fn=collate_batch, sampler=_SkipSampler(sampler, batch_in_epoch * s.batch_size))
+            sums: dict[str, float] = {}
+            wrapped.train()
+            for clips_u8 in loader:
+                if self.cancelled:
+                    break
+                lr = self._lr(step, total_steps)
+                for group in opt.param_groups:
+                    group["lr"] = lr
+                beta = self.config.beta * min(1.0, step / warm_kl)
+                x = to_model_layout(clips_u8, device)  # (B, C, T, H, W)
+                loss, m = model_loss(wrapped, model, x, beta, noise)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                step += 1
+                batch_in_epoch += 1
+                m.update(lr=lr, beta=beta, epoch=epoch + batch_in_epoch / steps_per_epoch)
+                for k in ("loss", "nll", "kl", "mse"):
+                    sums[k] = sums.get(k, 0.0) + m[k]
+                sums["n"] = sums.get("n", 0) + 1
+                if not math.isfinite(m["loss"]):
+                    raise TrainingError(f"the loss became {m['loss']} at step {step}; try a lower learning rate")
+                for cb in callbacks:
+                    cb.on_step(step, m)
+            finished = batch_in_epoch >= steps_per_epoch
+            if finished:
+                epoch, batch_in_epoch = epoch + 1, 0
+            train_seconds = time.perf_counter() - t_start
+            metrics = {"epoch": epoch, "step": step, "train_seconds": round(train_seconds, 2)}
+            metrics.update({f"train_{k}": v / max(1, sums.get("n", 1)) for k, v in sums.items() if k != "n"})
+            if dist.is_main:
+                model.eval()
+                metrics.update(evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed))
+                self.history.append(metrics)
+                self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
+                           len(train_idx), len(val_idx))
+            dist.barrier()
+            if finished:
+                for cb in callbacks:
+                    cb.on_epoch_end(epoch, metrics)
+        for cb in callbacks:
+            cb.on_fit_end(metrics)
+        return metrics
+
+    def _lr(self, step: int, total: int) -> float:
+        s = self.settings
+        warm = min(1.0, (step + 1) / max(1, s.lr_warmup_steps))
+        progress = min(1.0, step / max(1, total))
+        cosine = s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+        return s.lr * warm * cosine
+
+    # ---------------------------------------------------------------------------------- state
+    def _save(self, model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds, n_train, n_val):
+        demo = self.store.attrs.get("demo")
+        data = {
+            "store_path": str(self.store.path),
+            "store_fingerprint": self.store.fingerprint,
+            "n_clips": len(self.store), "n_train": n_train, "n_val": n_val,
+            "split": "by source" if len(self.store.sources) > 1 else "by clip index (last clips)",
+            "demo_spec": demo,
+        }
+        training = dict(self.settings.to_dict(), world_size=self._dist.world_size, threads=torch.get_num_threads())
+        weights_hash = save_checkpoint(self.out_dir, model, training=training, data=data, metrics=metrics)
+        rng = {"noise": noise.get_state().cpu(), "torch_cpu": torch.get_rng_state()}
+        scalars = {"epoch": epoch, "batch_in_epoch": batch_in_epoch, "step": step,
+                   "train_seconds": train_seconds, "history": self.history}
+        save_train_state(self.out_dir, opt, rng, scalars, weights_hash)
+
+    def _load_resume(self, model, opt, noise) -> tuple[int, int, int, float]:
+        config = read_config(self.out_dir)
+        state, weights_hash = read_weights(self.out_dir, config)
+        check_state(state, model, str(self.out_dir / "model.safetensors"))
+        model.load_state_dict(state)
+        try:
+            rng, scalars = load_train_state(self.out_dir, opt, weights_hash)
+            noise.set_state(rng["noise"])
+            torch.set_rng_state(rng["torch_cpu"])
+        except (KeyError, RuntimeError, TypeError) as exc:
+            raise CheckpointError(f"{self.out_dir}: the RNG state cannot be restored ({exc})") from None
+        self.history = list(scalars.get("history", []))
+        return (int(scalars["epoch"]), int(scalars["batch_in_epoch"]), int(scalars["step"]),
+                float(scalars["train_seconds"]))
+
+
+def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:
+    """Loss through the (possibly DDP-wrapped) module, so that gradients are all-reduced."""
+    from latentlab.ml.losses import elbo_terms
+
+    out = wrapped(x, noise)
+    terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config)
+    total = terms["nll"] + beta * terms["kl"]
+    m = {k: float(v.detach()) for k, v in terms.items()}
+    m["loss"] = float(total.detach())
+    return total, m
+
+
+def default_threads() -> int:
+    """Threads for CPU training: all cores, but at most 8 (beyond that oneDNN gains little)."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+

@@ -136,6 +136,7 @@ def main() -> int:
     ap.add_argument("--long-minutes", type=float, default=10.0, help="the long video for memory (default 10)")
     ap.add_argument("--workdir", default=None, help="keep the videos here (default: a temp folder)")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("ingest_args", nargs="*", help="extra arguments for latentlab ingest (after --)")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
@@ -143,19 +144,20 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; load before {os.getloadavg()}")
-    files = []
-    for k in range(args.files):
-        p = work / f"tp{k}_{w}x{h}_{args.seconds:g}s.mp4"
-        if not p.exists():
-            make_video(p, args.seconds, w, h)
-        files.append(p)
-    one = throughput(files[:1], work, args.repeats, args.ingest_args)
-    many = throughput(files, work, args.repeats, args.ingest_args)
-    result = {"one_file": one, "many_files": many}
-    print(f"1 file : baseline {one['baseline_fps']} frames/s, ingest {one['ingest_fps']} frames/s, "
-          f"ratio {one['ratio']:.2f}x  (runs {one['baseline_runs']} vs {one['ingest_runs']})")
-    print(f"{many['files']} files: baseline {many['baseline_fps']} frames/s, ingest {many['ingest_fps']} frames/s, "
-          f"ratio {many['ratio']:.2f}x  (runs {many['baseline_runs']} vs {many['ingest_runs']})")
+    result = {}
+    if not args.skip_throughput:
+        files = []
+        for k in range(args.files):
+            p = work / f"tp{k}_{w}x{h}_{args.seconds:g}s.mp4"
+            if not p.exists():
+                make_video(p, args.seconds, w, h)
+            files.append(p)
+        one = result["one_file"] = throughput(files[:1], work, args.repeats, args.ingest_args)
+        many = result["many_files"] = throughput(files, work, args.repeats, args.ingest_args)
+        print(f"1 file : baseline {one['baseline_fps']} frames/s, ingest {one['ingest_fps']} frames/s, "
+              f"ratio {one['ratio']:.2f}x  (runs {one['baseline_runs']} vs {one['ingest_runs']})")
+        print(f"{many['files']} files: baseline {many['baseline_fps']} frames/s, ingest {many['ingest_fps']} "
+              f"frames/s, ratio {many['ratio']:.2f}x  (runs {many['baseline_runs']} vs {many['ingest_runs']})")
     if not args.skip_memory:
         mem = {}
         for minutes in (1.0, args.long_minutes):

@@ -124,6 +124,23 @@ class TimestampResampler:
         self._k = 0
         self._prev: TimedFrame | None = None
         self._gap = 0.0
+        self._last_decoded: float | None = None
+        self._decoded_gap = 0.0
+
+    def wants(self, t: float) -> bool:
+        """Whether the frame decoded at ``t`` may be picked (ask once per decoded frame, in order).
+
+        A frame more than 0.6 frame periods before the next target time cannot be the nearest to
+        it when frames keep coming at the recent rate, so its conversion can be skipped. With a
+        constant frame rate the result equals resampling every frame; with a variable one, a frame
+        that arrives much later than the recent rate predicts can make the pick one frame off.
+        """
+        if self._last_decoded is not None:
+            self._decoded_gap = t - self._last_decoded
+        self._last_decoded = t
+        if self.fps is None or self._t0 is None or not self._decoded_gap > 0:
+            return True
+        return t >= self._t0 + self._k / self.fps - 0.6 * self._decoded_gap
 
     def push(self, frame: TimedFrame) -> list[TimedFrame]:
         """Feed the next decoded frame; return the output frames now decided (maybe none)."""
@@ -148,7 +165,8 @@ class TimestampResampler:
         if self.fps is None or self._prev is None:
             return out
         last = self._prev
-        while (tk := self._t0 + self._k / self.fps) < last.time + 0.5 * self._gap - 1e-9:
+        end = (last.time if self._last_decoded is None else self._last_decoded) + 0.5 * (self._decoded_gap or self._gap)
+        while (tk := self._t0 + self._k / self.fps) < end - 1e-9:
             out.append(TimedFrame(last.image, tk, last.index))
             self._k += 1
         return out

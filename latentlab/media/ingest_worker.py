@@ -77,7 +77,7 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
                 if rec is not None:
                     sink(rec)
 
-        for image, t, index in reader.frames(resizer):
+        for image, t, index in reader.frames(resizer, want=resampler.wants if settings.fps else None):
             feed(resampler.push(TimedFrame(image, t, index)))
             if on_frames is not None and index % 64 == 63:
                 on_frames(index + 1)

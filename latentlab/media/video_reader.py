@@ -193,14 +193,16 @@ class VideoReader:
         """Frame rate from the header, or 30 when the header has none (timestamps rule anyway)."""
         return self.stats.header_fps or _DEFAULT_FPS
 
-    def frames(self, transform: Callable[[np.ndarray], np.ndarray] | None = None
-               ) -> Iterator[tuple[np.ndarray, float, int]]:
+    def frames(self, transform: Callable[[np.ndarray], np.ndarray] | None = None,
+               want: Callable[[float], bool] | None = None) -> Iterator[tuple[np.ndarray, float, int]]:
         """Yield ``(frame_rgb_u8, timestamp_s, index)`` for every frame that decodes.
 
         ``transform`` maps each decoded BGR frame ``(H, W, 3)`` before the colour conversion; pass
-        the resize here so that a huge frame is shrunk as soon as it is read. ``index`` counts the
-        decoded frames (skipped damaged frames are not counted). Raises :class:`VideoOpenError` if
-        the file opened but not one frame decoded.
+        the resize here so that a huge frame is shrunk as soon as it is read. ``want(timestamp)``,
+        asked once per decoded frame in order, may return False to skip the frame's colour
+        conversion and copy (about half the cost of a frame) when a resampler will not use it.
+        ``index`` counts decoded frames (skipped damaged frames are not counted). Raises
+        :class:`VideoOpenError` if the file opened but not one frame decoded.
         """
         import cv2
 
@@ -208,29 +210,36 @@ class VideoReader:
         period = 1.0 / self.fps
         fails, prev_t = 0, None
         while True:
-            ok = cap.grab()
-            frame = cap.retrieve()[1] if ok else None
-            if frame is None or frame.size == 0:
+            if not cap.grab():
                 fails += 1
                 if fails > self.max_retries:
                     break
                 continue
             t = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+            synthetic = False
             if prev_t is not None and not (math.isfinite(t) and t > prev_t):
-                t = prev_t + period  # 0, NaN or not increasing: trust the frame count instead
-                st.synthetic_timestamps += 1
+                t, synthetic = prev_t + period, True  # 0, NaN or not increasing: count frames instead
             elif prev_t is None and not (math.isfinite(t) and t >= 0):
-                t = 0.0
-                st.synthetic_timestamps += 1
+                t, synthetic = 0.0, True
+            skip = want is not None and not want(t) and st.frames_read > 0
+            frame = None if skip else cap.retrieve()[1]
+            if not skip and (frame is None or frame.size == 0):
+                fails += 1
+                if fails > self.max_retries:
+                    break
+                continue
+            st.synthetic_timestamps += synthetic
             if fails and st.frames_read:
                 st.failed_reads += fails
                 st.damaged_at.append(t)
             fails = 0
-            if st.frames_read == 0:
-                st.frame_size = (frame.shape[0], frame.shape[1])
             index = st.frames_read
             st.frames_read += 1
             st.last_time = prev_t = t
+            if skip:
+                continue
+            if index == 0:
+                st.frame_size = (frame.shape[0], frame.shape[1])
             if frame.ndim == 2:  # some backends hand grey frames back as 2-D
                 frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
             if transform is not None:

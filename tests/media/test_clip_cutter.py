@@ -33,6 +33,36 @@ def test_variable_frame_rate_is_resampled_by_time_not_by_index():
         assert abs(src[f.index] - f.time) == pytest.approx(np.abs(src - f.time).min())
 
 
+def resample_skipping(times, fps):
+    """Like :func:`resample`, but frames the resampler does not want are never pushed."""
+    r = TimestampResampler(fps)
+    out, pushed = [], 0
+    for i, t in enumerate(times):
+        if r.wants(t) or i == 0:
+            out += r.push(TimedFrame(np.zeros((1, 1, 3), np.uint8), t, i))
+            pushed += 1
+    return out + r.finish(), pushed
+
+
+@pytest.mark.parametrize("src_fps, fps", [(30.0, 12.0), (30.0, 10.0), (25.0, 24.0), (24.0, 30.0)])
+def test_skipping_unwanted_frames_changes_nothing_at_a_constant_rate(src_fps, fps):
+    times = np.arange(500) / src_fps
+    full = [(f.index, f.time) for f in resample(times, fps)]
+    skipped, pushed = resample_skipping(times, fps)
+    assert [(f.index, f.time) for f in skipped] == full
+    if fps < src_fps / 2:
+        assert pushed < 0.75 * len(times)  # most frames were never converted
+
+
+def test_skipping_on_variable_rate_is_at_most_one_frame_off():
+    rng = np.random.default_rng(3)
+    times = np.cumsum(rng.uniform(0.02, 0.06, 600))
+    full = resample(times, 10.0)
+    skipped, _ = resample_skipping(times, 10.0)
+    assert len(skipped) == len(full)
+    assert max(abs(a.index - b.index) for a, b in zip(full, skipped)) <= 1
+
+
 def test_upsampling_repeats_frames_and_pass_through_keeps_all():
     out = resample(np.arange(10) / 10.0, 30.0)
     assert len(out) == 28 + 1  # 0 .. 0.9 s at 30 fps, plus a target within half a frame after the last

@@ -94,7 +94,7 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
     """Expand files and folders (recursively) into video paths, plus records for what is skipped.
 
     Folders are walked in sorted order without following symbolic links to folders; hidden
-    files and folders (name starting with ``.``) are ignored. A file whose extension is not in
+    files and folders (name starting with ``.``) and clip stores inside them are ignored. A file whose extension is not in
     :data:`VIDEO_EXTENSIONS` is *skipped*; a path that does not exist is *failed*.
     """
     videos, records, seen = [], [], set()
@@ -114,7 +114,7 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_store(Path(root, d))
                                  and (exclude is None or Path(root, d).resolve() != exclude))
                 for name in sorted(files):
                     if not name.startswith("."):
@@ -124,6 +124,11 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
         else:
             records.append(_record(os.path.abspath(p), "failed", "no such file or folder"))
     return videos, records
+
+
+def _is_store(folder: Path) -> bool:
+    """Clip stores (ours, or any other) inside an input folder are not walked into."""
+    return (folder / "manifest.json").is_file() and any(folder.glob("clips-*.u8"))
 
 
 def _record(path: str, status: str, reason: str) -> dict:

@@ -178,6 +178,7 @@ def test_folder_mixing_good_bad_and_non_video_files(make_video, tmp_path):
     good = make_video("in/good.mp4", n=24)
     good2 = make_video("in/sub/good2.avi", n=16)
     make_video("in/.hidden/ignored.mp4", n=8)
+    ingest([make_video("elsewhere.mp4", n=8)], tmp_path / "in" / "old_store", INPROC)  # a store inside: not walked
     (tmp_path / "in" / "empty.mp4").write_bytes(b"")
     (tmp_path / "in" / "notes.txt").write_text("not a video")
     truncate(make_video("in/sub/cut.mp4", n=40), 0.5)
@@ -268,13 +269,16 @@ def _crashing_worker(conn) -> None:
     os._exit(3)
 
 
-def test_pool_kills_a_stuck_worker_and_goes_on():
+@pytest.mark.parametrize("limits, reason", [
+    (dict(stall_timeout=0.5), "timed out after 0.5 s without progress (stuck decoder?)"),
+    (dict(stall_timeout=None, max_seconds=0.5), "timed out after 0.5 s (per-file time limit)"),
+])
+def test_pool_kills_a_stuck_worker_and_goes_on(limits, reason):
     done = []
     run_pool([{"path": "stuck.mp4"}, {"path": "stuck2.mp4"}], lambda t, r: done.append(r), jobs=2,
-             stall_timeout=0.5, worker=_hanging_worker)
+             worker=_hanging_worker, **limits)
     assert sorted(r["path"] for r in done) == ["stuck.mp4", "stuck2.mp4"]
-    assert {(r["status"], r["reason"], r["clips"]) for r in done} == {
-        ("failed", "timed out after 0.5 s without progress (stuck decoder?)", 0)}
+    assert {(r["status"], r["reason"], r["clips"]) for r in done} == {("failed", reason, 0)}
 
 
 def test_pool_reports_crashed_workers():

@@ -29,7 +29,14 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot and Path(args.screenshot).suffix.lower() not in (".png", ".jpg", ".jpeg"):
         print("latentlab explore: --screenshot must name a .png or .jpg file", file=sys.stderr)
         return 2
-    from latentlab.gui.app import run_explorer  # Qt only now, never at import time
+    try:
+        from latentlab.gui.app import run_explorer  # Qt only now, never at import time
+    except RuntimeError as exc:  # latentlab.gui._pyside_check.BrokenQtBinding
+        print(f"latentlab explore: {exc}", file=sys.stderr)
+        return 1
+    except ImportError as exc:
+        print(f"latentlab explore: the GUI cannot start: {exc}", file=sys.stderr)
+        return 1
 
     return run_explorer(store=args.store, checkpoint=args.checkpoint, projection=args.projection,
                         screenshot=args.screenshot, timeout_s=args.timeout)

@@ -28,6 +28,13 @@ MAX_SELECTION_DRAWN = 200_000
 PREVIEW_INTERVAL_MS = 150
 
 
+class _Points(pg.ScatterPlotItem):
+    """A scatter that leaves clicks to the view box: picking uses our KD-tree, not ``pointsAt``."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
 class LatentMap(QWidget):
     """The latent map view of ``state``; hover thumbnails are read through ``worker``."""
 
@@ -49,14 +56,16 @@ class LatentMap(QWidget):
         self.density = pg.ImageItem(axisOrder="row-major")
         self.view.addItem(self.density)
         self.density.hide()
-        self._sel = pg.ScatterPlotItem(size=7, pen=pg.mkPen(255, 255, 255, 230), brush=None, pxMode=True)
-        self._cur = pg.ScatterPlotItem(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
+        self._sel = _Points(size=7, pen=pg.mkPen(255, 255, 255, 230), brush=None, pxMode=True)
+        self._cur = _Points(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
         self._path = pg.PlotDataItem(pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5,
                                      symbolBrush=(255, 160, 60), symbolPen=None)
         self.probe = pg.TargetItem(pos=(0, 0), size=16, movable=True, pen=pg.mkPen(255, 90, 90, width=2),
                                    label="probe", labelOpts={"color": (255, 120, 120), "offset": (10, -10)})
         for z, item in enumerate((self._sel, self._path, self._cur, self.probe)):
             item.setZValue(100 + z)
+            if item is not self.probe:
+                item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self.view.addItem(item, ignoreBounds=True)
         self.probe.hide()
         self.probe.sigPositionChanged.connect(self._on_probe_dragged)
@@ -148,8 +157,9 @@ class LatentMap(QWidget):
             self.density.hide()
             for group in colour_groups(field, n):
                 xy = self.coords[group.indices]
-                item = pg.ScatterPlotItem(x=xy[:, 0], y=xy[:, 1], size=4, pen=None, brush=pg.mkBrush(group.colour),
+                item = _Points(x=xy[:, 0], y=xy[:, 1], size=4, pen=None, brush=pg.mkBrush(group.colour),
                                           pxMode=True, antialias=False)
+                item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # picking is ours (KD-tree), not pointsAt
                 self.view.addItem(item)
                 self.layers.append(item)
                 if group.in_legend:

@@ -47,7 +47,8 @@ class ProbePanel(QWidget):
         self.reliability.setFormat("reliability %p%")
         self.info = QLabel("drag the red probe on the map")
         self.info.setObjectName("numbers")
-        self.info.setWordWrap(True)
+        # One fixed line: a label that re-wraps would resize the docks, and with them the map, mid-drag.
+        self.info.setFixedHeight(self.info.fontMetrics().height() + 4)
         grid = QGridLayout()
         grid.addWidget(self.decoded, 0, 0)
         grid.addWidget(self.nearest, 0, 1)
@@ -72,8 +73,9 @@ class ProbePanel(QWidget):
         if ds is None or inverse is None:
             return
         codec, read = ds.codec, ds.read_clips
-        anchor = self.state.current if self.state.current >= 0 else None
-        self.worker.request("probe", lambda: render_probe(inverse, codec, read, x, y, anchor))
+        # No anchor: on a PCA map the probe moves the *nearest* clip's latent within the map plane,
+        # so what is decoded stays close to the real clip shown beside it.
+        self.worker.request("probe", lambda: render_probe(inverse, codec, read, x, y))
 
     @guarded
     def _on_result(self, channel: str, rid: int, r: dict) -> None:

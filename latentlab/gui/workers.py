@@ -21,7 +21,7 @@ import time
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT_MS = 30_000
@@ -91,10 +91,11 @@ class Job(QObject):
         except JobCancelled:
             self.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every error goes to the GUI, none to stderr
-            log.error("job %r failed", self.name, exc_info=True)
-            if self.context.cancelled:
+            if self.context.cancelled:  # a library wrapped our JobCancelled in its own error
+                log.debug("job %r stopped after cancel: %s", self.name, exc)
                 self.cancelled.emit()
             else:
+                log.error("job %r failed", self.name, exc_info=True)
                 self.failed.emit(_describe(exc), traceback.format_exc())
         else:
             if self.context.cancelled:
@@ -125,23 +126,31 @@ class JobRunner(QObject):
         self._closed = False
 
     def submit(self, name: str, fn: Callable[[JobContext], Any]) -> Job:
-        """Run ``fn(context)`` on a new thread; connect to the returned job's signals before the
-        event loop runs again (they are queued, so none is missed)."""
+        """Run ``fn(context)`` on a new thread and return its :class:`Job`.
+
+        The thread starts on the next turn of the event loop, so that the caller can connect to the
+        job's signals first: a signal emitted by a thread reaches only the slots connected by then.
+        """
         if self._closed:
             raise RuntimeError("the job runner has been shut down")
         job = Job(name, fn)
         job.done.connect(lambda j=job: self._on_done(j))
         self._jobs.append(job)
-        job.thread.start()
+        QTimer.singleShot(0, self, lambda j=job: self._start(j))
         self.job_started.emit(job)
         return job
+
+    def _start(self, job: Job) -> None:
+        if self._closed or job not in self._jobs:
+            return
+        job.thread.start()
 
     @property
     def jobs(self) -> list[Job]:
         return list(self._jobs)
 
     def _on_done(self, job: Job) -> None:
-        job.thread.wait()
+        job.thread.wait()  # done is the thread's last act: this returns at once
         if job in self._jobs:
             self._jobs.remove(job)
         self.job_finished.emit(job)

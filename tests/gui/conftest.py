@@ -1,0 +1,88 @@
+"""GUI test fixtures: isolated QSettings, a decode worker and job runner that are always joined."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.gui import _standins
+
+_standins.install()  # TEMPORARY until the latent service's inverse/neighbours land
+
+from tests.gui.fakes import FakeCodec, tiny_loaded  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _every_mouse_move_counts():
+    """pyqtgraph drops mouse moves closer than 10 ms; synthetic drags come faster than that."""
+    import pyqtgraph as pg
+
+    pg.setConfigOption("mouseRateLimit", -1)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    s = QSettings(str(tmp_path / "explorer.ini"), QSettings.Format.IniFormat)
+    yield s
+    s.sync()
+
+
+@pytest.fixture
+def worker(qtbot):
+    from latentlab.gui.workers import DecodeWorker
+
+    w = DecodeWorker()
+    yield w
+    w.shutdown()
+
+
+@pytest.fixture
+def runner(qtbot):
+    from latentlab.gui.workers import JobRunner
+
+    r = JobRunner()
+    yield r
+    r.shutdown()
+
+
+@pytest.fixture
+def codec():
+    return FakeCodec(latent_dim=6)
+
+
+@pytest.fixture
+def loaded(codec):
+    return tiny_loaded(codec=codec)
+
+
+@pytest.fixture
+def state(loaded):
+    from latentlab.core.explorer_state import ExplorerState
+
+    s = ExplorerState()
+    s.set_dataset(loaded.dataset)
+    s.set_projection(loaded.projection, loaded.inverse)
+    return s
+
+
+@pytest.fixture
+def window(qtbot, settings, loaded):
+    """The main window showing the tiny fake dataset."""
+    from latentlab.gui.errors import hub
+    from latentlab.gui.main_window import MainWindow
+
+    hub()
+    w = MainWindow(settings=settings)
+    w.status.dialogs_enabled = False
+    qtbot.addWidget(w)
+    w.resize(1100, 700)
+    w.show()
+    w.show_loaded(loaded)
+    yield w
+    w.close()
+
+
+def frames_of(codec: FakeCodec, z: np.ndarray) -> np.ndarray:
+    return codec.decode(np.asarray(z, np.float32).reshape(1, -1))[0]

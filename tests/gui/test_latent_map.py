@@ -1,0 +1,124 @@
+"""LatentMap driven with real mouse events: click, box, lasso, modifiers, hover, colours, density."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from latentlab.gui import latent_map as latent_map_module
+from latentlab.gui.map_tools import points_in_polygon
+from tests.gui import mouse
+
+SHIFT, CTRL = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+
+
+def _ready(window, qtbot):
+    qtbot.waitUntil(lambda: window.player.index == window.state.current, timeout=5000)
+    return window.map, window.state
+
+
+def test_clicking_a_point_selects_it_and_plays_that_clip(window, qtbot):
+    m, s = _ready(window, qtbot)
+    i = 17
+    with qtbot.waitSignal(window.player.shown, timeout=5000, check_params_cb=lambda idx: idx == i):
+        mouse.click(m, *s.coords[i])
+    assert s.selection.tolist() == [i] and s.current == i
+    np.testing.assert_array_equal(window.player.original.frames, s.dataset.read_clips([i])[0])
+    assert window.player.recon.frames.shape == window.player.original.frames.shape
+    assert window.player.playing
+    frame0 = window.player.scrubber.value()
+    qtbot.waitUntil(lambda: window.player.scrubber.value() != frame0, timeout=3000)  # it loops
+    assert "clip 17" in window.player.numbers.text() and "PSNR" in window.player.numbers.text()
+    shown = [v.tag for v in window.player.strip if v.frames is not None]
+    expected, _ = s.dataset.index.knn(i, 9)
+    assert shown == [j for j in expected if j != i][:8]
+
+
+def test_click_modifiers_add_and_toggle(window, qtbot):
+    m, s = _ready(window, qtbot)
+    mouse.click(m, *s.coords[3])
+    mouse.click(m, *s.coords[5], modifiers=SHIFT)
+    assert s.selection.tolist() == [3, 5]
+    mouse.click(m, *s.coords[3], modifiers=CTRL)
+    assert s.selection.tolist() == [5]
+    (x0, x1), (y0, y1) = m.view.viewRange()
+    empty = next((x, y) for x in np.linspace(x0, x1, 9)[1:-1] for y in np.linspace(y0, y1, 9)[1:-1]
+                 if m.pick(x, y) < 0)
+    mouse.click(m, *empty)  # empty space: clears
+    assert s.selection.size == 0
+
+
+def test_box_and_lasso_selection_with_add_and_remove(window, qtbot):
+    m, s = _ready(window, qtbot)
+    c = s.coords
+    lo, hi = np.percentile(c, 20, axis=0), np.percentile(c, 70, axis=0)
+    m.set_tool("box")
+    mouse.drag(m, [tuple(lo), tuple((lo + hi) / 2), tuple(hi)])
+    inside = np.flatnonzero(np.all((c >= lo) & (c <= hi), axis=1))
+    assert inside.size > 5
+    # The drag is mapped through pixels: compare with a tolerance of the clips on the edge.
+    assert len(np.setxor1d(s.selection, inside)) <= 3
+    m.set_tool("lasso")
+    tri = [tuple(c.min(0)), (c[:, 0].max(), c[:, 1].min()), (c[:, 0].min(), c[:, 1].max())]
+    before = s.selection.copy()
+    mouse.drag(m, tri + [tri[0]], modifiers=SHIFT)
+    in_tri = points_in_polygon(c, np.array(tri))
+    assert set(before) <= set(s.selection) and len(np.setxor1d(s.selection, np.union1d(before, in_tri))) <= 3
+    mouse.drag(m, tri + [tri[0]], modifiers=CTRL)
+    assert len(np.setxor1d(s.selection, np.setdiff1d(before, in_tri))) <= 3
+
+
+def test_points_in_polygon_matches_a_plain_loop(rng):
+    xy = rng.uniform(-1, 1, (500, 2))
+    poly = np.array([[-0.8, -0.8], [0.9, -0.5], [0.1, 0.2], [0.5, 0.9], [-0.7, 0.6]])
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPolygonF
+
+    qpoly = QPolygonF([QPointF(*p) for p in poly])
+    expected = [i for i, p in enumerate(xy) if qpoly.containsPoint(QPointF(*p), Qt.FillRule.OddEvenFill)]
+    assert points_in_polygon(xy, poly).tolist() == expected
+
+
+def test_colour_by_any_field_keeps_every_clip(window, qtbot):
+    m, s = _ready(window, qtbot)
+    for name in s.dataset.fields:
+        window.colour_combo.setCurrentText(name)
+        assert s.colour_field == name
+        assert sum(len(item.data) for item in m.layers) == s.dataset.n_clips
+        assert len(m.legend.items) >= 1
+    window.colour_combo.setCurrentText("cluster")
+    assert [label.text for _, label in m.legend.items] == [f"cluster {i}" for i in range(8)]
+
+
+def test_hover_shows_an_animated_thumbnail_of_the_clip(window, qtbot):
+    m, s = _ready(window, qtbot)
+    with qtbot.waitSignal(m.thumb.clip_painted, timeout=5000, check_params_cb=lambda tag: tag == 42):
+        mouse.hover(m, *s.coords[42])
+    np.testing.assert_array_equal(m.thumb.frames, s.dataset.read_clips([42])[0])
+    assert m.thumb.isVisible() and m.thumb.playing
+
+
+def test_projection_preview_animates_the_layout(window, qtbot):
+    m, s = _ready(window, qtbot)
+    new = s.coords * 3 + 1
+    with qtbot.waitSignal(m.layout_drawn, timeout=3000):
+        s.preview_layout(new)
+    np.testing.assert_allclose(m.coords, new)
+
+
+def test_density_view_for_huge_maps_says_so(window, qtbot, monkeypatch):
+    monkeypatch.setattr(latent_map_module, "DENSITY_THRESHOLD", 100)
+    m, s = _ready(window, qtbot)
+    s.set_projection(s.projection, s.inverse)
+    assert m.density.isVisible() and not m.layers
+    assert f"density view of all {s.dataset.n_clips:,} clips" in m.caption.text()
+    assert m.density.image.shape == (512, 512)
+    mouse.click(m, *s.coords[9])  # picking still works on every clip
+    assert s.current == 9
+
+
+@pytest.mark.parametrize("tool", ["zoom"])
+def test_unknown_tool_is_refused(window, tool):
+    with pytest.raises(ValueError, match="pan"):
+        window.map.set_tool(tool)

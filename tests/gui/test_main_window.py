@@ -1,0 +1,174 @@
+"""The window as a whole: background projections, errors, clean shutdown, settings, drops."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from latentlab.gui import ingest_offer
+from latentlab.gui.errors import install_excepthooks
+from latentlab.gui.main_window import MainWindow
+
+
+def test_tsne_fits_in_the_background_and_animates_in(window, qtbot, monkeypatch):
+    """The window's side of a slow fit (t-SNE takes seconds even on 240 clips on a busy 2-core VM):
+    a stand-in fit reports intermediate layouts like openTSNE does, then a real projection."""
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+    from latentlab.gui import session
+
+    rng = np.random.default_rng(0)
+    final = rng.normal(size=(window.state.dataset.n_clips, 2)).astype(np.float32)
+
+    def fake_fit(mu, method, progress=None, cancel=None, seed=0):
+        assert method == "tsne" and threading.current_thread() is not threading.main_thread()
+        for k in range(1, 4):
+            progress(k / 4, final * k / 4)
+        projection = fit_projection(mu, "precomputed", coords=final)
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", fake_fit)
+    qtbot.waitUntil(lambda: window.player.index == window.state.current, timeout=5000)
+    previews = []
+    window.state.layout_preview.connect(lambda c: previews.append(c))
+    window.projection_combo.setCurrentText("tsne")
+    assert window.state.projection.method == "pca"  # the PCA map stays until t-SNE is done
+    qtbot.waitUntil(lambda: window.state.projection.method != "pca", timeout=10000)
+    assert window.state.projection.method == "precomputed"
+    assert len(previews) == 3 and all(p.shape == (window.state.dataset.n_clips, 2) for p in previews)
+    np.testing.assert_allclose(window.map.coords, window.state.projection.coords)
+    # The probe now goes through the t-SNE map's inverse.
+    with qtbot.waitSignal(window.probe.rendered, timeout=5000):
+        window.state.move_probe(*map(float, window.state.coords[3]))
+    assert window.probe.result["nearest"] == 3
+
+
+def test_closing_during_a_running_job_is_clean(qtbot, settings, loaded):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    w.show_loaded(loaded)
+    started = threading.Event()
+
+    def endless(ctx):
+        started.set()
+        while True:
+            ctx.progress(0.5)
+            ctx._event.wait(0.005)
+
+    job = w.runner.submit("endless", endless)
+    loaded.dataset.codec.gate = threading.Event()  # and a decode stuck in the worker
+    w.state.move_probe(0.0, 0.0)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert w.status.cancel.isVisible()
+    loaded.dataset.codec.gate.set()
+    w.close()
+    assert job.thread.isFinished() and not w.runner.jobs
+    assert w.worker._thread.isFinished()
+
+
+def test_cancel_button_stops_a_job(window, qtbot):
+    def endless(ctx):
+        while True:
+            ctx.progress(0.1, text="spinning")
+            ctx._event.wait(0.005)
+
+    job = window.runner.submit("endless", endless)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        window.status.cancel.click()
+    qtbot.waitUntil(lambda: not window.runner.jobs, timeout=5000)
+    assert not window.status.cancel.isVisible()
+
+
+def test_a_decoder_exception_is_shown_and_the_app_stays_usable(window, qtbot, codec):
+    qtbot.waitUntil(lambda: window.probe.result is not None, timeout=5000)
+    codec.fail = True
+    window.state.move_probe(0.1, 0.2)
+    qtbot.waitUntil(lambda: "exploded" in window.status.last_error, timeout=5000)
+    assert "exploded" in window.status.error.text()
+    codec.fail = False
+    with qtbot.waitSignal(window.probe.rendered, timeout=5000):
+        window.state.move_probe(0.3, 0.4)
+    assert window.probe.result["pos"] == (0.3, 0.4)
+
+
+def test_a_failing_load_job_is_reported(window, qtbot):
+    def broken(ctx):
+        raise OSError("the disk is on fire")
+
+    job = window.load("open broken", broken)
+    with qtbot.waitSignal(job.failed, timeout=5000):
+        pass
+    qtbot.waitUntil(lambda: "disk is on fire" in window.status.last_error, timeout=5000)
+    assert window.state.dataset is not None  # the old data is still shown
+
+
+def test_excepthooks_route_errors_to_the_window(window, qtbot, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    install_excepthooks()
+    try:
+        raise ValueError("hook me")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert "hook me" in window.status.last_error
+    t = threading.Thread(target=lambda: 1 / 0, name="helper")
+    t.start()
+    t.join()
+    qtbot.waitUntil(lambda: "ZeroDivisionError" in window.status.last_error, timeout=5000)
+
+
+def test_slot_errors_are_caught(window, qtbot):
+    window.state.select([0])
+    window.state.dataset.fields.pop("KL")
+    window.colour_combo.setCurrentText("KL")  # no such field any more: KeyError inside a slot
+    assert "KL" in window.status.last_error
+
+
+def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_path):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    loaded.store_path = str(tmp_path / "store-a")
+    w.show_loaded(loaded)
+    w.resize(700, 520)  # inside the 800x600 offscreen screen: restoreGeometry keeps windows on screen
+    size = w.size()
+    w.close()
+    assert settings.value("recent") in ([loaded.store_path], loaded.store_path)
+    w2 = MainWindow(settings=settings)
+    qtbot.addWidget(w2)
+    w2.show()
+    assert w2.recent() == [loaded.store_path]
+    assert [a.text() for a in w2.recent_menu.actions()] == [loaded.store_path]
+    assert w2.size() == size
+    w2.close()
+
+
+def test_reconstruction_error_becomes_a_colour_field(window, qtbot):
+    job = window.compute_reconstruction_error()
+    qtbot.waitUntil(lambda: window.state.colour_field == "reconstruction error", timeout=10000)
+    assert job is not None and window.state.colour_field == "reconstruction error"
+    errs = window.state.dataset.fields["reconstruction error"].values
+    assert errs.shape == (window.state.dataset.n_clips,) and np.all(errs >= 0)
+    assert window.colour_combo.currentText() == "reconstruction error"
+
+
+def test_dropping_videos_offers_to_ingest_them(window, qtbot, monkeypatch, tmp_path):
+    asked = []
+    monkeypatch.setattr(ingest_offer, "ask", lambda parent, text: asked.append(text) or False)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "holiday.mp4")), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    pos, none = QPointF(10, 10), (Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime, *none)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    window.dropEvent(QDropEvent(pos, Qt.DropAction.CopyAction, mime, *none))  # Qt routes a real drop here
+    assert len(asked) == 1, window.status.last_error
+    assert "holiday.mp4" in asked[0] and "notes.txt" not in asked[0]
+    assert "ingested" in asked[0]  # the fake dataset has no video store: a store of its own
+    assert not window.runner.jobs

@@ -1,0 +1,69 @@
+"""The probe: drag it on the map, the decoder renders the inverse-projected latent, latest wins."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from tests.gui import mouse
+from tests.gui.conftest import frames_of
+
+
+def _expected(window, codec):
+    x, y = window.state.probe
+    res = window.state.inverse.invert(np.array([[x, y]]))
+    return frames_of(codec, res.z[0]), res
+
+
+def _start(window, qtbot):
+    qtbot.waitUntil(lambda: window.probe.result is not None, timeout=5000)
+    return window.map, window.map.probe.pos()
+
+
+def test_dragging_the_probe_decodes_the_final_position(window, qtbot, codec):
+    m, p0 = _start(window, qtbot)
+    c = window.state.coords
+    target = c[100]
+    path = [(p0.x(), p0.y())] + [tuple(p0.x() + t * (target - [p0.x(), p0.y()])) for t in np.linspace(0.1, 1, 12)]
+    last_px = mouse.to_viewport(m, *path[-1])
+    mouse.drag(m, path)
+    final = window.state.probe
+    here = mouse.to_viewport(m, *final)
+    assert abs(here.x() - last_px.x()) < 3 and abs(here.y() - last_px.y()) < 3  # the marker followed the mouse
+    qtbot.waitUntil(lambda: window.probe.result["pos"] == final, timeout=5000)
+    expected, res = _expected(window, codec)
+    np.testing.assert_array_equal(window.probe.decoded.frames, expected)
+    assert window.probe.result["nearest"] == int(res.nearest[0])
+    np.testing.assert_array_equal(window.probe.nearest.frames, window.state.dataset.read_clips([res.nearest[0]])[0])
+    assert window.probe.reliability.value() == int(round(100 * float(res.reliability[0])))
+    assert f"nearest clip {int(res.nearest[0])}" in window.probe.info.text()
+
+
+def test_a_flood_of_500_moves_ends_on_the_last_frame_with_no_backlog(window, qtbot, codec):
+    m, p0 = _start(window, qtbot)
+    c = window.state.coords
+    lo, hi = c.min(0), c.max(0)
+    t = np.linspace(0, 4 * np.pi, 500)
+    path = [(p0.x(), p0.y())] + [tuple(lo + (hi - lo) * (0.5 + 0.4 * np.array([np.cos(a), np.sin(1.3 * a)])))
+                                 for a in t]
+    codec.gate = threading.Event()  # hold the decoder busy while the moves pour in
+    stats0 = dict(window.worker.stats)
+    mouse.drag(m, path)
+    codec.gate.set()
+    final = window.state.probe
+    qtbot.waitUntil(lambda: window.probe.result["pos"] == final, timeout=10000)
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=5000)
+    requested = window.worker.stats["requested"] - stats0["requested"]
+    computed = window.worker.stats["computed"] - stats0["computed"]
+    assert requested >= 500 and computed <= 10  # stale requests were replaced, never decoded
+    np.testing.assert_array_equal(window.probe.decoded.frames, _expected(window, codec)[0])
+    qtbot.wait(50)  # nothing late may overwrite the final frame
+    assert window.probe.result["pos"] == final
+
+
+def test_clicking_the_nearest_clip_plays_it(window, qtbot):
+    _start(window, qtbot)
+    nearest = window.probe.result["nearest"]
+    qtbot.mouseClick(window.probe.nearest, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
+    assert window.state.current == nearest

@@ -85,27 +85,42 @@ def _tree_hwm(root: int, seen: dict[int, int]) -> None:
             pass
 
 
-def timed(cmd: list[str]) -> tuple[float, dict[int, int], str]:
-    """Run ``cmd``; return wall seconds, peak RSS per process of its tree (kB), and stdout."""
+CPU: dict[str, list[float]] = {}  # label -> CPU seconds (user + sys) of each run's process tree
+
+
+def timed(cmd: list[str], label: str = "") -> tuple[float, dict[int, int], str]:
+    """Run ``cmd``; return wall seconds, peak RSS per process of its tree (kB), and stdout.
+
+    The CPU time of the whole tree (children that were waited for included) goes to ``CPU``.
+    """
     seen: dict[int, int] = {}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    while proc.poll() is None:
+    out = []
+    reader = __import__("threading").Thread(target=lambda: out.append(proc.stdout.read()))
+    reader.start()
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
         _tree_hwm(proc.pid, seen)
         time.sleep(0.02)
     wall = time.perf_counter() - t0
-    return wall, seen, proc.stdout.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    reader.join()
+    CPU.setdefault(label, []).append(usage.ru_utime + usage.ru_stime)
+    return wall, seen, out[0]
 
 
 def run_baseline(files: list[Path]) -> tuple[float, int, dict]:
-    wall, hwm, out = timed([sys.executable, "-c", BASELINE, *map(str, files)])
+    wall, hwm, out = timed([sys.executable, "-c", BASELINE, *map(str, files)], f"baseline {len(files)}")
     return wall, int(out.strip()), hwm
 
 
 def run_ingest(files: list[Path], store: Path, extra: list[str]) -> tuple[float, int, dict]:
     shutil.rmtree(store, ignore_errors=True)
     wall, hwm, out = timed([sys.executable, "-m", "latentlab", "ingest", *map(str, files), "-o", str(store),
-                            "-q", "--json", *extra])
+                            "-q", "--json", *extra], f"ingest {len(files)}")
     summary = json.loads(out)
     if summary["counts"]["ok"] != len(files):
         raise SystemExit(f"ingest did not read every file: {summary['counts']}")
@@ -122,7 +137,8 @@ def throughput(files: list[Path], work: Path, repeats: int, extra: list[str]) ->
         base.append(wb)
         ing.append(wi)
     b, i = statistics.median(base), statistics.median(ing)
-    return {"files": len(files), "frames": nb, "baseline_s": round(b, 3), "ingest_s": round(i, 3),
+    cb, ci = statistics.median(CPU[f"baseline {len(files)}"]), statistics.median(CPU[f"ingest {len(files)}"])
+    return {"cpu_baseline_s": round(cb, 3), "cpu_ingest_s": round(ci, 3), "cpu_ratio": round(cb / ci, 3),"files": len(files), "frames": nb, "baseline_s": round(b, 3), "ingest_s": round(i, 3),
             "baseline_fps": round(nb / b), "ingest_fps": round(ni / i), "ratio": round(b / i, 3),
             "baseline_runs": [round(x, 3) for x in base], "ingest_runs": [round(x, 3) for x in ing]}
 
@@ -158,6 +174,9 @@ def main() -> int:
               f"ratio {one['ratio']:.2f}x  (runs {one['baseline_runs']} vs {one['ingest_runs']})")
         print(f"{many['files']} files: baseline {many['baseline_fps']} frames/s, ingest {many['ingest_fps']} "
               f"frames/s, ratio {many['ratio']:.2f}x  (runs {many['baseline_runs']} vs {many['ingest_runs']})")
+        for name, r in (("1 file", one), (f"{many['files']} files", many)):
+            print(f"CPU time (user+sys, whole process tree), {name}: baseline {r['cpu_baseline_s']} s, "
+                  f"ingest {r['cpu_ingest_s']} s, efficiency ratio {r['cpu_ratio']:.2f}")
     if not args.skip_memory:
         mem = {}
         for minutes in (1.0, args.long_minutes):

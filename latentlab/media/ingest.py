@@ -183,9 +183,11 @@ def ingest(
                 on_record(rec)
 
         def done(task: dict, rec: dict) -> None:
+            committed = False
             if "spool" in rec:
                 try:
                     _commit_spool(store, rec, s)
+                    committed = True
                 except (OSError, StoreError) as exc:
                     rec.update(status="failed", reason=f"could not write its clips to the store: {exc}", clips=0)
                 finally:
@@ -194,7 +196,8 @@ def ingest(
                     del rec["spool"]
             if task.get("known") and rec.get("clips", 0) == 0 and "clips_in_store" not in rec:
                 rec["reason"] += f"; the {task['known'].get('n_clips', 0)} clips of its previous version stay in the store"
-            rec["clips_in_store"] = next((int(x["n_clips"]) for x in store.sources if x["path"] == rec["path"]), 0)
+            previous = int(task["known"].get("n_clips", 0)) if task.get("known") else 0
+            rec["clips_in_store"] = rec["clips"] if committed else rec.get("clips_in_store", previous)
             finish(rec)
 
         def progress(task: dict, frames: int) -> None:

@@ -1,0 +1,250 @@
+"""Inverse projection: a 2-D map position -> a latent vector, fast enough for every mouse move.
+
+* PCA (and the identity map of <= 2-D latents) are inverted exactly, *keeping the rest of a clip's
+  latent*: ``z' = z_anchor + (p - c_anchor) @ W`` with ``W`` the PCA axes ``(2, D)``. The result
+  projects back to ``p`` exactly, and the anchor's residual (the part of its latent outside the PCA
+  plane) is untouched. Reconstructing from the 2 components alone would throw most of it away.
+* t-SNE, UMAP and user coordinates have no inverse; we interpolate between the latents of the
+  clips nearest in the map. The default ``"local-linear"`` fits ``z ~ a + B (x - p)`` by
+  weighted ridge least squares on the ``k`` nearest clips and returns ``a`` (it passes through a
+  clip the cursor is on, and its slope term corrects the bias of a plain weighted mean); ``"idw"``
+  (inverse-distance kNN), ``"ilamp"`` (Amorim et al. 2012) and ``"snap"`` (nearest clip) are
+  kept for comparison. Chosen by measurement: see benchmarks/bench_inverse.py and BENCHMARKS.md.
+
+Every answer carries a ``reliability`` in [0, 1]: 1 on top of real data whose map neighbours agree
+in latent space; it falls with the distance to the nearest clip in the map (relative to the typical
+neighbour spacing) and with the latent spread of the neighbours (relative to its typical value:
+a large spread means the map tore apart clips that differ, so a blend of them is a guess).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from latentlab.core.arrays import as_latents, as_points, check_index
+from latentlab.core.errors import LatentSpaceError
+from latentlab.core.projection import Projection
+
+LOCAL_METHODS = ("local-linear", "idw", "ilamp", "snap")
+DEFAULT_METHOD = "local-linear"
+DEFAULT_K = {"local-linear": 10, "idw": 10, "ilamp": 12, "snap": 1}
+DEFAULT_RIDGE = 0.02  # in units of the squared neighbourhood radius
+DEFAULT_BANDWIDTH = 0.5  # Gaussian width as a fraction of the k-th neighbour distance
+MAX_CORRECTION = 2.0
+_CALIBRATION_SAMPLE = 2000
+
+
+@dataclass
+class InverseResult:
+    """Latents for ``Q`` map points.
+
+    Attributes
+    ----------
+    z
+        ``(Q, D)`` float32 latents.
+    reliability
+        ``(Q,)`` in [0, 1]: 1 = on top of real data, 0 = far from anything.
+    nearest
+        ``(Q,)`` int, the nearest clip in the map.
+    map_distance
+        ``(Q,)`` distance to that clip, in map units.
+    latent_distance
+        ``(Q,)`` latent distance from ``z`` to that clip's latent.
+    """
+
+    z: np.ndarray
+    reliability: np.ndarray
+    nearest: np.ndarray
+    map_distance: np.ndarray
+    latent_distance: np.ndarray
+
+
+class InverseProjection:
+    """Map -> latent for one projection; build it once with :func:`make_inverse`, then call :meth:`invert`."""
+
+    def __init__(self, latents: np.ndarray, projection: Projection, method: str, k: int,
+                 ridge: float = DEFAULT_RIDGE, bandwidth: float = DEFAULT_BANDWIDTH,
+                 residual: str = "nearest") -> None:
+        self.latents = latents.astype(np.float64)  # (N, D)
+        self.coords = projection.coords.astype(np.float64)  # (N, 2)
+        self.projection = projection
+        self.method = method
+        n = len(latents)
+        self.k = max(1, min(int(k), n))
+        self.ridge, self.bandwidth, self.max_correction = ridge, bandwidth, MAX_CORRECTION
+        self.residual = residual
+        self._tree = cKDTree(self.coords)
+        self._linear = projection.method in ("pca", "identity")
+        if projection.method == "pca":
+            self._axes = np.asarray(projection.state["components"], np.float64)  # (2, D)
+        elif projection.method == "identity":
+            self._axes = np.eye(2, latents.shape[1])  # (2, D): the map is the first <= 2 dims
+        self._map_scale, self._spread_scale = 1.0, 1.0
+        self._calibrate()
+
+    # ------------------------------------------------------------------------------------ public
+    def invert(self, points, anchor: int | None = None) -> InverseResult:
+        """Latents for map ``points`` ``(Q, 2)`` (or one ``(2,)``).
+
+        ``anchor`` (PCA and identity maps): the clip whose latent is moved within the map plane,
+        keeping its residual; default: the nearest clip in the map to each point. Ignored by the
+        local methods (they have no plane to move in).
+        """
+        p = as_points(points)
+        dist, idx = self._tree.query(p, k=self.k)  # 2-D input: scipy's 1-D path is slower
+        if self.k == 1:
+            dist, idx = dist[:, None], idx[:, None]
+        if self._linear and (anchor is not None or self.residual == "nearest"):
+            a = idx[:, 0] if anchor is None else np.full(len(p), check_index(anchor, len(self.latents)))
+            z = self.latents[a] + (p - self.coords[a]) @ self._axes
+        elif self._linear:  # "blend": exact in the plane, residual averaged over the map neighbours
+            w = _local_linear_weights(self, p, dist, idx)
+            z = np.einsum("qk,qkd->qd", w, self.latents[idx])
+            z += (p - np.einsum("qk,qkc->qc", w, self.coords[idx])) @ self._axes
+        elif self.method == "ilamp":
+            z = _ilamp(self, p, dist, idx)
+        else:
+            z = np.einsum("qk,qkd->qd", _WEIGHTS[self.method](self, p, dist, idx), self.latents[idx])
+        return self._result(p, z, dist, idx)
+
+    # ---------------------------------------------------------------------------------- internals
+    def _result(self, p, z, dist, idx) -> InverseResult:
+        nb = self.latents[idx]  # (Q, k, D)
+        # mean squared latent distance of the neighbours to z, without a (Q, k, D) temporary
+        ss = self._sq[idx].sum(axis=1) - 2.0 * np.einsum("qd,qd->q", z, nb.sum(axis=1)) + idx.shape[1] * np.einsum("qd,qd->q", z, z)
+        spread = np.sqrt(np.maximum(ss, 0.0) / idx.shape[1])
+        near = nb[:, 0, :] - z
+        lat_d = np.sqrt(np.einsum("qd,qd->q", near, near))
+        r_map = np.exp(-0.5 * (dist[:, 0] / self._map_scale) ** 2)
+        r_lat = np.minimum(1.0, self._spread_scale / np.maximum(spread, 1e-12))
+        return InverseResult(z.astype(np.float32), (r_map * r_lat).astype(np.float32), idx[:, 0].astype(np.int64),
+                             dist[:, 0].astype(np.float32), lat_d.astype(np.float32))
+
+    def _calibrate(self) -> None:
+        """Typical map spacing and neighbour spread, measured at the clips' own positions."""
+        self._sq = np.einsum("nd,nd->n", self.latents, self.latents)  # (N,) squared norms
+        n = len(self.coords)
+        if n < 2:
+            return
+        sample = np.random.default_rng(0).choice(n, min(n, _CALIBRATION_SAMPLE), replace=False)
+        d, _ = self._tree.query(self.coords[sample], k=min(self.k, n - 1) + 1)
+        spacing = float(np.median(d[:, -1]))  # radius that holds ~k neighbours around a typical clip
+        extent = float(np.ptp(self.coords, axis=0).max())
+        self._map_scale = spacing if spacing > 0 else (extent / np.sqrt(n) if extent > 0 else 1.0)
+        self._spread_scale = np.inf  # reliability is not needed for the calibration itself
+        res = self.invert(self.coords[sample])
+        # spread = rms latent distance of the neighbours to z; recover it from r_lat's inputs
+        dist, idx = self._tree.query(self.coords[sample], k=self.k)
+        idx = idx.reshape(len(sample), -1)
+        diff = self.latents[idx] - res.z.astype(np.float64)[:, None, :]
+        med = float(np.median(np.sqrt(np.einsum("qkd,qkd->q", diff, diff) / idx.shape[1])))
+        self._spread_scale = med if med > 0 else 1.0
+
+
+def _idw_weights(inv, p, dist, idx):
+    w = 1.0 / np.maximum(dist, 1e-12) ** 2  # (Q, k)
+    exact = dist[:, 0] <= 1e-12  # on top of a clip: that clip, not a blend
+    w[exact] = 0.0
+    w[exact, 0] = 1.0
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _snap_weights(inv, p, dist, idx):
+    w = np.zeros(dist.shape)
+    w[:, 0] = 1.0
+    return w
+
+
+def _local_linear_weights(inv, p, dist, idx):
+    """Neighbour weights whose blend equals the intercept of a weighted ridge fit ``z ~ a + B x``.
+
+    With normalised weights ``w`` (1/d times a Gaussian), neighbour offsets ``x_i`` (query at 0), their weighted
+    mean ``m`` and scatter ``S`` (+ ridge), the fitted value at the query is
+    ``sum_i w_i (1 - m^T S^-1 (x_i - m)) z_i``: a (Q, k) weight computation, one blend over D.
+    """
+    h = np.maximum(dist[:, -1:], 1e-12)  # per-query bandwidth: adapts to the local density
+    # 1/d makes the fit pass through a clip the cursor is on (weights -> that clip alone, m -> 0);
+    # the Gaussian taper fades the farther neighbours out. Both chosen by held-out error.
+    r = np.maximum(dist / h, 1e-9)
+    w = np.exp(-0.5 * (r / inv.bandwidth) ** 2) / r  # (Q, k)
+    w /= w.sum(axis=1, keepdims=True)
+    x = (inv.coords[idx] - p[:, None, :]) / h[:, :, None]  # (Q, k, 2), unitless so the ridge is too
+    m = np.einsum("qk,qkc->qc", w, x)
+    xc = x - m[:, None, :]
+    sxx = np.einsum("qk,qk->q", w, xc[..., 0] ** 2) + inv.ridge
+    syy = np.einsum("qk,qk->q", w, xc[..., 1] ** 2) + inv.ridge
+    sxy = np.einsum("qk,qk->q", w, xc[..., 0] * xc[..., 1])
+    det = sxx * syy - sxy**2
+    # g = S^-1 m (closed-form 2x2 inverse)
+    gx = (syy * m[:, 0] - sxy * m[:, 1]) / det
+    gy = (sxx * m[:, 1] - sxy * m[:, 0]) / det
+    corr = xc[..., 0] * gx[:, None] + xc[..., 1] * gy[:, None]  # (Q, k)
+    # Far outside its neighbours a near-singular local fit would extrapolate wildly: cap the
+    # correction so that no neighbour's weight moves by more than MAX_CORRECTION times itself.
+    scale = np.minimum(1.0, inv.max_correction / np.maximum(np.abs(corr).max(axis=1, keepdims=True), 1e-12))
+    return w * (1.0 - scale * corr)
+
+
+def _ilamp(inv, p, dist, idx):
+    w = _idw_weights(inv, p, dist, idx)  # (Q, k), normalised
+    exact = dist[:, 0] <= 1e-12
+    xs, ys = inv.coords[idx], inv.latents[idx]  # (Q, k, 2), (Q, k, D)
+    xt = np.einsum("qk,qkc->qc", w, xs)
+    yt = np.einsum("qk,qkd->qd", w, ys)
+    sw = np.sqrt(w)[:, :, None]
+    a = sw * (xs - xt[:, None, :])
+    b = sw * (ys - yt[:, None, :])
+    u, _, vt = np.linalg.svd(np.einsum("qkc,qkd->qcd", a, b), full_matrices=False)  # (Q,2,2), (Q,2,D)
+    m = u @ vt  # (Q, 2, D): the orthogonal map of Amorim et al.
+    z = np.einsum("qc,qcd->qd", p - xt, m) + yt
+    z[exact] = inv.latents[idx[exact, 0]]
+    return z
+
+
+_WEIGHTS = {"local-linear": _local_linear_weights, "idw": _idw_weights, "snap": _snap_weights}
+
+
+def make_inverse(latents, projection: Projection, *, method: str | None = None, k: int | None = None,
+                 ridge: float = DEFAULT_RIDGE, bandwidth: float = DEFAULT_BANDWIDTH,
+                 residual: str = "nearest") -> InverseProjection:
+    """Build the inverse of ``projection`` (the KD-tree is built here, once).
+
+    Parameters
+    ----------
+    latents
+        ``(N, D)`` latents the projection was fitted on.
+    projection
+        The map; PCA and identity maps are inverted exactly, others locally.
+    method, k
+        Local method (``"local-linear"`` default, ``"idw"``, ``"ilamp"``, ``"snap"``) and its number of
+        neighbours; for PCA and identity maps they only shape the reliability estimate.
+    ridge, bandwidth
+        ``"local-linear"`` only: ridge on the local slope (units of the squared neighbourhood
+        radius) and the Gaussian weight width (fraction of the k-th neighbour distance).
+    residual
+        PCA / identity maps without an ``anchor``: ``"nearest"`` keeps the nearest clip's residual
+        (what is decoded stays close to the clip beside the cursor; it jumps where the nearest clip
+        changes), ``"blend"`` keeps a local-linear blend of the neighbours' residuals (smooth, and
+        a better guess of an unseen clip's latent). Both map back to the point exactly.
+    """
+    lat = as_latents(latents)
+    if not isinstance(projection, Projection):
+        raise LatentSpaceError("make_inverse needs a Projection (from fit_projection)")
+    if lat.shape[0] == 0:
+        raise LatentSpaceError("there are no clips, so no map position can be turned into a latent")
+    if projection.coords.shape[0] != lat.shape[0]:
+        raise LatentSpaceError(f"the map has {projection.coords.shape[0]} clips but {lat.shape[0]} latents were given")
+    if projection.method == "pca" and projection.state["components"].shape[1] != lat.shape[1]:
+        raise LatentSpaceError("the latents do not match the PCA map they were given with")
+    method = method or DEFAULT_METHOD
+    if method not in LOCAL_METHODS:
+        raise LatentSpaceError(f"unknown inverse method {method!r}; choose one of {', '.join(LOCAL_METHODS)}")
+    if residual not in ("nearest", "blend"):
+        raise LatentSpaceError(f"residual must be 'nearest' or 'blend', not {residual!r}")
+    if not (ridge > 0 and bandwidth > 0):
+        raise LatentSpaceError("ridge and bandwidth must be positive numbers")
+    return InverseProjection(lat, projection, method, DEFAULT_K[method] if k is None else k, ridge, bandwidth,
+                             residual)

@@ -76,6 +76,7 @@ class ExplorerState:
     """The shared, evented state of one explorer window."""
 
     dataset_changed = Signal(object)  # Dataset | None
+    codec_changed = Signal(object)  # the dataset's model arrived (loaded after the map) or changed
     projection_changed = Signal(object)  # Projection (has .coords (N, 2))
     layout_preview = Signal(object)  # (N, 2) coords of a projection still being fitted
     selection_changed = Signal(object)  # (K,) int64 sorted clip indices
@@ -110,6 +111,12 @@ class ExplorerState:
         if dataset is not None and self.colour_field not in dataset.fields:
             self.colour_field = next(iter(dataset.fields), "")
         self.dataset_changed.emit(dataset)
+
+    def set_codec(self, codec: Any) -> None:
+        """Give the dataset its model (the map can be shown before the model has loaded)."""
+        if self.dataset is not None:
+            self.dataset.codec = codec
+            self.codec_changed.emit(codec)
 
     def set_projection(self, projection: Any, inverse: Any = None) -> None:
         """Install a fitted projection (``.coords (N, 2)``) and its inverse (``.invert``)."""

@@ -45,7 +45,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 def ready_for_screenshot(window) -> bool:
     """True once the map, the player, the probe and the sliders all show their first frames."""
     s = window.state
-    return (s.dataset is not None and s.projection is not None and not window.runner.jobs
+    return (s.dataset is not None and s.projection is not None and s.dataset.codec is not None
             and window.player.index == s.current and window.probe.result is not None
             and window.sliders.view.frames is not None)
 

@@ -91,6 +91,7 @@ class ClipPlayer(QWidget):
         worker.result_ready.connect(self._on_result)
         self.original.clip_painted.connect(lambda tag: self.shown.emit(int(tag)))
         listen(self, state.current_changed, self._on_current_changed)
+        listen(self, state.codec_changed, lambda *_: self._on_current_changed(self.state.current))
         listen(self, state.dataset_changed, lambda *_: self._clear())
 
     # ---------------------------------------------------------------------------- state
@@ -109,6 +110,9 @@ class ClipPlayer(QWidget):
         ds = self.state.dataset
         if index < 0 or ds is None:
             self._clear()
+            return
+        if ds.codec is None:  # the model is still loading: codec_changed brings us back
+            self.numbers.setText(f"clip {index} · loading the model…")
             return
         self.worker.request("player", lambda: clip_report(ds, index))
 

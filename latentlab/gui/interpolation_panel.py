@@ -95,6 +95,7 @@ class InterpolationPanel(QWidget):
         listen(self, state.interpolation_changed, self._on_interpolation_changed)
         listen(self, state.dataset_changed, lambda *_: self._on_interpolation_changed())
         listen(self, state.projection_changed, lambda *_: self._on_interpolation_changed())
+        listen(self, state.codec_changed, lambda *_: self._on_interpolation_changed())
         self._update_buttons()
 
     # ---------------------------------------------------------------------------- path
@@ -124,11 +125,13 @@ class InterpolationPanel(QWidget):
         projection, path_z, codec = s.projection, self.path_z[::4], ds.codec
         if projection is not None:  # a t-SNE transform takes ~1 s: on the worker
             self.worker.request("interp_path", lambda: projection.transform(path_z))
+        if codec is None:
+            return
         self.worker.request("interp_strip", lambda: codec.decode(strip_z))
         self._request_frame(self.slider.value())
 
     def _request_frame(self, t: int) -> None:
-        if self.path_z is None or self.state.dataset is None:
+        if self.path_z is None or self.state.dataset is None or self.state.dataset.codec is None:
             return
         z, codec = self.path_z[int(t)][None], self.state.dataset.codec
         self.worker.request("interp", lambda: (int(t), codec.decode(z)[0]))
@@ -153,7 +156,7 @@ class InterpolationPanel(QWidget):
     # ---------------------------------------------------------------------------- export
     def export(self, path: str | None, suffix: str = ".mp4"):
         """Write the interpolation (``steps`` clips played in turn) to ``path`` on a background job."""
-        if not self.ready:
+        if not self.ready or self.state.dataset.codec is None:
             return None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Export interpolation", f"interpolation{suffix}",

@@ -58,6 +58,7 @@ class LatentSliders(QWidget):
         self.reset.clicked.connect(guarded(self.reset_to_clip))
         listen(self, state.dataset_changed, self._on_dataset_changed)
         listen(self, state.current_changed, lambda *_: self.reset_to_clip())
+        listen(self, state.codec_changed, lambda *_: self.reset_to_clip())
         worker.result_ready.connect(self._on_result)
 
     # ---------------------------------------------------------------------------- building
@@ -140,7 +141,7 @@ class LatentSliders(QWidget):
 
     def _request(self) -> None:
         ds = self.state.dataset
-        if ds is None:
+        if ds is None or ds.codec is None:
             return
         codec, z = ds.codec, self.z.copy()
         self.worker.request("sliders", lambda: (z, codec.decode(z[None])[0]))

@@ -149,6 +149,13 @@ class MainWindow(QMainWindow):
         for path in (loaded.store_path, loaded.checkpoint):
             if path:
                 self._add_recent(path)
+        ds = loaded.dataset
+        if ds.codec is None and loaded.checkpoint:  # the map came from cached latents: now the model
+            job = self.runner.submit("load model", lambda ctx: session.load_codec(loaded.checkpoint, ds.store))
+            job.succeeded.connect(guarded(lambda codec: self.state.dataset is ds and self.state.set_codec(codec)))
+        if "cluster" not in ds.fields and ds.n_clips >= 2:
+            job = self.runner.submit("clusters", lambda ctx: session.cluster_field(ds))
+            job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
 
     def _on_dataset_changed(self, dataset) -> None:
@@ -190,6 +197,11 @@ class MainWindow(QMainWindow):
             ds, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled))
         job.succeeded.connect(guarded(lambda e: self.state.dataset is ds and self._add_error_field(e)))
         return job
+
+    def _add_field(self, clip_field: ClipField) -> None:
+        self.state.add_field(clip_field)
+        if self.colour_combo.findText(clip_field.name) < 0:
+            self.colour_combo.addItem(clip_field.name)
 
     def _add_error_field(self, errors: np.ndarray) -> None:
         self.state.add_field(ClipField("reconstruction error", errors))

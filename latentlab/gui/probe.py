@@ -59,6 +59,7 @@ class ProbePanel(QWidget):
         self.nearest.clicked.connect(self._on_nearest_clicked)
         worker.result_ready.connect(self._on_result)
         listen(self, state.probe_moved, self._on_probe_moved)
+        listen(self, state.codec_changed, lambda *_: state.probe is not None and self._on_probe_moved(*state.probe))
         listen(self, state.dataset_changed, lambda *_: self._clear())
 
     def _clear(self) -> None:
@@ -70,7 +71,7 @@ class ProbePanel(QWidget):
 
     def _on_probe_moved(self, x: float, y: float) -> None:
         ds, inverse = self.state.dataset, self.state.inverse
-        if ds is None or inverse is None:
+        if ds is None or inverse is None or ds.codec is None:
             return
         codec, read = ds.codec, ds.read_clips
         # No anchor: on a PCA map the probe moves the *nearest* clip's latent within the map plane,

@@ -90,10 +90,14 @@ def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
 # ------------------------------------------------------------------------------------ loading
 def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
                  progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> Loaded:
-    """Open a store with a model, encode it (cached), and fit the first map. ``None`` = the demo."""
+    """Open a store with a model and fit the first map. ``None`` = the demo.
+
+    When the store's latents for this model are cached, the map needs no torch at all: the model
+    is left out (``dataset.codec is None``) and :func:`load_codec` loads it on a second job, so the
+    map appears while torch is still importing. Otherwise the model is loaded and every clip encoded.
+    """
+    from latentlab.core.latent_cache import load_latents
     from latentlab.media.clip_store import ClipStore
-    from latentlab.ml.codec import ClipCodec
-    from latentlab.ml.embedding import embed_store
 
     progress = progress or (lambda f, t: None)
     checkpoint = Path(checkpoint or demo_checkpoint_dir())
@@ -101,31 +105,66 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
         raise SessionError(f"{checkpoint} is not a latentlab checkpoint (no config.json)")
     if store_path is None:
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)
-    progress(0.0, "loading model")
-    codec = ClipCodec.from_checkpoint(checkpoint, device="auto")
     store = ClipStore.open(store_path)
-    g = store.geometry
-    if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
-        raise SessionError(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
-                           f"{(codec.frames, codec.height, codec.width, codec.channels)}")
-    table = embed_store(codec, store, progress=lambda f, *a: progress(0.9 * _fraction(f), "encoding clips"),
-                        cancel=cancel)
+    weights = weights_hash(checkpoint)
+    table = load_latents(store, weights) if weights else None
+    codec = None
+    if table is None:
+        from latentlab.ml.embedding import embed_store
+
+        progress(0.0, "loading model")
+        codec = load_codec(checkpoint, store)
+        table = embed_store(codec, store, cancel=cancel,
+                            progress=lambda done, total: progress(0.9 * done / max(total, 1),
+                                                                  f"encoding clips {done:,}/{total:,}"))
     progress(0.9, "building the map")
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
-    dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store)
+    dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
     loaded = first_map(dataset)
     loaded.store_path, loaded.checkpoint = str(store_path), str(checkpoint)
     return loaded
 
 
-def _fraction(f) -> float:
-    return float(f[0]) / max(float(f[1]), 1.0) if isinstance(f, tuple) else float(f)
+def weights_hash(checkpoint: str | Path) -> str | None:
+    """The weights hash recorded in a checkpoint's config.json (read without torch), or None."""
+    try:
+        config = json.loads((Path(checkpoint) / "config.json").read_text(encoding="utf-8"))
+        return str(config["files"]["model.safetensors"]["blake2b"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load_codec(checkpoint: str | Path, store=None):
+    """Load the model (torch) and check that it takes the store's clips."""
+    from latentlab.ml.codec import ClipCodec
+
+    codec = ClipCodec.from_checkpoint(checkpoint, device="auto")
+    if store is not None:
+        g = store.geometry
+        if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
+            raise SessionError(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
+                               f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+    return codec
+
+
+def cluster_field(dataset: Dataset, k: int = N_CLUSTERS) -> ClipField:
+    """k-means clusters of the latents as a colour field (one thread: OpenMP spinning on a busy
+    2-core machine made it 10x slower)."""
+    from threadpoolctl import threadpool_limits
+
+    from latentlab.core.neighbours import kmeans_labels
+
+    k = max(1, min(k, dataset.n_clips))
+    with threadpool_limits(1):
+        labels = kmeans_labels(dataset.mu, k, seed=0)
+    return ClipField("cluster", np.asarray(labels), tuple(f"cluster {i}" for i in range(k)))
 
 
 def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=None,
-                 read_clips: Callable | None = None, fps: float | None = None) -> Dataset:
-    """A :class:`Dataset` with its latent index and per-clip fields (source, factors, cluster, KL)."""
-    from latentlab.core.neighbours import LatentIndex, kmeans_labels
+                 read_clips: Callable | None = None, fps: float | None = None, clusters: bool = True) -> Dataset:
+    """A :class:`Dataset` with its latent index and per-clip fields (source, factors, KL, and the
+    k-means ``cluster`` unless ``clusters`` is False: then :func:`cluster_field` adds it later)."""
+    from latentlab.core.neighbours import LatentIndex
 
     mu, logvar = np.asarray(mu, np.float32), np.asarray(logvar, np.float32)
     if read_clips is None:
@@ -145,10 +184,8 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
 
                 cats = tuple(SHAPES)
             fields[fname] = ClipField(fname, np.asarray(values), cats)
-    k = min(N_CLUSTERS, ds.n_clips)
-    if k >= 2:
-        labels = kmeans_labels(mu, k, seed=0)
-        fields["cluster"] = ClipField("cluster", np.asarray(labels), tuple(f"cluster {i}" for i in range(k)))
+    if clusters and ds.n_clips >= 2:
+        fields["cluster"] = cluster_field(ds)
     fields["KL"] = ClipField("KL", ds.kl_per_clip())
     # Order: the most telling first (ground truth shape for the demo, else the source videos).
     order = ["shape", "cluster", "source", "KL"]

@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.gui import _standins
-
-_standins.install()  # TEMPORARY until the latent service's inverse/neighbours land
-
-from tests.gui.fakes import FakeCodec, tiny_loaded  # noqa: E402
+from tests.gui.fakes import FakeCodec, tiny_loaded
 
 
 @pytest.fixture(autouse=True, scope="session")

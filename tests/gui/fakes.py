@@ -49,19 +49,6 @@ class FakeCodec:
         return self.decode(self.encode(clips_u8)[0])
 
 
-class FakeIndex:
-    """Brute-force kNN (stand-in while latentlab.core.neighbours is not importable)."""
-
-    def __init__(self, mu):
-        self.mu = np.asarray(mu, np.float32)
-
-    def knn(self, query, k):
-        q = self.mu[int(query)] if np.isscalar(query) or np.ndim(query) == 0 else np.asarray(query)
-        d = np.linalg.norm(self.mu - q, axis=1)
-        idx = np.argsort(d)[:k]
-        return idx, d[idx]
-
-
 def tiny_latents(n: int = 240, d: int = 6, seed: int = 0):
     """Four clusters of latents, ``(n, d)`` mu and logvar."""
     rng = np.random.default_rng(seed)

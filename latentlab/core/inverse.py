@@ -19,6 +19,7 @@ a large spread means the map tore apart clips that differ, so a blend of them is
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +95,8 @@ class InverseProjection:
         local methods (they have no plane to move in).
         """
         p = as_points(points)
+        if len(p) == 1 and self.method != "ilamp" and not (self._linear and self.residual == "blend" and anchor is None):
+            return self._invert_one(p, anchor)
         dist, idx = self._tree.query(p, k=self.k)  # 2-D input: scipy's 1-D path is slower
         if self.k == 1:
             dist, idx = dist[:, None], idx[:, None]
@@ -111,6 +114,30 @@ class InverseProjection:
         return self._result(p, z, dist, idx)
 
     # ---------------------------------------------------------------------------------- internals
+    def _invert_one(self, p: np.ndarray, anchor) -> InverseResult:
+        """One point (a mouse move): the same numbers as the batched path, in Python scalars.
+
+        A dozen small numpy calls cost more than the arithmetic on ``k`` neighbours, so the weights
+        and the reliability are computed on floats; numpy does the two ``(k, D)`` operations.
+        """
+        dist, idx = self._tree.query(p, k=self.k)
+        d = np.ravel(dist).tolist()
+        ix = np.ravel(idx)
+        nb = self.latents[ix]  # (k, D)
+        if self._linear:
+            a = int(ix[0]) if anchor is None else check_index(anchor, len(self.latents))
+            z = self.latents[a] + (p[0] - self.coords[a]) @ self._axes
+        else:
+            z = np.dot(_one_weights(self, p[0], d, ix), nb)
+        diff = nb - z
+        lat_d2 = np.einsum("kd,kd->k", diff, diff).tolist()
+        spread = math.sqrt(sum(lat_d2) / len(lat_d2))
+        r_map = math.exp(-0.5 * (d[0] / self._map_scale) ** 2)
+        r_lat = min(1.0, self._spread_scale / max(spread, 1e-12))
+        return InverseResult(z.astype(np.float32)[None], np.array([r_map * r_lat], np.float32),
+                             np.array([ix[0]], np.int64), np.array([d[0]], np.float32),
+                             np.array([math.sqrt(lat_d2[0])], np.float32))
+
     def _result(self, p, z, dist, idx) -> InverseResult:
         nb = self.latents[idx]  # (Q, k, D)
         # mean squared latent distance of the neighbours to z, without a (Q, k, D) temporary
@@ -186,6 +213,43 @@ def _local_linear_weights(inv, p, dist, idx):
     # correction so that no neighbour's weight moves by more than MAX_CORRECTION times itself.
     scale = np.minimum(1.0, inv.max_correction / np.maximum(np.abs(corr).max(axis=1, keepdims=True), 1e-12))
     return w * (1.0 - scale * corr)
+
+
+def _one_weights(inv, p, d: list, ix) -> np.ndarray:
+    """:func:`_idw_weights` / :func:`_local_linear_weights` / snap for one query, on Python floats."""
+    k = len(d)
+    if inv.method == "snap" or d[0] <= 1e-12:
+        w = [0.0] * k
+        w[0] = 1.0
+        return np.array(w)
+    if inv.method == "idw":
+        w = [1.0 / (di * di) for di in d]
+        s = sum(w)
+        return np.array([wi / s for wi in w])
+    h = max(d[-1], 1e-12)
+    bw = inv.bandwidth
+    w = []
+    for di in d:
+        r = max(di / h, 1e-9)
+        w.append(math.exp(-0.5 * (r / bw) ** 2) / r)
+    s = sum(w)
+    w = [wi / s for wi in w]
+    px, py = float(p[0]), float(p[1])
+    xy = inv.coords[ix].tolist()
+    xs = [(x - px) / h for x, _ in xy]
+    ys = [(y - py) / h for _, y in xy]
+    mx = sum(wi * x for wi, x in zip(w, xs))
+    my = sum(wi * y for wi, y in zip(w, ys))
+    xc = [x - mx for x in xs]
+    yc = [y - my for y in ys]
+    sxx = sum(wi * x * x for wi, x in zip(w, xc)) + inv.ridge
+    syy = sum(wi * y * y for wi, y in zip(w, yc)) + inv.ridge
+    sxy = sum(wi * x * y for wi, x, y in zip(w, xc, yc))
+    det = sxx * syy - sxy * sxy
+    gx, gy = (syy * mx - sxy * my) / det, (sxx * my - sxy * mx) / det
+    corr = [x * gx + y * gy for x, y in zip(xc, yc)]
+    scale = min(1.0, inv.max_correction / max(max(abs(c) for c in corr), 1e-12))
+    return np.array([wi * (1.0 - scale * c) for wi, c in zip(w, corr)])
 
 
 def _ilamp(inv, p, dist, idx):

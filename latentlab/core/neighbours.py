@@ -177,7 +177,7 @@ def diverse_subset(latents, n: int, seed: int = 0) -> np.ndarray:
     return np.asarray(chosen, np.int64)
 
 
-def suggest_tags(latents, labels, *, method: str = "knn", k: int = 10, alpha: float = 0.2):
+def suggest_tags(latents, labels, *, method: str = "auto", k: int = 10, alpha: float = 0.2):
     """Suggest a label for every clip from the labelled ones (``-1`` = unlabelled).
 
     Parameters
@@ -185,10 +185,12 @@ def suggest_tags(latents, labels, *, method: str = "knn", k: int = 10, alpha: fl
     labels
         ``(N,)`` ints, ``-1`` for unlabelled clips.
     method
-        ``"knn"``: distance-weighted vote of the ``k`` nearest labelled clips (default, chosen by
-        measurement, see benchmarks/bench_neighbours.py); ``"spreading"``: scikit-learn's
-        LabelSpreading on a kNN graph of all clips (uses unlabelled structure; ``alpha`` is its
-        clamping factor).
+        ``"knn"``: distance-weighted vote of the ``k`` nearest labelled clips; ``"spreading"``:
+        scikit-learn's LabelSpreading on a kNN graph of all clips (follows the unlabelled
+        structure; ``alpha`` is its clamping factor). ``"auto"`` (default) picks spreading while
+        there are fewer than 5 labelled clips per tag and the kNN vote after that: measured in
+        benchmarks/bench_neighbours.py, spreading wins with a handful of labels (0.66 vs 0.40
+        accuracy at 0.2 % labelled), the vote wins from ~1 % on (0.88 vs 0.84) and is 10x faster.
 
     Returns
     -------
@@ -196,8 +198,8 @@ def suggest_tags(latents, labels, *, method: str = "knn", k: int = 10, alpha: fl
         ``(N,)`` labels (``-1`` where nothing could be suggested: no labelled clip at all) and
         ``(N,)`` confidence in [0, 1]. Labelled clips keep their label with confidence 1.
     """
-    if method not in ("knn", "spreading"):
-        raise LatentSpaceError(f"tag suggestion method must be 'knn' or 'spreading', not {method!r}")
+    if method not in ("auto", "knn", "spreading"):
+        raise LatentSpaceError(f"tag suggestion method must be 'auto', 'knn' or 'spreading', not {method!r}")
     lat = as_latents(latents)
     y = np.asarray(labels)
     if y.shape != (len(lat),):
@@ -218,6 +220,8 @@ def suggest_tags(latents, labels, *, method: str = "knn", k: int = 10, alpha: fl
         pred[~known] = classes[0]
         conf[~known] = 1.0
         return pred, conf
+    if method == "auto":
+        method = "spreading" if known.sum() < 5 * classes.size else "knn"
     if method == "knn":
         tree = cKDTree(lat[known].astype(np.float64))
         kk = min(k, int(known.sum()))

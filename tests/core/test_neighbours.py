@@ -95,7 +95,7 @@ def test_near_duplicates_and_diverse_subset(data):
     assert diverse_subset(np.zeros((0, 3)), 5).size == 0
 
 
-@pytest.mark.parametrize("method", ["knn", "spreading"])
+@pytest.mark.parametrize("method", ["auto", "knn", "spreading"])
 def test_tag_suggestions_from_a_few_labels(data, method):
     z, labels = data
     known = np.full(len(z), -1)
@@ -121,5 +121,5 @@ def test_tag_suggestion_edge_cases(data):
     assert np.all(pred == 3)
     with pytest.raises(LatentSpaceError, match="one value per clip"):
         suggest_tags(z, none[:10])
-    with pytest.raises(LatentSpaceError, match="'knn' or 'spreading'"):
+    with pytest.raises(LatentSpaceError, match="'auto', 'knn' or 'spreading'"):
         suggest_tags(z, one, method="vote")

@@ -28,6 +28,9 @@ import numpy as np
 
 #: read failures in a row after which the file is taken to be at its end
 MAX_RETRIES = 250
+#: codecs whose FFmpeg frame threads cost more CPU than they save time (measured on 640x480 MPEG-4
+#: Part 2 and MJPEG): decoded with one thread unless the caller asks otherwise
+_SERIAL_CODECS = {b"FMP4", b"mp4v", b"MP4V", b"XVID", b"DIVX", b"DX50", b"MJPG", b"mjpg"}
 _DEFAULT_FPS = 30.0  # only when neither timestamps nor the header give a rate
 
 
@@ -149,8 +152,9 @@ class VideoReader:
     path
         The video file.
     decode_threads
-        FFmpeg decoder threads (``None``: OpenCV's default). Use 1 when several files decode in
-        parallel processes, so that they do not fight over the cores.
+        FFmpeg decoder threads (``None``: OpenCV's default, or 1 for codecs that gain nothing from
+        threads). Use 1 when several files decode in parallel processes, so that they do not fight
+        over the cores.
     max_retries
         Read failures in a row after which the file is taken to be at its end.
 
@@ -179,6 +183,12 @@ class VideoReader:
         if not cap.isOpened():
             cap.release()
             raise VideoOpenError(diagnose_unopenable(self.path))
+        if decode_threads is None and int(cap.get(cv2.CAP_PROP_FOURCC)).to_bytes(4, "little") in _SERIAL_CODECS:
+            cap.release()  # reopening costs a few ms; the thread count is fixed once the decoder is open
+            cap = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+            if not cap.isOpened():
+                cap.release()
+                raise VideoOpenError(diagnose_unopenable(self.path))
         self._cap = cap
         fps = cap.get(cv2.CAP_PROP_FPS)
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)

@@ -124,12 +124,13 @@ class _Progress:
             self.bar.set_postfix_str(f"{self.n_frames} frames", refresh=False)
 
     def record(self, rec: dict) -> None:
-        if self.quiet:
+        if self.bar is not None:
+            self.bar.update(1)
+        if self.quiet or rec["reason"].startswith("not a video file ("):  # counted in the summary
             return
         line = f"{rec['status']:8s} {rec['path']}  ({rec.get('clips', 0)} clips) {rec['reason']}"
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
-            self.bar.update(1)
         else:
             print(line, file=sys.stderr, flush=True)
 

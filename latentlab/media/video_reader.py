@@ -64,11 +64,10 @@ class ReadStats:
         if self.failed_reads:
             where = ", ".join(f"{t:.1f} s" for t in self.damaged_at[:3]) + (" ..." if len(self.damaged_at) > 3 else "")
             out.append(f"skipped a damaged region ({self.failed_reads} unreadable frames near {where})")
-        if self.ended_early and self.frames_read + self.failed_reads < 0.95 * self.header_frames - 1:
-            out.append(
-                f"ended early: decoded {self.frames_read} of the {self.header_frames} frames "
-                "its header announces (truncated file?)"
-            )
+        if self.ended_early:
+            counts = f"decoded {self.frames_read} of the {self.header_frames} frames its header announces"
+            # after a damaged region the missing frames are explained; otherwise the file was cut
+            out.append(counts if self.failed_reads else f"ended early: {counts} (truncated file?)")
         return out
 
 

@@ -4,29 +4,37 @@ Architecture (why it looks like this)
 -------------------------------------
 Encoder: every frame goes through the same 2-D conv stack (stride-2 4x4 convolutions down to about
 4x4 pixels, with two CoordConv channels holding pixel x and y so that position is easy to read
-out), then the per-frame features are *concatenated in time order* and an MLP maps them to
-``mu`` and ``log sigma^2`` of a diagonal Gaussian q(z|x). Concatenation (not pooling) keeps the
-order of frames, so the encoder can see motion. The encoder runs once per clip and may be heavier.
+out), plus the per-channel max and mean of the frame (a linear route for clip-wide colour); the
+per-frame features are *concatenated in time order* and an MLP maps them to ``mu`` and
+``log sigma^2`` of a diagonal Gaussian q(z|x). Concatenation (not pooling) keeps the order of
+frames, so the encoder sees motion. The encoder runs once per clip and may be the heavier half.
 
 Decoder: z -> MLP -> one code per frame (the MLP's second layer adds a learned embedding of the
-frame index, so the same z gives a trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
-transposed convolutions up to full size -> 3x3 conv -> sigmoid. A 3-D transposed-conv decoder of
-the same FLOPs ran about half as fast on CPU (oneDNN is far better tuned for 2-D); a spatial
-broadcast decoder works at full resolution in every layer and costs 5-10x more. Transposed 4x4
-stride-2 convolutions cost 4 multiply-adds per input-output channel pair per output pixel, against
-9 for upsample + 3x3 conv, at equal receptive field growth.
+frame index, so one z gives a whole trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
+transposed convolutions up to full size -> 3x3 conv, plus a per-frame *colour mix* (a C x K matrix
+and bias computed from the frame code, applied as a 1x1 conv to the K last feature maps) -> sigmoid.
 
-Cost (multiply-add = 2 FLOPs; :func:`decoder_flops` computes it, ``benchmarks/bench_model.py``
-times it), with the default widths (base_width 32, frame_code 256):
+Why: a 3-D transposed-conv decoder of the same FLOPs ran about half as fast on CPU (oneDNN is far
+better tuned for 2-D); a spatial-broadcast decoder works at full resolution in every layer and
+costs 5-10x more. A 4x4 stride-2 transposed conv costs 4 multiply-adds per channel pair per output
+pixel, against 9 for upsample + 3x3 conv. In pilot runs colour stayed grey for thousands of steps
+(encoder and decoder both ignored it: a saddle); the frame statistics in the encoder, the dynamic
+colour mix in the decoder and a small initial posterior variance (log sigma^2 = -5, so the decoder
+is not drowned in unit noise before it has learnt to use weak signals) fixed that.
 
-============================  ================  =================
-clip                          decoder / clip    encoder / clip
-============================  ================  =================
-8 x 32 x 32 x 3 (demo model)  ~0.26 GFLOP       ~0.07 GFLOP
-8 x 64 x 64 x 3               ~0.57 GFLOP       ~0.30 GFLOP
-============================  ================  =================
+Cost (multiply-add = 2 FLOPs; :func:`decoder_flops` computes it, a test checks it against
+torch's FLOP counter, ``benchmarks/bench_model.py`` times it), base_width 16, frame_code 256,
+latent_dim 16:
 
-so one 8x64x64x3 clip decodes in well under the 1 GFLOP budget for live decoding.
+============================  ================  =================  ==========
+clip                          decoder / clip    encoder / clip     parameters
+============================  ================  =================  ==========
+8 x 32 x 32 x 3 (demo model)  0.047 GFLOP       0.027 GFLOP        1.23 M
+8 x 64 x 64 x 3               0.138 GFLOP       0.110 GFLOP        1.30 M
+============================  ================  =================  ==========
+
+so one 8x64x64x3 clip decodes at ~1/7 of the 1 GFLOP budget for live decoding (base_width 32
+would give 0.43 GFLOP for 8x64x64x3, still inside it).
 
 The API follows pythae's spirit: :meth:`VideoVAE.encode`, :meth:`~VideoVAE.decode`,
 :meth:`~VideoVAE.reconstruct`, :meth:`~VideoVAE.sample_prior`, :meth:`~VideoVAE.interpolate`; the
@@ -53,7 +61,7 @@ def _encoder_channels(cfg: VAEConfig) -> list[int]:
 def _decoder_channels(cfg: VAEConfig) -> list[int]:
     # Widest at the coarsest scale, halving towards full resolution (cheap where pixels are many).
     w = cfg.base_width
-    return [max(4 * w >> i, w // 2) for i in range(cfg.n_scales + 1)]  # e.g. 128, 64, 32, 16
+    return [max(4 * w >> i, w) for i in range(cfg.n_scales + 1)]  # e.g. 64, 32, 16, 16 for w=16
 
 
 def _coords(h: int, w: int, device, dtype) -> torch.Tensor:
@@ -76,14 +84,18 @@ class FrameEncoder(nn.Module):
             c_in = c
         self.convs = nn.Sequential(*layers)
         s = 1 << cfg.n_scales
-        self.out = nn.Linear(c_in * (cfg.height // s) * (cfg.width // s), cfg.frame_code)
+        # + per-channel max and mean of the frame: a direct, linear route for clip-wide colour and
+        # brightness. Without it colour sits behind a saddle (encoder and decoder both ignore it
+        # at first) and stayed unlearnt for thousands of steps in pilot runs.
+        self.out = nn.Linear(c_in * (cfg.height // s) * (cfg.width // s) + 2 * cfg.channels, cfg.frame_code)
         self.register_buffer("coords", _coords(cfg.height, cfg.width, None, torch.float32), persistent=False)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         n = frames.shape[0]
         xy = self.coords.to(frames.dtype).expand(n, -1, -1, -1)  # (N, 2, H, W)
         h = self.convs(torch.cat([frames, xy], 1))  # (N, C', h, w)
-        return torch.relu(self.out(h.flatten(1)))  # (N, F)
+        stats = torch.cat([frames.amax(dim=(2, 3)), frames.mean(dim=(2, 3))], 1)  # (N, 2C)
+        return torch.relu(self.out(torch.cat([h.flatten(1), stats], 1)))  # (N, F)
 
 
 class FrameDecoder(nn.Module):
@@ -99,11 +111,12 @@ class FrameDecoder(nn.Module):
         for c_in, c_out in zip(chans[:-1], chans[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
         self.ups = nn.Sequential(*layers)
-        # FiLM: the frame code scales and shifts the last feature maps per channel, a direct path
-        # for clip-wide properties (colour, brightness) that convolutions alone learn slowly.
-        self.film = nn.Linear(cfg.frame_code, 2 * chans[-1])
-        nn.init.zeros_(self.film.weight)
-        nn.init.zeros_(self.film.bias)
+        # A per-frame colour mix: the frame code sets a (C x K) matrix and a bias that map the K
+        # last feature maps to output channels, added to the static 3x3 conv. It is a direct,
+        # multiplicative route for clip-wide properties (colour, brightness) that plain
+        # convolutions learn very slowly (colour stayed grey for thousands of steps in pilots).
+        self.k_last = chans[-1]
+        self.mix = nn.Linear(cfg.frame_code, cfg.channels * (chans[-1] + 1))
         self.out = nn.Conv2d(chans[-1], cfg.channels, 3, padding=1)
         # Start from a dark frame (most pixels are background): the first steps then learn the
         # sprite instead of spending thousands of nats pulling every pixel down from grey 0.5.
@@ -111,9 +124,11 @@ class FrameDecoder(nn.Module):
 
     def forward(self, code: torch.Tensor) -> torch.Tensor:
         h = torch.relu(self.inp(code)).view(-1, self.c0, self.h0, self.w0)  # (N, C0, h0, w0)
-        h = self.ups(h)  # (N, C_last, H, W)
-        gamma, beta = self.film(code)[:, :, None, None].chunk(2, dim=1)  # (N, C_last, 1, 1) each
-        return self.out(h * (1 + gamma) + beta)  # (N, C, H, W)
+        h = self.ups(h)  # (N, K, H, W)
+        n, c = h.shape[0], self.out.out_channels
+        mix = self.mix(code).view(n, c, self.k_last + 1)  # (N, C, K + 1)
+        dynamic = torch.bmm(mix[:, :, :-1], h.flatten(2)).view(n, c, *h.shape[2:])  # (N, C, H, W)
+        return self.out(h) + dynamic + mix[:, :, -1, None, None]
 
 
 @dataclass
@@ -160,10 +175,11 @@ class VideoVAE(nn.Module):
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
                 nn.init.zeros_(module.bias)
         nn.init.normal_(self.time_embedding, std=0.5)
-        last = self.enc_mlp[-1]  # mu and logvar start near the prior: small weights
-        nn.init.normal_(last.weight, std=0.01)
-        film, out = self.frame_decoder.film, self.frame_decoder.out
-        nn.init.zeros_(film.weight)
+        last = self.enc_mlp[-1]  # mu small, and a small posterior variance (logvar -5) at first:
+        nn.init.normal_(last.weight, std=0.01)  # with unit noise the decoder could not use weak
+        nn.init.constant_(last.bias[self.config.latent_dim:], -5.0)  # signals such as colour
+        mix, out = self.frame_decoder.mix, self.frame_decoder.out
+        nn.init.normal_(mix.weight, std=0.3 / self.config.frame_code**0.5)  # small, not zero: no saddle
         nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
         nn.init.constant_(out.bias, -2.5)  # a dark frame, like most of every clip
 
@@ -252,7 +268,8 @@ def decoder_flops(config: VAEConfig) -> int:
     for c_in, c_out in zip(chans[:-1], chans[1:]):
         h, w = 2 * h, 2 * w
         per_frame += c_in * c_out * 4 * h * w  # 4x4 stride-2 transposed conv: 4 taps per output
-    per_frame += f * 2 * chans[-1] + chans[-1] * config.channels * 9 * h * w  # FiLM + output conv
+    k, c = chans[-1], config.channels
+    per_frame += f * c * (k + 1) + k * c * 10 * h * w  # colour mix (1x1, dynamic) + 3x3 output conv
     return 2 * (macs + t * per_frame)
 
 
@@ -265,5 +282,5 @@ def encoder_flops(config: VAEConfig) -> int:
         h, w = h // 2, w // 2
         per_frame += c_in * c * 16 * h * w
         c_in = c
-    per_frame += c_in * h * w * f
+    per_frame += (c_in * h * w + 2 * config.channels) * f
     return 2 * (t * per_frame + t * f * f + f * 2 * config.latent_dim)

@@ -255,6 +255,9 @@ class LatentMap(QWidget):
 
     @guarded
     def _on_mouse_moved(self, scene_pos) -> None:
+        if getattr(self.probe, "moving", False):  # dragging the probe: its panel shows the clip
+            self._set_hover(-1)
+            return
         if len(self.coords) == 0 or not self.view.sceneBoundingRect().contains(scene_pos):
             self._set_hover(-1)
             return

@@ -134,10 +134,27 @@ def weights_hash(checkpoint: str | Path) -> str | None:
         return None
 
 
+def configure_torch_threads() -> int:
+    """Give torch all cores but one, so the GUI thread keeps a core while the decoder runs.
+
+    On a 2-core machine a 2-thread decode competes with the GUI thread, and OpenMP's spinning
+    threads made a batch-1 decode 10x slower under load (bench_explorer.py). ``LATENTLAB_TORCH_THREADS``
+    overrides. Returns the thread count set.
+    """
+    import os
+
+    import torch
+
+    n = int(os.environ.get("LATENTLAB_TORCH_THREADS", 0)) or max(1, (os.cpu_count() or 2) - 1)
+    torch.set_num_threads(n)
+    return n
+
+
 def load_codec(checkpoint: str | Path, store=None):
     """Load the model (torch) and check that it takes the store's clips."""
     from latentlab.ml.codec import ClipCodec
 
+    configure_torch_threads()
     codec = ClipCodec.from_checkpoint(checkpoint, device="auto")
     if store is not None:
         g = store.geometry

@@ -5,8 +5,11 @@
   GUI thread (the idea of Orange's ``TaskState`` and superqt's ``thread_worker``).
 * :class:`DecodeWorker` is the live renderer: one long-lived ``QThread`` and a one-slot mailbox per
   channel ("probe", "sliders", ...). A new request replaces the waiting one, so a flood of mouse
-  moves never builds a backlog; results carry their request id and stale ones are dropped, so the
-  last frame shown is always the one for the last request (napari's ``_layer_slicer``).
+  moves never builds a backlog: requests superseded while waiting are dropped unrun. Results carry
+  their request id; one older than what the channel already showed is dropped, so the last frame
+  shown is always the one for the last request (napari's ``_layer_slicer``). A finished result is
+  shown even if newer requests are waiting: when a decode takes longer than the gap between mouse
+  moves, dropping it would freeze the view for the whole drag.
 
 Work functions are plain callables: they take immutable inputs, return values, never touch widgets.
 Every exception is caught in the worker and reported through a signal. ``shutdown`` cancels, stops
@@ -173,9 +176,10 @@ class JobRunner(QObject):
 class DecodeWorker(QObject):
     """Latest-wins renderer: one thread, one waiting request per channel.
 
-    ``request(channel, fn)`` returns a request id; ``fn()`` runs on the worker thread and its result
-    arrives as ``result_ready(channel, request_id, result)`` on the GUI thread only if no newer
-    request was made on that channel meanwhile. Errors arrive as ``failed(channel, id, message)``.
+    ``request(channel, fn)`` returns a request id; ``fn()`` runs on the worker thread unless a newer
+    request of that channel replaced it first, and its result arrives as
+    ``result_ready(channel, request_id, result)`` on the GUI thread, in request order per channel.
+    Errors arrive as ``failed(channel, id, message)``.
     """
 
     result_ready = Signal(str, int, object)
@@ -188,10 +192,11 @@ class DecodeWorker(QObject):
         self._cond = threading.Condition()
         self._mailbox: dict[str, tuple[int, Callable[[], Any]]] = {}
         self._latest: dict[str, int] = {}
+        self._shown: dict[str, int] = {}  # newest request id delivered per channel
         self._next_id = 0
         self._running = 0
         self._stop = False
-        self.stats = {"requested": 0, "computed": 0, "delivered": 0, "dropped": 0}
+        self.stats = {"requested": 0, "superseded": 0, "computed": 0, "delivered": 0, "dropped": 0}
         self._raw_result.connect(self._on_raw_result)
         self._raw_failed.connect(self._on_raw_failed)
         self._thread = _LoopThread(self._loop)
@@ -204,7 +209,8 @@ class DecodeWorker(QObject):
                 return -1
             self._next_id += 1
             rid = self._next_id
-            self._mailbox.pop(channel, None)  # re-insert at the end: channels take turns
+            if self._mailbox.pop(channel, None) is not None:  # re-insert at the end: channels take turns
+                self.stats["superseded"] += 1
             self._mailbox[channel] = (rid, fn)
             self._latest[channel] = rid
             self.stats["requested"] += 1
@@ -238,19 +244,17 @@ class DecodeWorker(QObject):
                 self._raw_failed.emit(channel, rid, _describe(exc))
             else:
                 self.stats["computed"] += 1
-                if rid == self._latest.get(channel):  # skip the hop to the GUI for stale frames
-                    self._raw_result.emit(channel, rid, result)
-                else:
-                    self.stats["dropped"] += 1
+                self._raw_result.emit(channel, rid, result)
             finally:
                 with self._cond:
                     self._running = 0
 
     @Slot(str, int, object)
     def _on_raw_result(self, channel: str, rid: int, result: Any) -> None:
-        if rid != self._latest.get(channel):
+        if rid <= self._shown.get(channel, 0):  # older than what is on screen
             self.stats["dropped"] += 1
             return
+        self._shown[channel] = rid
         self.stats["delivered"] += 1
         self.result_ready.emit(channel, rid, result)
 

@@ -67,7 +67,8 @@ def test_flood_of_requests_ends_with_the_last_and_no_backlog(qtbot, worker):
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=5000)
     assert results[-1] == (ids[-1], 499)
     assert worker.stats["computed"] <= 3  # the 498 in between were replaced, never run
-    assert all(rid == ids[-1] for rid, _ in results)  # the busy first one came back stale: dropped
+    assert [rid for rid, _ in results] == sorted({rid for rid, _ in results})  # in order, each once
+    assert len(results) <= 2  # the busy first one (shown: it was newer than nothing) and the last
 
 
 def test_channels_do_not_replace_each_other(qtbot, worker):

@@ -1,0 +1,272 @@
+"""Explorer responsiveness, measured through the real Qt event loop (offscreen).
+
+1. Map load (dataset + projection -> points drawn and first paint) and full repaint, at 100k and 1M clips.
+2. A 10-second probe drag on a 100k-clip map with the real decoder: synthetic mouse moves every
+   16 ms (60 Hz) go through pyqtgraph's scene to the probe marker, the inverse projection and the
+   decode worker; latency = mouse move sent -> the decoded frame for that move painted (p50/p95),
+   plus how many moves got a frame of their own (the rest were superseded: latest wins).
+3. The longest GUI-thread stall during that drag: a 1 ms QTimer heartbeat; a stall is a gap between
+   two beats.
+4. Start-up: ``latentlab explore --screenshot`` in a subprocess with warm caches (wall time to exit,
+   and the time the app reports from start-up to the painted window).
+
+Model: the bundled demo checkpoint if ``checkpoints/demo`` exists, else a randomly initialised model
+of the same architecture (VAEConfig defaults), said in the output.
+
+    python benchmarks/bench_explorer.py [--points 100000] [--big 1000000] [--drag-seconds 10]
+                                        [--startup] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+
+def percentile(values, q):
+    return float(np.percentile(np.asarray(values, np.float64), q)) if len(values) else float("nan")
+
+
+def get_codec(args):
+    from latentlab.ml.codec import ClipCodec
+    from latentlab.paths import demo_checkpoint_dir
+
+    demo = Path(args.checkpoint or demo_checkpoint_dir())
+    if (demo / "config.json").is_file() and (demo / "model.safetensors").is_file():
+        return ClipCodec.from_checkpoint(demo, device="cpu"), f"demo checkpoint {demo}", str(demo)
+    import torch
+
+    from latentlab.ml.checkpoint import save_checkpoint
+    from latentlab.ml.config import VAEConfig
+    from latentlab.ml.model import VideoVAE
+
+    torch.manual_seed(0)
+    path = Path(tempfile.mkdtemp(prefix="bench-explorer-")) / "random"
+    save_checkpoint(path, VideoVAE(VAEConfig()))
+    return ClipCodec.from_checkpoint(path, device="cpu"), "randomly initialised VideoVAE(VAEConfig()) (no checkpoints/demo yet)", str(path)
+
+
+def make_loaded(n, codec):
+    """``n`` synthetic latents of the codec's size with a PCA map; clips come from the demo generator."""
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+    from latentlab.core.synthetic_latents import structured_latents
+    from latentlab.gui.session import Loaded, make_dataset
+    from latentlab.media.demo_data import DemoSpec, generate_clips
+
+    mu, _ = structured_latents(n, codec.latent_dim, seed=1)
+    logvar = np.full_like(mu, -2.0)
+    spec = DemoSpec(frames=codec.frames, size=codec.height)
+
+    def read_clips(idx):
+        return np.concatenate([generate_clips(spec, int(i) % spec.n_clips, 1)[0] for i in np.ravel(idx)])
+
+    ds = make_dataset(f"bench {n}", mu, logvar, codec, None, read_clips=read_clips, fps=12.0, clusters=False)
+    projection = fit_projection(mu, "pca")
+    return Loaded(ds, projection, make_inverse(mu, projection))
+
+
+def wait_until(app, cond, timeout=60.0):
+    t0 = time.perf_counter()
+    while not cond():
+        app.processEvents()
+        if time.perf_counter() - t0 > timeout:
+            raise TimeoutError("condition not met")
+
+
+def bench_map(app, window, loaded, repeats=5):
+    """Seconds from set_projection to the first painted map, and the median full repaint."""
+    state, view = window.state, window.map.plot.viewport()
+    state.set_dataset(loaded.dataset)
+    app.processEvents()
+    t0 = time.perf_counter()
+    state.set_projection(loaded.projection, loaded.inverse)
+    view.repaint()
+    load = time.perf_counter() - t0
+    reps = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        view.repaint()
+        reps.append(time.perf_counter() - t)
+    return {"clips": loaded.dataset.n_clips, "load_and_first_paint_s": load, "repaint_ms": 1000 * float(np.median(reps)),
+            "density_view": bool(window.map.density.isVisible())}
+
+
+def bench_drag(app, window, seconds):
+    from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
+    from PySide6.QtGui import QMouseEvent
+
+    m, state = window.map, window.state
+    wait_until(app, lambda: window.probe.result is not None)
+    vp = m.plot.viewport()
+    start = m.plot.mapFromScene(m.view.mapViewToScene(m.probe.pos()))
+    c = state.coords
+    lo, hi = np.percentile(c, 5, axis=0), np.percentile(c, 95, axis=0)
+
+    def send(kind, pos, button, buttons):
+        p = QPointF(pos)
+        QApplication_sendEvent(vp, QMouseEvent(kind, p, QPointF(vp.mapToGlobal(QPoint(int(p.x()), int(p.y())))),
+                                               button, buttons, Qt.KeyboardModifier.NoModifier))
+
+    from PySide6.QtWidgets import QApplication
+
+    QApplication_sendEvent = QApplication.sendEvent
+    L, N = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send(QEvent.Type.MouseButtonPress, start, L, L)
+    sent: dict[int, float] = {}
+    latencies: list[float] = []
+    beats: list[float] = []
+    n_moves = [0]
+    move_cpu: list[float] = []
+    t_start, gui_cpu0 = time.perf_counter(), time.thread_time()
+
+    def on_painted(tag):
+        if tag in sent:
+            latencies.append(time.perf_counter() - sent.pop(tag))
+
+    window.probe.decoded.clip_painted.connect(on_painted)
+
+    def move():
+        t = time.perf_counter() - t_start
+        a = 2 * np.pi * t / 4.0  # a slow Lissajous sweep over the populated map
+        x, y = lo + (hi - lo) * (0.5 + 0.45 * np.array([np.sin(a), np.sin(1.7 * a)]))
+        pos = m.plot.mapFromScene(m.view.mapViewToScene(QPointF(float(x), float(y))))
+        before = window.worker.latest("probe")
+        t_send, c_send = time.perf_counter(), time.thread_time()
+        send(QEvent.Type.MouseMove, pos, N, L)
+        move_cpu.append(time.thread_time() - c_send)
+        rid = window.worker.latest("probe")
+        if rid != before:
+            sent[rid] = t_send
+        n_moves[0] += 1
+
+    mover, heart = QTimer(), QTimer()
+    mover.setTimerType(Qt.TimerType.PreciseTimer)
+    heart.setTimerType(Qt.TimerType.PreciseTimer)
+    mover.timeout.connect(move)
+    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heart.start(1)
+    mover.start(16)
+    wait_until(app, lambda: time.perf_counter() - t_start > seconds, timeout=seconds + 30)
+    mover.stop()
+    heart.stop()
+    gui_cpu = time.thread_time() - gui_cpu0
+    wall = time.perf_counter() - t_start
+    last = window.worker.latest("probe")
+    send(QEvent.Type.MouseButtonRelease, m.plot.mapFromScene(m.view.mapViewToScene(m.probe.pos())), L, N)
+    wait_until(app, lambda: window.worker.pending == 0 and window.probe.decoded.tag == last)
+    final_ok = window.probe.result["pos"] == state.probe
+    gaps = np.diff(beats) * 1000 if len(beats) > 1 else np.zeros(1)
+    return {
+        "moves": n_moves[0], "frames_painted_for_a_move": len(latencies),
+        "latency_p50_ms": 1000 * percentile(latencies, 50), "latency_p95_ms": 1000 * percentile(latencies, 95),
+        "latency_max_ms": 1000 * max(latencies) if latencies else float("nan"),
+        "longest_gui_stall_ms": float(gaps.max()), "gui_gap_p99_ms": percentile(gaps, 99),
+        "gui_cpu_per_move_handler_ms_p50": 1000 * percentile(move_cpu, 50),
+        "gui_cpu_per_move_handler_ms_p95": 1000 * percentile(move_cpu, 95),
+        "gui_thread_cpu_share": gui_cpu / wall,
+        "final_frame_matches_final_position": bool(final_ok), "worker_stats": dict(window.worker.stats),
+    }
+
+
+def bench_decode_only(codec, n=50):
+    z = np.zeros((1, codec.latent_dim), np.float32)
+    codec.decode(z)
+    ts, cpu = [], []
+    for _ in range(n):
+        t, c = time.perf_counter(), time.process_time()
+        codec.decode(z)
+        ts.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return {"decode_p50_ms": 1000 * percentile(ts, 50), "decode_p95_ms": 1000 * percentile(ts, 95),
+            "decode_cpu_p50_ms": 1000 * percentile(cpu, 50)}
+
+
+def bench_startup(checkpoint, repeats=3):
+    """``latentlab explore --screenshot`` with warm caches (the first run fills them and is reported too)."""
+    data = tempfile.mkdtemp(prefix="bench-explorer-data-")
+    env = dict(os.environ, LATENTLAB_DATA=data, QT_QPA_PLATFORM="offscreen")
+    runs = []
+    for i in range(repeats + 1):
+        out = Path(data) / f"shot{i}.png"
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "latentlab", "explore", "--checkpoint", checkpoint,
+                               "--screenshot", str(out)], env=env, capture_output=True, text=True, timeout=900)
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            return {"error": proc.stderr[-1500:]}
+        reported = next((float(line.split("(")[-1].split(" s")[0]) for line in proc.stdout.splitlines()
+                         if "screenshot saved" in line), float("nan"))
+        runs.append({"wall_s": wall, "app_reported_s": reported, "cold": i == 0})
+    warm = [r for r in runs if not r["cold"]]
+    return {"runs": runs, "warm_wall_median_s": float(np.median([r["wall_s"] for r in warm])),
+            "warm_app_median_s": float(np.median([r["app_reported_s"] for r in warm]))}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--points", type=int, default=100_000)
+    p.add_argument("--big", type=int, default=1_000_000, help="second map size (0: skip)")
+    p.add_argument("--drag-seconds", type=float, default=10.0)
+    p.add_argument("--checkpoint", help="model for the drag (default: checkpoints/demo, else random init)")
+    p.add_argument("--startup", action="store_true", help="also time `latentlab explore --screenshot` (demo data)")
+    p.add_argument("--json", help="also write the results here")
+    args = p.parse_args()
+
+    import torch
+
+    from latentlab.gui.session import configure_torch_threads
+
+    threads = configure_torch_threads()  # what the app does: all cores but one for torch
+    from PySide6.QtCore import QSettings
+
+    from latentlab.gui.app import make_app
+    from latentlab.gui.main_window import MainWindow
+
+    app = make_app()
+    codec, model_note, ckpt = get_codec(args)
+    results = {"model": model_note, "codec": repr(codec), "machine": "2-core cloud VM, no GPU, torch " + torch.__version__,
+               "load_average_at_start": os.getloadavg(), "torch_threads": threads}
+    results["decode_only"] = bench_decode_only(codec)
+    print(f"model: {model_note}\n  decode alone: {results['decode_only']}", flush=True)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    window.status.dialogs_enabled = False
+    window.resize(1440, 900)
+    window.show()
+    maps = []
+    for n in [args.points] + ([args.big] if args.big else []):
+        t = time.perf_counter()
+        loaded = make_loaded(n, codec)
+        prep = time.perf_counter() - t
+        r = bench_map(app, window, loaded)
+        r["prepare_latents_index_pca_inverse_s"] = prep
+        maps.append(r)
+        print(f"  map {n:,}: {r}", flush=True)
+        if n == args.points:
+            window.state.select([0])
+            window.state.move_probe(*map(float, np.median(loaded.projection.coords, axis=0)))
+            results["drag"] = bench_drag(app, window, args.drag_seconds)
+            print(f"  drag on {n:,}: {results['drag']}", flush=True)
+    results["maps"] = maps
+    window.close()
+    if args.startup:
+        results["startup"] = bench_startup(ckpt if "demo" in model_note else ckpt)
+        print(f"  startup: {results['startup']}", flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -202,9 +202,12 @@ class ClipCutter:
         if self._n < self.frames or (self._n - self.frames) % self.step:
             return None
         buf = list(self._buf)
-        clip = np.stack([f.image for f in buf])  # (T, H, W, 3)
-        if self.channels == 1:
-            clip = np.round(clip @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.uint8)[..., None]
+        if self.channels == 1:  # OpenCV's weights; no BLAS call, which a forked worker should avoid
+            import cv2
+
+            clip = np.stack([cv2.cvtColor(f.image, cv2.COLOR_RGB2GRAY) for f in buf])[..., None]  # (T, H, W, 1)
+        else:
+            clip = np.stack([f.image for f in buf])  # (T, H, W, 3)
         span = buf[-1].time - buf[0].time
         fps = self.fps or ((len(buf) - 1) / span if len(buf) > 1 and span > 0 else self.fallback_fps)
         start = buf[0].time

@@ -239,7 +239,7 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
     ]
     tr, data, met = config.get("training", {}), config.get("data", {}), config.get("metrics", {})
     if tr:
-        lines.append(f"  trained {met.get('epoch', tr.get('epochs', '?'))} epochs, batch {tr.get('batch_size', '?')}, "
+        lines.append(f"  trained for {met.get('epoch', '?')} of {tr.get('epochs', '?')} epochs, batch {tr.get('batch_size', '?')}, "
                      f"lr {tr.get('lr', '?')}, seed {tr.get('seed', '?')}"
                      + (f", {met['train_seconds'] / 60:.1f} min" if "train_seconds" in met else ""))
     if data:

@@ -230,6 +230,10 @@ def _fit_reducing(lat, method, seed, progress, cancel, params) -> Projection:
         if wanted > most:
             params = {**params, "perplexity": most}
             notes.append(f"perplexity lowered from {wanted:g} to {most:.3g}: there are only {n} clips")
+    if method == "umap":
+        wanted = int(params.get("n_neighbors", backends.UMAP_DEFAULTS["n_neighbors"]))
+        if wanted > n - 1:
+            notes.append(f"UMAP neighbours lowered from {wanted} to {n - 1}: there are only {n} clips")
     fit = {"pca": backends.fit_pca, "tsne": backends.fit_tsne, "umap": backends.fit_umap}[method]
     try:
         coords, backend, resolved, state = fit(lat, seed, progress, cancel, dict(params))

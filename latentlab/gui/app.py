@@ -47,6 +47,7 @@ def ready_for_screenshot(window) -> bool:
     s = window.state
     return (s.dataset is not None and s.projection is not None and s.dataset.codec is not None
             and window.player.index == s.current and window.probe.result is not None
+            and window.probe.nearest.frames is not None
             and window.sliders.view.frames is not None)
 
 

@@ -21,6 +21,7 @@ from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.map_colours import colour_groups
 from latentlab.gui.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
+from latentlab.gui.point_raster import PointRaster
 from latentlab.gui.workers import DecodeWorker
 
 DENSITY_THRESHOLD = 200_000
@@ -51,18 +52,20 @@ class LatentMap(QWidget):
         self.plot.hideAxis("bottom")
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextColor=(215, 218, 224), brush=(20, 22, 28, 200))
         self.picker = PointPicker()
-        self.layers: list[pg.ScatterPlotItem] = []
+        self.groups: list = []  # ColourGroup of the colour field shown
+        self._legend_samples: list[pg.ScatterPlotItem] = []  # legend swatches, not in the scene
         self.coords = np.zeros((0, 2), np.float32)
+        self.raster = PointRaster(self.view)
+        self.view.addItem(self.raster, ignoreBounds=True)
         self.density = pg.ImageItem(axisOrder="row-major")
-        self.view.addItem(self.density)
+        self.view.addItem(self.density, ignoreBounds=True)
         self.density.hide()
-        self._sel = _Points(size=7, pen=pg.mkPen(255, 255, 255, 230), brush=None, pxMode=True)
         self._cur = _Points(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
         self._path = pg.PlotDataItem(pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5,
                                      symbolBrush=(255, 160, 60), symbolPen=None)
         self.probe = pg.TargetItem(pos=(0, 0), size=16, movable=True, pen=pg.mkPen(255, 90, 90, width=2),
                                    label="probe", labelOpts={"color": (255, 120, 120), "offset": (10, -10)})
-        for z, item in enumerate((self._sel, self._path, self._cur, self.probe)):
+        for z, item in enumerate((self._path, self._cur, self.probe)):
             item.setZValue(100 + z)
             if item is not self.probe:
                 item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -135,35 +138,41 @@ class LatentMap(QWidget):
         self._redraw_points()
         self._draw_selection()
         if autorange and len(coords):
-            self.view.autoRange(items=self.layers or [self.density], padding=0.05)
+            lo, hi = coords.min(0).astype(np.float64), coords.max(0).astype(np.float64)  # float32 overflows pyqtgraph's limits
+            pad = 0.05 * np.maximum(hi - lo, 1e-6)
+            self.view.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+                               yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])), padding=0)
 
     def _redraw_points(self, *_args) -> None:
-        for item in self.layers:
-            self.view.removeItem(item)
-        self.layers = []
         self.legend.clear()
+        self._legend_samples, self.groups = [], []
         ds, n = self.state.dataset, len(self.coords)
         if ds is None or n == 0 or n != ds.n_clips:
             self.density.hide()
+            self.raster.hide()
             self.caption.setText("no clips loaded" if ds is None else f"{ds.n_clips:,} clips: projecting…")
             self.layout_drawn.emit()
             return
         field = ds.fields.get(self.state.colour_field)
         method = getattr(self.state.projection, "method", "preview") if self.state.projection is not None else "…"
         if n > DENSITY_THRESHOLD:
+            self.raster.hide()
             self._draw_density()
             note = f"density view of all {n:,} clips (points above {DENSITY_THRESHOLD:,}; colour-by off)"
         else:
             self.density.hide()
-            for group in colour_groups(field, n):
-                xy = self.coords[group.indices]
-                item = _Points(x=xy[:, 0], y=xy[:, 1], size=4, pen=None, brush=pg.mkBrush(group.colour),
-                                          pxMode=True, antialias=False)
-                item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # picking is ours (KD-tree), not pointsAt
-                self.view.addItem(item)
-                self.layers.append(item)
-                if group.in_legend:
-                    self.legend.addItem(item, group.label)
+            self.raster.show()
+            self.groups = colour_groups(field, n)
+            colours = np.zeros((n, 4), np.uint8)
+            for group in self.groups:
+                c = group.colour
+                colours[group.indices] = (c.red(), c.green(), c.blue(), 255)
+                if group.in_legend:  # a swatch for the legend; the points themselves are the raster
+                    sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(c))
+                    self._legend_samples.append(sample)
+                    self.legend.addItem(sample, group.label)
+            order = np.concatenate([g.indices for g in self.groups]) if self.groups else None
+            self.raster.set_points(self.coords, colours, order)
             note = f"{n:,} clips"
         self.caption.setText(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
         self.layout_drawn.emit()
@@ -182,11 +191,11 @@ class LatentMap(QWidget):
     def _draw_selection(self, *_args) -> None:
         sel = self.state.selection
         if len(self.coords) == 0 or (sel.size and sel[-1] >= len(self.coords)):
-            self._sel.setData([], [])
+            self.raster.set_selected(np.zeros(0, np.int64))
             self._cur.setData([], [])
             return
         drawn = sel[:MAX_SELECTION_DRAWN]
-        self._sel.setData(self.coords[drawn, 0], self.coords[drawn, 1])
+        self.raster.set_selected(drawn)
         if sel.size > MAX_SELECTION_DRAWN:
             self.caption.setText(self.caption.text() + f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected")
         cur = self.state.current

@@ -186,8 +186,18 @@ class MainWindow(QMainWindow):
         job = self.runner.submit(f"fit {method}", fit)
         job.progressed.connect(lambda _f, c, _t: c is not None and self.state.dataset is ds and self.state.preview_layout(c))
         job.succeeded.connect(guarded(lambda r: self.state.dataset is ds and self.state.set_projection(*r)))
+        job.failed.connect(lambda *_: self._sync_projection_combo())
+        job.cancelled.connect(self._sync_projection_combo)
         self._fit_job = job
         return job
+
+    def _sync_projection_combo(self) -> None:
+        """Show the method of the map actually on screen (after a fit failed or was cancelled)."""
+        method = getattr(self.state.projection, "method", "pca")
+        if self.projection_combo.findText(method) >= 0:
+            self.projection_combo.blockSignals(True)
+            self.projection_combo.setCurrentText(method)
+            self.projection_combo.blockSignals(False)
 
     def compute_reconstruction_error(self) -> Job | None:
         ds = self.state.dataset

@@ -17,15 +17,13 @@ from latentlab.gui.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
 
 
-def render_probe(inverse, codec, read_clips, x: float, y: float, anchor: int | None = None) -> dict:
-    """Invert ``(x, y)`` to a latent, decode it, fetch the nearest clip (runs on the worker thread)."""
+def render_probe(inverse, codec, x: float, y: float, anchor: int | None = None) -> dict:
+    """Invert ``(x, y)`` to a latent and decode it (runs on the worker thread)."""
     res = inverse.invert(np.array([[x, y]], np.float64), anchor=anchor)
     z = np.asarray(res.z[:1], np.float32)  # (1, D)
     frames = codec.decode(z)[0]  # (T, H, W, C) uint8
-    nearest = int(np.ravel(res.nearest)[0])
     return dict(pos=(x, y), z=z[0], frames=frames, reliability=float(np.ravel(res.reliability)[0]),
-                nearest=nearest, near_frames=read_clips(np.array([nearest]))[0],
-                map_distance=float(np.ravel(res.map_distance)[0]))
+                nearest=int(np.ravel(res.nearest)[0]), map_distance=float(np.ravel(res.map_distance)[0]))
 
 
 class ProbePanel(QWidget):
@@ -73,21 +71,28 @@ class ProbePanel(QWidget):
         ds, inverse = self.state.dataset, self.state.inverse
         if ds is None or inverse is None or ds.codec is None:
             return
-        codec, read = ds.codec, ds.read_clips
+        codec = ds.codec
         # No anchor: on a PCA map the probe moves the *nearest* clip's latent within the map plane,
         # so what is decoded stays close to the real clip shown beside it.
-        self.worker.request("probe", lambda: render_probe(inverse, codec, read, x, y))
+        self.worker.request("probe", lambda: render_probe(inverse, codec, x, y))
 
     @guarded
-    def _on_result(self, channel: str, rid: int, r: dict) -> None:
+    def _on_result(self, channel: str, rid: int, r) -> None:
+        if channel == "probe_near":  # the nearest real clip comes second: the decoded frame goes first
+            if self.result is not None and r[0] == self.result["nearest"]:
+                self.nearest.set_frames(r[1], tag=r[0])
+            return
         if channel != "probe":
             return
+        previous = self.result["nearest"] if self.result is not None else -1
         self.result = r
         fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
         for view in (self.decoded, self.nearest):
             view.set_fps(fps)
         self.decoded.set_frames(r["frames"], tag=rid)
-        self.nearest.set_frames(r["near_frames"], tag=r["nearest"])
+        if r["nearest"] != previous and self.state.dataset is not None:
+            read, i = self.state.dataset.read_clips, r["nearest"]
+            self.worker.request("probe_near", lambda: (i, read(np.array([i]))[0]))
         self.reliability.setValue(int(round(100 * r["reliability"])))
         x, y = r["pos"]
         self.info.setText(f"probe ({x:.3g}, {y:.3g}) · nearest clip {r['nearest']} "

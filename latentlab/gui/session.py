@@ -102,6 +102,9 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     progress = progress or (lambda f, t: None)
     checkpoint = Path(checkpoint or demo_checkpoint_dir())
     if not (checkpoint / "config.json").is_file():
+        if checkpoint == demo_checkpoint_dir():
+            raise SessionError(f"the bundled demo model is missing ({checkpoint} has no config.json): "
+                               "train one with `latentlab train` or open a checkpoint from the File menu")
         raise SessionError(f"{checkpoint} is not a latentlab checkpoint (no config.json)")
     if store_path is None:
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)

@@ -85,7 +85,10 @@ def test_colour_by_any_field_keeps_every_clip(window, qtbot):
     for name in s.dataset.fields:
         window.colour_combo.setCurrentText(name)
         assert s.colour_field == name
-        assert sum(len(item.data) for item in m.layers) == s.dataset.n_clips
+        assert sum(len(g.indices) for g in m.groups) == s.dataset.n_clips
+        assert np.unique(np.concatenate([g.indices for g in m.groups])).size == s.dataset.n_clips
+        drawn = m.raster.image[..., 3] > 0
+        assert drawn.sum() >= 0.3 * 9 * s.dataset.n_clips / 4  # dots of 3x3 px, overlapping in clusters
         assert len(m.legend.items) >= 1
     window.colour_combo.setCurrentText("cluster")
     assert [label.text for _, label in m.legend.items] == [f"cluster {i}" for i in range(8)]
@@ -111,7 +114,7 @@ def test_density_view_for_huge_maps_says_so(window, qtbot, monkeypatch):
     monkeypatch.setattr(latent_map_module, "DENSITY_THRESHOLD", 100)
     m, s = _ready(window, qtbot)
     s.set_projection(s.projection, s.inverse)
-    assert m.density.isVisible() and not m.layers
+    assert m.density.isVisible() and not m.raster.isVisible()
     assert f"density view of all {s.dataset.n_clips:,} clips" in m.caption.text()
     assert m.density.image.shape == (512, 512)
     mouse.click(m, *s.coords[9])  # picking still works on every clip
@@ -122,3 +125,25 @@ def test_density_view_for_huge_maps_says_so(window, qtbot, monkeypatch):
 def test_unknown_tool_is_refused(window, tool):
     with pytest.raises(ValueError, match="pan"):
         window.map.set_tool(tool)
+
+
+def test_every_point_is_drawn_in_its_colour_and_selection_is_outlined(window, qtbot):
+    from scipy.spatial import cKDTree
+
+    m, s = _ready(window, qtbot)
+    window.colour_combo.setCurrentText("cluster")
+    c = s.coords.astype(np.float64)
+    d, _ = cKDTree(c).query(c, k=2)
+    i = int(np.argmax(d[:, 1]))  # the most isolated clip: nothing else drawn over it
+    img = m.raster.image
+    (x0, x1), (y0, y1) = m.view.viewRange()
+    px = int(np.floor((c[i, 0] - x0) / (x1 - x0) * img.shape[1]))
+    py = int(np.floor((c[i, 1] - y0) / (y1 - y0) * img.shape[0]))
+    group = next(g for g in m.groups if i in g.indices)
+    assert tuple(img[py, px, :3]) == (group.colour.red(), group.colour.green(), group.colour.blue())
+    s.select([i])
+    assert tuple(m.raster.image[py + 2, px]) == (255, 255, 255, 235)  # the ring around it
+    renders = m.raster.renders
+    s.move_probe(*c[(i + 1) % len(c)])
+    qtbot.wait(20)
+    assert m.raster.renders == renders  # moving the probe does not redraw the points

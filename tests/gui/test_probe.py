@@ -35,6 +35,7 @@ def test_dragging_the_probe_decodes_the_final_position(window, qtbot, codec):
     expected, res = _expected(window, codec)
     np.testing.assert_array_equal(window.probe.decoded.frames, expected)
     assert window.probe.result["nearest"] == int(res.nearest[0])
+    qtbot.waitUntil(lambda: window.probe.nearest.tag == int(res.nearest[0]), timeout=5000)
     np.testing.assert_array_equal(window.probe.nearest.frames, window.state.dataset.read_clips([res.nearest[0]])[0])
     assert window.probe.reliability.value() == int(round(100 * float(res.reliability[0])))
     assert f"nearest clip {int(res.nearest[0])}" in window.probe.info.text()

@@ -77,7 +77,7 @@ def test_cached_latents_show_the_map_before_the_model_loads(checkpoint, qtbot, s
     w.status.dialogs_enabled = False
     w.show()
     w.show_loaded(loaded)
-    assert w.map.layers and "loading the model" in w.player.numbers.text()
+    assert w.map.groups and "loading the model" in w.player.numbers.text()
     qtbot.waitUntil(lambda: w.player.index == w.state.current and w.probe.result is not None, timeout=60000)
     qtbot.waitUntil(lambda: "cluster" in w.state.dataset.fields, timeout=60000)
     assert w.colour_combo.findText("cluster") >= 0

@@ -123,7 +123,8 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     progress(0.9, "building the map")
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
     dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
-    loaded = first_map(dataset)
+    cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{(weights or 'model')[:16]}" if weights else None
+    loaded = first_map(dataset, cache=cache)
     loaded.store_path, loaded.checkpoint = str(store_path), str(checkpoint)
     return loaded
 
@@ -213,9 +214,29 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
     return ds
 
 
-def first_map(dataset: Dataset, method: str = "pca") -> Loaded:
-    """Fit ``method`` on the dataset's means and build its inverse projection."""
+def first_map(dataset: Dataset, method: str = "pca", cache: Path | None = None) -> Loaded:
+    """Fit ``method`` on the dataset's means (or load the fit cached in ``cache``) and build its inverse.
+
+    The cache saves the start-up the ~2 s import of scikit-learn that a PCA fit costs.
+    """
+    from latentlab.core.errors import LatentSpaceError
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import Projection
+
+    if cache is not None and (cache / f"{method}.json").is_file():
+        try:
+            projection = Projection.load(cache / f"{method}.json", latents=dataset.mu)
+            if projection.coords.shape == (dataset.n_clips, 2):
+                return Loaded(dataset, projection, make_inverse(dataset.mu, projection))
+        except LatentSpaceError:
+            pass  # unreadable: fit again and overwrite
     projection, inverse = fit_map(dataset.mu, method)
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            projection.save(cache, method)
+        except OSError:
+            pass  # a read-only data folder only costs the refit next time
     return Loaded(dataset, projection, inverse)
 
 

@@ -9,7 +9,8 @@
   weighted ridge least squares on the ``k`` nearest clips and returns ``a`` (it passes through a
   clip the cursor is on, and its slope term corrects the bias of a plain weighted mean); ``"idw"``
   (inverse-distance kNN), ``"ilamp"`` (Amorim et al. 2012) and ``"snap"`` (nearest clip) are
-  kept for comparison. Chosen by measurement: see benchmarks/bench_inverse.py and BENCHMARKS.md.
+  kept for comparison. Chosen by measurement (benchmarks/bench_inverse.py, BENCHMARKS.md): held-out
+  NMSE on a 10k t-SNE map 0.0171 vs 0.0186 for kNN and 0.0244 for snapping, at 1.4x kNN's latency.
 
 Every answer carries a ``reliability`` in [0, 1]: 1 on top of real data whose map neighbours agree
 in latent space; it falls with the distance to the nearest clip in the map (relative to the typical
@@ -95,7 +96,8 @@ class InverseProjection:
         local methods (they have no plane to move in).
         """
         p = as_points(points)
-        if len(p) == 1 and self.method != "ilamp" and not (self._linear and self.residual == "blend" and anchor is None):
+        blend = self._linear and self.residual == "blend" and anchor is None
+        if len(p) == 1 and self.method != "ilamp" and not blend:
             return self._invert_one(p, anchor)
         dist, idx = self._tree.query(p, k=self.k)  # 2-D input: scipy's 1-D path is slower
         if self.k == 1:
@@ -141,8 +143,9 @@ class InverseProjection:
     def _result(self, p, z, dist, idx) -> InverseResult:
         nb = self.latents[idx]  # (Q, k, D)
         # mean squared latent distance of the neighbours to z, without a (Q, k, D) temporary
-        ss = self._sq[idx].sum(axis=1) - 2.0 * np.einsum("qd,qd->q", z, nb.sum(axis=1)) + idx.shape[1] * np.einsum("qd,qd->q", z, z)
-        spread = np.sqrt(np.maximum(ss, 0.0) / idx.shape[1])
+        k = idx.shape[1]
+        ss = self._sq[idx].sum(axis=1) - 2.0 * np.einsum("qd,qd->q", z, nb.sum(axis=1)) + k * np.einsum("qd,qd->q", z, z)
+        spread = np.sqrt(np.maximum(ss, 0.0) / k)
         near = nb[:, 0, :] - z
         lat_d = np.sqrt(np.einsum("qd,qd->q", near, near))
         r_map = np.exp(-0.5 * (dist[:, 0] / self._map_scale) ** 2)

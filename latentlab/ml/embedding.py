@@ -65,7 +65,8 @@ def embed_store(
             return ready
         state = cache.state(store, dim)  # reuses cached sources and any finished shard files
         todo = state.missing
-        _encode_rows(codec, store, state, todo, batch_size, progress, cancel, save_every, lambda: cache.save(store, state))
+        _encode_rows(codec, store, state, todo, batch_size, progress, cancel, save_every,
+                     lambda: cache.save(store, state))
         cache.save(store, state)
         cache.drop_shards()
         return LatentTable(state.mu, state.logvar, store.fingerprint, cache.weights_hash)
@@ -104,7 +105,8 @@ def _encode_rows(codec, store, state: CacheState, todo: np.ndarray, batch_size, 
             raise LatentSpaceError(f"the model cannot encode this store's clips: {exc}") from exc
         mu, logvar = np.asarray(mu, np.float32), np.asarray(logvar, np.float32)
         if mu.shape != (len(rows), state.mu.shape[1]) or logvar.shape != mu.shape:
-            raise LatentSpaceError(f"the model returned latents of shape {mu.shape}, expected {(len(rows), state.mu.shape[1])}")
+            want = (len(rows), state.mu.shape[1])
+            raise LatentSpaceError(f"the model returned latents of shape {mu.shape}, expected {want}")
         bad = ~(np.isfinite(mu).all(axis=1) & np.isfinite(logvar).all(axis=1))
         if bad.any():
             save()

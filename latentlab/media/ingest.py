@@ -231,15 +231,18 @@ def _commit_spool(store: ClipStore, rec: dict, settings: CutSettings) -> None:
     source = {k: rec[k] for k in ("path", "fingerprint", "status", "reason", "frames_read", "duration_s",
                                   "frame_size", "header_fps", "rotation") if k in rec}
     source["params"] = settings.to_dict()
-    with store.appender(source) as app, open(rec["spool"]["clips"], "rb") as fc, \
+    buf = np.empty((32, *g.shape), np.uint8)  # reused: one copy in, one copy out per clip
+    with store.appender(source) as app, open(rec["spool"]["clips"], "rb", buffering=0) as fc, \
             open(rec["spool"]["table"], "rb") as ft:
         for a in range(0, count, 32):
             n = min(32, count - a)
-            clips = np.fromfile(fc, np.uint8, count=n * g.nbytes)
+            view, got = memoryview(buf[:n]).cast("B"), 0
+            while got < len(view) and (k := fc.readinto(view[got:])):
+                got += k
             table = np.fromfile(ft, SPOOL_DTYPE, count=n)
-            if clips.size != n * g.nbytes or table.size != n:
+            if got != n * g.nbytes or table.size != n:
                 raise StoreError("the spool file is shorter than its worker reported")
-            app.append_batch(clips.reshape(n, *g.shape), **{k: table[k] for k in SPOOL_DTYPE.names})
+            app.append_batch(buf[:n], **{k: table[k] for k in SPOOL_DTYPE.names})
 
 
 class _Report:

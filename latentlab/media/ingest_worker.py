@@ -24,7 +24,7 @@ from latentlab.media.video_reader import VideoOpenError, VideoReader, check_read
 
 SPOOL_DTYPE = np.dtype([("start_frame", "<i8"), ("end_frame", "<i8"), ("start_time", "<f8"),
                         ("end_time", "<f8"), ("fps", "<f8")])
-_BATCH = 32  # clips buffered before a spool write
+_BATCH = 32  # table records buffered before a spool write
 
 
 class SpoolWriter:
@@ -38,19 +38,16 @@ class SpoolWriter:
         self.count = 0
 
     def add(self, rec) -> None:
-        self._pending.append(rec)
+        self._clips.write(memoryview(np.ascontiguousarray(rec.clip)).cast("B"))
+        self._pending.append((rec.start_frame, rec.end_frame, rec.start_time, rec.end_time, rec.fps))
+        self.count += 1
         if len(self._pending) >= _BATCH:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pending:
-            return
-        self._clips.write(np.ascontiguousarray(np.stack([r.clip for r in self._pending])).tobytes())
-        table = np.array([(r.start_frame, r.end_frame, r.start_time, r.end_time, r.fps) for r in self._pending],
-                         SPOOL_DTYPE)
-        self._table.write(table.tobytes())
-        self.count += len(self._pending)
-        self._pending.clear()
+        if self._pending:
+            self._table.write(np.array(self._pending, SPOOL_DTYPE).tobytes())
+            self._pending.clear()
 
     def close(self) -> None:
         self.flush()

@@ -58,7 +58,10 @@ def run(args: argparse.Namespace) -> int:
         return 0 if state.done.all() else 2
     t0 = time.perf_counter()
     with tqdm(unit="clip", file=sys.stderr, disable=args.quiet or None, desc=f"encoding on {codec.device}") as bar:
+        count = {"done": 0}  # tqdm's own counter stays 0 when it is disabled (not a terminal)
+
         def progress(done: int, total: int) -> None:
+            count["done"] = done
             bar.total = total
             bar.update(done - bar.n)
 
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         except LatentSpaceError as exc:
             bar.close()
             return fail(str(exc))
-        encoded = bar.n
+        encoded = count["done"]
     folder = LatentCache(store.path, codec.weights_hash).folder
     what = "all clips" if table.complete else f"shard {args.shard} ({len(table)} clips)"
     print(f"{what}: {encoded} encoded now, {len(table) - encoded} from the cache, D={table.mu.shape[1]}, "

@@ -30,7 +30,9 @@ def matmul_peak(torch, n: int = 1024, reps: int = 20) -> float:
     return 2 * n**3 / best
 
 
-def decode_latency(torch, model, reps: int = 300) -> float:
+def decode_latency(torch, model, reps: int = 300) -> tuple[float, float]:
+    """Median and best batch-1 decode time in seconds (the best is comparable with the best-of
+    matmul peak when other processes share the CPU)."""
     z = torch.zeros(1, model.config.latent_dim)
     with torch.inference_mode():
         for _ in range(20):
@@ -40,7 +42,7 @@ def decode_latency(torch, model, reps: int = 300) -> float:
             t = time.perf_counter()
             model.decode(z)
             times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def train_throughput(torch, model, batch: int = 64, steps: int = 12) -> float:
@@ -82,21 +84,24 @@ def main() -> int:
     for name, model in (("demo " + "x".join(map(str, (c.frames, c.height, c.width, c.channels))), demo),
                         (f"{c.frames}x64x64x{c.channels} (random weights)", big)):
         flops = decoder_flops(model.config)
-        lat = decode_latency(torch, model)
+        lat, best = decode_latency(torch, model)
         roof = flops / peak
         train = train_throughput(torch, VideoVAE(model.config))
         train_flops = 3 * (flops + encoder_flops(model.config))
-        rows[name] = {"decoder_gflop": flops / 1e9, "decode_ms": lat * 1e3, "roof_ms": roof * 1e3,
-                      "ratio_to_roof": lat / roof, "train_clips_per_s": train,
+        rows[name] = {"decoder_gflop": flops / 1e9, "decode_ms": lat * 1e3, "decode_best_ms": best * 1e3,
+                      "roof_ms": roof * 1e3, "ratio_to_roof": lat / roof, "best_ratio_to_roof": best / roof,
+                      "train_clips_per_s": train,
                       "train_fraction_of_peak": train * train_flops / peak}
     result = {"threads": args.threads, "matmul_peak_gflops": peak / 1e9, "torch": torch.__version__,
               "machine": platform.processor() or platform.machine(), "models": rows}
     print(f"fp32 matmul peak: {peak / 1e9:.0f} GFLOP/s on {args.threads} threads (torch {torch.__version__})")
-    print("| clip | decoder GFLOP | decode ms (batch 1) | roof ms | ratio | train clips/s | train % of peak |")
+    print("| clip | decoder GFLOP | decode ms, batch 1 (median / best) | roof ms | ratio (median / best) "
+          "| train clips/s | train % of peak |")
     print("|---|---|---|---|---|---|---|")
     for name, r in rows.items():
-        print(f"| {name} | {r['decoder_gflop']:.3f} | {r['decode_ms']:.2f} | {r['roof_ms']:.2f} | "
-              f"{r['ratio_to_roof']:.2f}x | {r['train_clips_per_s']:.0f} | {100 * r['train_fraction_of_peak']:.0f} % |")
+        print(f"| {name} | {r['decoder_gflop']:.3f} | {r['decode_ms']:.2f} / {r['decode_best_ms']:.2f} | "
+              f"{r['roof_ms']:.2f} | {r['ratio_to_roof']:.2f}x / {r['best_ratio_to_roof']:.2f}x | "
+              f"{r['train_clips_per_s']:.0f} | {100 * r['train_fraction_of_peak']:.0f} % |")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=2)

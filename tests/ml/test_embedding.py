@@ -159,3 +159,29 @@ def test_project_command_writes_a_map_beside_the_latents(store, capsys):
     assert proj.coords.shape == (57, 2)
     assert main(["project", str(store.path), "--method", "precomputed", "--coords", "nope.csv", "-q"]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_real_demo_model_end_to_end(tmp_path):
+    """demo data -> the bundled demo model -> embed (cached) -> PCA map -> inverse -> decode."""
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+    from latentlab.media.demo_data import DemoSpec, write_demo_store
+    from latentlab.paths import demo_checkpoint_dir
+
+    ckpt = demo_checkpoint_dir()
+    if not (ckpt / "model.safetensors").is_file():
+        pytest.skip("no bundled demo checkpoint yet")
+    from latentlab.ml.codec import ClipCodec
+
+    codec = ClipCodec.from_checkpoint(ckpt, device="cpu")
+    spec = DemoSpec(n_clips=48, frames=codec.frames, size=codec.height, seed=1)
+    store = write_demo_store(tmp_path / "demo", spec)
+    table = embed_store(codec, store, batch_size=16)
+    assert table.mu.shape == (48, codec.latent_dim) and np.isfinite(table.mu).all()
+    assert load_latents(store, codec.weights_hash) is not None
+    proj = fit_projection(table.mu, "pca")
+    res = make_inverse(table.mu, proj).invert(proj.coords[3])
+    np.testing.assert_allclose(res.z[0], table.mu[3], atol=1e-5)
+    frames = codec.decode(res.z)
+    assert frames.shape == (1, *store.geometry.shape) and frames.dtype == np.uint8

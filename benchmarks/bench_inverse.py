@@ -31,11 +31,11 @@ METHODS = [("local-linear (default)", "local-linear", None), ("kNN inverse-dista
            ("snap to nearest clip", "snap", 1), ("iLAMP k=12", "ilamp", 12)]
 
 
-def _map(z: np.ndarray, n: int, kind: str) -> tuple[np.ndarray, str]:
+def _map(z: np.ndarray, n: int, kind: str, tag: str = "") -> tuple[np.ndarray, str]:
     from latentlab.core.projection import fit_projection
 
     name = {"tsne": "tsne-openTSNE", "umap": "umap-umap-learn"}[kind]
-    path = os.path.join(CACHE, f"{name}-{n}-seed0.npy")
+    path = os.path.join(CACHE, f"{tag}{name}-{n}-seed0.npy")
     if os.path.exists(path):
         return np.load(path), f"{name} (cached {path})"
     t = time.perf_counter()
@@ -65,13 +65,18 @@ def _latency(inv, queries: np.ndarray, repeats: int = 3) -> dict:
             "cpu_ms": 1e3 * float(np.median(cpus)), "batched_ms": 1e3 * batched}
 
 
-def run_size(n: int, kind: str, heldout: int, n_queries: int) -> dict:
+def run_size(n: int, kind: str, heldout: int, n_queries: int, latents: str | None = None) -> dict:
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.core.synthetic_latents import structured_latents
 
-    z, _ = structured_latents(n, 32, seed=0)
-    coords, how = _map(z, n, kind)
+    if latents:  # real latents (e.g. the demo model's mu): the first n rows
+        z = np.load(latents).astype(np.float32)[:n]
+        n = len(z)
+        coords, how = _map(z, n, kind, tag=os.path.basename(latents) + "-")
+    else:
+        z, _ = structured_latents(n, 32, seed=0)
+        coords, how = _map(z, n, kind)
     rng = np.random.default_rng(1)
     ho = rng.choice(n, heldout, replace=False)
     tr = np.setdiff1d(np.arange(n), ho)
@@ -131,11 +136,12 @@ def main(argv=None) -> int:
     ap.add_argument("--map", choices=["tsne", "umap"], default="tsne")
     ap.add_argument("--heldout", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=2000, help="single-point calls timed per method")
+    ap.add_argument("--latents", help="a .npy of real latents (N, D) instead of synthetic ones")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
     print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}, "
-          f"numpy {np.__version__}")
-    results = [run_size(n, args.map, args.heldout, args.queries) for n in args.sizes]
+          f"numpy {np.__version__}, latents {args.latents or 'synthetic 32-D'}")
+    results = [run_size(n, args.map, args.heldout, args.queries, args.latents) for n in args.sizes]
     print(f"# load at end {os.getloadavg()}")
     if args.json:
         with open(args.json, "w") as fh:

@@ -12,6 +12,10 @@ permutation seeded by ``(seed, e)`` (``DistributedSampler.set_epoch``) and the r
 noise comes from a dedicated generator whose state is saved with the checkpoint. Resume therefore
 continues exactly where the run stopped, mid-epoch included, and on CPU two runs with the same
 seed and thread count give identical weights.
+
+Under DDP every process must see the same cancel request (the GUI never runs DDP; a
+``torchrun`` job is stopped with Ctrl-C and resumed with ``--resume``); resuming with another
+number of processes works but shards the epochs differently, so it is no longer bit-exact.
 """
 
 from __future__ import annotations

@@ -62,6 +62,21 @@ def get_codec(args):
     return ClipCodec.from_checkpoint(path, device="cpu"), "randomly initialised VideoVAE(VAEConfig()) (no checkpoints/demo yet)", str(path)
 
 
+class NullDecoder:
+    """The codec's interface with a free decode (zeros): isolates the GUI's share of the latency."""
+
+    def __init__(self, codec):
+        self.latent_dim, self.frames, self.height, self.width, self.channels = (
+            codec.latent_dim, codec.frames, codec.height, codec.width, codec.channels)
+        self.weights_hash, self.config, self.device = "null", {}, "cpu"
+
+    def decode(self, z):
+        return np.zeros((len(z), self.frames, self.height, self.width, self.channels), np.uint8)
+
+    def reconstruct(self, clips):
+        return np.zeros_like(clips)
+
+
 def make_loaded(n, codec):
     """``n`` synthetic latents of the codec's size with a PCA map; clips come from the demo generator."""
     from latentlab.core.inverse import make_inverse
@@ -121,6 +136,29 @@ def bench_map(app, window, loaded, repeats=5):
     return {"clips": loaded.dataset.n_clips, "load_and_first_paint_s": load,
             "full_repaint_ms": 1000 * float(np.median(full)), "repaint_probe_moved_ms": 1000 * float(np.median(cached)),
             "density_view": bool(window.map.density.isVisible())}
+
+
+def bench_scatter_baseline(app, coords, repeats=5):
+    """Baseline in the same run: one plain pyqtgraph ScatterPlotItem (one brush) of the same points."""
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    w.resize(800, 800)
+    w.show()
+    app.processEvents()
+    t = time.perf_counter()
+    item = pg.ScatterPlotItem(x=coords[:, 0], y=coords[:, 1], size=4, pen=None, brush=pg.mkBrush(100, 160, 255))
+    w.addItem(item)
+    w.getViewBox().autoRange()
+    w.viewport().repaint()
+    load = time.perf_counter() - t
+    reps = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        w.viewport().repaint()
+        reps.append(time.perf_counter() - t)
+    w.close()
+    return {"clips": len(coords), "load_and_first_paint_s": load, "full_repaint_ms": 1000 * float(np.median(reps))}
 
 
 def bench_drag(app, window, seconds):
@@ -246,6 +284,7 @@ def main() -> int:
     p.add_argument("--drag-seconds", type=float, default=10.0)
     p.add_argument("--checkpoint", help="model for the drag (default: checkpoints/demo, else random init)")
     p.add_argument("--startup", action="store_true", help="also time `latentlab explore --screenshot` (demo data)")
+    p.add_argument("--null-decoder", action="store_true", help="decode for free (GUI overhead alone)")
     p.add_argument("--switch-interval", type=float, default=None,
                    help="sys.setswitchinterval in seconds (default: what the app sets)")
     p.add_argument("--startup-only", action="store_true", help="only the start-up timing (needs --checkpoint)")
@@ -273,6 +312,8 @@ def main() -> int:
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     codec, model_note, ckpt = get_codec(args)
+    if args.null_decoder:
+        codec, model_note = NullDecoder(codec), "null decoder (zeros, no model cost) with the shape of " + model_note
     results = {"model": model_note, "codec": repr(codec), "machine": "2-core cloud VM, no GPU, torch " + torch.__version__,
                "load_average_at_start": os.getloadavg(), "torch_threads": threads,
                "gil_switch_interval_s": sys.getswitchinterval()}
@@ -292,6 +333,10 @@ def main() -> int:
         r["prepare_latents_index_pca_inverse_s"] = prep
         maps.append(r)
         print(f"  map {n:,}: {r}", flush=True)
+        if n <= 200_000:
+            b = bench_scatter_baseline(app, np.asarray(loaded.projection.coords))
+            results.setdefault("baseline_plain_scatter", []).append(b)
+            print(f"  baseline plain ScatterPlotItem {n:,}: {b}", flush=True)
         if n == args.points:
             window.state.select([0])
             window.state.move_probe(*map(float, np.median(loaded.projection.coords, axis=0)))

@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="model checkpoint folder (default: the bundled demo model)")
     parser.add_argument("--projection", choices=PROJECTIONS, default="pca",
                         help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca)")
+    parser.add_argument("--colour", "--color", dest="colour", metavar="FIELD",
+                        help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="render the window with its data loaded, save it as a PNG to FILE and exit")
     parser.add_argument("--timeout", type=float, default=600.0,
@@ -39,4 +41,4 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     return run_explorer(store=args.store, checkpoint=args.checkpoint, projection=args.projection,
-                        screenshot=args.screenshot, timeout_s=args.timeout)
+                        screenshot=args.screenshot, timeout_s=args.timeout, colour=args.colour)

@@ -54,6 +54,7 @@ class Dataset:
     fps: float = 12.0
     store: Any = None
     message: str = ""
+    cache_dir: Any = None  # folder for derived per-dataset results (first map, clusters), or None
 
     @property
     def n_clips(self) -> int:

@@ -53,7 +53,7 @@ def ready_for_screenshot(window) -> bool:
 
 def run_explorer(store: str | None = None, checkpoint: str | None = None, projection: str = "pca",
                  screenshot: str | None = None, settings: QSettings | None = None,
-                 timeout_s: float = 600.0) -> int:
+                 timeout_s: float = 600.0, colour: str | None = None) -> int:
     """Open the explorer (``None`` store and checkpoint: the bundled demo); return the exit code.
 
     With ``screenshot``, the window renders its data, saves a PNG there and exits (code 1 if the data
@@ -83,6 +83,11 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     job.failed.connect(failed)
     if projection != "pca":
         job.succeeded.connect(lambda *_: window.set_projection(projection))
+    if colour:
+        job.succeeded.connect(lambda *_: window.colour_combo.setCurrentText(colour)
+                              if colour in window.state.dataset.fields
+                              else window.status.show_error(f"no per-clip field {colour!r}; known: "
+                                                            f"{', '.join(window.state.dataset.fields)}"))
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), timeout_s, outcome)
     code = app.exec()

@@ -124,6 +124,7 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
     dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
     cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{(weights or 'model')[:16]}" if weights else None
+    dataset.cache_dir = cache
     loaded = first_map(dataset, cache=cache)
     loaded.store_path, loaded.checkpoint = str(store_path), str(checkpoint)
     return loaded
@@ -176,8 +177,23 @@ def cluster_field(dataset: Dataset, k: int = N_CLUSTERS) -> ClipField:
     from latentlab.core.neighbours import kmeans_labels
 
     k = max(1, min(k, dataset.n_clips))
-    with threadpool_limits(1):
-        labels = kmeans_labels(dataset.mu, k, seed=0)
+    cached = Path(dataset.cache_dir) / f"clusters-k{k}.npy" if dataset.cache_dir else None
+    labels = None
+    if cached is not None and cached.is_file():
+        labels = np.load(cached)
+        labels = labels if labels.shape == (dataset.n_clips,) else None
+    if labels is None:
+        with threadpool_limits(1):
+            labels = kmeans_labels(dataset.mu, k, seed=0)
+        if cached is not None:
+            from latentlab.core.atomic import atomic_open
+
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_open(cached, "wb") as fh:
+                    np.save(fh, np.asarray(labels))
+            except OSError:
+                pass
     return ClipField("cluster", np.asarray(labels), tuple(f"cluster {i}" for i in range(k)))
 
 

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 PROJECTIONS = ("pca", "tsne", "umap")
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_RECENT = 8
+RECON_ERROR = "reconstruction error"
+COMPUTE_SUFFIX = " (compute)"
 
 
 class MainWindow(QMainWindow):
@@ -86,7 +88,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel("  colour by "))
         self.colour_combo = QComboBox()
         self.colour_combo.setMinimumWidth(120)
-        self.colour_combo.currentTextChanged.connect(guarded(lambda t: t and self.state.set_colour_field(t)))
+        self.colour_combo.currentTextChanged.connect(guarded(self._on_colour_chosen))
         bar.addWidget(self.colour_combo)
         bar.addSeparator()
         group = QActionGroup(self)
@@ -163,13 +165,27 @@ class MainWindow(QMainWindow):
         self.colour_combo.clear()
         if dataset is not None:
             self.colour_combo.addItems(list(dataset.fields))
+            if RECON_ERROR not in dataset.fields:
+                self.colour_combo.addItem(RECON_ERROR + COMPUTE_SUFFIX)  # computed on demand (one decode per clip)
             self.colour_combo.setCurrentText(self.state.colour_field)
         self.colour_combo.blockSignals(False)
 
+    def _on_colour_chosen(self, text: str) -> None:
+        if text.endswith(COMPUTE_SUFFIX):
+            self._sync_colour_combo(self.state.colour_field)  # until the job has the values
+            self.compute_reconstruction_error()
+        elif text:
+            self.state.set_colour_field(text)
+
     def _sync_colour_combo(self, name: str) -> None:
+        self.colour_combo.blockSignals(True)
+        pending = self.colour_combo.findText(name + COMPUTE_SUFFIX)
+        if pending >= 0 and self.state.dataset is not None and name in self.state.dataset.fields:
+            self.colour_combo.removeItem(pending)
         if self.colour_combo.findText(name) < 0:
             self.colour_combo.addItem(name)
         self.colour_combo.setCurrentText(name)
+        self.colour_combo.blockSignals(False)
 
     def set_projection(self, method: str) -> Job | None:
         """Fit ``method`` in the background; the map animates through its intermediate layouts."""
@@ -214,8 +230,9 @@ class MainWindow(QMainWindow):
             self.colour_combo.addItem(clip_field.name)
 
     def _add_error_field(self, errors: np.ndarray) -> None:
-        self.state.add_field(ClipField("reconstruction error", errors))
-        self.state.set_colour_field("reconstruction error")
+        self.state.add_field(ClipField(RECON_ERROR, errors))
+        self._sync_colour_combo(RECON_ERROR)
+        self.state.set_colour_field(RECON_ERROR)
 
     def _probe_to_current(self) -> None:
         c = self.state.coords

@@ -150,9 +150,11 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
 
 
 def test_reconstruction_error_becomes_a_colour_field(window, qtbot):
-    job = window.compute_reconstruction_error()
+    before = window.state.colour_field
+    window.colour_combo.setCurrentText("reconstruction error (compute)")
+    assert window.state.colour_field == before and window.runner.jobs  # computing in the background
     qtbot.waitUntil(lambda: window.state.colour_field == "reconstruction error", timeout=10000)
-    assert job is not None and window.state.colour_field == "reconstruction error"
+    assert window.colour_combo.findText("reconstruction error (compute)") < 0
     errs = window.state.dataset.fields["reconstruction error"].values
     assert errs.shape == (window.state.dataset.n_clips,) and np.all(errs >= 0)
     assert window.colour_combo.currentText() == "reconstruction error"

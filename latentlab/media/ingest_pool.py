@@ -100,18 +100,28 @@ def run_pool(
         on_done(task, {"path": task.get("path"), "status": "failed", "reason": reason,
                        "frames_read": w.frames, "clips": 0, "seconds": round(time.monotonic() - w.started, 3)})
 
+    def give(w: _Worker) -> None:
+        """Hand the next pending task to idle worker ``w`` (a worker that died idle is replaced)."""
+        task = pending.popleft()
+        if not _assign(w, task):
+            pending.appendleft(task)
+            _kill(w)
+            w.conn.close()
+            workers.remove(w)
+
     try:
         while pending or any(w.task is not None for w in workers):
-            for w in workers:  # hand out work to idle workers, starting them lazily
+            for w in list(workers):  # hand out work to idle workers, starting them lazily
                 if w.task is None and pending:
-                    _assign(w, pending.popleft())
+                    give(w)
             while pending and len(workers) < max(1, jobs):
                 w = spawn()
                 workers.append(w)
-                _assign(w, pending.popleft())
+                give(w)
             busy = [w for w in workers if w.task is not None]
             wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.25)
             now = time.monotonic()
+            finished = []  # committed below, after the workers have their next tasks: no idle cores
             for w in busy:
                 messages = []
                 try:
@@ -126,8 +136,10 @@ def run_pool(
                         if on_progress is not None:
                             on_progress(w.task, w.frames)
                     elif kind == "done":
-                        task, w.task = w.task, None
-                        on_done(task, payload)
+                        finished.append((w.task, payload))
+                        w.task = None
+                        if pending:
+                            give(w)
                 if w.task is None:
                     continue
                 if not w.proc.is_alive():
@@ -138,6 +150,8 @@ def run_pool(
                     fail(w, f"timed out after {stall_timeout:g} s without progress (stuck decoder?)")
                 elif max_seconds and now - w.started > max_seconds:
                     fail(w, f"timed out after {max_seconds:g} s (per-file time limit)")
+            for task, record in finished:
+                on_done(task, record)
     finally:
         for w in workers:
             if w.task is None:
@@ -156,11 +170,15 @@ def run_pool(
             w.conn.close()
 
 
-def _assign(w: _Worker, task: dict) -> None:
+def _assign(w: _Worker, task: dict) -> bool:
+    try:
+        w.conn.send(task)
+    except OSError:  # the worker is gone
+        return False
     w.task = task
     w.started = w.last_progress = time.monotonic()
     w.frames = 0
-    w.conn.send(task)
+    return True
 
 
 def _kill(w: _Worker) -> None:

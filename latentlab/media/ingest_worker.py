@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -62,8 +63,19 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
     Returns the (closed) reader, whose ``stats`` tell how the read went. ``on_frames(n)`` is told the
     number of frames decoded so far, every 64 frames. Raises ``VideoOpenError`` with the reason.
     """
-    resizer = make_resizer(settings)
-    with VideoReader(path, decode_threads=decode_threads) as reader:
+    import cv2
+
+    with VideoReader(path, decode_threads=decode_threads, auto_rotate=False) as reader:
+        # Rotate the small resized frame, not each full decoded one: for a quarter turn, crop and
+        # scale the stored frame to the transposed size, then turn the result upright.
+        turn = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(
+            reader.stats.rotation % 360)
+        if reader.stats.rotation % 180 == 90:
+            settings_stored = replace(settings, width=settings.height, height=settings.width)
+        else:
+            settings_stored = settings
+        resize = make_resizer(settings_stored)
+        resizer = resize if turn is None else (lambda bgr: cv2.rotate(resize(bgr), turn))
         resampler = TimestampResampler(settings.fps)
         cutter = ClipCutter(settings.frames, settings.step, fps=settings.fps, fallback_fps=reader.fps,
                             channels=settings.channels)

@@ -12,7 +12,8 @@ Real video files lie and break, so the reader trusts nothing in the header:
   broken link, a named pipe ...), and a file that opens but yields no frame is an error too.
 
 OpenCV 5 applies rotation metadata itself (``CAP_PROP_ORIENTATION_AUTO``): frames come out upright
-and the reader does not rotate them again. Frames come out RGB, 3 channels (grey sources too).
+and the reader does not rotate them again; ``auto_rotate=False`` hands that job to the caller, who
+can rotate a small resized frame instead of every full frame (2-3x faster on phone videos). Frames come out RGB, 3 channels (grey sources too).
 """
 
 from __future__ import annotations
@@ -156,6 +157,10 @@ class VideoReader:
         over the cores.
     max_retries
         Read failures in a row after which the file is taken to be at its end.
+    auto_rotate
+        Let OpenCV turn frames upright (the default). ``False`` yields frames as stored, and
+        ``stats.rotation`` says how to turn them: cheaper to do on a resized frame (see
+        :func:`latentlab.media.ingest_worker.cut_file`).
 
     Raises
     ------
@@ -171,7 +176,7 @@ class VideoReader:
     """
 
     def __init__(self, path: str | os.PathLike, *, decode_threads: int | None = None,
-                 max_retries: int = MAX_RETRIES) -> None:
+                 max_retries: int = MAX_RETRIES, auto_rotate: bool = True) -> None:
         import cv2
 
         self.path = Path(path)
@@ -188,6 +193,9 @@ class VideoReader:
             if not cap.isOpened():
                 cap.release()
                 raise VideoOpenError(diagnose_unopenable(self.path))
+        if not auto_rotate:
+            cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 0)
+        self.auto_rotate = auto_rotate
         self._cap = cap
         fps = cap.get(cv2.CAP_PROP_FPS)
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT)
@@ -248,7 +256,8 @@ class VideoReader:
             if skip:
                 continue
             if index == 0:
-                st.frame_size = (frame.shape[0], frame.shape[1])
+                upright = self.auto_rotate or st.rotation % 180 == 0
+                st.frame_size = (frame.shape[0], frame.shape[1]) if upright else (frame.shape[1], frame.shape[0])
             if frame.ndim == 2:  # some backends hand grey frames back as 2-D
                 frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
             if transform is not None:

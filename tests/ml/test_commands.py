@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -53,8 +54,17 @@ def test_ddp_two_gloo_processes(tmp_path, tiny_store):
     env = dict(os.environ, OMP_NUM_THREADS="1")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
            "-m", "latentlab", *_train_args(tiny_store.path, out, "--epochs", "2")]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    # A new session, so that on a timeout the whole group (torchrun and its workers) is killed:
+    # subprocess.run's timeout would kill torchrun alone and leave its workers orphaned.
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, stderr[-3000:]
     model, config = load_checkpoint(out)  # loads in this single process: no DDP 'module.' names
     assert config["training"]["world_size"] == 2
     # each process saw half of the 86 training clips: 5 steps of 8 per epoch

@@ -209,6 +209,19 @@ def bench_drag(app, window, seconds):
             sent[rid] = t_send
         n_moves[0] += 1
 
+    # Where does the longest stall come from? Record every garbage collection during the drag.
+    import gc
+
+    gc_runs: list[tuple[int, float, float]] = []  # (generation, start s after t_start, ms)
+    gc_t0 = [0.0]
+
+    def on_gc(phase, info):
+        if phase == "start":
+            gc_t0[0] = time.perf_counter()
+        else:
+            gc_runs.append((info["generation"], gc_t0[0] - t_start, 1000 * (time.perf_counter() - gc_t0[0])))
+
+    gc.callbacks.append(on_gc)
     mover, heart = QTimer(), QTimer()
     mover.setTimerType(Qt.TimerType.PreciseTimer)
     heart.setTimerType(Qt.TimerType.PreciseTimer)
@@ -219,6 +232,7 @@ def bench_drag(app, window, seconds):
     wait_until(app, lambda: time.perf_counter() - t_start > seconds, timeout=seconds + 30)
     mover.stop()
     heart.stop()
+    gc.callbacks.remove(on_gc)
     gui_cpu = time.thread_time() - gui_cpu0
     wall = time.perf_counter() - t_start
     last = window.worker.latest("probe")
@@ -226,7 +240,15 @@ def bench_drag(app, window, seconds):
     wait_until(app, lambda: window.worker.pending == 0 and window.probe.decoded.tag == last)
     final_ok = window.probe.result["pos"] == state.probe
     gaps = np.diff(beats) * 1000 if len(beats) > 1 else np.zeros(1)
+    worst = int(np.argmax(gaps))
+    stall_at = beats[worst] - t_start if len(beats) > 1 else 0.0
+    gc_in_stall = [r for r in gc_runs if stall_at - 0.001 <= r[1] <= stall_at + gaps[worst] / 1000]
     return {
+        "longest_gui_stall_at_s": stall_at,
+        "gc_runs_by_generation": [sum(1 for r in gc_runs if r[0] == g) for g in range(3)],
+        "gc_longest_ms": max((r[2] for r in gc_runs), default=0.0),
+        "gc_during_longest_stall": [(g, round(ms, 2)) for g, _, ms in gc_in_stall],
+        "gui_gaps_over_50ms": int((gaps > 50).sum()),
         "moves": n_moves[0], "frames_painted_for_a_move": len(latencies),
         "latency_p50_ms": 1000 * percentile(latencies, 50), "latency_p95_ms": 1000 * percentile(latencies, 95),
         "latency_max_ms": 1000 * max(latencies) if latencies else float("nan"),

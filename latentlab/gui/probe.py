@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
@@ -45,8 +45,11 @@ class ProbePanel(QWidget):
         self.reliability.setFormat("reliability %p%")
         self.info = QLabel("drag the red probe on the map")
         self.info.setObjectName("numbers")
-        # One fixed line: a label that re-wraps would resize the docks, and with them the map, mid-drag.
+        # One fixed line whose width never drives the layout: a label that re-wraps, or whose text
+        # grows wider as the numbers change, would resize the docks, and with them the map, mid-drag
+        # (each map resize re-renders 100k points: the drag benchmark's 50-90 ms stalls).
         self.info.setFixedHeight(self.info.fontMetrics().height() + 4)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         grid = QGridLayout()
         grid.addWidget(self.decoded, 0, 0)
         grid.addWidget(self.nearest, 0, 1)
@@ -97,6 +100,7 @@ class ProbePanel(QWidget):
         x, y = r["pos"]
         self.info.setText(f"probe ({x:.3g}, {y:.3g}) · nearest clip {r['nearest']} "
                           f"({r['map_distance']:.3g} away on the map)")
+        self.info.setToolTip(self.info.text())  # the whole line, should a narrow panel clip it
         self.rendered.emit(r)
 
     def _on_nearest_clicked(self) -> None:

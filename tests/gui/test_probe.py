@@ -68,3 +68,15 @@ def test_clicking_the_nearest_clip_plays_it(window, qtbot):
     nearest = window.probe.result["nearest"]
     qtbot.mouseClick(window.probe.nearest, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
     assert window.state.current == nearest
+
+
+def test_a_longer_probe_line_does_not_resize_the_map(window, qtbot):
+    """The probe's line grows and shrinks with its numbers while dragging; its width must not push the
+    docks, or the map resizes mid-drag and re-renders every point (50-90 ms stalls at 100k)."""
+    m, _ = _start(window, qtbot)
+    qtbot.waitUntil(lambda: not m.raster._timer.isActive(), timeout=5000)
+    size, renders = m.view.size(), m.raster.renders
+    window.probe.info.setText("probe (-0.000123456, 0.000654321) · nearest clip 1234567 " + "(far away) " * 30)
+    qtbot.wait(50)  # let any layout pass and scheduled re-render run (a bounded event-loop turn, no sleep)
+    assert m.view.size() == size
+    assert m.raster.renders == renders

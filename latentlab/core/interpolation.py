@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from latentlab.core.arrays import as_latents
+from latentlab.core.arrays import as_latents, check_index
 from latentlab.core.errors import LatentSpaceError
 
 _EPS = 1e-12
@@ -138,7 +138,7 @@ def traversal(z, dim: int, values: Sequence[float]) -> np.ndarray:
     base = as_latents(z, name="latent", allow_empty=False)
     if base.shape[0] != 1:
         raise LatentSpaceError(f"traversal takes one latent, got {base.shape[0]}")
-    d = _check_dim(dim, base.shape[1])
+    d = check_index(dim, base.shape[1], what="dimension")
     vals = np.asarray(values, dtype=np.float64).ravel()
     if not np.isfinite(vals).all():
         raise LatentSpaceError("traversal values hold NaN or infinite numbers")
@@ -175,7 +175,7 @@ def traversal_range(
     if latents is None:
         raise LatentSpaceError(f"the {mode!r} range needs the clips' latents")
     lat = as_latents(latents, allow_empty=False)
-    col = lat[:, _check_dim(dim, lat.shape[1])].astype(np.float64)
+    col = lat[:, check_index(dim, lat.shape[1], what="dimension")].astype(np.float64)
     if mode == "minmax":
         return (float(col.min()), float(col.max()))
     lo_q, hi_q = float(q[0]), float(q[1])
@@ -183,13 +183,3 @@ def traversal_range(
         raise LatentSpaceError(f"quantiles must satisfy 0 <= lo <= hi <= 1, got {q}")
     lo, hi = np.quantile(col, [lo_q, hi_q])
     return (float(lo), float(hi))
-
-
-def _check_dim(dim, d: int) -> int:
-    try:
-        i = int(dim)
-    except (TypeError, ValueError):
-        raise LatentSpaceError(f"dimension must be a whole number, got {dim!r}") from None
-    if not 0 <= i < d:
-        raise LatentSpaceError(f"dimension {i} does not exist: latents have {d} dimensions (0..{d - 1})")
-    return i

@@ -290,7 +290,8 @@ class ClipStore:
         """Remove every clip of the sources with these paths; return how many clips went."""
         with _WriterLock(self.path):
             self.reload()
-            return _rewrite_without(self, set(paths))
+            paths = set(paths)
+            return _rewrite_without(self, {s["id"] for s in self.sources if s.get("path") in paths})
 
 
 class ClipAppender:
@@ -376,25 +377,27 @@ class ClipAppender:
         write_json_atomic(store.path / MANIFEST, m)
         store._manifest = m
         store._map()
-        old = [s["path"] for s in sources[:-1] if s.get("path") == src.get("path")]
-        if old:
-            _rewrite_without(store, set(old), keep_last_of=src.get("path"))
+        # The new version is committed; now drop the old one. A crash between the two leaves both
+        # versions listed: the next writer removes the older (see ``_superseded_ids``).
+        _rewrite_without(store, _superseded_ids(sources))
 
 
-def _rewrite_without(store: ClipStore, paths: set[str], keep_last_of: str | None = None) -> int:
-    """Compact the store into a new generation without the given sources (crash-safe)."""
+def _superseded_ids(sources: list[dict]) -> set[int]:
+    """Ids of sources replaced by a later source with the same path (only the last one counts)."""
+    last = {s["path"]: s["id"] for s in sources if s.get("path") is not None}
+    return {s["id"] for s in sources if s.get("path") is not None and last[s["path"]] != s["id"]}
+
+
+def _rewrite_without(store: ClipStore, drop: set[int]) -> int:
+    """Compact the store into a new generation without the sources ``drop`` (ids); crash-safe."""
     m = store._manifest
     sources = m["sources"]
-    drop = {s["id"] for s in sources if s.get("path") in paths}
-    if keep_last_of is not None:
-        drop.discard(max(s["id"] for s in sources if s.get("path") == keep_last_of))
     if not drop:
         return 0
     keep_sources = [s for s in sources if s["id"] not in drop]
     gen = int(m["generation"]) + 1
     data_name, table_name = f"clips-{gen:06d}.u8", f"table-{gen:06d}.bin"
     new_ids = {s["id"]: i for i, s in enumerate(keep_sources)}
-    removed = 0
     new_sources = []
     with open(store.path / data_name, "wb") as dfh, open(store.path / table_name, "wb") as tfh:
         n = 0

@@ -81,7 +81,10 @@ def embed_store(
 
     _encode_rows(codec, store, state, todo, batch_size, progress, cancel, save_every, save_shard)
     save_shard()
-    if state.done.all():  # this shard completed the store: merge everything into the cache
+    # Shards of a job array start together: re-read what the others have finished since this one
+    # started, so that whichever finishes last merges everything into the cache.
+    state = cache.state(store, dim)
+    if state.done.all():
         cache.save(store, state)
         cache.drop_shards()
         return LatentTable(state.mu, state.logvar, store.fingerprint, cache.weights_hash)

@@ -185,3 +185,20 @@ def test_real_demo_model_end_to_end(tmp_path):
     np.testing.assert_allclose(res.z[0], table.mu[3], atol=1e-5)
     frames = codec.decode(res.z)
     assert frames.shape == (1, *store.geometry.shape) and frames.dtype == np.uint8
+
+
+def test_the_last_shard_to_finish_merges_even_if_the_others_started_with_it(store):
+    """A job array starts every shard at once: the one that finishes last must see the others' files."""
+
+    class StartsTheOtherShard(FakeCodec):
+        def encode(self, clips_u8):
+            if self.encoded == 0:  # shard 1 runs and finishes while shard 0 is under way
+                embed_store(FakeCodec(), store, shard=(1, 2), batch_size=7)
+            return super().encode(clips_u8)
+
+    last = embed_store(StartsTheOtherShard(), store, shard=(0, 2), batch_size=7)
+    assert last.complete
+    np.testing.assert_allclose(last.mu, expected(np.asarray(store.clips)), atol=1e-6)
+    after = FakeCodec()
+    embed_store(after, store)
+    assert after.encoded == 0

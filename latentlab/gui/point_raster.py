@@ -40,14 +40,18 @@ class PointRaster(pg.ImageItem):
         self.coords = np.asarray(coords, np.float64)
         self.colours = np.asarray(colours, np.uint8)
         self.order = np.arange(len(self.coords)) if order is None else np.asarray(order, np.int64)
-        self.redraw()
+        self.schedule()
 
     def set_selected(self, indices: np.ndarray) -> None:
         self.selected = np.asarray(indices, np.int64)
-        self.redraw()
+        self.schedule()
 
     def schedule(self, *_args) -> None:
-        """Re-render after the current event (a pan emits several range changes in a row)."""
+        """Re-render once after the current event.
+
+        New points, a new selection and the range change that often follows them (a pan emits several
+        in a row) arrive within one event: they share one render of every point instead of one each.
+        """
         if not self._timer.isActive():
             self._timer.start()
 

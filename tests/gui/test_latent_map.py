@@ -141,8 +141,12 @@ def test_every_point_is_drawn_in_its_colour_and_selection_is_outlined(window, qt
     py = int(np.floor((c[i, 1] - y0) / (y1 - y0) * img.shape[0]))
     group = next(g for g in m.groups if i in g.indices)
     assert tuple(img[py, px, :3]) == (group.colour.red(), group.colour.green(), group.colour.blue())
-    s.select([i])
-    assert tuple(m.raster.image[py + 2, px]) == (255, 255, 255, 235)  # the ring around it
+    qtbot.waitUntil(lambda: not m.raster._timer.isActive(), timeout=5000)
+    before = m.raster.renders
+    s.select([i])  # selection_changed and current_changed: one render of every point, not two
+    qtbot.waitUntil(lambda: tuple(m.raster.image[py + 2, px]) == (255, 255, 255, 235), timeout=5000)  # the ring
+    qtbot.wait(20)
+    assert m.raster.renders == before + 1
     renders = m.raster.renders
     s.move_probe(*c[(i + 1) % len(c)])
     qtbot.wait(20)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
+from latentlab.gui.errors import guarded
 from latentlab.paths import user_data_dir
 
 
@@ -71,5 +72,5 @@ def offer_ingest(window, files: list[str]):
             window.open(str(store), checkpoint)
 
     j = window.runner.submit(f"ingest {len(files)} file(s)", job)
-    j.succeeded.connect(finished)
+    j.succeeded.connect(guarded(finished))
     return j

@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,11 +289,30 @@ class _Report:
 class _IngestLock:
     """``STORE/.ingest.lock``: one ingest per store at a time (it owns ``STORE/.spool``)."""
 
+    # POSIX record locks never conflict inside one process (and closing any handle of the file drops
+    # them), so two ingests started from one process (two drops in the GUI) are excluded here too.
+    _held: set[str] = set()
+    _held_guard = threading.Lock()
+
     def __init__(self, store_path: Path) -> None:
         self._path = store_path / ".ingest.lock"
+        self._key = str(self._path.resolve())
         self._fh = None
 
     def __enter__(self) -> "_IngestLock":
+        with _IngestLock._held_guard:
+            if self._key in _IngestLock._held:
+                raise IngestError(f"{self._path.parent} is being ingested into by another ingest in this process")
+            _IngestLock._held.add(self._key)
+        try:
+            self._lock_file()
+        except BaseException:
+            with _IngestLock._held_guard:
+                _IngestLock._held.discard(self._key)
+            raise
+        return self
+
+    def _lock_file(self) -> None:
         self._fh = open(self._path, "a+")
         try:
             import fcntl
@@ -305,7 +325,8 @@ class _IngestLock:
         except OSError:
             self._fh.close()
             raise IngestError(f"{self._path.parent} is being ingested into by another latentlab process") from None
-        return self
 
     def __exit__(self, *exc) -> None:
         self._fh.close()
+        with _IngestLock._held_guard:
+            _IngestLock._held.discard(self._key)

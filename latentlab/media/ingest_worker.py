@@ -21,10 +21,10 @@ import numpy as np
 
 from latentlab.core.fingerprint import file_fingerprint
 from latentlab.media.clip_cutter import ClipCutter, CutSettings, TimedFrame, TimestampResampler, make_resizer
+from latentlab.media.clip_store import BASE_COLUMNS
 from latentlab.media.video_reader import VideoOpenError, VideoReader, check_readable
 
-SPOOL_DTYPE = np.dtype([("start_frame", "<i8"), ("end_frame", "<i8"), ("start_time", "<f8"),
-                        ("end_time", "<f8"), ("fps", "<f8")])
+SPOOL_DTYPE = np.dtype(BASE_COLUMNS[1:])  # the store's per-clip columns less source_id (set at commit)
 _BATCH = 32  # table records buffered before a spool write
 
 

@@ -314,3 +314,17 @@ def test_kill_minus_9_mid_ingest_leaves_a_store_that_opens_and_a_rerun_completes
     assert len(store.sources) == 6 and len(store) == 6 * 20
     assert_consistent(store)
     assert not (store_path / ".spool").exists()
+
+
+def test_two_ingests_from_one_process_exclude_each_other(tmp_path):
+    """POSIX record locks never conflict inside one process (two drops in the GUI run two ingests)."""
+    from latentlab.media.ingest import IngestError, _IngestLock
+
+    store = tmp_path / "s"
+    store.mkdir()
+    with _IngestLock(store):
+        with pytest.raises(IngestError, match="another ingest in this process"):
+            with _IngestLock(store):
+                pass
+    with _IngestLock(store):  # released: a later ingest goes ahead
+        pass

@@ -73,6 +73,7 @@ class LatentMap(QWidget):
         self.probe.hide()
         self.probe.sigPositionChanged.connect(self._on_probe_dragged)
         self.caption = QLabel(self)
+        self._caption = ""  # the caption without the selection note (see _set_caption)
         self.caption.setObjectName("numbers")
         self.thumb = FrameView(self.plot, min_size=96)
         self.thumb.resize(112, 112)
@@ -143,6 +144,10 @@ class LatentMap(QWidget):
             self.view.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
                                yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])), padding=0)
 
+    def _set_caption(self, text: str) -> None:
+        self._caption = text
+        self.caption.setText(text)
+
     def _redraw_points(self, *_args) -> None:
         self.legend.clear()
         self._legend_samples, self.groups = [], []
@@ -150,7 +155,7 @@ class LatentMap(QWidget):
         if ds is None or n == 0 or n != ds.n_clips:
             self.density.hide()
             self.raster.hide()
-            self.caption.setText("no clips loaded" if ds is None else f"{ds.n_clips:,} clips: projecting…")
+            self._set_caption("no clips loaded" if ds is None else f"{ds.n_clips:,} clips: projecting…")
             self.layout_drawn.emit()
             return
         field = ds.fields.get(self.state.colour_field)
@@ -174,7 +179,7 @@ class LatentMap(QWidget):
             order = np.concatenate([g.indices for g in self.groups]) if self.groups else None
             self.raster.set_points(self.coords, colours, order)
             note = f"{n:,} clips"
-        self.caption.setText(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
+        self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
         self.layout_drawn.emit()
 
     def _draw_density(self) -> None:
@@ -196,8 +201,8 @@ class LatentMap(QWidget):
             return
         drawn = sel[:MAX_SELECTION_DRAWN]
         self.raster.set_selected(drawn)
-        if sel.size > MAX_SELECTION_DRAWN:
-            self.caption.setText(self.caption.text() + f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected")
+        extra = f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected" if sel.size > MAX_SELECTION_DRAWN else ""
+        self.caption.setText(self._caption + extra)  # rebuilt from the base, never appended to
         cur = self.state.current
         if 0 <= cur < len(self.coords):
             self._cur.setData([self.coords[cur, 0]], [self.coords[cur, 1]])

@@ -151,3 +151,16 @@ def test_every_point_is_drawn_in_its_colour_and_selection_is_outlined(window, qt
     s.move_probe(*c[(i + 1) % len(c)])
     qtbot.wait(20)
     assert m.raster.renders == renders  # moving the probe does not redraw the points
+
+
+def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
+    from latentlab.gui import latent_map
+
+    m, _ = _ready(window, qtbot)
+    monkeypatch.setattr(latent_map, "MAX_SELECTION_DRAWN", 1)
+    for _ in range(3):
+        window.state.select([0, 1])
+        window.state.select([1, 2])
+    assert m.caption.text().count("outlining") == 1
+    window.state.select([0])
+    assert "outlining" not in m.caption.text()

@@ -37,7 +37,6 @@ from latentlab.media.clip_store import ClipStore
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.data import ClipDataset, collate_batch, split_indices, to_model_layout
-from latentlab.ml.device import resolve_device
 from latentlab.ml.distributed import DistContext
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
@@ -276,13 +275,7 @@ def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) ->
     out = wrapped(x, noise)
     terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config)
     total = terms["nll"] + beta * terms["kl"]
-    m = {k: float(v.detach()) for k, v in terms.items()}
-    m["loss"] = float(total.detach())
-    return total, m
-
-
-def default_threads() -> int:
-    """Threads for CPU training: all cores, but at most 8 (beyond that oneDNN gains little)."""
-    return max(1, min(8, os.cpu_count() or 1))
-
-
+    names = [*terms, "loss"]
+    # One device -> host copy for all the numbers (a float() each would sync a GPU once per term).
+    values = torch.stack([v.detach().float().reshape(()) for v in (*terms.values(), total)]).tolist()
+    return total, dict(zip(names, values))

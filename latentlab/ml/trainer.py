@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass

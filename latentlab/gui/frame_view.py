@@ -74,8 +74,10 @@ class FrameView(QWidget):
         self._restart_timer()
 
     def set_fps(self, fps: float) -> None:
-        self._fps = float(fps) if fps > 0 else 12.0
-        self._restart_timer()
+        fps = float(fps) if fps > 0 else 12.0
+        if fps != self._fps:  # called per probe result: restarting the timer each time froze the loop
+            self._fps = fps
+            self._restart_timer()
 
     def set_index(self, index: int) -> None:
         """Show frame ``index`` (the scrubber)."""

@@ -77,16 +77,18 @@ class ProbePanel(QWidget):
         codec = ds.codec
         # No anchor: on a PCA map the probe moves the *nearest* clip's latent within the map plane,
         # so what is decoded stays close to the real clip shown beside it.
-        self.worker.request("probe", lambda: render_probe(inverse, codec, x, y))
+        # The result carries its dataset: one still in flight when the dataset changes is dropped.
+        self.worker.request("probe", lambda: dict(render_probe(inverse, codec, x, y), dataset=ds))
 
     @guarded
     def _on_result(self, channel: str, rid: int, r) -> None:
         if channel == "probe_near":  # the nearest real clip comes second: the decoded frame goes first
-            if self.result is not None and r[0] == self.result["nearest"]:
-                self.nearest.set_frames(r[1], tag=r[0])
+            ds, i, clip = r
+            if ds is self.state.dataset and self.result is not None and i == self.result["nearest"]:
+                self.nearest.set_frames(clip, tag=i)
             return
-        if channel != "probe":
-            return
+        if channel != "probe" or r.get("dataset") is not self.state.dataset:
+            return  # another panel's channel, or a frame decoded for the dataset shown before
         previous = self.result["nearest"] if self.result is not None else -1
         self.result = r
         fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
@@ -94,8 +96,8 @@ class ProbePanel(QWidget):
             view.set_fps(fps)
         self.decoded.set_frames(r["frames"], tag=rid)
         if r["nearest"] != previous and self.state.dataset is not None:
-            read, i = self.state.dataset.read_clips, r["nearest"]
-            self.worker.request("probe_near", lambda: (i, read(np.array([i]))[0]))
+            ds, i = self.state.dataset, r["nearest"]
+            self.worker.request("probe_near", lambda: (ds, i, ds.read_clips(np.array([i]))[0]))
         self.reliability.setValue(int(round(100 * r["reliability"])))
         x, y = r["pos"]
         self.info.setText(f"probe ({x:.3g}, {y:.3g}) · nearest clip {r['nearest']} "

@@ -80,3 +80,15 @@ def test_a_longer_probe_line_does_not_resize_the_map(window, qtbot):
     qtbot.wait(50)  # let any layout pass and scheduled re-render run (a bounded event-loop turn, no sleep)
     assert m.view.size() == size
     assert m.raster.renders == renders
+
+
+def test_a_frame_decoded_for_the_previous_dataset_is_dropped(window, qtbot, codec):
+    m, p0 = _start(window, qtbot)
+    codec.gate = threading.Event()  # hold the decode in flight while the dataset changes
+    window.state.move_probe(*window.state.coords[5])
+    window.state.set_dataset(None)
+    codec.gate.set()
+    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=5000)
+    qtbot.wait(20)  # let the finished result cross to the GUI thread
+    assert window.probe.result is None
+    assert window.probe.decoded.frames is None

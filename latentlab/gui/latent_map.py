@@ -110,6 +110,7 @@ class LatentMap(QWidget):
     def _on_dataset_changed(self, _dataset=None) -> None:
         self.coords = np.zeros((0, 2), np.float32)
         self.picker.set_coords(None)
+        self._set_hover(-1)  # the hovered index belonged to the previous dataset
         self._on_path_changed(None)
         self.probe.hide()
         self._redraw_points()
@@ -292,15 +293,17 @@ class LatentMap(QWidget):
         if index < 0 or ds is None:
             self.thumb.hide()
             return
-        read = ds.read_clips
-        self.worker.request("hover", lambda: (index, read(np.array([index]))[0]))
+        self.worker.request("hover", lambda: (ds, index, ds.read_clips(np.array([index]))[0]))
 
     @guarded
     def _on_result(self, channel: str, _rid: int, result) -> None:
-        if channel != "hover" or result[0] != self._hover:
+        if channel != "hover":
             return
-        self.thumb.set_fps(self.state.dataset.fps if self.state.dataset else 12.0)
-        self.thumb.set_frames(result[1], tag=result[0])
-        self.thumb.set_caption(f"clip {result[0]}")
+        ds, index, clip = result
+        if ds is not self.state.dataset or index != self._hover:  # stale: another clip or dataset
+            return
+        self.thumb.set_fps(ds.fps)
+        self.thumb.set_frames(clip, tag=index)
+        self.thumb.set_caption(f"clip {index}")
         self.thumb.show()
         self.thumb.raise_()

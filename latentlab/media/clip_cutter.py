@@ -115,6 +115,11 @@ class TimedFrame(NamedTuple):
     index: int  # decoded-frame index in the source
 
 
+#: Seconds between two decoded frames beyond which (and beyond 4 recent frame gaps) the timestamps
+#: are taken to be broken rather than a real pause, and resampling restarts at the new frame.
+MAX_TIMESTAMP_JUMP = 1.0
+
+
 class TimestampResampler:
     """Nearest-timestamp resampling of a frame stream to ``fps`` (``None``: pass through)."""
 
@@ -148,6 +153,10 @@ class TimestampResampler:
             return [frame]
         if self._t0 is None:
             self._t0 = frame.time
+        elif self._gap > 0 and abs(frame.time - self._prev.time) > max(MAX_TIMESTAMP_JUMP, 4 * self._gap):
+            # A broken timeline (a spliced or damaged stream), not a pause: filling an hour-long jump
+            # would write 43 200 copies of one frame at 12 fps, and a jump back would stall the output.
+            self._t0, self._k, self._prev, self._gap = frame.time, 0, None, 0.0
         out = []
         while (tk := self._t0 + self._k / self.fps) <= frame.time + 1e-9:
             prev = self._prev

@@ -125,3 +125,19 @@ def test_settings_are_checked():
     for bad in (dict(channels=2), dict(fit="zoom"), dict(stride=0), dict(fps=0), dict(frames=0)):
         with pytest.raises(ValueError):
             CutSettings(**bad)
+
+
+@pytest.mark.parametrize("jump", [3600.0, -3600.0])
+def test_a_broken_timeline_restarts_resampling_instead_of_filling_the_gap(jump):
+    """25 fps for 2 s, a timestamp jump of an hour (forward or back), 2 s more: about 48 frames at 12 fps,
+    not 43 000 copies of one frame (forward) or nothing at all (back)."""
+    times = [i / 25 for i in range(50)] + [jump + i / 25 for i in range(50)]
+    out = resample(times, 12.0)
+    assert 44 <= len(out) <= 50
+    assert [f.index for f in out] == sorted(f.index for f in out)  # still in decode order
+
+
+def test_a_slow_time_lapse_is_still_resampled_not_restarted():
+    """Regular 2-second gaps are the video's own rate, not a broken timeline."""
+    out = resample([2.0 * i for i in range(10)], 1.0)
+    assert len(out) == 19  # one output per second from 0 to 18 s

@@ -61,7 +61,8 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
     """Decode ``path`` and pass every finished :class:`~latentlab.media.clip_cutter.ClipRecord` to ``sink``.
 
     Returns the (closed) reader, whose ``stats`` tell how the read went. ``on_frames(n)`` is told the
-    number of frames decoded so far, every 64 frames. Raises ``VideoOpenError`` with the reason.
+    number of frames decoded so far after every frame (callers throttle). Raises ``VideoOpenError``
+    with the reason.
     """
     import cv2
 
@@ -88,7 +89,7 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
 
         for image, t, index in reader.frames(resizer, want=resampler.wants if settings.fps else None):
             feed(resampler.push(TimedFrame(image, t, index)))
-            if on_frames is not None and index % 64 == 63:
+            if on_frames is not None:  # every frame: a slow decoder (8K, 1 fps) must not look stuck
                 on_frames(index + 1)
         feed(resampler.finish())
     return reader
@@ -108,7 +109,7 @@ def process_file(task: dict, on_frames: Callable[[int], None] | None = None) -> 
     spool = None
     try:
         rec["size_bytes"] = check_readable(path)
-        rec["fingerprint"] = file_fingerprint(path)
+        rec["fingerprint"] = file_fingerprint(path, None if on_frames is None else lambda _done: on_frames(0))
         known = task.get("known")
         if known and known.get("fingerprint") == rec["fingerprint"] and known.get("params") == settings.to_dict():
             rec.update(status="skipped", reason="unchanged since the last ingest (same content fingerprint)",

@@ -328,3 +328,26 @@ def test_two_ingests_from_one_process_exclude_each_other(tmp_path):
                 pass
     with _IngestLock(store):  # released: a later ingest goes ahead
         pass
+
+
+def test_a_short_file_and_its_hashing_report_progress(tmp_path):
+    """The pool kills a worker after a stall without messages: a slow decoder (few frames) and the
+    hashing of a file on a slow disk must report progress too, not only every 64th frame."""
+    from latentlab.core.fingerprint import file_fingerprint
+    from latentlab.media.ingest_worker import process_file
+    from latentlab.media.video_writer import write_video
+    from tests.media.helpers import moving_frames
+
+    video = write_video(tmp_path / "short.avi", moving_frames(20), fps=10)
+    seen: list[int] = []
+    rec = process_file({"path": str(video), "settings": CutSettings(frames=4, height=16, width=16).to_dict(),
+                        "spool": str(tmp_path / "spool")}, on_frames=seen.append)
+    assert rec["status"] == "ok" and rec["frames_read"] == 20
+    assert 0 in seen  # the hashing heartbeat
+    assert seen[-1] == 20 and len([n for n in seen if n > 0]) == 20  # one call per decoded frame
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"\0" * (3 * 2**20 + 5))
+    chunks: list[int] = []
+    assert file_fingerprint(big, chunks.append) == file_fingerprint(big)
+    assert chunks == [2**20, 2 * 2**20, 3 * 2**20, 3 * 2**20 + 5]

@@ -162,6 +162,12 @@ class Trainer:
         epoch, batch_in_epoch, step, train_seconds = 0, 0, 0, 0.0
         if self.resume:
             epoch, batch_in_epoch, step, train_seconds = self._load_resume(model, opt, noise)
+            if dist.rank != 0:
+                # Only rank 0's noise state is saved: restored on every rank, all ranks would draw the
+                # same noise from here on. The others start a stream of their own, fixed by the seed,
+                # the rank and the step, so a DDP resume is reproducible, though not bit-identical to
+                # a run that never stopped (a single-process resume is).
+                noise.manual_seed((s.seed * 1_000_003 + dist.rank) * 1_000_003 + step)
         wrapped = dist.wrap(model)
 
         train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed)

@@ -49,7 +49,12 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, KeyError, AttributeError, TypeError):
             return fail(f"{args.checkpoint} is not a latentlab checkpoint (config.json with the weights hash)")
     else:
-        hashes = [read_json(m)["weights_hash"] for m in sorted((store.path / "latents").glob("*/manifest.json"))]
+        hashes = []
+        for m in sorted((store.path / "latents").glob("*/manifest.json")):
+            try:
+                hashes.append(read_json(m)["weights_hash"])
+            except (OSError, ValueError, KeyError, TypeError):  # a damaged or foreign cache: not ours to use
+                print(f"latentlab project: skipping {m.parent}: not a readable latent cache", file=sys.stderr)
     for h in hashes:
         table = LatentCache(store.path, h).load(store)
         if table is not None:
@@ -71,7 +76,10 @@ def run(args: argparse.Namespace) -> int:
         except LatentSpaceError as exc:
             bar.close()
             return fail(str(exc))
-    out = proj.save(LatentCache(store.path, weights_hash).folder / "projections")
+    try:
+        out = proj.save(LatentCache(store.path, weights_hash).folder / "projections")
+    except OSError as exc:
+        return fail(f"cannot save the projection: {exc}")
     note = f" ({proj.message})" if proj.message else ""
     print(f"{proj.method} by {proj.backend} of {len(table)} clips in {proj.seconds:.2f} s{note} -> {out}")
     return 0

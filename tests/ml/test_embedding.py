@@ -159,6 +159,11 @@ def test_project_command_writes_a_map_beside_the_latents(store, capsys):
     assert proj.coords.shape == (57, 2)
     assert main(["project", str(store.path), "--method", "precomputed", "--coords", "nope.csv", "-q"]) == 1
     assert "does not exist" in capsys.readouterr().err
+    broken = store.path / "latents" / "0123456789abcdef"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")  # a damaged cache beside the good one
+    assert main(["project", str(store.path), "--method", "pca", "-q"]) == 0
+    assert "skipping" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Callable
 
 from latentlab.media.ingest_worker import worker_main
@@ -97,6 +98,9 @@ def run_pool(
         _kill(w)
         w.conn.close()
         workers.remove(w)
+        if task.get("spool"):  # what the killed worker had spooled is useless: free the disk now
+            for suffix in (".clips", ".table"):
+                Path(task["spool"]).with_suffix(suffix).unlink(missing_ok=True)
         on_done(task, {"path": task.get("path"), "status": "failed", "reason": reason,
                        "frames_read": w.frames, "clips": 0, "seconds": round(time.monotonic() - w.started, 3)})
 

@@ -281,6 +281,23 @@ def test_pool_kills_a_stuck_worker_and_goes_on(limits, reason):
     assert {(r["status"], r["reason"], r["clips"]) for r in done} == {("failed", reason, 0)}
 
 
+def _spooling_then_hanging_worker(conn) -> None:
+    task = conn.recv()
+    for suffix in (".clips", ".table"):
+        Path(task["spool"]).with_suffix(suffix).write_bytes(b"x" * 1000)
+    conn.send(("progress", 1))
+    threading.Event().wait()
+
+
+def test_a_killed_workers_spool_is_removed_at_once(tmp_path):
+    done = []
+    spool = tmp_path / "token"
+    run_pool([{"path": "stuck.mp4", "spool": str(spool)}], lambda t, r: done.append(r), jobs=1,
+             worker=_spooling_then_hanging_worker, stall_timeout=None, max_seconds=1.0)
+    assert done[0]["status"] == "failed"
+    assert not spool.with_suffix(".clips").exists() and not spool.with_suffix(".table").exists()
+
+
 def test_pool_reports_crashed_workers():
     done = {}
     run_pool([{"path": "a", "how": "exit"}, {"path": "b", "how": "segfault"}, {"path": "c", "how": "exit"}],

@@ -278,6 +278,7 @@ class ClipStore:
         """
         with _WriterLock(self.path):
             self.reload()
+            _remove_orphans(self)
             appender = ClipAppender(self, dict(source))
             try:
                 yield appender
@@ -380,6 +381,18 @@ class ClipAppender:
         # The new version is committed; now drop the old one. A crash between the two leaves both
         # versions listed: the next writer removes the older (see ``_superseded_ids``).
         _rewrite_without(store, _superseded_ids(sources))
+
+
+def _remove_orphans(store: ClipStore) -> None:
+    """Delete data files the manifest does not name: a compaction killed before its manifest, or an
+    old generation that could not be deleted while mapped (Windows). Called under the writer lock."""
+    named = {store._manifest["data_file"], store._manifest["table_file"]}
+    for f in [*store.path.glob("clips-*.u8"), *store.path.glob("table-*.bin")]:
+        if f.name not in named:
+            try:
+                f.unlink()
+            except OSError:  # still mapped somewhere: the next writer tries again
+                pass
 
 
 def _superseded_ids(sources: list[dict]) -> set[int]:

@@ -151,3 +151,15 @@ def test_sources_without_a_path_never_replace_each_other(tmp_path):
         with store.appender({"fingerprint": f"gen{seed}"}) as app:
             app.append_batch(clips(2, seed), fps=np.full(2, 12.0))
     assert len(ClipStore.open(store.path)) == 4
+
+
+def test_files_of_an_interrupted_compaction_are_removed_by_the_next_writer(tmp_path):
+    store = ClipStore.create(tmp_path / "s", GEOM)
+    add(store, "a.mp4", clips(2, 1))
+    orphans = [store.path / "clips-000009.u8", store.path / "table-000009.bin"]
+    for f in orphans:
+        f.write_bytes(b"half a compaction")
+    add(store, "b.mp4", clips(2, 2))
+    assert not any(f.exists() for f in orphans)
+    again = ClipStore.open(store.path)
+    assert len(again) == 4 and (store.path / again.manifest["data_file"]).exists()

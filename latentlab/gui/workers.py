@@ -26,6 +26,8 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from latentlab.gui.errors import describe
+
 log = logging.getLogger(__name__)
 JOIN_TIMEOUT_MS = 30_000
 
@@ -99,7 +101,7 @@ class Job(QObject):
                 self.cancelled.emit()
             else:
                 log.error("job %r failed", self.name, exc_info=True)
-                self.failed.emit(_describe(exc), traceback.format_exc())
+                self.failed.emit(describe(exc), traceback.format_exc())
         else:
             if self.context.cancelled:
                 self.cancelled.emit()
@@ -241,7 +243,7 @@ class DecodeWorker(QObject):
                 result = fn()
             except BaseException as exc:  # noqa: BLE001 - reported in the window
                 log.error("render on %r failed", channel, exc_info=True)
-                self._raw_failed.emit(channel, rid, _describe(exc))
+                self._raw_failed.emit(channel, rid, describe(exc))
             else:
                 self.stats["computed"] += 1
                 self._raw_result.emit(channel, rid, result)
@@ -279,7 +281,3 @@ class _LoopThread(QThread):
     def run(self) -> None:
         self._loop()
 
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

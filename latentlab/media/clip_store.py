@@ -469,6 +469,9 @@ class _WriterLock:
         except BlockingIOError:
             self._fh.close()
             raise StoreError(f"{self._path.parent} is being written by another latentlab process") from None
+        except OSError as exc:  # e.g. no locks on this file system (some network mounts)
+            self._fh.close()
+            raise StoreError(f"{self._path.parent} cannot be locked for writing: {exc}") from None
         return self
 
     def __exit__(self, *exc) -> None:

@@ -164,7 +164,7 @@ def ingest(
     with _IngestLock(store_path):
         spool_dir = store_path / SPOOL_DIR
         shutil.rmtree(spool_dir, ignore_errors=True)  # stale spools of a killed run: we hold the lock
-        spool_dir.mkdir()
+        spool_dir.mkdir(exist_ok=True)  # rmtree ignores errors: a leftover folder is fine
         videos, early = discover(paths, exclude=store_path)
         if on_start is not None:
             on_start(len(videos) + len(early))

@@ -200,6 +200,8 @@ class Trainer:
                 beta = self.config.beta * min(1.0, step / warm_kl)
                 x = to_model_layout(clips_u8, device)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
+                if not math.isfinite(m["loss"]):  # before the update: the weights stay finite
+                    raise TrainingError(f"the loss became {m['loss']} at step {step + 1}; try a lower learning rate")
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -209,8 +211,6 @@ class Trainer:
                 for k in ("loss", "nll", "kl", "mse"):
                     sums[k] = sums.get(k, 0.0) + m[k]
                 sums["n"] = sums.get("n", 0) + 1
-                if not math.isfinite(m["loss"]):
-                    raise TrainingError(f"the loss became {m['loss']} at step {step}; try a lower learning rate")
                 for cb in callbacks:
                     cb.on_step(step, m)
             finished = batch_in_epoch >= steps_per_epoch

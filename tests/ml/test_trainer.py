@@ -135,3 +135,21 @@ def test_cuda_training_and_codec(tmp_path, tiny_config, tiny_store):
     gpu = codec.reconstruct(clips)
     cpu = ClipCodec.from_checkpoint(tmp_path / "ck", device="cpu").reconstruct(clips)
     assert abs(gpu.astype(int) - cpu.astype(int)).max() <= 2
+
+
+def test_a_non_finite_loss_stops_before_the_update(tmp_path, tiny_config, tiny_store, monkeypatch):
+    """The weights a user could save after a blow-up must still be finite: stop before the step."""
+    from latentlab.ml import trainer as trainer_module
+
+    real = trainer_module.model_loss
+    seen = {}
+
+    def poisoned(wrapped, model, x, beta, noise):
+        seen["model"] = model
+        loss, m = real(wrapped, model, x, beta, noise)
+        return loss * float("nan"), dict(m, loss=float("nan"))
+
+    monkeypatch.setattr(trainer_module, "model_loss", poisoned)
+    with pytest.raises(TrainingError, match="at step 1"):
+        Trainer(tiny_config, tiny_store, tmp_path / "ck", SETTINGS).fit()
+    assert all(torch.isfinite(p).all() for p in seen["model"].parameters())

@@ -88,6 +88,12 @@ class InverseProjection:
         self._calibrate()
 
     # ------------------------------------------------------------------------------------ public
+    @property
+    def map_tree(self) -> cKDTree:
+        """The KD-tree over the map coordinates ``(N, 2)``, built once here (off the GUI thread by the
+        caller's job) and reusable by views that pick points on the same map."""
+        return self._tree
+
     def invert(self, points, anchor: int | None = None) -> InverseResult:
         """Latents for map ``points`` ``(Q, 2)`` (or one ``(2,)``).
 

@@ -118,7 +118,8 @@ class LatentMap(QWidget):
     def _on_projection_changed(self, projection) -> None:
         self._preview_timer.stop()
         self._pending_preview = None
-        self._set_coords(np.asarray(projection.coords, np.float32), autorange=True)
+        tree = getattr(self.state.inverse, "map_tree", None)  # built with the inverse, in its job
+        self._set_coords(np.asarray(projection.coords, np.float32), autorange=True, tree=tree)
 
     def _on_layout_preview(self, coords: np.ndarray) -> None:
         # Fitting reports layouts faster than 100k points can be redrawn: keep only the latest.
@@ -134,9 +135,9 @@ class LatentMap(QWidget):
             self._last_preview = time.perf_counter()
             self._set_coords(coords, autorange=True)
 
-    def _set_coords(self, coords: np.ndarray, autorange: bool) -> None:
+    def _set_coords(self, coords: np.ndarray, autorange: bool, tree=None) -> None:
         self.coords = coords
-        self.picker.set_coords(coords)
+        self.picker.set_coords(coords, tree)
         self._redraw_points()
         self._draw_selection()
         if autorange and len(coords):

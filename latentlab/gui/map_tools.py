@@ -56,9 +56,13 @@ class PointPicker:
         self._coords: np.ndarray | None = None
         self._tree: cKDTree | None = None
 
-    def set_coords(self, coords: np.ndarray | None) -> None:
+    def set_coords(self, coords: np.ndarray | None, tree: cKDTree | None = None) -> None:
+        """New map positions; ``tree``, a KD-tree over the same points already built elsewhere (the
+        inverse projection's, built in a job), saves building one on the GUI thread at the first pick."""
         self._coords = None if coords is None else np.asarray(coords, np.float64)
-        self._tree = None  # built on first use: a projection being animated never needs it
+        if tree is not None and (self._coords is None or tree.n != len(self._coords)):
+            tree = None  # not over these points
+        self._tree = tree  # else built on first use: a projection being animated never needs it
 
     def pick(self, x: float, y: float, pixel_size: tuple[float, float], radius_px: float = PICK_RADIUS_PX) -> int:
         """Index of the clip nearest to ``(x, y)`` if within ``radius_px`` pixels, else -1."""

@@ -164,3 +164,13 @@ def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
     assert m.caption.text().count("outlining") == 1
     window.state.select([0])
     assert "outlining" not in m.caption.text()
+
+
+def test_picking_reuses_the_inverse_projections_tree(window, qtbot):
+    """Building a KD-tree over 100k points at the first hover stalled the GUI thread ~40 ms."""
+    m, s = _ready(window, qtbot)
+    assert s.inverse is not None
+    assert m.picker._tree is s.inverse.map_tree
+    i = 7
+    px = m.view.viewPixelSize()
+    assert m.picker.pick(float(s.coords[i, 0]), float(s.coords[i, 1]), px) == i

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QMain
 from latentlab.core.explorer_state import ClipField, ExplorerState
 from latentlab.gui import session
 from latentlab.gui.clip_player import ClipPlayer
+from latentlab.gui import extensions
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.interpolation_panel import InterpolationPanel
 from latentlab.gui.job_status import JobStatus
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
+        self.extensions = extensions.install_all(self)  # curation, teaching, training: see extensions.py
         self._restore_layout()
 
     # ------------------------------------------------------------------------------ building
@@ -103,17 +105,17 @@ class MainWindow(QMainWindow):
         bar.addAction("Probe to clip", guarded(self._probe_to_current))
 
     def _build_menus(self) -> None:
-        m = self.menuBar().addMenu("&File")
+        m = self.file_menu = self.menuBar().addMenu("&File")
         m.addAction("Open &store…", guarded(self._ask_store))
         m.addAction("Open &checkpoint…", guarded(self._ask_checkpoint))
         self.recent_menu = m.addMenu("Open &recent")
         m.addAction("Open &sample data", guarded(self.open_demo))
         m.addSeparator()
         m.addAction("Save s&creenshot…", guarded(self._ask_screenshot))
-        m.addSeparator()
+        self.file_menu_end = m.addSeparator()  # extensions insert their File entries before this
         m.addAction("&Quit", self.close)
         self._fill_recent_menu()
-        v = self.menuBar().addMenu("&View")
+        v = self.view_menu = self.menuBar().addMenu("&View")
         v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error))
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
 
@@ -299,7 +301,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event) -> None:
-        """Save the layout, cancel and join every job and the decode thread, then close."""
+        """Ask the extensions (unsaved work), save the layout, stop every job and thread, close."""
+        if not self._closed and not all(getattr(ext, "can_close", lambda: True)() for ext in self.extensions.values()):
+            event.ignore()
+            return
         if not self._closed:
             self._closed = True
             self.settings.setValue("geometry", self.saveGeometry())
@@ -310,5 +315,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every worker (safe to call twice; also wired to ``aboutToQuit``)."""
+        for ext in getattr(self, "extensions", {}).values():
+            getattr(ext, "shutdown", lambda: None)()
         self.runner.shutdown()
         self.worker.shutdown()

@@ -251,6 +251,25 @@ class ClipStore:
         """Path of the video a clip came from."""
         return self._manifest["sources"][int(self._table["source_id"][clip_index])]["path"]
 
+    def clip_keys(self) -> np.ndarray:
+        """A stable key per clip, ``(N,)`` str: ``"<source fingerprint[:16]>:<start frame>:<ordinal>"``.
+
+        Indices change when a store is compacted or re-ingested; keys do not, so projects and tags
+        refer to clips by key. ``ordinal`` counts the clips of the same source before this one (it
+        tells apart procedural clips that share a start frame). A source cut with other settings
+        gets other keys, so stale tags are reported instead of landing on the wrong clips.
+        """
+        sid = np.asarray(self._table["source_id"])
+        start = np.asarray(self._table["start_frame"])
+        fps = {s["id"]: str(s.get("fingerprint", s.get("path", "")))[:16] for s in self._manifest["sources"]}
+        seen: dict[int, int] = {}
+        keys = []
+        for s_id, f in zip(sid.tolist(), start.tolist()):
+            n = seen.get(s_id, 0)
+            seen[s_id] = n + 1
+            keys.append(f"{fps.get(s_id, s_id)}:{f}:{n}")
+        return np.asarray(keys, dtype=str)
+
     @property
     def fingerprint(self) -> str:
         """Changes whenever the set of clips changes (sources, their content or the geometry)."""

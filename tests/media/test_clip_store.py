@@ -163,3 +163,14 @@ def test_files_of_an_interrupted_compaction_are_removed_by_the_next_writer(tmp_p
     assert not any(f.exists() for f in orphans)
     again = ClipStore.open(store.path)
     assert len(again) == 4 and (store.path / again.manifest["data_file"]).exists()
+
+
+def test_clip_keys_are_unique_and_survive_compaction(tmp_path):
+    store = ClipStore.create(tmp_path / "s", GEOM)
+    add(store, "a.mp4", clips(3, 1), "fa")
+    with store.appender({"path": "b.mp4", "fingerprint": "fb"}) as app:  # shared start frames
+        app.append_batch(clips(2, 2), start_frame=np.zeros(2, np.int64), fps=np.full(2, 12.0))
+    keys = store.clip_keys()
+    assert keys.tolist() == ["fa:0:0", "fa:4:1", "fa:8:2", "fb:0:0", "fb:0:1"]
+    store.remove_sources(["a.mp4"])  # indices shift, keys of b's clips do not
+    assert ClipStore.open(tmp_path / "s").clip_keys().tolist() == ["fb:0:0", "fb:0:1"]

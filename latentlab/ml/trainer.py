@@ -122,6 +122,7 @@ class Trainer:
         self.config, self.settings = config, settings
         self._cancel = threading.Event()
         self.history: list[dict] = []
+        self.model: VideoVAE | None = None  # the model being fitted (callbacks read its weights)
         if resume:
             saved = read_config(self.out_dir)
             self.config = VAEConfig.from_dict(saved["model"])
@@ -155,7 +156,7 @@ class Trainer:
     def _fit(self, dist: DistContext, callbacks: list[TrainerCallback], s: TrainSettings) -> dict:
         device = dist.device
         torch.manual_seed(s.seed)
-        model = VideoVAE(self.config).to(device)
+        model = self.model = VideoVAE(self.config).to(device)
         opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
         noise = torch.Generator(device=device)
         noise.manual_seed(s.seed * 1_000_003 + dist.rank)

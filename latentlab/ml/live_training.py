@@ -3,7 +3,8 @@
 :class:`LiveTraining` is a :class:`~latentlab.ml.trainer.TrainerCallback` that needs no Qt. It runs
 on the training thread and hands plain values to the functions it was given:
 
-* ``on_step(step, terms)`` after every optimisation step (``nll``, ``kl``, ``loss``, ``beta``, ...);
+* ``on_step(step, terms)`` after every optimisation step (``nll``, ``kl``, ``loss``, ``beta``, ...
+  and ``nll_smooth``, ``kl_smooth``: exponential moving averages for the curves);
 * ``on_epoch(sample)`` after every finished epoch with an :class:`EpochSample`: the posterior of a
   fixed, seeded sample of clips under the current weights and its 2-D PCA map, turned to match the
   previous epoch's map (orthogonal Procrustes) so that the points move instead of flipping around;
@@ -94,17 +95,6 @@ def aligned_map(mu: np.ndarray, previous: np.ndarray | None) -> np.ndarray:
     return (a @ rotation).astype(np.float32)
 
 
-def ema(values, alpha: float = 0.1) -> np.ndarray:
-    """Exponential moving average of a 1-D series (the smoothed loss curve), same length."""
-    x = np.asarray(values, np.float64)
-    out = np.empty_like(x)
-    acc = np.nan
-    for i, v in enumerate(x):
-        acc = v if not np.isfinite(acc) else acc + alpha * (v - acc)
-        out[i] = acc
-    return out
-
-
 class LiveTraining(TrainerCallback):
     """Collects loss terms per step, re-embeds a fixed sample each epoch, pauses and stops a run.
 
@@ -120,13 +110,16 @@ class LiveTraining(TrainerCallback):
         ``cancel() -> bool`` of the host (e.g. a GUI job), polled each step and while paused.
     batch_size
         Clips per forward pass when re-embedding.
+    smoothing
+        Weight of the newest step in the moving averages ``nll_smooth`` and ``kl_smooth``.
     """
 
     def __init__(self, store, *, sample_size: int = SAMPLE_SIZE, seed: int = 0,
                  on_step: Callable[[int, dict], None] | None = None,
                  on_epoch: Callable[[EpochSample], None] | None = None,
                  on_pause: Callable[[bool, int], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, batch_size: int = 256) -> None:
+                 cancel: Callable[[], bool] | None = None, batch_size: int = 256,
+                 smoothing: float = 0.1) -> None:
         self.store = store
         self.indices = sample_indices(len(store), sample_size, seed)
         self.batch_size = max(1, int(batch_size))
@@ -138,6 +131,8 @@ class LiveTraining(TrainerCallback):
         self._trainer = None
         self.steps: list[int] = []
         self.terms: dict[str, list[float]] = {"nll": [], "kl": []}
+        self.smoothed: dict[str, list[float]] = {"nll": [], "kl": []}
+        self.smoothing = float(smoothing)
         self.samples: list[EpochSample] = []
         self.total_steps = 0
         self.start_step = 0
@@ -178,13 +173,20 @@ class LiveTraining(TrainerCallback):
         keep = [i for i, s in enumerate(self.steps) if s <= start_step]  # a resumed run replays nothing
         self.steps = [self.steps[i] for i in keep]
         self.terms = {k: [v[i] for i in keep] for k, v in self.terms.items()}
+        self.smoothed = {k: [v[i] for i in keep] for k, v in self.smoothed.items()}
 
     def on_step(self, step: int, metrics: dict) -> None:
         self.steps.append(int(step))
+        payload = dict(metrics)
         for k in self.terms:
-            self.terms[k].append(float(metrics.get(k, np.nan)))
+            value = float(metrics.get(k, np.nan))
+            last = self.smoothed[k][-1] if self.smoothed[k] else np.nan
+            smooth = value if not np.isfinite(last) else last + self.smoothing * (value - last)
+            self.terms[k].append(value)
+            self.smoothed[k].append(smooth)
+            payload[f"{k}_smooth"] = smooth
         if self._on_step is not None:
-            self._on_step(int(step), dict(metrics))
+            self._on_step(int(step), payload)
         self._check_stop()
         if not self._run.is_set():
             self._hold(step)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from latentlab.ml.checkpoint import load_checkpoint
-from latentlab.ml.live_training import LiveTraining, aligned_map, ema, sample_indices
+from latentlab.ml.live_training import LiveTraining, aligned_map, sample_indices
 from latentlab.ml.trainer import Trainer, TrainSettings
 
 SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup_steps=2, kl_warmup_epochs=0.5,
@@ -81,9 +81,15 @@ def test_aligned_map_undoes_a_flip_or_rotation_of_the_latent_space(rng):
     assert aligned_map(mu, np.zeros((3, 2))).shape == (200, 2)  # a map of another sample is ignored
 
 
-def test_ema_smooths_and_skips_leading_nans():
-    out = ema([np.nan, 10.0, 0.0, 0.0], alpha=0.5)
-    assert np.isnan(out[0]) and list(out[1:]) == [10.0, 5.0, 2.5]
+def test_smoothed_terms_are_a_moving_average_and_a_resume_drops_the_replayed_steps(tiny_store):
+    seen = []
+    live = LiveTraining(tiny_store, sample_size=4, smoothing=0.5, on_step=lambda s, m: seen.append(m))
+    for step, nll in enumerate([10.0, 0.0, 0.0, 4.0], start=1):
+        live.on_step(step, {"nll": nll, "kl": 1.0})
+    assert live.smoothed["nll"] == [10.0, 5.0, 2.5, 3.25] and live.smoothed["kl"] == [1.0] * 4
+    assert [m["nll_smooth"] for m in seen] == live.smoothed["nll"] and seen[-1]["nll"] == 4.0
+    live.on_fit_start(total_steps=10, start_step=2)  # resumed from the bundle saved at step 2
+    assert live.steps == [1, 2] and live.terms["nll"] == [10.0, 0.0] and live.smoothed["nll"] == [10.0, 5.0]
 
 
 def test_pause_holds_the_run_between_steps_and_resume_goes_on(tmp_path, tiny_config, tiny_store):

@@ -1,0 +1,134 @@
+"""``latentlab export PROJECT (--tag T | --selection NAME | --all) --format F -o OUT``: clips out of a project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+FORMATS = ("manifest", "videos", "projector", "folders")
+EXIT_ERROR, EXIT_EXISTS = 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Export the clips of a project's tag, saved selection or all of its clips. Formats: "
+        "manifest (CSV + JSON: clip id, source file, start/end time, tags: enough to cut the originals), "
+        "videos (the clips as MP4 files, with --reconstructions also the model's reconstructions), "
+        "projector (vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector), "
+        "folders (one folder of MP4 clips per tag, a classification dataset, with labels.csv). "
+        "OUT is written completely or not at all; an existing non-empty OUT needs --force."
+    )
+    parser.add_argument("project", metavar="PROJECT", help="project file (.latentlab)")
+    scope = parser.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--tag", metavar="T", help="the clips with this tag")
+    scope.add_argument("--selection", metavar="NAME", help="the clips of this saved selection")
+    scope.add_argument("--all", action="store_true", help="every clip of the project's store")
+    parser.add_argument("--format", "-f", required=True, choices=FORMATS)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
+    parser.add_argument("--reconstructions", action="store_true", help="videos: also write the model's reconstructions")
+    parser.add_argument("--checkpoint", help="model for latents/reconstructions (default: the project's model)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, mps (when the model has to run)")
+    parser.add_argument("--force", action="store_true", help="write into an existing non-empty OUT")
+    parser.add_argument("--json", action="store_true", help="print the report (files written, counts) as JSON")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from latentlab.core.export_output import OutputExists, check_output
+    from latentlab.core.export_tables import ExportError
+    from latentlab.core.project import ProjectError, load_project, project_clip_indices, tag_names
+    from latentlab.media.clip_store import ClipStore, StoreError
+
+    def fail(message: str, code: int = EXIT_ERROR) -> int:
+        print(f"latentlab export: error: {message}", file=sys.stderr)
+        return code
+
+    if args.reconstructions and args.format != "videos":
+        return fail("--reconstructions goes with --format videos")
+    try:
+        check_output(args.output, args.force)  # before any slow loading
+        project = load_project(args.project)
+        checkpoint = args.checkpoint or project.checkpoint or str(_demo_checkpoint())
+        store = ClipStore.open(project.store or _demo_store(checkpoint))
+        keys = store.clip_keys()
+        indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
+    except OutputExists as exc:
+        return fail(str(exc), EXIT_EXISTS)
+    except (ExportError, ProjectError, StoreError) as exc:
+        return fail(str(exc))
+    members = tag_names(project.tags)
+    key_tags: dict[str, list[str]] = {}
+    for name, tag_keys in members.items():
+        for k in tag_keys:
+            key_tags.setdefault(str(k), []).append(name)
+    tags = [key_tags.get(str(keys[i]), []) for i in indices.tolist()]
+    scope = ({"tag": args.tag} if args.tag is not None else
+             {"selection": args.selection} if args.selection is not None else {"all": True})
+    info = {"project": str(project.path), "scope": scope, "checkpoint": checkpoint}
+    with _Bar(args.quiet) as bar:
+        try:
+            mu = reconstruct = None
+            if args.format == "projector" or args.reconstructions:
+                from latentlab.ml.export_recon import cached_latents, export_latents, load_export_codec, reconstructor
+
+                if args.format == "projector":
+                    mu = export_latents(store, indices, checkpoint, device=args.device, progress=bar.stage("latents"))
+                else:
+                    codec = load_export_codec(checkpoint, store, device=args.device)
+                    reconstruct = reconstructor(codec, cached_latents(store, checkpoint))
+            from latentlab.media.export_clips import run_export
+
+            report = run_export(args.format, store, indices, tags, args.output, force=args.force, mu=mu,
+                                reconstruct=reconstruct, progress=bar.stage("export"), info=info)
+        except OutputExists as exc:
+            return fail(str(exc), EXIT_EXISTS)
+        except ExportError as exc:
+            return fail(str(exc))
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(report.summary())
+        for name in report.files[:10]:
+            print(f"  {name}")
+        if len(report.files) > 10:
+            print(f"  ... and {len(report.files) - 10} more (all listed in {report.out}/export.json)")
+    return 0
+
+
+def _demo_checkpoint():
+    from latentlab.paths import demo_checkpoint_dir
+
+    return demo_checkpoint_dir()
+
+
+def _demo_store(checkpoint: str) -> str:
+    """A project without a store is on the demo data (generated once, as the explorer does)."""
+    from latentlab.gui.session import demo_spec, ensure_demo_store  # Qt-free module
+
+    return str(ensure_demo_store(demo_spec(checkpoint)))
+
+
+class _Bar:
+    """A tqdm bar in percent on an interactive stderr; ``stage(name)`` gives a progress(f, text) callback."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.bar = quiet, None
+
+    def __enter__(self) -> "_Bar":
+        if not self.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=100, unit="%", file=sys.stderr, dynamic_ncols=True)
+        return self
+
+    def stage(self, name: str):
+        def progress(fraction: float, text: str = "") -> None:
+            if self.bar is not None:
+                self.bar.set_description(text or name, refresh=False)
+                self.bar.update(int(100 * fraction) - self.bar.n)
+        return progress
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()

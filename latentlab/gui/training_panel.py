@@ -1,0 +1,473 @@
+"""Train from the window: a "Train" dock with the run's settings, live loss curves and an epoch map.
+
+The trainer runs as a job of ``window.runner`` (torch never runs on the GUI thread) with a
+:class:`~latentlab.ml.live_training.LiveTraining` callback; its per-step loss terms, per-epoch maps
+of a fixed sample of clips and pause notices come back through queued Qt signals. Pause holds the
+run between steps, Stop ends it after the current step (the trainer saves a bundle that loads and
+resumes), Start with "resume" ticked continues the bundle in the output folder, and "Open in
+explorer" loads the new model with ``window.open(store, checkpoint)``. Nothing here imports torch:
+the job does, so the window starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from latentlab.core.explorer_state import ClipField
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.map_colours import colour_groups
+from latentlab.gui.workers import Job, JobCancelled
+
+#: ``latentlab.ml.device.DEVICE_CHOICES`` (not imported: that module imports torch at start-up).
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+CURVE_REFRESH_MS = 100
+JOIN_TIMEOUT_MS = 60_000
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """Everything a run needs, fixed when Start is pressed (the job gets this, not the widgets)."""
+
+    store: str
+    output: str
+    latent_dim: int = 16
+    beta: float = 1.0
+    epochs: int = 20
+    batch_size: int = 64
+    device: str = "auto"
+    resume: bool = False
+    sample_size: int = 1000
+    model: dict = field(default_factory=lambda: {"base_width": 16})  # more VAEConfig fields
+    settings: dict = field(default_factory=dict)  # more TrainSettings fields
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    output: str
+    store: str
+    metrics: dict
+    stopped: bool
+
+
+def sample_field(store, indices: np.ndarray) -> ClipField | None:
+    """What to colour the epoch map by: the demo's shape, another store factor, or the source video."""
+    factors = store.factors()
+    if "shape" in factors:
+        from latentlab.media.demo_data import SHAPES
+
+        return ClipField("shape", np.asarray(factors["shape"])[indices], tuple(SHAPES))
+    if factors:
+        name = next(iter(factors))
+        return ClipField(name, np.asarray(factors[name], np.float64)[indices])
+    if len(store.sources) > 1:
+        names = tuple(Path(str(s.get("path", "?"))).name for s in store.sources)
+        return ClipField("source", np.asarray(store.table["source_id"])[indices], names)
+    return None
+
+
+class _Bridge(QObject):
+    """Signals emitted on the training thread, delivered (queued) on the GUI thread."""
+
+    prepared = Signal(object)  # ClipField | None for the sample
+    fit_started = Signal(int, int)  # total steps, start step
+    stepped = Signal(int, object)  # step, metrics
+    epoch_done = Signal(object)  # EpochSample
+    pause_changed = Signal(bool, int)  # paused, step
+
+
+class TrainingPanel(QWidget):
+    """The training form, controls, loss curves and epoch map of one window."""
+
+    started = Signal()
+    stepped = Signal(int)  # a step's losses are in the curves' data
+    epoch_shown = Signal(int)  # the map of this epoch is drawn
+    paused_changed = Signal(bool)  # the training thread is now held (True) or running (False)
+    finished = Signal(str)  # "done", "stopped" or "failed"
+
+    def __init__(self, window, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window_ = window
+        self.job: Job | None = None
+        self.request: TrainRequest | None = None
+        self.result: TrainResult | None = None
+        self.message = ""
+        self.steps: list[int] = []
+        self.curves: dict[str, list[float]] = {"nll": [], "kl": [], "nll_smooth": [], "kl_smooth": []}
+        self.epoch_updates = 0
+        self.total_steps = 0
+        self._field: ClipField | None = None
+        self._lock = threading.Lock()
+        self._live = None  # LiveTraining, created by the job
+        self._pending = {"pause": False, "stop": False}
+        self._store_auto = True
+        self._bridge = _Bridge(self)
+        self._bridge.prepared.connect(guarded(self._on_prepared))
+        self._bridge.fit_started.connect(guarded(self._on_fit_started))
+        self._bridge.stepped.connect(guarded(self._on_step))
+        self._bridge.epoch_done.connect(guarded(self._on_epoch))
+        self._bridge.pause_changed.connect(guarded(self._on_pause_changed))
+        self._refresh = QTimer(self, singleShot=True, interval=CURVE_REFRESH_MS)
+        self._refresh.timeout.connect(self._draw_curves)
+        self._build()
+        listen(self, window.state.dataset_changed, self._on_dataset_changed)
+        self._on_dataset_changed(window.state.dataset)
+        self._set_running(False)
+
+    # ------------------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self.store_edit = QLineEdit(placeholderText="clip store folder")
+        self.store_edit.textEdited.connect(lambda _t: setattr(self, "_store_auto", False))
+        self.output_edit = QLineEdit(placeholderText="checkpoint folder (default: in the latentlab data folder)")
+        self.latent_dim = QSpinBox(minimum=1, maximum=512, value=16)
+        self.beta = QDoubleSpinBox(minimum=0.0, maximum=1000.0, value=1.0, decimals=3, singleStep=0.5)
+        self.epochs = QSpinBox(minimum=1, maximum=100_000, value=20)
+        self.batch_size = QSpinBox(minimum=1, maximum=8192, value=64)
+        self.device = QComboBox()
+        self.device.addItems(DEVICE_CHOICES)
+        self.resume_box = QCheckBox("resume the run in the output folder")
+        form = QFormLayout()
+        form.addRow("store", self._with_browse(self.store_edit, "Clip store"))
+        form.addRow("latent dim", self.latent_dim)
+        form.addRow("beta (KL weight)", self.beta)
+        form.addRow("epochs", self.epochs)
+        form.addRow("batch size", self.batch_size)
+        form.addRow("device", self.device)
+        form.addRow("output", self._with_browse(self.output_edit, "Checkpoint folder"))
+        form.addRow("", self.resume_box)
+        self.start_button = QPushButton("Start")
+        self.pause_button = QPushButton("Pause")
+        self.stop_button = QPushButton("Stop")
+        self.open_button = QPushButton("Open in explorer")
+        self.start_button.clicked.connect(guarded(lambda: self.start()))
+        self.pause_button.clicked.connect(guarded(self.toggle_pause))
+        self.stop_button.clicked.connect(guarded(self.stop))
+        self.open_button.clicked.connect(guarded(lambda: self.open_in_explorer()))
+        buttons = QHBoxLayout()
+        for b in (self.start_button, self.pause_button, self.stop_button, self.open_button):
+            buttons.addWidget(b)
+        self.status = QLabel("set the store and press Start")
+        self.status.setObjectName("numbers")
+        self.status.setWordWrap(True)
+        self.nll_plot, self.nll_raw, self.nll_curve = self._curve_plot("reconstruction NLL (nats/clip)", (99, 164, 255))
+        self.kl_plot, self.kl_raw, self.kl_curve = self._curve_plot("KL (nats/clip)", (255, 138, 101))
+        self.map_plot = pg.PlotWidget(background=(8, 9, 12))
+        self.map_plot.setAspectLocked(True)
+        self.map_plot.hideAxis("left")
+        self.map_plot.hideAxis("bottom")
+        self.map_plot.setMinimumHeight(180)
+        self.map_points = pg.ScatterPlotItem(size=6, pen=None, pxMode=True)
+        self.map_plot.addItem(self.map_points)
+        self.map_caption = QLabel("the map of a sample of clips appears after each epoch")
+        self.map_caption.setObjectName("numbers")
+        curves = QHBoxLayout()
+        curves.addWidget(self.nll_plot)
+        curves.addWidget(self.kl_plot)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        lay.addLayout(curves, 1)
+        lay.addWidget(self.map_plot, 2)
+        lay.addWidget(self.map_caption)
+
+    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(edit, 1)
+        button = QToolButton(text="…")
+        button.clicked.connect(guarded(lambda: self._browse(edit, title)))
+        row.addWidget(button)
+        return box
+
+    def _browse(self, edit: QLineEdit, title: str) -> None:
+        path = QFileDialog.getExistingDirectory(self, title, edit.text())
+        if path:
+            edit.setText(path)
+            if edit is self.store_edit:
+                self._store_auto = False
+
+    @staticmethod
+    def _curve_plot(title: str, colour):
+        plot = pg.PlotWidget(title=title, background=(8, 9, 12))
+        plot.setMinimumHeight(140)
+        plot.setLabel("bottom", "step")
+        raw = plot.plot(pen=pg.mkPen(*colour, 70))
+        smooth = plot.plot(pen=pg.mkPen(*colour, width=2))
+        return plot, raw, smooth
+
+    def _on_dataset_changed(self, dataset) -> None:
+        store = getattr(dataset, "store", None) if dataset is not None else None
+        if self._store_auto and store is not None:
+            self.store_edit.setText(str(store.path))
+
+    # ------------------------------------------------------------------------------ control
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    def make_request(self, **overrides) -> TrainRequest:
+        """The run the form describes (``overrides`` replace fields, e.g. ``model=``/``settings=``)."""
+        store = self.store_edit.text().strip()
+        if not store:
+            raise ValueError("choose the clip store to train on")
+        output = self.output_edit.text().strip() or str(self._default_output(store))
+        values = dict(store=store, output=output, latent_dim=self.latent_dim.value(), beta=self.beta.value(),
+                      epochs=self.epochs.value(), batch_size=self.batch_size.value(),
+                      device=self.device.currentText(), resume=self.resume_box.isChecked())
+        values.update(overrides)
+        return TrainRequest(**values)
+
+    def _default_output(self, store: str) -> Path:
+        from latentlab.paths import user_data_dir
+
+        base = user_data_dir() / "models" / f"{Path(store).name}-d{self.latent_dim.value()}-beta{self.beta.value():g}"
+        path, n = base, 1
+        while (path / "config.json").exists():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+        return path
+
+    def start(self, request: TrainRequest | None = None) -> Job | None:
+        """Start (or resume) training as described by the form or ``request``."""
+        if self.running:
+            return None
+        request = request or self.make_request()
+        out = Path(request.output)
+        if (out / "config.json").exists() and not request.resume:
+            raise ValueError(f"{out} already holds a checkpoint: tick 'resume' to continue it, "
+                             f"or choose another output folder")
+        self.output_edit.setText(str(out))
+        self.request, self.result, self.message = request, None, ""
+        with self._lock:
+            self._live, self._pending = None, {"pause": False, "stop": False}
+        if not request.resume:
+            self._clear_plots()
+        bridge, lock = self._bridge, self._lock
+
+        def run(ctx):
+            return _train(ctx, request, bridge, lambda live: self._adopt(live, lock))
+
+        self.job = self.window_.runner.submit(f"train {Path(request.store).name}", run)
+        self.job.succeeded.connect(guarded(self._on_finished))
+        self.job.failed.connect(guarded(lambda msg, _tb: self._on_failed(msg)))
+        self.job.cancelled.connect(guarded(self._on_cancelled))
+        self._set_running(True)
+        self.status.setText(f"starting: {request.epochs} epochs on {Path(request.store).name} → {out}")
+        self.started.emit()
+        return self.job
+
+    def _adopt(self, live, lock: threading.Lock) -> None:  # on the training thread
+        with lock:
+            self._live = live
+            if self._pending["pause"]:
+                live.pause()
+            if self._pending["stop"]:
+                live.stop()
+
+    def _control(self, action: str) -> None:
+        with self._lock:
+            live = self._live
+            if live is None:
+                if action in ("pause", "stop"):
+                    self._pending[action] = True
+                elif action == "resume":
+                    self._pending["pause"] = False
+                return
+        getattr(live, action)()
+
+    def toggle_pause(self) -> None:
+        """Pause a running run between steps, or let a paused one go on."""
+        if not self.running:
+            return
+        if self.pause_button.text() == "Pause":
+            self._control("pause")
+            self.pause_button.setText("Resume")
+            self.status.setText("pausing after this step…")
+        else:
+            self._control("resume")
+            self.pause_button.setText("Pause")
+            self.status.setText("resuming…")
+
+    def stop(self) -> None:
+        """End the run after its current step; its bundle is saved and can be resumed."""
+        if self.running:
+            self._control("stop")
+            self.status.setText("stopping after this step…")
+
+    def open_in_explorer(self) -> Job | None:
+        """Load the trained bundle with its store in the window."""
+        if self.request is None or not (Path(self.request.output) / "config.json").is_file():
+            raise ValueError("there is no trained checkpoint to open yet")
+        return self.window_.open(self.request.store, self.request.output)
+
+    def shutdown(self) -> None:
+        """Stop the run (it saves its bundle) and wait for the training thread."""
+        job = self.job
+        if job is None:
+            return
+        self._control("stop")
+        job.cancel()
+        if not job.thread.wait(JOIN_TIMEOUT_MS):
+            job.thread.wait()
+
+    # ------------------------------------------------------------------------------ results
+    def _on_prepared(self, clip_field: ClipField | None) -> None:
+        self._field = clip_field
+
+    def _on_fit_started(self, total: int, start: int) -> None:
+        self.total_steps = total
+        keep = [i for i, s in enumerate(self.steps) if s <= start]
+        self.steps = [self.steps[i] for i in keep]
+        self.curves = {k: [v[i] for i in keep] for k, v in self.curves.items()}
+
+    def _on_step(self, step: int, metrics: dict) -> None:
+        self.steps.append(step)
+        for k in self.curves:
+            self.curves[k].append(float(metrics.get(k, np.nan)))
+        if not self._refresh.isActive():
+            self._refresh.start()
+        if not self.pause_button.text() == "Resume":
+            self.status.setText(f"epoch {metrics.get('epoch', 0):.2f} · step {step}/{self.total_steps} · "
+                                f"NLL {metrics.get('nll', np.nan):.1f} · KL {metrics.get('kl', np.nan):.2f} · "
+                                f"beta {metrics.get('beta', np.nan):.3g}")
+        self.stepped.emit(step)
+
+    def _draw_curves(self) -> None:
+        x = np.asarray(self.steps, np.float64)
+        for name, raw, smooth in (("nll", self.nll_raw, self.nll_curve), ("kl", self.kl_raw, self.kl_curve)):
+            raw.setData(x, np.asarray(self.curves[name], np.float64))
+            smooth.setData(x, np.asarray(self.curves[f"{name}_smooth"], np.float64))
+
+    def _on_epoch(self, sample) -> None:
+        coords = np.asarray(sample.coords, np.float32)
+        field_ = self._field if self._field is not None and len(self._field.values) == len(coords) else None
+        brushes = np.empty(len(coords), dtype=object)
+        for group in colour_groups(field_, len(coords)):
+            brushes[group.indices] = pg.mkBrush(group.colour)
+        self.map_points.setData(pos=coords, brush=list(brushes))
+        self.map_plot.autoRange(padding=0.05)
+        m = sample.metrics
+        psnr = f" · val PSNR {m['val_psnr']:.1f} dB" if "val_psnr" in m else ""
+        colour = f" · colour: {field_.name}" if field_ is not None else ""
+        self.map_caption.setText(f"epoch {sample.epoch}: {len(coords):,} clips (PCA, aligned to the last epoch)"
+                                 f"{psnr} · KL {float(np.sum(sample.kl_per_dim)):.2f} nats{colour}")
+        self.epoch_updates += 1
+        self.epoch_shown.emit(sample.epoch)
+
+    def _on_pause_changed(self, paused: bool, step: int) -> None:
+        if paused:
+            self.status.setText(f"paused after step {step}/{self.total_steps}: Resume goes on, Stop saves")
+        self.paused_changed.emit(paused)
+
+    def _on_finished(self, result: TrainResult) -> None:
+        self.result = result
+        m = result.metrics
+        where = f"epoch {m.get('epoch', 0)}, step {m.get('step', 0)}"
+        if result.stopped:
+            self.message = (f"stopped at {where}; saved to {result.output}: Start with 'resume' ticked continues"
+                            if m else "stopped before the first step; nothing was saved")
+            self.resume_box.setChecked(bool(m))
+        else:
+            psnr = f", validation PSNR {m['val_psnr']:.2f} dB" if "val_psnr" in m else ""
+            self.message = f"done: {where}{psnr}; saved to {result.output}"
+            self.resume_box.setChecked(False)
+        self._end("stopped" if result.stopped else "done")
+
+    def _on_failed(self, message: str) -> None:
+        self.message = f"training failed: {message}"
+        self._end("failed")
+
+    def _on_cancelled(self) -> None:
+        self.message = "training was cancelled; the last saved bundle is kept"
+        self.resume_box.setChecked(self.request is not None and (Path(self.request.output) / "config.json").is_file())
+        self._end("stopped")
+
+    def _end(self, how: str) -> None:
+        self._draw_curves()
+        self.job = None
+        with self._lock:
+            self._live = None
+        self.status.setText(self.message)
+        self._set_running(False)
+        self.finished.emit(how)
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.store_edit, self.output_edit, self.latent_dim, self.beta, self.epochs, self.batch_size,
+                  self.device, self.resume_box, self.start_button):
+            w.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Pause")
+        has_bundle = self.request is not None and (Path(self.request.output) / "config.json").is_file()
+        self.open_button.setEnabled(not running and has_bundle)
+
+    def _clear_plots(self) -> None:
+        self.steps = []
+        self.curves = {k: [] for k in self.curves}
+        self.epoch_updates = 0
+        self.map_points.setData(pos=np.zeros((0, 2)))
+        self._draw_curves()
+
+
+def _train(ctx, request: TrainRequest, bridge: _Bridge, adopt) -> TrainResult:
+    """The job: build the trainer and the live callback, train, return what happened (training thread)."""
+    from latentlab.gui.session import configure_torch_threads
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.ml.config import VAEConfig
+    from latentlab.ml.live_training import LiveTraining
+    from latentlab.ml.trainer import Trainer, TrainerCallback, TrainSettings
+
+    configure_torch_threads()
+    store = ClipStore.open(request.store)
+    g = store.geometry
+    config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
+                       latent_dim=request.latent_dim, beta=request.beta, **request.model)
+    settings = TrainSettings(**{**request.settings, "epochs": request.epochs, "batch_size": request.batch_size,
+                                "device": request.device, "num_workers": 0})  # workers would fork the GUI
+    trainer = Trainer(config, store, request.output, settings, resume=request.resume)
+
+    class Status(TrainerCallback):
+        def on_fit_start(self, total_steps, start_step):
+            bridge.fit_started.emit(total_steps, start_step)
+
+        def on_step(self, step, metrics):
+            try:
+                ctx.progress(step / max(1, live.total_steps), text=f"step {step}/{live.total_steps}")
+            except JobCancelled:  # seen by live on this step: the trainer stops and saves
+                pass
+
+    live = LiveTraining(store, sample_size=request.sample_size, seed=settings.seed,
+                        on_step=bridge.stepped.emit, on_epoch=bridge.epoch_done.emit,
+                        on_pause=bridge.pause_changed.emit, cancel=ctx.is_cancelled)
+    bridge.prepared.emit(sample_field(store, live.indices))
+    adopt(live)
+    live.attach(trainer)
+    metrics = trainer.fit([Status(), live])
+    return TrainResult(request.output, request.store, metrics, stopped=trainer.cancelled)
+
+
+def install(window) -> TrainingPanel:
+    """Add the "Train" dock (hidden until File → Train a model… or View → Train) to ``window``."""
+    panel = TrainingPanel(window)
+    dock = QDockWidget("Train", window)
+    dock.setObjectName("dock_training")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    dock.hide()
+    panel.dock = dock
+    act = QAction("&Train a model…", window)
+    window.file_menu.insertAction(window.file_menu_end, act)
+    act.triggered.connect(lambda: (dock.show(), dock.raise_()))
+    window.view_menu.addAction(dock.toggleViewAction())
+    return panel

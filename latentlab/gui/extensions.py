@@ -12,8 +12,6 @@ import importlib
 
 #: Short name -> module (installed in this order).
 EXTENSIONS: dict[str, str] = {
-    "curation": "latentlab.gui.curation",
-    "teach": "latentlab.gui.teach",
     "training": "latentlab.gui.training_panel",
 }
 

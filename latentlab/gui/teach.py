@@ -1,0 +1,140 @@
+"""Teaching with latentlab: a "Teach" dock (ELBO, posterior/prior samples, lerp vs slerp) and a
+Help menu with the guided tour and About.
+
+``install(window) -> Teach`` (see :mod:`latentlab.gui.extensions`). The dock is tabified with the
+Generate dock and computes only while it is shown: the panels' work goes to the window's decode
+worker on their own channels (latest wins), so a window that never opens it pays nothing.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QTabWidget, QWidget
+
+from latentlab.gui.elbo_panel import ElboPanel
+from latentlab.gui.errors import guarded
+from latentlab.gui.posterior_cloud import PosteriorCloud
+from latentlab.gui.teach_paths import LerpSlerpPanel
+from latentlab.gui.tour import Tour
+
+PANELS = ("elbo", "samples", "paths")
+ABOUT = ("<b>latentlab {version}</b><p>See and touch what a video VAE has learned: a map of every clip's "
+         "latent, a live decoder under the mouse, and panels that show the ELBO, the posterior and the "
+         "prior at work.</p><p>Help → Guided tour walks through the explorer in six steps.</p>")
+
+
+def help_menu(window) -> QMenu:
+    """The window's Help menu (created once; other extensions may add to it)."""
+    menu = getattr(window, "help_menu", None)
+    if menu is None:
+        menu = window.menuBar().addMenu("&Help")
+        menu.setObjectName("menu_help")
+        window.help_menu = menu
+    return menu
+
+
+class Teach(QObject):
+    """The teaching dock and the tour of one window.
+
+    Attributes
+    ----------
+    elbo, samples, paths
+        :class:`ElboPanel`, :class:`PosteriorCloud`, :class:`LerpSlerpPanel`.
+    dock, tabs
+        The "Teach" dock and its tab widget.
+    tour
+        The :class:`Tour` (created the first time it is opened), or None.
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        st, worker = window.state, window.worker
+        self.elbo = ElboPanel(st, worker)
+        self.samples = PosteriorCloud(st, worker, window.map)
+        self.paths = LerpSlerpPanel(st, worker)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.elbo, "ELBO")
+        self.tabs.addTab(self.samples, "Samples")
+        self.tabs.addTab(self.paths, "lerp vs slerp")
+        self.dock = QDockWidget("Teach", window)
+        self.dock.setObjectName("dock_teach")
+        self.dock.setWidget(self.tabs)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        generate = window.findChild(QDockWidget, "dock_generate")
+        if generate is not None:
+            window.tabifyDockWidget(generate, self.dock)
+            generate.raise_()
+        self.dock.visibilityChanged.connect(guarded(self._on_visibility))
+        self.tour: Tour | None = None
+        v = window.view_menu
+        v.addSeparator()
+        v.addAction("&Teaching panels", guarded(lambda: self.show_panel("elbo")))
+        h = help_menu(window)
+        self.tour_action = h.addAction("Guided &tour", guarded(lambda: self.open_tour()))
+        h.addSeparator()
+        h.addAction("&About latentlab", guarded(self.about))
+
+    # ------------------------------------------------------------------------------ panels
+    @property
+    def panels(self) -> dict[str, QWidget]:
+        return dict(zip(PANELS, (self.elbo, self.samples, self.paths)))
+
+    def show_panel(self, name: str = "elbo") -> QWidget:
+        """Open the Teach dock at panel ``name`` (``elbo``, ``samples`` or ``paths``)."""
+        if name not in PANELS:
+            raise KeyError(f"no teaching panel {name!r}; known: {', '.join(PANELS)}")
+        self.dock.show()
+        self.dock.raise_()
+        self.tabs.setCurrentWidget(self.panels[name])
+        self._on_visibility(True)
+        return self.panels[name]
+
+    def _on_visibility(self, visible: bool) -> None:
+        active = bool(visible) and not self.dock.isHidden()
+        for panel in (self.elbo, self.samples, self.paths):
+            if panel.active != active:
+                panel.set_active(active)
+
+    # ------------------------------------------------------------------------------ tour
+    def open_tour(self, step: int = 0) -> Tour:
+        """Open the guided tour (again) at ``step``."""
+        if self.tour is None:
+            self.tour = Tour(self.window, self._show_target)
+        self.tour.start(step)
+        return self.tour
+
+    def _show_target(self, name: str) -> QWidget | None:
+        w = self.window
+        generate = w.findChild(QDockWidget, "dock_generate")
+        tab = {"probe": w.probe, "interpolate": w.interpolation, "sliders": w.sliders}.get(name)
+        if tab is not None:
+            if generate is not None:
+                generate.show()
+                generate.raise_()
+            w.tabs.setCurrentWidget(tab)
+            return tab
+        if name == "elbo":
+            return self.show_panel("elbo")
+        return {"map": w.map, "clip": w.player}.get(name)
+
+    def about(self) -> None:
+        try:
+            version = metadata.version("latentlab")
+        except metadata.PackageNotFoundError:
+            version = "(source checkout)"
+        QMessageBox.about(self.window, "About latentlab", ABOUT.format(version=version))
+
+    def shutdown(self) -> None:
+        if self.tour is not None:
+            self.tour.dismiss()
+
+
+def install(window) -> Teach:
+    """Add the Teach dock, the Help menu and the tour to ``window``."""
+    return Teach(window)

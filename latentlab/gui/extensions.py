@@ -12,6 +12,7 @@ import importlib
 
 #: Short name -> module (installed in this order).
 EXTENSIONS: dict[str, str] = {
+    "curation": "latentlab.gui.curation",
     "teach": "latentlab.gui.teach",
     "training": "latentlab.gui.training_panel",
 }

@@ -55,6 +55,7 @@ class LatentMap(QWidget):
         self.groups: list = []  # ColourGroup of the colour field shown
         self._legend_samples: list[pg.ScatterPlotItem] = []  # legend swatches, not in the scene
         self.coords = np.zeros((0, 2), np.float32)
+        self.shown: np.ndarray | None = None  # "show only" these clips (others dimmed); None = all
         self.raster = PointRaster(self.view)
         self.view.addItem(self.raster, ignoreBounds=True)
         self.density = pg.ImageItem(axisOrder="row-major")
@@ -107,8 +108,14 @@ class LatentMap(QWidget):
         """``pan`` (drag pans, wheel zooms), ``box`` or ``lasso`` selection."""
         self.view.set_tool(tool)
 
+    def set_shown(self, indices: np.ndarray | None) -> None:
+        """Show only clips ``indices`` (the others are dimmed, still pickable); ``None`` shows all."""
+        self.shown = None if indices is None else np.asarray(indices, np.int64)
+        self._redraw_points()
+
     def _on_dataset_changed(self, _dataset=None) -> None:
         self.coords = np.zeros((0, 2), np.float32)
+        self.shown = None
         self.picker.set_coords(None)
         self._set_hover(-1)  # the hovered index belonged to the previous dataset
         self._on_path_changed(None)
@@ -178,9 +185,15 @@ class LatentMap(QWidget):
                     sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(c))
                     self._legend_samples.append(sample)
                     self.legend.addItem(sample, group.label)
-            order = np.concatenate([g.indices for g in self.groups]) if self.groups else None
-            self.raster.set_points(self.coords, colours, order)
+            order = np.concatenate([g.indices for g in self.groups]) if self.groups else np.arange(n)
             note = f"{n:,} clips"
+            if self.shown is not None:  # the others dimmed and drawn underneath: context stays visible
+                dim = np.ones(n, bool)
+                dim[self.shown[self.shown < n]] = False
+                colours[dim, :3] //= 4
+                order = np.concatenate([order[dim[order]], order[~dim[order]]])
+                note = f"showing {n - int(dim.sum()):,} of {n:,} clips"
+            self.raster.set_points(self.coords, colours, order)
         self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
         self.layout_drawn.emit()
 

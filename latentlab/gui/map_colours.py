@@ -44,11 +44,12 @@ def colour_groups(clip_field: ClipField | None, n_clips: int, max_legend: int = 
     if values.shape != (n_clips,):
         raise ValueError(f"field {clip_field.name!r} has {values.shape} values for {n_clips} clips")
     if clip_field.categorical:
-        return _categorical(values, clip_field.categories or (), max_legend)
+        return _categorical(values, clip_field.categories or (), max_legend, clip_field.colours)
     return _continuous(values.astype(np.float64))
 
 
-def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int) -> list[ColourGroup]:
+def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
+                 colours: tuple[str, ...] | None = None) -> list[ColourGroup]:
     codes = np.where(np.isfinite(values.astype(np.float64)), values, -1).astype(np.int64)
     order = np.argsort(codes, kind="stable")
     uniq, starts = np.unique(codes[order], return_index=True)
@@ -60,7 +61,9 @@ def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int) ->
             groups.append(ColourGroup("n/a", idx, QColor(*MISSING)))
             continue
         label = names[code] if 0 <= code < len(names) else str(code)
-        groups.append(ColourGroup(label, idx, QColor(*PALETTE[int(code) % len(PALETTE)])))
+        own = colours is not None and 0 <= code < len(colours)  # e.g. a tag's chosen colour
+        colour = QColor(colours[code]) if own else QColor(*PALETTE[int(code) % len(PALETTE)])
+        groups.append(ColourGroup(label, idx, colour))
     shown = sum(g.in_legend for g in groups)
     if shown > max_legend:  # keep the legend readable; the rest are still drawn
         for g in groups[max_legend - 1:]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from latentlab.core.tags import (PALETTE, CreateTag, DeleteTag, RecolourTag, RenameTag, SavedSelections,
-                                 TagBook, TagClips, TagError, UntagClips, tag_clips)
+                                 TagBook, TagClips, TagError, UntagClips, suggest_from_tags, tag_clips)
 from latentlab.core.undo import UndoStack
 
 KEYS = np.array([f"src{i % 3}:{i * 8}:{i}" for i in range(20)])
@@ -196,3 +196,23 @@ def test_saved_selections():
     assert sel.names() == ["first few"] and "end" not in sel.orphans
     with pytest.raises(TagError):
         SavedSelections.from_dict({"selections": 3}, KEYS, 20)
+
+
+def test_suggestions_from_a_toy_labelled_set_are_accurate():
+    from latentlab.core.synthetic_latents import structured_latents
+
+    z, truth = structured_latents(600, 8, n_clusters=4, seed=3)
+    book, stack = TagBook(600), UndoStack()
+    rng = np.random.default_rng(0)
+    for c in range(4):  # 8 labelled clips per class (~5 %)
+        stack.push(tag_clips(book, {f"class {c}": rng.choice(np.flatnonzero(truth == c), 8, replace=False)}))
+    clips, tags, conf = suggest_from_tags(book, z)
+    assert clips.size == 600 - 32 and len(tags) == clips.size
+    assert np.all(np.diff(conf) <= 0) and np.all((conf >= 0) & (conf <= 1))
+    predicted = np.array([int(t.split()[1]) for t in tags])
+    assert np.mean(predicted == truth[clips]) >= 0.9
+    confident = conf >= 0.8  # the confident ones are right even more often
+    assert confident.sum() > 100 and np.mean(predicted[confident] == truth[clips][confident]) >= 0.95
+    scoped, _, _ = suggest_from_tags(book, z, scope=np.arange(10))
+    assert set(scoped) == set(range(10)) - set(np.flatnonzero(book.field().values >= 0))
+    assert suggest_from_tags(TagBook(600), z)[0].size == 0

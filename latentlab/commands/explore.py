@@ -1,4 +1,4 @@
-"""``latentlab explore``: open the explorer window (the bundled demo by default)."""
+"""``latentlab explore [PROJECT.latentlab]``: open the explorer window (the bundled demo by default)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ PROJECTIONS = ("pca", "tsne", "umap")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project_file", nargs="?", metavar="PROJECT.latentlab",
+                        help="project to open (its store, model, tags and view); same as --project")
+    parser.add_argument("--project", metavar="PROJECT.latentlab", help="project to open")
     parser.add_argument("--store", help="clip store folder to explore (default: the demo clips)")
     parser.add_argument("--checkpoint", help="model checkpoint folder (default: the bundled demo model)")
     parser.add_argument("--projection", choices=PROJECTIONS, default="pca",
@@ -23,6 +26,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.project_file and Path(args.project_file).is_dir() and not args.store:
+        args.store, args.project_file = args.project_file, None  # `latentlab explore STORE` reads naturally too
+    project = _project_path(args)
+    if project is None:
+        return 2
+    if project and (args.store or args.checkpoint):
+        print("latentlab explore: a project names its own store and checkpoint; "
+              "give either a project or --store/--checkpoint", file=sys.stderr)
+        return 2
     for name in ("store", "checkpoint"):
         value = getattr(args, name)
         if value is not None and not Path(value).is_dir():
@@ -40,5 +52,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"latentlab explore: the GUI cannot start: {exc}", file=sys.stderr)
         return 1
 
+    extra = {"project": project} if project else {}
     return run_explorer(store=args.store, checkpoint=args.checkpoint, projection=args.projection,
-                        screenshot=args.screenshot, timeout_s=args.timeout, colour=args.colour)
+                        screenshot=args.screenshot, timeout_s=args.timeout, colour=args.colour, **extra)
+
+
+def _project_path(args: argparse.Namespace) -> str | None:
+    """The project to open ("" for none); None (after printing why) for a bad one. The file is read
+    here, before Qt starts, so that a damaged or newer file is a one-line message and exit code 2."""
+    from latentlab.core.project import ProjectError, load_project
+
+    given = [p for p in (args.project_file, args.project) if p]
+    if not given:
+        return ""
+    if len(given) == 2 and given[0] != given[1]:
+        print("latentlab explore: give one project, not two", file=sys.stderr)
+        return None
+    try:
+        project = load_project(given[0])
+    except ProjectError as exc:
+        print(f"latentlab explore: {exc}", file=sys.stderr)
+        return None
+    if project.missing:
+        print(f"latentlab explore: {given[0]} cannot be opened: {'; '.join(project.missing)}", file=sys.stderr)
+        return None
+    return str(Path(given[0]).absolute())

@@ -53,8 +53,10 @@ def ready_for_screenshot(window) -> bool:
 
 def run_explorer(store: str | None = None, checkpoint: str | None = None, projection: str = "pca",
                  screenshot: str | None = None, settings: QSettings | None = None,
-                 timeout_s: float = 600.0, colour: str | None = None) -> int:
+                 timeout_s: float = 600.0, colour: str | None = None, project: str | None = None) -> int:
     """Open the explorer (``None`` store and checkpoint: the bundled demo); return the exit code.
+
+    With ``project`` (a ``.latentlab`` file) the project is opened instead of ``store``/``checkpoint``.
 
     With ``screenshot``, the window renders its data, saves a PNG there and exits (code 1 if the data
     could not be loaded within ``timeout_s``).
@@ -71,7 +73,11 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
         window.status.dialogs_enabled = False
         window.resize(*SCREENSHOT_SIZE)
     window.show()
-    job = window.open(store, checkpoint)
+    job = window.extensions["project"].open_project(project) if project else window.open(store, checkpoint)
+    if job is None:  # the project could not be opened: the window has said why
+        print(f"latentlab: could not open the project {project}: {window.status.last_error}", file=sys.stderr)
+        window.shutdown()
+        return 1
 
     def failed(message: str, _tb: str) -> None:
         print(f"latentlab: could not open the data: {message}", file=sys.stderr)

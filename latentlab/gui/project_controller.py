@@ -1,0 +1,456 @@
+"""Projects in the window: File -> New/Open/Save/Save as, the title, autosave, recovery, read-only.
+
+The controller owns the open :class:`~latentlab.core.project.Project` and its
+:class:`~latentlab.core.project_lock.ProjectLock`. Opening a project loads its store and model
+through ``window.open`` and, once that job has shown the data, gives the tags and saved selections
+to the curation extension and restores the view (projection, colour field, current clip, zoom).
+Saving gathers the same things back. Edits mark the project dirty (a "*" in the title); a dirty
+project is autosaved every minute to ``name.latentlab.autosave`` beside it, which a clean save or a
+discard removes, so an autosave found on opening means a crash and recovery is offered.
+
+Every user decision (recover? save before closing?) goes through a method argument, so tests and
+scripts never meet a dialog; with ``window.status.dialogs_enabled`` off no dialog is shown at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from latentlab.core.project import (
+    SUFFIX, Project, ProjectError, autosave_path, load_project, recovery_available, remove_autosave, save_project,
+)
+from latentlab.core.project_lock import ProjectLock, describe_holder
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.workers import Job
+from latentlab.paths import demo_checkpoint_dir, user_data_dir
+
+AUTOSAVE_MS = 60_000
+METHODS = ("pca", "tsne", "umap")
+FILE_FILTER = f"latentlab project (*{SUFFIX})"
+
+
+def ask(parent, title: str, text: str, buttons: list[str]) -> str:
+    """Ask a question with ``buttons`` (texts); return the one pressed (the last one if closed).
+    Tests replace this function."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    made = [box.addButton(b, QMessageBox.ButtonRole.AcceptRole if i == 0 else QMessageBox.ButtonRole.RejectRole
+                          if i == len(buttons) - 1 else QMessageBox.ButtonRole.DestructiveRole)
+            for i, b in enumerate(buttons)]
+    box.exec()
+    clicked = box.clickedButton()
+    return buttons[made.index(clicked)] if clicked in made else buttons[-1]
+
+
+class ProjectController(QObject):
+    """The window's project (see the module docstring). ``window.extensions["project"]``."""
+
+    opened = Signal(object)  # Project, once its data, tags and view are shown
+    saved = Signal(str)  # path written
+
+    def __init__(self, window, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__(window)
+        self.window = window
+        self.project: Project | None = None
+        self.lock = ProjectLock()
+        self.read_only = False
+        self.dirty = False  # tags or selections differ from the file (or recovered / another store)
+        self._clean: tuple[dict, dict] | None = None  # (tags, selections) as in the file
+        self._forced_dirty = False
+        self._applying = False  # curation.load_state is ours, not an edit
+        self._opening: Job | None = None
+        self._snapshot: tuple[object, dict, dict] | None = None  # (dataset, tags, selections by clip key)
+        self._keys: tuple[object, np.ndarray] | None = None
+        self._base_title = window.windowTitle()
+        self._title = ""
+        self._pending_colour: str | None = None
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(autosave_ms)
+        self.autosave_timer.timeout.connect(guarded(self.autosave_now))
+        self.autosave_timer.start()
+        self._build_actions()
+        self.curation.state_changed.connect(guarded(self._on_edited))
+        listen(window, window.state.dataset_changed, self._on_dataset_changed)
+        window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
+        window.windowTitleChanged.connect(guarded(self._on_title_changed))
+
+    @property
+    def curation(self):
+        return self.window.extensions["curation"]
+
+    # ------------------------------------------------------------------------------ menus
+    def _build_actions(self) -> None:
+        w, menu, end = self.window, self.window.file_menu, self.window.file_menu_end
+        self.new_action = QAction("&New project…", w, triggered=guarded(lambda: self.new_project()))
+        self.open_action = QAction("&Open project…", w, triggered=guarded(lambda: self.open_project()))
+        self.save_action = QAction("&Save project", w, shortcut=QKeySequence.StandardKey.Save,
+                                   triggered=guarded(lambda: self.save()))
+        self.save_as_action = QAction("Save project &as…", w, shortcut=QKeySequence.StandardKey.SaveAs,
+                                      triggered=guarded(lambda: self.save_as()))
+        for act in (self.new_action, self.open_action, self.save_action, self.save_as_action):
+            menu.insertAction(end, act)
+        menu.insertSeparator(end)
+
+    def _ask_path(self, title: str, save: bool) -> str | None:
+        start = str(self.project.path) if self.project and self.project.path else ""
+        if save:
+            path, _ = QFileDialog.getSaveFileName(self.window, title, start or f"untitled{SUFFIX}", FILE_FILTER)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self.window, title, start, FILE_FILTER)
+        if path and save and not path.endswith(SUFFIX):
+            path += SUFFIX
+        return path or None
+
+    # ------------------------------------------------------------------------------ open
+    def open_project(self, path: str | os.PathLike | None = None, recover: bool | None = None) -> Job | None:
+        """Open the project at ``path`` (asked for if ``None``); returns the loading job, or ``None``
+        when nothing is opened (cancelled, unreadable file, missing store or model: the reason is
+        shown). ``recover``: use the autosave left by a crash (``None``: ask if there is one)."""
+        if path is None:
+            path = self._ask_path("Open project", save=False)
+            if path is None:
+                return None
+        if not self.can_close():
+            return None
+        path = Path(path).absolute()
+        source = path
+        if recovery_available(path):
+            if recover is None:
+                recover = self._dialogs() and ask(
+                    self.window, "Recover project",
+                    f"{path.name} was not closed cleanly. Recover the unsaved changes from its autosave?",
+                    ["Recover", "Open the saved file"]) == "Recover"
+            if recover:
+                source = autosave_path(path)
+        try:
+            project = load_project(source)
+        except ProjectError as exc:
+            return self._refuse(str(exc))
+        if project.missing:
+            return self._refuse(f"{path.name} cannot be opened: " + "; ".join(project.missing)
+                                + ". The project file was not changed")
+        project.path = path
+        if self.lock.held and self.project is not None and self.project.path == path:
+            lock, read_only = self.lock, False  # opened again in this window: our own lock
+        else:
+            lock = ProjectLock()
+            read_only = not lock.acquire(path)
+        job = self.window.open(project.store, project.checkpoint)
+        self._opening = job
+
+        def give_up(*_args) -> None:
+            if job is self._opening:
+                self._opening = None
+                if lock is not self.lock:
+                    lock.release()
+
+        job.succeeded.connect(guarded(lambda _loaded: self._show(job, project, lock, read_only, source != path)))
+        job.failed.connect(give_up)
+        job.cancelled.connect(give_up)
+        return job
+
+    def _refuse(self, message: str) -> None:
+        self.window.status.show_error(message)
+        if self._dialogs():
+            QMessageBox.warning(self.window, "latentlab", message)
+        return None
+
+    def _show(self, job: Job, project: Project, lock: ProjectLock, read_only: bool, recovered: bool) -> None:
+        if job is not self._opening:  # another project was opened meanwhile
+            if lock is not self.lock:
+                lock.release()
+            return
+        self._opening = None
+        if lock is not self.lock:
+            self.lock.release()
+        self.lock, self.read_only, self.project = lock, read_only, project
+        self._applying = True
+        try:
+            self.curation.load_state(project.tags, project.selections)
+        finally:
+            self._applying = False
+        self._take_snapshot()
+        self._restore_view(project)
+        self._mark_clean(forced_dirty=recovered)  # recovered edits are not in the project file yet
+        self.save_action.setEnabled(not read_only)
+        notes = []
+        if read_only:
+            notes.append(f"{project.name} is open in {describe_holder(lock.holder)}: read-only here "
+                         "(Save as… to keep your changes)")
+        if recovered:
+            notes.append(f"recovered the unsaved changes of {project.name} from its autosave")
+        notes += self._missing_sources()
+        if notes:
+            self.window.status.show_error("; ".join(notes))
+        self._refresh_title()
+        self.opened.emit(project)
+
+    def _missing_sources(self) -> list[str]:
+        ds = self.window.state.dataset
+        store = getattr(ds, "store", None)
+        if store is None:
+            return []
+        gone = [str(s.get("path")) for s in store.sources
+                if s.get("path") and not str(s["path"]).startswith("procedural:") and not _exists(str(s["path"]))]
+        if not gone:
+            return []
+        return [f"{len(gone)} source video{'s are' if len(gone) > 1 else ' is'} missing (e.g. {gone[0]}); "
+                "browsing works from the clip store"]
+
+    def _restore_view(self, project: Project) -> None:
+        view, w = project.view, self.window
+        current = view.get("current")
+        if current is not None:
+            hit = np.flatnonzero(self._clip_keys() == str(current))
+            if hit.size:
+                w.state.select([int(hit[0])])
+        self._pending_colour = view.get("colour") or None
+        self._apply_pending_colour()
+        method = project.projection.get("method", "pca")
+        current_method = getattr(w.state.projection, "method", "pca")
+        if method in METHODS and method != current_method:
+            fit = w.set_projection(method)
+            if fit is not None:
+                fit.succeeded.connect(guarded(lambda *_: self._restore_range(view)))
+                return
+        self._restore_range(view)
+
+    def _restore_range(self, view: dict) -> None:
+        x, y = view.get("x_range"), view.get("y_range")
+        if _is_range(x) and _is_range(y):
+            self.window.map.view.setRange(xRange=tuple(x), yRange=tuple(y), padding=0)
+
+    def _apply_pending_colour(self) -> None:
+        """Colour by the saved field once it exists (the cluster field comes from a later job)."""
+        name, state = self._pending_colour, self.window.state
+        if name and state.dataset is not None and name in state.dataset.fields:
+            self._pending_colour = None
+            state.set_colour_field(name)
+
+    # ------------------------------------------------------------------------------ new / save
+    def new_project(self, path: str | os.PathLike | None = None) -> bool:
+        """Start a project at ``path`` on the data now shown, with no tags; saved at once."""
+        if path is None:
+            path = self._ask_path("New project", save=True)
+            if path is None:
+                return False
+        if not self.can_close():
+            return False
+        self._applying = True
+        try:
+            self.curation.load_state({}, {})
+        finally:
+            self._applying = False
+        self.project = Project()
+        self.lock.release()
+        self.read_only = False
+        return self.save_as(path)
+
+    def gather(self) -> Project:
+        """The window's state as a project (the path is the open project's, if any)."""
+        w = self.window
+        tags, selections = self.curation.dump_state()
+        method = getattr(w.state.projection, "method", "pca")
+        (x0, x1), (y0, y1) = w.map.view.viewRange()
+        keys = self._clip_keys()
+        current = w.state.current
+        view = {"x_range": [float(x0), float(x1)], "y_range": [float(y0), float(y1)],
+                "colour": w.state.colour_field or None,
+                "current": str(keys[current]) if 0 <= current < len(keys) else None}
+        old = self.project or Project()
+        projection = {**old.projection, "method": method if method in METHODS else "pca"}
+        if projection["method"] != old.projection.get("method"):
+            projection["params"] = {}
+        return Project(store=_user_path(w.store_path, "store"), checkpoint=_user_path(w.checkpoint, "checkpoint"),
+                       projection=projection, tags=tags, selections=selections, view=view,
+                       path=old.path)
+
+    def save(self) -> bool:
+        """Save to the project's file (Save as… for an untitled or read-only project)."""
+        if self.project is None or self.project.path is None or self.read_only:
+            return self.save_as()
+        return self._write(Path(self.project.path))
+
+    def save_as(self, path: str | os.PathLike | None = None) -> bool:
+        """Save to ``path`` (asked for if ``None``) and make it the open project."""
+        if path is None:
+            path = self._ask_path("Save project as", save=True)
+            if path is None:
+                return False
+        path = Path(path).absolute()
+        if self.project is None or self.project.path is None or path != Path(self.project.path) or self.read_only:
+            lock = ProjectLock()
+            if not lock.acquire(path):
+                self._refuse(f"{path.name} is open in {describe_holder(lock.holder)}; choose another name")
+                return False
+            self.lock.release()
+            self.lock, self.read_only = lock, False
+        if not self._write(path):
+            return False
+        self.save_action.setEnabled(True)
+        return True
+
+    def _write(self, path: Path) -> bool:
+        project = self.gather()
+        try:
+            save_project(project, path)
+        except ProjectError as exc:
+            self._refuse(str(exc))
+            return False
+        project.path = path
+        self.project = project
+        remove_autosave(path)
+        self._take_snapshot()
+        self._mark_clean()
+        undo = getattr(self.curation, "undo", None)
+        if undo is not None:
+            undo.set_clean()
+        self.window.statusBar().showMessage(f"saved {path}", 5000)
+        self.saved.emit(str(path))
+        return True
+
+    def autosave_now(self) -> bool:
+        """Write the unsaved state to the autosave file (only for a dirty, writable, named project)."""
+        if not self.dirty or self.read_only or self.project is None or self.project.path is None:
+            return False
+        try:
+            save_project(self.gather(), autosave_path(self.project.path))
+        except ProjectError as exc:
+            self.window.status.show_error(f"autosave failed: {exc}")
+            return False
+        return True
+
+    # ------------------------------------------------------------------------------ closing
+    def can_close(self, choice: str | None = None) -> bool:
+        """May the window close (or another project open)? ``choice``: "save", "discard" or
+        "cancel" for a dirty project (``None``: ask; without dialogs the work is autosaved instead)."""
+        if not self.dirty:
+            return True
+        if choice is None:
+            if not self._dialogs():
+                self.autosave_now()  # a scripted run must not block on a question: keep the work
+                return True
+            name = self.project.name if self.project else "untitled"
+            choice = ask(self.window, "Unsaved changes", f"Save the changes to {name}?",
+                         ["Save", "Discard", "Cancel"]).lower()
+        if choice == "save":
+            return self.save()
+        if choice == "discard":
+            if self.project is not None and self.project.path is not None and not self.read_only:
+                remove_autosave(self.project.path)
+            self._mark_clean()
+            return True
+        return False
+
+    def shutdown(self) -> None:
+        self.autosave_timer.stop()
+        self.lock.release()
+
+    # ------------------------------------------------------------------------------ events
+    def _on_edited(self, *_args) -> None:
+        if self._applying:
+            return
+        if self._snapshot is None or self._snapshot[0] is not self.window.state.dataset:
+            return  # curation emptied its book for a new dataset: not an edit (see _on_dataset_changed)
+        self._take_snapshot()
+        self._update_dirty()
+
+    def _on_dataset_changed(self, dataset) -> None:
+        """Another store or model opened inside the project: keep its tags (by clip key) instead of
+        the empty book curation starts with; keys this dataset lacks stay saved as orphans."""
+        if dataset is None or self._snapshot is None or self._opening is not None or self.project is None:
+            self._take_snapshot()
+            if self.project is None:
+                self._mark_clean()  # without a project there is nothing the new data could differ from
+            return
+        _old, tags, selections = self._snapshot
+        if not tags.get("tags") and not selections.get("selections") and not tags.get("orphans"):
+            return
+        self._applying = True
+        try:
+            self.curation.load_state(tags, selections)
+        finally:
+            self._applying = False
+        self._snapshot = None
+        self._take_snapshot()
+        w, p = self.window, self.project
+        moved = (_user_path(w.store_path, "store"), _user_path(w.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
+        self._forced_dirty = self._forced_dirty or moved
+        self._update_dirty()
+
+    def _mark_clean(self, forced_dirty: bool = False) -> None:
+        """What is on screen now is what the file holds."""
+        self._clean = None if self._snapshot is None else self._snapshot[1:]
+        self._forced_dirty = forced_dirty
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        """Dirty = the tags or selections differ from the file's (undoing back to it makes it clean)."""
+        now = None if self._snapshot is None else self._snapshot[1:]
+        self.dirty = self._forced_dirty or now != self._clean
+        self._refresh_title()
+
+    def _take_snapshot(self) -> None:
+        ds = self.window.state.dataset
+        self._snapshot = None if ds is None else (ds, *self.curation.dump_state())
+
+    def _clip_keys(self) -> np.ndarray:
+        ds = self.window.state.dataset
+        if ds is None:
+            return np.zeros(0, str)
+        if self._keys is None or self._keys[0] is not ds:
+            store = getattr(ds, "store", None)
+            keys = store.clip_keys() if store is not None else np.arange(ds.n_clips).astype(str)
+            self._keys = (ds, keys)
+        return self._keys[1]
+
+    # ------------------------------------------------------------------------------ title
+    def _on_title_changed(self, title: str) -> None:
+        if title != self._title:  # set by the window (a new dataset): keep it as the base
+            self._base_title = title
+            self._refresh_title()
+
+    def _refresh_title(self) -> None:
+        if self.project is None:
+            prefix = "*" if self.dirty else ""
+        else:
+            prefix = f"{self.project.name}{'*' if self.dirty else ''}{' [read-only]' if self.read_only else ''}"
+        self._title = f"{prefix} — {self._base_title}" if prefix else self._base_title
+        self.window.setWindowTitle(self._title)
+
+    def _dialogs(self) -> bool:
+        return bool(getattr(self.window.status, "dialogs_enabled", True))
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
+
+
+def _is_range(value) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value) and value[0] < value[1])
+
+
+def _user_path(path: str | None, what: str) -> str | None:
+    """``None`` for the bundled demo model and the generated demo store (they live in the install and
+    the per-user cache, which differ between machines); the path itself otherwise."""
+    if not path:
+        return None
+    p = Path(path).absolute()
+    if what == "checkpoint" and p == Path(demo_checkpoint_dir()).absolute():
+        return None
+    if what == "store" and p.parent == (user_data_dir() / "demo").absolute():
+        return None
+    return str(p)
+
+
+def install(window) -> ProjectController:
+    return ProjectController(window)

@@ -15,6 +15,7 @@ EXTENSIONS: dict[str, str] = {
     "curation": "latentlab.gui.curation",
     "teach": "latentlab.gui.teach",
     "training": "latentlab.gui.training_panel",
+    "compare": "latentlab.gui.model_compare",
 }
 
 

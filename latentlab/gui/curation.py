@@ -282,8 +282,12 @@ def install(window) -> Curation:
     dock.setObjectName("dock_tags")
     dock.setWidget(curation.panel)
     dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-    window.resizeDocks([dock], [250], Qt.Orientation.Horizontal)
+    # A tab beside "Generate" on the right: a dock of its own would widen the window's minimum size.
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    generate = window.findChild(QDockWidget, "dock_generate")
+    if generate is not None:
+        window.tabifyDockWidget(generate, dock)
+        generate.raise_()
     curation.dock = dock
     curation.menus = build_menus(curation)
     curation._on_dataset_changed(window.state.dataset)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import metadata
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QScrollArea, QTabWidget, QWidget
 
 from latentlab.gui.elbo_panel import ElboPanel
 from latentlab.gui.errors import guarded
@@ -56,9 +56,11 @@ class Teach(QObject):
         self.samples = PosteriorCloud(st, worker, window.map)
         self.paths = LerpSlerpPanel(st, worker)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.elbo, "ELBO")
-        self.tabs.addTab(self.samples, "Samples")
-        self.tabs.addTab(self.paths, "lerp vs slerp")
+        for panel, title in ((self.elbo, "ELBO"), (self.samples, "Samples"), (self.paths, "lerp vs slerp")):
+            scroll = QScrollArea()  # the panels' minimum sizes must not grow the window (it is tabified)
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(panel)
+            self.tabs.addTab(scroll, title)
         self.dock = QDockWidget("Teach", window)
         self.dock.setObjectName("dock_teach")
         self.dock.setWidget(self.tabs)
@@ -91,7 +93,7 @@ class Teach(QObject):
             raise KeyError(f"no teaching panel {name!r}; known: {', '.join(PANELS)}")
         self.dock.show()
         self.dock.raise_()
-        self.tabs.setCurrentWidget(self.panels[name])
+        self.tabs.setCurrentIndex(PANELS.index(name))
         self._on_visibility(True)
         return self.panels[name]
 

@@ -148,12 +148,15 @@ class TrainingPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
         self.open_button = QPushButton("Open in explorer")
+        self.compare_button = QPushButton("Compare with open model")
+        self.compare_button.setToolTip("the open model and this one side by side (File → Compare with checkpoint…)")
         self.start_button.clicked.connect(guarded(lambda: self.start()))
         self.pause_button.clicked.connect(guarded(self.toggle_pause))
         self.stop_button.clicked.connect(guarded(self.stop))
         self.open_button.clicked.connect(guarded(lambda: self.open_in_explorer()))
+        self.compare_button.clicked.connect(guarded(lambda: self.compare_with_open_model()))
         buttons = QHBoxLayout()
-        for b in (self.start_button, self.pause_button, self.stop_button, self.open_button):
+        for b in (self.start_button, self.pause_button, self.stop_button, self.open_button, self.compare_button):
             buttons.addWidget(b)
         self.status = QLabel("set the store and press Start")
         self.status.setObjectName("numbers")
@@ -167,6 +170,9 @@ class TrainingPanel(QWidget):
         self.map_plot.setMinimumHeight(180)
         self.map_points = pg.ScatterPlotItem(size=6, pen=None, pxMode=True)
         self.map_plot.addItem(self.map_points)
+        self.map_legend = self.map_plot.addLegend(offset=(6, 6), labelTextColor=(215, 218, 224),
+                                                  brush=(20, 22, 28, 200))
+        self._legend_field: ClipField | None = None
         self.map_caption = QLabel("the map of a sample of clips appears after each epoch")
         self.map_caption.setObjectName("numbers")
         curves = QHBoxLayout()
@@ -202,6 +208,8 @@ class TrainingPanel(QWidget):
         plot = pg.PlotWidget(title=title, background=(8, 9, 12))
         plot.setMinimumHeight(140)
         plot.setLabel("bottom", "step")
+        plot.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
+        plot.setClipToView(True)
         raw = plot.plot(pen=pg.mkPen(*colour, 70))
         smooth = plot.plot(pen=pg.mkPen(*colour, width=2))
         return plot, raw, smooth
@@ -210,6 +218,7 @@ class TrainingPanel(QWidget):
         store = getattr(dataset, "store", None) if dataset is not None else None
         if self._store_auto and store is not None:
             self.store_edit.setText(str(store.path))
+        self._update_result_buttons()
 
     # ------------------------------------------------------------------------------ control
     @property
@@ -311,6 +320,13 @@ class TrainingPanel(QWidget):
             raise ValueError("there is no trained checkpoint to open yet")
         return self.window_.open(self.request.store, self.request.output)
 
+    def compare_with_open_model(self):
+        """Open the trained bundle beside the window's model (the ``compare`` extension)."""
+        compare = getattr(self.window_, "extensions", {}).get("compare")
+        if compare is None or self.request is None:
+            raise ValueError("model comparison is not available")
+        return compare.open_checkpoint(self.request.output)
+
     def shutdown(self) -> None:
         """Stop the run (it saves its bundle) and wait for the training thread."""
         job = self.job
@@ -353,8 +369,16 @@ class TrainingPanel(QWidget):
         coords = np.asarray(sample.coords, np.float32)
         field_ = self._field if self._field is not None and len(self._field.values) == len(coords) else None
         brushes = np.empty(len(coords), dtype=object)
-        for group in colour_groups(field_, len(coords)):
+        groups = colour_groups(field_, len(coords))
+        for group in groups:
             brushes[group.indices] = pg.mkBrush(group.colour)
+        if field_ is not self._legend_field:  # the sample and its field are fixed for a run
+            self._legend_field = field_
+            self.map_legend.clear()
+            for group in groups if field_ is not None else []:
+                if group.in_legend:
+                    self.map_legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group.colour)),
+                                            group.label)
         self.map_points.setData(pos=coords, brush=list(brushes))
         self.map_plot.autoRange(padding=0.05)
         m = sample.metrics
@@ -409,14 +433,22 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Pause")
+        self._update_result_buttons()
+
+    def _update_result_buttons(self) -> None:
         has_bundle = self.request is not None and (Path(self.request.output) / "config.json").is_file()
-        self.open_button.setEnabled(not running and has_bundle)
+        store = getattr(self.window_.state.dataset, "store", None)
+        same_store = has_bundle and store is not None and Path(str(store.path)) == Path(self.request.store)
+        self.open_button.setEnabled(not self.running and has_bundle)
+        self.compare_button.setEnabled(not self.running and same_store)
 
     def _clear_plots(self) -> None:
         self.steps = []
         self.curves = {k: [] for k in self.curves}
         self.epoch_updates = 0
         self.map_points.setData(pos=np.zeros((0, 2)))
+        self.map_legend.clear()
+        self._legend_field = None
         self._draw_curves()
 
 

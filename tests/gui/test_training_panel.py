@@ -50,7 +50,7 @@ def test_the_device_choices_are_the_ml_ones():
     assert DEVICE_CHOICES == ML_CHOICES
 
 
-def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, window, panel, tmp_path):
+def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, window, panel, tmp_path, tiny_store):
     from latentlab.ml.checkpoint import load_checkpoint
 
     assert not window.extensions["training"].dock.isVisible()
@@ -58,7 +58,7 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
     out = tmp_path / "model"
     epochs_seen = []
     panel.epoch_shown.connect(epochs_seen.append)
-    assert not panel.open_button.isEnabled()
+    assert not panel.open_button.isEnabled() and not panel.compare_button.isEnabled()
     with qtbot.waitSignal(panel.finished, timeout=WAIT_MS) as done:
         panel.start(_request(panel, out))
         assert panel.running and not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
@@ -69,6 +69,7 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
     assert np.isfinite(y).all() and len(panel.kl_raw.getData()[0]) == 2 * STEPS_PER_EPOCH
     assert len(panel.map_points.data) == 48  # every clip of the tiny store is in the sample
     assert "epoch 2" in panel.map_caption.text() and "shape" in panel.map_caption.text()
+    assert len(panel.map_legend.items) == len(np.unique(tiny_store.factors()["shape"]))  # one per shape
     model, config = load_checkpoint(out)
     assert config["metrics"]["epoch"] == 2 and config["model"]["latent_dim"] == 4
     assert "done" in panel.message and panel.open_button.isEnabled() and not panel.resume_box.isChecked()
@@ -83,6 +84,11 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
         panel.open_button.click()
     qtbot.waitUntil(lambda: window.checkpoint == str(out), timeout=WAIT_MS)
     assert window.state.dataset.n_clips == 48 and window.state.dataset.latent_dim == 4
+    # the explorer now shows this store: the run can be compared with the open model (here: itself)
+    assert panel.compare_button.isEnabled()
+    with qtbot.waitSignal(window.extensions["compare"].opened, timeout=WAIT_MS) as got:
+        panel.compare_button.click()
+    assert got.args[0].sides["b"].checkpoint == str(out) and got.args[0].point_count("b") == 48
 
 
 def test_pause_holds_the_run_and_resume_goes_on(qtbot, window, panel, tmp_path):

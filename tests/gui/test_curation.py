@@ -208,3 +208,18 @@ def test_saved_selections_and_project_state_round_trip(window, cur, qtbot, monke
     with pytest.raises(TagError):
         cur.load_state({"tags": "nonsense"}, {})
     assert cur.book.names() == ["t\tab"]  # a bad project changes nothing
+
+
+def test_ctrl_z_and_ctrl_shift_z_keys(window, cur, qtbot):
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    window.state.select([1, 2])
+    cur.create_tag("k")
+    cur.tag_selection("k")
+    window.map.setFocus()
+    qtbot.keyClick(window.map, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert cur.book.counts() == {"k": 0}
+    qtbot.keyClick(window.map, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert cur.book.counts() == {"k": 2}

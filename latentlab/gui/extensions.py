@@ -13,6 +13,7 @@ import importlib
 #: Short name -> module (installed in this order).
 EXTENSIONS: dict[str, str] = {
     "curation": "latentlab.gui.curation",
+    "export": "latentlab.gui.export_dialog",
     "teach": "latentlab.gui.teach",
     "training": "latentlab.gui.training_panel",
     "compare": "latentlab.gui.model_compare",

@@ -1,0 +1,146 @@
+"""File -> Export… offscreen: the menu action, the dialog's accept path, overwrite questions, the job."""
+
+from __future__ import annotations
+
+import csv
+import json
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from latentlab.core.export_tables import ExportError
+from latentlab.core.inverse import make_inverse
+from latentlab.core.projection import fit_projection
+from latentlab.core.tags import CreateTag, SavedSelections, TagBook, TagClips
+from latentlab.core.undo import UndoStack
+from latentlab.gui import export_dialog
+from latentlab.gui.export_dialog import ExportDialog
+from latentlab.gui.session import Loaded, make_dataset
+from latentlab.media.demo_data import DemoSpec, write_demo_store
+from tests.gui.fakes import FakeCodec
+
+
+@pytest.fixture
+def stored(window, tmp_path, codec):
+    """The window showing a real 12-clip store (the fake codec's geometry) with tags cat and dog ü."""
+    store = write_demo_store(tmp_path / "store", DemoSpec(n_clips=12, frames=codec.frames, size=codec.height))
+    mu = codec.encode(store.read(range(len(store))))[0]
+    ds = make_dataset("t", mu, np.full_like(mu, -1.0), codec, store=store, clusters=False)
+    projection = fit_projection(mu, "pca")
+    window.show_loaded(Loaded(ds, projection, make_inverse(mu, projection), str(store.path)))
+    cur = window.extensions.get("curation")
+    if cur is None:  # the curation extension is not installed: the same API from core
+        cur = SimpleNamespace(book=TagBook(len(store)), selections=SavedSelections(len(store)), undo=UndoStack())
+        window.extensions["curation"] = cur
+    cur.undo.push(CreateTag(cur.book, "cat"))
+    cur.undo.push(CreateTag(cur.book, "dog ü"))
+    cur.undo.push(TagClips(cur.book, "cat", [1, 4, 7]))
+    cur.undo.push(TagClips(cur.book, "dog ü", [4, 9]))
+    cur.selections.save("pair", [10, 2])
+    return store
+
+
+def _menu_action(window):
+    return next(a for a in window.file_menu.actions() if a.text() == "&Export…")
+
+
+def test_export_from_the_menu_writes_and_reports(window, stored, qtbot, tmp_path, monkeypatch):
+    controller = window.extensions["export"]
+    out = tmp_path / "out"
+    seen = {}
+
+    def fake_exec(dialog):  # the user picks the tag, the manifest format and a folder, then OK
+        seen["scopes"] = [dialog.scope.itemText(i) for i in range(dialog.scope.count())]
+        dialog.set_scope(("tag", "cat"))
+        dialog.format.setCurrentIndex(dialog.format.findData("manifest"))
+        assert not dialog.reconstructions.isEnabled()
+        dialog.out.setText(str(out))
+        dialog.accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", fake_exec)
+    with qtbot.waitSignal(controller.exported, timeout=10000) as blocker:
+        _menu_action(window).trigger()
+    assert "Tag: cat (3)" in seen["scopes"] and "Saved selection: pair (2)" in seen["scopes"]
+    assert "All clips (12)" in seen["scopes"]
+    report = blocker.args[0]
+    assert report.files == ["manifest.csv", "manifest.json", "export.json"]
+    with open(out / "manifest.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["index"]) for r in rows] == [1, 4, 7] and rows[1]["tags"] == "cat|dog ü"
+    assert controller.note.text().startswith(f"exported manifest to {out}: 3 files, 3 clips")
+    assert controller.note.isVisible() and "manifest.json" in controller.note.toolTip()
+    assert window.settings.value("export/parent") == str(tmp_path)
+
+
+def test_the_dialog_asks_before_writing_into_a_full_folder(window, stored, qtbot, tmp_path, monkeypatch):
+    controller = window.extensions["export"]
+    out = tmp_path / "full"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    answers = []
+    monkeypatch.setattr(controller, "confirm_overwrite", lambda path: answers.append(path) or answers[-1] is None)
+    dialog = ExportDialog(controller, window)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("projector"))
+    dialog.out.setText(str(out))
+    dialog.accept()  # refused: the answer is No
+    assert answers == [out] and dialog.job is None and "not empty" in dialog.error.text()
+    monkeypatch.setattr(controller, "confirm_overwrite", lambda path: True)
+    with qtbot.waitSignal(controller.exported, timeout=10000):
+        dialog.accept()
+    assert (out / "mine.txt").read_text() == "keep"
+    meta = (out / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    vectors = np.loadtxt(out / "vectors.tsv", delimiter="\t")
+    assert len(meta) == 13 and vectors.shape == (12, window.state.dataset.latent_dim)  # all clips, header
+    np.testing.assert_allclose(vectors, window.state.dataset.mu, rtol=1e-6)
+
+
+def test_controller_videos_with_reconstructions_and_folders(window, stored, qtbot, tmp_path):
+    controller = window.extensions["export"]
+    with qtbot.waitSignal(controller.exported, timeout=20000) as blocker:
+        controller.export(("selection", "pair"), "videos", tmp_path / "v", reconstructions=True)
+    assert blocker.args[0].counts == {"clips": 2, "reconstructions": 2, "videos": 4}
+    for path in (tmp_path / "v").rglob("*.mp4"):
+        cap = cv2.VideoCapture(str(path))
+        frames = []
+        while True:
+            ok, f = cap.read()
+            if not ok:
+                break
+            frames.append(f)
+        assert np.asarray(frames).shape == (4, 12, 12, 3)
+    with qtbot.waitSignal(controller.exported, timeout=20000):
+        controller.export(("all", None), "folders", tmp_path / "f")
+    mapping = json.loads((tmp_path / "f" / "folders.json").read_text(encoding="utf-8"))
+    assert {mapping[t]: len(list((tmp_path / "f" / mapping[t]).glob("*.mp4"))) for t in mapping} == {
+        "cat": 3, "dog ü": 2}
+
+
+def test_controller_refuses_what_it_cannot_do(window, stored, qtbot, tmp_path):
+    controller = window.extensions["export"]
+    window.state.select([])
+    with pytest.raises(ExportError, match="no clips"):
+        controller.export(("current", None), "manifest", tmp_path / "x")
+    with pytest.raises(ExportError, match="no tag 'bird'"):
+        controller.export(("tag", "bird"), "manifest", tmp_path / "x")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "a").write_text("a")
+    job = controller.export(("all", None), "manifest", tmp_path / "x")  # starts on the next event loop turn
+    failed = []
+    job.failed.connect(lambda msg, _tb: failed.append(msg))
+    with qtbot.waitSignal(job.done, timeout=10000):
+        pass
+    assert failed and "not empty" in failed[0] and "not empty" in window.status.last_error
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["a"]
+
+
+def test_install_is_registered_after_project():
+    from latentlab.gui.extensions import EXTENSIONS
+
+    names = list(EXTENSIONS)
+    assert EXTENSIONS["export"] == export_dialog.__name__
+    assert all(names.index(n) < names.index("export") for n in ("curation", "project") if n in names)

@@ -13,6 +13,7 @@ import importlib
 #: Short name -> module (installed in this order).
 EXTENSIONS: dict[str, str] = {
     "curation": "latentlab.gui.curation",
+    "project": "latentlab.gui.project_controller",
     "export": "latentlab.gui.export_dialog",
     "teach": "latentlab.gui.teach",
     "training": "latentlab.gui.training_panel",

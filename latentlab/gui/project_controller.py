@@ -73,15 +73,20 @@ class ProjectController(QObject):
         self.autosave_timer.setInterval(autosave_ms)
         self.autosave_timer.timeout.connect(guarded(self.autosave_now))
         self.autosave_timer.start()
+        self._curation = None
         self._build_actions()
-        self.curation.state_changed.connect(guarded(self._on_edited))
         listen(window, window.state.dataset_changed, self._on_dataset_changed)
         window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
         window.windowTitleChanged.connect(guarded(self._on_title_changed))
 
     @property
     def curation(self):
-        return self.window.extensions["curation"]
+        """The curation extension (looked up on first use: ``window.extensions`` is only filled in
+        once every extension is installed)."""
+        if self._curation is None:
+            self._curation = self.window.extensions["curation"]
+            self._curation.state_changed.connect(guarded(self._on_edited))
+        return self._curation
 
     # ------------------------------------------------------------------------------ menus
     def _build_actions(self) -> None:

@@ -123,7 +123,7 @@ def test_videos_with_reconstructions_and_folders(project, tmp_path, capsys):
     out = tmp_path / "f"
     assert main(["export", str(path), "--all", "--format", "folders", "-o", str(out), "-q"]) == 0
     text = capsys.readouterr().out
-    assert "untagged clips left out" in text
+    assert "5 videos, 2 tags, 4 untagged left out" in text
     folders = json.loads((out / "folders.json").read_text(encoding="utf-8"))
     assert folders == {"cat": "cat", "tab\there ü": "tab_here ü"}
     assert len(list((out / "cat").glob("*.mp4"))) == 3 and len(list((out / "tab_here ü").glob("*.mp4"))) == 2

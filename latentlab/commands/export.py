@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 FORMATS = ("manifest", "videos", "projector", "folders")
 EXIT_ERROR, EXIT_EXISTS = 1, 2
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         check_output(args.output, args.force)  # before any slow loading
         project = load_project(args.project)
+        if project.store and not Path(project.store).exists():
+            return fail(f"the project's clip store {project.store} is missing (moved or deleted?)")
         checkpoint = args.checkpoint or project.checkpoint or str(_demo_checkpoint())
         store = ClipStore.open(project.store or _demo_store(checkpoint))
         keys = store.clip_keys()

@@ -230,5 +230,4 @@ def _export_folders(store, idx, rows, folder: Path, report: ExportReport, progre
     report.counts.update(videos=len(labels), tags=len(folders))
     untagged = int((~keep).sum())
     if untagged:
-        report.counts["untagged_skipped"] = untagged
-        report.notes.append(f"{untagged} untagged clips left out")
+        report.counts["untagged left out"] = untagged

@@ -81,7 +81,7 @@ def test_folder_per_tag_dataset_reads_back(store, tmp_path):
     for lab in labels:
         frames = read_video(out / lab["file"])
         assert frames.shape == store[int(lab["index"])].shape
-    assert report.counts["untagged_skipped"] == 1 and "1 untagged clips left out" in report.summary()
+    assert report.counts["untagged left out"] == 1 and "6 videos, 5 tags, 1 untagged left out" in report.summary()
 
 
 def test_manifest_and_projector_formats(store, tmp_path):

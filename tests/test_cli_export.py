@@ -140,6 +140,9 @@ def test_clear_errors(project, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["export", str(path), "--all", "--format", "manifest", "--reconstructions", "-o", out]) == 1
     assert "--reconstructions goes with --format videos" in capsys.readouterr().err
+    (tmp_path / "afile").write_text("x")
+    assert main(["export", str(path), "--all", "--format", "manifest", "-o", str(tmp_path / "afile" / "sub")]) == 1
+    assert "cannot write next to" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["export", str(path), "--format", "manifest", "-o", out])
     assert exc.value.code == 2  # no scope given

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
     except OutputExists as exc:
         return fail(str(exc), EXIT_EXISTS)
-    except (ExportError, ProjectError, StoreError) as exc:
+    except (ExportError, ProjectError, StoreError, OSError) as exc:
         return fail(str(exc))
     members = tag_names(project.tags)
     key_tags: dict[str, list[str]] = {}
@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             return fail(str(exc), EXIT_EXISTS)
         except ExportError as exc:
             return fail(str(exc))
+        except OSError as exc:  # disk full, permission denied...: OUT is left as it was
+            return fail(f"cannot write the export: {exc}")
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:

@@ -102,7 +102,11 @@ def _commit(partial: Path, out: Path) -> None:
     elif (out / REPORT).is_file():  # an earlier export of ours: swap it out whole
         old = out.with_name(f"{out.name}.old-{uuid.uuid4().hex[:8]}")
         out.rename(old)
-        partial.rename(out)
+        try:
+            partial.rename(out)
+        except OSError:
+            old.rename(out)  # put the earlier export back
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:  # someone else's folder: add our files, replace same-named ones, delete nothing else
         for src in sorted(p for p in partial.rglob("*") if p.is_file()):

@@ -94,6 +94,18 @@ def _fps(value: float) -> float:
     return float(value) if value > 0 else DEFAULT_FPS
 
 
+def even_frames(clip_u8: np.ndarray) -> np.ndarray:
+    """``(T, H, W, C)`` padded to even H and W by repeating the last row/column.
+
+    OpenCV's MP4 (and AVI, WebM) writers silently drop an odd last row or column; padding keeps
+    every original pixel at its place (the manifest/report says so).
+    """
+    _, h, w, _ = clip_u8.shape
+    if h % 2 == 0 and w % 2 == 0:
+        return clip_u8
+    return np.pad(clip_u8, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+
+
 def _write_videos(store, idx: np.ndarray, targets: list[list[Path]], reconstruct: Reconstruct | None,
                   recon_paths: list[Path] | None, progress: Progress, cancel, what: str) -> None:
     """Write clip ``idx[k]`` to every path in ``targets[k]`` (encoded once, copied), batch by batch."""
@@ -108,11 +120,11 @@ def _write_videos(store, idx: np.ndarray, targets: list[list[Path]], reconstruct
             paths = targets[a + k]
             try:
                 if paths:
-                    write_video(paths[0], clips[k], _fps(fps[i]))
+                    write_video(paths[0], even_frames(clips[k]), _fps(fps[i]))
                     for p in paths[1:]:
                         shutil.copyfile(paths[0], p)
                 if recon is not None:
-                    write_video(recon_paths[a + k], np.asarray(recon[k], np.uint8), _fps(fps[i]))
+                    write_video(recon_paths[a + k], even_frames(np.asarray(recon[k], np.uint8)), _fps(fps[i]))
             except (VideoWriteError, OSError) as exc:
                 raise ExportError(f"cannot write the video of clip {i}: {exc}") from exc
         progress(min(1.0, (a + len(batch)) / len(idx)), f"{what} {a + len(batch):,}/{len(idx):,}")
@@ -161,6 +173,11 @@ def run_export(fmt: str, store, indices: Sequence[int], tags: Sequence[Sequence[
     info = {"store": str(Path(store.path).absolute()), "store_fingerprint": store.fingerprint, **(info or {})}
     out_path = Path(out).expanduser().absolute()
     report = ExportReport(fmt, str(out_path), counts={"clips": int(len(idx))})
+    g = store.geometry
+    if fmt in ("videos", "folders") and (g.height % 2 or g.width % 2):
+        report.notes.append(f"frames padded from {g.width}x{g.height} to {g.width + g.width % 2}x"
+                            f"{g.height + g.height % 2} (video encoders need even sizes; the last row/column "
+                            "is repeated)")
     with staged_output(out_path, force) as folder:
         if fmt == "manifest":
             write_manifest_csv(folder / "manifest.csv", rows)

@@ -128,3 +128,28 @@ def test_safe_folder_names_and_clip_names():
     assert safe_folder_name("CON").upper() != "CON" and safe_folder_name("日本") == "日本"
     assert safe_folder_names(["labels.csv"]) == {"labels.csv": "labels.csv-2"}  # our own file's name
     assert clip_names(["a:1:0", "b:2:0", "a:1:0"], [0, 1, 7]) == ["a_1_0-0", "b_2_0", "a_1_0-7"]
+
+
+def test_odd_frame_sizes_are_padded_not_cropped(tmp_path):
+    store = write_demo_store(tmp_path / "odd", DemoSpec(n_clips=2, frames=3, size=13, seed=0))
+    report = run_export("videos", store, [0, 1], [[], []], tmp_path / "o")
+    frames = read_video(tmp_path / "o" / report.files[1])
+    assert frames.shape == (3, 14, 14, 3)  # OpenCV would have dropped the 13th row and column
+    assert psnr(frames[:, :13, :13], store[1]) > 25
+    np.testing.assert_allclose(frames[:, 13].astype(float).mean(), frames[:, 12].astype(float).mean(), atol=8)
+    assert "frames padded from 13x13 to 14x14" in report.summary()
+
+
+def test_cancel_midway_leaves_no_output(store, tmp_path, monkeypatch):
+    from latentlab.media import export_clips
+
+    monkeypatch.setattr(export_clips, "BATCH", 2)
+    calls = []
+
+    def cancel():  # let two batches be written, then cancel
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(ExportCancelled):
+        run_export("folders", store, range(6), [["a"]] * 6, tmp_path / "out", cancel=cancel)
+    assert len(calls) == 3 and not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()

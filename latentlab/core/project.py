@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from latentlab.core.atomic import write_json_atomic
+from latentlab.core.atomic import atomic_open
 
 SCHEMA = "latentlab-project"
 VERSION = 1
@@ -171,13 +171,33 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
     folder cannot be written. ``project.path`` is not changed: the caller decides what it now is.
     """
     path = Path(path)
-    doc = project_to_dict(project, path)
-    try:
-        write_json_atomic(path, doc)
-    except (TypeError, ValueError) as exc:  # NaN or an object JSON cannot hold: refused before writing
+    try:  # NaN or an object JSON cannot hold: refused before anything is written
+        text = json.dumps(project_to_dict(project, path), indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc}") from None
+    try:
+        with atomic_open(path, "w", encoding="utf-8") as fh:
+            _chmod_like(fh, path)
+            fh.write(text + "\n")
     except OSError as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc.strerror or exc}") from None
+
+
+def _chmod_like(fh, path: Path) -> None:
+    """Give the temp file the old file's permissions (a new file: the umask's), before it replaces
+    it: temp files are created private (0600), which would hide a shared project from its team."""
+    if not hasattr(os, "fchmod"):
+        return
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        os.fchmod(fh.fileno(), mode)
+    except OSError:
+        pass
 
 
 def load_project(path: str | os.PathLike) -> Project:

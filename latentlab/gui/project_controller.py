@@ -31,6 +31,7 @@ from latentlab.gui.workers import Job
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
 AUTOSAVE_MS = 60_000
+OPEN_KEY = "project/open"  # QSettings: the project open in the last window that did not close cleanly
 METHODS = ("pca", "tsne", "umap")
 FILE_FILTER = f"latentlab project (*{SUFFIX})"
 
@@ -193,6 +194,7 @@ class ProjectController(QObject):
         if notes:
             self.window.status.show_error("; ".join(notes))
         self._refresh_title()
+        self._remember(path=project.path)
         self.opened.emit(project)
 
     def _missing_sources(self) -> list[str]:
@@ -316,6 +318,7 @@ class ProjectController(QObject):
         if undo is not None:
             undo.set_clean()
         self.window.statusBar().showMessage(f"saved {path}", 5000)
+        self._remember(path=path)
         self.saved.emit(str(path))
         return True
 
@@ -353,8 +356,44 @@ class ProjectController(QObject):
         return False
 
     def shutdown(self) -> None:
+        """Stop autosaving and give the project back; a clean close forgets it (no recovery offer)."""
         self.autosave_timer.stop()
+        if not self.dirty:
+            self._remember(None)
         self.lock.release()
+
+    def _remember(self, path: Path | None) -> None:
+        settings = self.window.settings
+        if path is None:
+            settings.remove(OPEN_KEY)
+        else:
+            settings.setValue(OPEN_KEY, str(path))
+        settings.sync()
+
+    def crashed_project(self) -> Path | None:
+        """The project of a window that did not close cleanly, if it left an autosave to recover."""
+        value = self.window.settings.value(OPEN_KEY)
+        if not isinstance(value, str) or not value:
+            return None
+        return Path(value) if recovery_available(value) else None
+
+    def offer_recovery(self, recover: bool | None = None) -> Job | None:
+        """At start-up: offer the autosave of a project that was open when latentlab crashed.
+
+        Returns the opening job, or ``None`` (nothing to recover, or declined: the question is not
+        asked again, the autosave stays beside the project until it is next opened)."""
+        path = self.crashed_project()
+        if path is None:
+            return None
+        if recover is None:
+            recover = self._dialogs() and ask(
+                self.window, "Recover project",
+                f"latentlab did not close cleanly while {path.name} had unsaved changes. Recover them?",
+                ["Recover", "Not now"]) == "Recover"
+        if not recover:
+            self._remember(None)
+            return None
+        return self.open_project(path, recover=True)
 
     # ------------------------------------------------------------------------------ events
     def _on_edited(self, *_args) -> None:

@@ -262,3 +262,17 @@ def test_a_second_lock_in_the_same_process_is_refused(tmp_path):
         assert not second.acquire(path)
         assert second.holder["pid"] == os.getpid()
     assert ProjectLock().acquire(path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_saving_keeps_the_file_permissions(tmp_path):
+    path = tmp_path / "p.latentlab"
+    umask = os.umask(0o022)
+    try:
+        save_project(Project(), path)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644  # not the temp file's private 0600
+    path.chmod(0o640)
+    save_project(Project(), path)
+    assert path.stat().st_mode & 0o777 == 0o640

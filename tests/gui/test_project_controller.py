@@ -12,55 +12,16 @@ import textwrap
 
 import numpy as np
 import pytest
-from psygnal import Signal
 
 from latentlab.core.project import autosave_path, load_project, recovery_available
 from latentlab.core.project_lock import lock_path
-from latentlab.core.tags import CreateTag, SavedSelections, TagBook, TagClips
-from latentlab.core.undo import UndoStack
+from latentlab.core.tags import CreateTag, TagClips
 from latentlab.gui import extensions, session
-from latentlab.gui.errors import listen
 from latentlab.media.clip_store import ClipGeometry, ClipStore
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from tests.gui.fakes import FakeCodec
 
 SPEC = DemoSpec(n_clips=24, frames=4, size=12, seed=5)
-
-
-class StandInCuration:
-    """The curation extension's project-facing API (SPEC_S2), used while the real one is not registered."""
-
-    state_changed = Signal()
-
-    def __init__(self, window) -> None:
-        self.window = window
-        self.undo = UndoStack()
-        self._reset(window.state.dataset)
-        listen(window, window.state.dataset_changed, self._reset)
-
-    def _keys(self):
-        ds = self.window.state.dataset
-        return ds.store.clip_keys() if ds.store is not None else np.arange(ds.n_clips).astype(str)
-
-    def _reset(self, dataset) -> None:
-        n = 0 if dataset is None else dataset.n_clips
-        self._use(TagBook(n), SavedSelections(n))
-        self.undo.clear()
-
-    def _use(self, book, selections) -> None:
-        self.book, self.selections = book, selections
-        book.changed.connect(self.state_changed.emit)
-        selections.changed.connect(self.state_changed.emit)
-        self.state_changed.emit()
-
-    def load_state(self, tags: dict, selections: dict) -> None:
-        keys = self._keys()
-        self._use(TagBook.from_dict(tags, keys), SavedSelections.from_dict(selections, keys, len(keys)))
-        self.undo.clear()
-
-    def dump_state(self):
-        keys = self._keys()
-        return self.book.to_dict(keys), self.selections.to_dict(keys)
 
 
 def fake_open_dataset(store_path, checkpoint, progress=None, cancel=None):
@@ -94,22 +55,18 @@ def folder(tmp_path):
 def make_window(qtbot, tmp_path, monkeypatch):
     from latentlab.gui.errors import hub
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.project_controller import install
 
     monkeypatch.setattr(session, "open_dataset", fake_open_dataset)
     hub()
     made = []
 
-    def make():
+    def make(settings_name: str | None = None):
         from PySide6.QtCore import QSettings
 
-        w = MainWindow(settings=QSettings(str(tmp_path / f"s{len(made)}.ini"), QSettings.Format.IniFormat))
+        ini = tmp_path / (settings_name or f"s{len(made)}.ini")
+        w = MainWindow(settings=QSettings(str(ini), QSettings.Format.IniFormat))
         w.status.dialogs_enabled = False
         qtbot.addWidget(w)
-        if "curation" not in w.extensions:
-            w.extensions["curation"] = StandInCuration(w)
-        if "project" not in w.extensions:
-            w.extensions["project"] = install(w)
         w.show()
         made.append(w)
         return w, w.extensions["project"]
@@ -397,7 +354,29 @@ def test_the_project_entries_are_in_the_file_menu(make_window):
     assert ctl.save_action.shortcut().toString() == "Ctrl+S"
 
 
-def test_registered_after_curation():
+def test_registered_right_after_curation():
     names = list(extensions.EXTENSIONS)
-    if "project" in names:
-        assert names.index("project") == names.index("curation") + 1
+    assert names.index("project") == names.index("curation") + 1
+
+
+def test_after_a_crash_the_next_start_offers_the_project(make_window, qtbot, folder):
+    root, store, ckpt = folder
+    w, ctl = make_window("shared.ini")
+    load(qtbot, w, store, ckpt)
+    path = root / "p.latentlab"
+    assert ctl.save_as(path)
+    tag(w, "unsaved", [6])
+    assert ctl.autosave_now()
+    os.utime(path, ns=(1, 1))
+    ctl.lock.release()  # the process dies here: no close, no clean-up
+
+    w2, ctl2 = make_window("shared.ini")
+    assert ctl2.crashed_project() == path
+    wait_open(qtbot, ctl2, ctl2.offer_recovery(recover=True))
+    np.testing.assert_array_equal(w2.extensions["curation"].book.members("unsaved"), [6])
+    assert ctl2.dirty and ctl2.project.path == path
+    assert ctl2.can_close("discard")
+    w2.close()  # a clean close: nothing to offer next time
+    assert ctl2.crashed_project() is None and not autosave_path(path).exists()
+    w3, ctl3 = make_window("shared.ini")
+    assert ctl3.offer_recovery() is None

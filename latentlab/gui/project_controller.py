@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -27,12 +26,11 @@ from latentlab.core.project import (
 )
 from latentlab.core.project_lock import ProjectLock, describe_holder
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.project_view import ProjectView, user_path
 from latentlab.gui.workers import Job
-from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
 AUTOSAVE_MS = 60_000
 OPEN_KEY = "project/open"  # QSettings: the project open in the last window that did not close cleanly
-METHODS = ("pca", "tsne", "umap")
 FILE_FILTER = f"latentlab project (*{SUFFIX})"
 
 
@@ -66,10 +64,9 @@ class ProjectController(QObject):
         self._applying = False  # curation.load_state is ours, not an edit
         self._opening: Job | None = None
         self._snapshot: tuple[object, dict, dict] | None = None  # (dataset, tags, selections by clip key)
-        self._keys: tuple[object, np.ndarray] | None = None
         self._base_title = window.windowTitle()
         self._title = ""
-        self._pending_colour: str | None = None
+        self.view = ProjectView(window)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(autosave_ms)
         self.autosave_timer.timeout.connect(guarded(self.autosave_now))
@@ -77,7 +74,6 @@ class ProjectController(QObject):
         self._curation = None
         self._build_actions()
         listen(window, window.state.dataset_changed, self._on_dataset_changed)
-        window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
         window.windowTitleChanged.connect(guarded(self._on_title_changed))
 
     @property
@@ -181,7 +177,7 @@ class ProjectController(QObject):
         finally:
             self._applying = False
         self._take_snapshot()
-        self._restore_view(project)
+        self.view.restore(project.view, project.projection.get("method", "pca"))
         self._mark_clean(forced_dirty=recovered)  # recovered edits are not in the project file yet
         self.save_action.setEnabled(not read_only)
         notes = []
@@ -190,54 +186,12 @@ class ProjectController(QObject):
                          "(Save as… to keep your changes)")
         if recovered:
             notes.append(f"recovered the unsaved changes of {project.name} from its autosave")
-        notes += self._missing_sources()
+        notes += self.view.missing_sources()
         if notes:
             self.window.status.show_error("; ".join(notes))
         self._refresh_title()
         self._remember(path=project.path)
         self.opened.emit(project)
-
-    def _missing_sources(self) -> list[str]:
-        ds = self.window.state.dataset
-        store = getattr(ds, "store", None)
-        if store is None:
-            return []
-        gone = [str(s.get("path")) for s in store.sources
-                if s.get("path") and not str(s["path"]).startswith("procedural:") and not _exists(str(s["path"]))]
-        if not gone:
-            return []
-        return [f"{len(gone)} source video{'s are' if len(gone) > 1 else ' is'} missing (e.g. {gone[0]}); "
-                "browsing works from the clip store"]
-
-    def _restore_view(self, project: Project) -> None:
-        view, w = project.view, self.window
-        current = view.get("current")
-        if current is not None:
-            hit = np.flatnonzero(self._clip_keys() == str(current))
-            if hit.size:
-                w.state.select([int(hit[0])])
-        self._pending_colour = view.get("colour") or None
-        self._apply_pending_colour()
-        method = project.projection.get("method", "pca")
-        current_method = getattr(w.state.projection, "method", "pca")
-        if method in METHODS and method != current_method:
-            fit = w.set_projection(method)
-            if fit is not None:
-                fit.succeeded.connect(guarded(lambda *_: self._restore_range(view)))
-                return
-        self._restore_range(view)
-
-    def _restore_range(self, view: dict) -> None:
-        x, y = view.get("x_range"), view.get("y_range")
-        if _is_range(x) and _is_range(y):
-            self.window.map.view.setRange(xRange=tuple(x), yRange=tuple(y), padding=0)
-
-    def _apply_pending_colour(self) -> None:
-        """Colour by the saved field once it exists (the cluster field comes from a later job)."""
-        name, state = self._pending_colour, self.window.state
-        if name and state.dataset is not None and name in state.dataset.fields:
-            self._pending_colour = None
-            state.set_colour_field(name)
 
     # ------------------------------------------------------------------------------ new / save
     def new_project(self, path: str | os.PathLike | None = None) -> bool:
@@ -262,19 +216,12 @@ class ProjectController(QObject):
         """The window's state as a project (the path is the open project's, if any)."""
         w = self.window
         tags, selections = self.curation.dump_state()
-        method = getattr(w.state.projection, "method", "pca")
-        (x0, x1), (y0, y1) = w.map.view.viewRange()
-        keys = self._clip_keys()
-        current = w.state.current
-        view = {"x_range": [float(x0), float(x1)], "y_range": [float(y0), float(y1)],
-                "colour": w.state.colour_field or None,
-                "current": str(keys[current]) if 0 <= current < len(keys) else None}
         old = self.project or Project()
-        projection = {**old.projection, "method": method if method in METHODS else "pca"}
+        projection = {**old.projection, "method": self.view.method()}
         if projection["method"] != old.projection.get("method"):
             projection["params"] = {}
-        return Project(store=_user_path(w.store_path, "store"), checkpoint=_user_path(w.checkpoint, "checkpoint"),
-                       projection=projection, tags=tags, selections=selections, view=view,
+        return Project(store=user_path(w.store_path, "store"), checkpoint=user_path(w.checkpoint, "checkpoint"),
+                       projection=projection, tags=tags, selections=selections, view=self.view.capture(),
                        path=old.path)
 
     def save(self) -> bool:
@@ -423,7 +370,7 @@ class ProjectController(QObject):
         self._snapshot = None
         self._take_snapshot()
         w, p = self.window, self.project
-        moved = (_user_path(w.store_path, "store"), _user_path(w.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
+        moved = (user_path(w.store_path, "store"), user_path(w.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
         self._forced_dirty = self._forced_dirty or moved
         self._update_dirty()
 
@@ -443,16 +390,6 @@ class ProjectController(QObject):
         ds = self.window.state.dataset
         self._snapshot = None if ds is None else (ds, *self.curation.dump_state())
 
-    def _clip_keys(self) -> np.ndarray:
-        ds = self.window.state.dataset
-        if ds is None:
-            return np.zeros(0, str)
-        if self._keys is None or self._keys[0] is not ds:
-            store = getattr(ds, "store", None)
-            keys = store.clip_keys() if store is not None else np.arange(ds.n_clips).astype(str)
-            self._keys = (ds, keys)
-        return self._keys[1]
-
     # ------------------------------------------------------------------------------ title
     def _on_title_changed(self, title: str) -> None:
         if title != self._title:  # set by the window (a new dataset): keep it as the base
@@ -469,31 +406,6 @@ class ProjectController(QObject):
 
     def _dialogs(self) -> bool:
         return bool(getattr(self.window.status, "dialogs_enabled", True))
-
-
-def _exists(path: str) -> bool:
-    try:
-        return Path(path).exists()
-    except OSError:
-        return False
-
-
-def _is_range(value) -> bool:
-    return (isinstance(value, (list, tuple)) and len(value) == 2
-            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value) and value[0] < value[1])
-
-
-def _user_path(path: str | None, what: str) -> str | None:
-    """``None`` for the bundled demo model and the generated demo store (they live in the install and
-    the per-user cache, which differ between machines); the path itself otherwise."""
-    if not path:
-        return None
-    p = Path(path).absolute()
-    if what == "checkpoint" and p == Path(demo_checkpoint_dir()).absolute():
-        return None
-    if what == "store" and p.parent == (user_data_dir() / "demo").absolute():
-        return None
-    return str(p)
 
 
 def install(window) -> ProjectController:

@@ -1,0 +1,118 @@
+"""The part of a project that is the window's view: map range, colour field, current clip and
+projection method, captured for saving and restored once a project's data is shown.
+
+Split from :mod:`latentlab.gui.project_controller` (which owns files, locks and dirty state).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from latentlab.gui.errors import guarded
+from latentlab.paths import demo_checkpoint_dir, user_data_dir
+
+METHODS = ("pca", "tsne", "umap")
+
+
+class ProjectView:
+    """Reads and restores the view of ``window`` (clips named by key, so a view survives a re-ingest)."""
+
+    def __init__(self, window) -> None:
+        self.window = window
+        self._keys: tuple[object, np.ndarray] | None = None
+        self._pending_colour: str | None = None
+        window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
+
+    def clip_keys(self) -> np.ndarray:
+        """Keys of the shown dataset's clips, ``(N,)`` str (``#<index>`` without a clip store)."""
+        ds = self.window.state.dataset
+        if ds is None:
+            return np.zeros(0, str)
+        if self._keys is None or self._keys[0] is not ds:
+            store = getattr(ds, "store", None)
+            keys = store.clip_keys() if store is not None else np.array([f"#{i}" for i in range(ds.n_clips)])
+            self._keys = (ds, np.asarray(keys))
+        return self._keys[1]
+
+    def method(self) -> str:
+        """The projection method on screen, as a project stores it (a precomputed map counts as PCA)."""
+        method = getattr(self.window.state.projection, "method", "pca")
+        return method if method in METHODS else "pca"
+
+    def capture(self) -> dict:
+        """``{"x_range", "y_range", "colour", "current"}`` of the window now."""
+        w = self.window
+        (x0, x1), (y0, y1) = w.map.view.viewRange()
+        keys, current = self.clip_keys(), w.state.current
+        return {"x_range": [float(x0), float(x1)], "y_range": [float(y0), float(y1)],
+                "colour": w.state.colour_field or None,
+                "current": str(keys[current]) if 0 <= current < len(keys) else None}
+
+    def restore(self, view: dict, method: str) -> None:
+        """Show ``view``: the current clip, the colour field (once it exists: the cluster field
+        comes from a later job), the projection ``method`` (fitted in the background) and then the
+        map range."""
+        w = self.window
+        current = view.get("current")
+        if current is not None:
+            hit = np.flatnonzero(self.clip_keys() == str(current))
+            if hit.size:
+                w.state.select([int(hit[0])])
+        self._pending_colour = view.get("colour") or None
+        self._apply_pending_colour()
+        if method in METHODS and method != getattr(w.state.projection, "method", "pca"):
+            fit = w.set_projection(method)
+            if fit is not None:
+                fit.succeeded.connect(guarded(lambda *_: self._restore_range(view)))
+                return
+        self._restore_range(view)
+
+    def _restore_range(self, view: dict) -> None:
+        x, y = view.get("x_range"), view.get("y_range")
+        if _is_range(x) and _is_range(y):
+            self.window.map.view.setRange(xRange=tuple(x), yRange=tuple(y), padding=0)
+
+    def _apply_pending_colour(self) -> None:
+        name, state = self._pending_colour, self.window.state
+        if name and state.dataset is not None and name in state.dataset.fields:
+            self._pending_colour = None
+            state.set_colour_field(name)
+
+    def missing_sources(self) -> list[str]:
+        """A note on the source videos of the shown store that no longer exist ([] if none)."""
+        store = getattr(self.window.state.dataset, "store", None)
+        if store is None:
+            return []
+        gone = [str(s["path"]) for s in store.sources
+                if s.get("path") and not str(s["path"]).startswith("procedural:") and not _exists(str(s["path"]))]
+        if not gone:
+            return []
+        return [f"{len(gone)} source video{'s are' if len(gone) > 1 else ' is'} missing (e.g. {gone[0]}); "
+                "browsing works from the clip store"]
+
+
+def user_path(path: str | None, what: str) -> str | None:
+    """``None`` for the bundled demo model and the generated demo store (they live in the install and
+    the per-user cache, which differ between machines); the absolute path otherwise."""
+    if not path:
+        return None
+    p = Path(path).absolute()
+    if what == "checkpoint" and p == Path(demo_checkpoint_dir()).absolute():
+        return None
+    if what == "store" and p.parent == (user_data_dir() / "demo").absolute():
+        return None
+    return str(p)
+
+
+def _exists(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except OSError:
+        return False
+
+
+def _is_range(value) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value) and value[0] < value[1])

@@ -147,6 +147,7 @@ class ModelCompareView(QWidget):
         self._draw_selection()
         self._show_current()
         self.worker.result_ready.connect(self._on_result)
+        self._listening = True
         for signal, slot in ((self.state.selection_changed, self._draw_selection),
                              (self.state.current_changed, self._show_current),
                              (self.state.colour_field_changed, self._draw_points),
@@ -205,6 +206,12 @@ class ModelCompareView(QWidget):
                 continue
             self.worker.request(f"compare-{side}", lambda c=codec: (i, c.reconstruct(ds.read_clips(np.array([i])))[0]))
 
+    def closeEvent(self, event) -> None:
+        if self._listening:  # the worker outlives this window
+            self._listening = False
+            self.worker.result_ready.disconnect(self._on_result)
+        super().closeEvent(event)
+
     def _on_codec_changed(self, codec) -> None:
         if self.sides["a"].codec is None:
             self.sides["a"].codec = codec
@@ -247,19 +254,19 @@ class ModelCompare(QObject):
             self.job.cancel()
         store, checkpoint = ds.store, str(checkpoint)
         mu, logvar, codec = ds.mu, ds.logvar, ds.codec
-        name_a = Path(self.window_.checkpoint).name if self.window_.checkpoint else "open model"
+        ckpt_a = self.window_.checkpoint or ""
+        name_a = Path(ckpt_a).name if ckpt_a else "open model"
         beta_a = getattr(codec, "config", {}).get("model", {}).get("beta") if codec is not None else None
 
         def run(ctx):
             from latentlab.core.projection import fit_projection
 
             b = load_side(checkpoint, store, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled)
-            a = ModelSide(name_a, self.window_.checkpoint or "", mu, logvar, fit_projection(mu, "pca").coords,
-                          codec, beta_a)
-            if a.beta is None and self.window_.checkpoint:
+            a = ModelSide(name_a, ckpt_a, mu, logvar, fit_projection(mu, "pca").coords, codec, beta_a)
+            if a.beta is None and ckpt_a:
                 from latentlab.ml.checkpoint import read_config
 
-                a.beta = read_config(self.window_.checkpoint)["model"].get("beta")
+                a.beta = read_config(ckpt_a)["model"].get("beta")
             return ds, a, b
 
         job = self.job = self.window_.runner.submit(f"compare with {Path(checkpoint).name}", run)

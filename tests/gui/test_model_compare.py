@@ -72,6 +72,9 @@ def test_compare_shows_two_maps_linked_reconstructions_and_kl_bars(qtbot, opened
     assert len(view.marks["a"].data) == len(view.marks["b"].data) == 3
     if os.environ.get("LATENTLAB_SHOTS"):
         view.grab().save(os.path.join(os.environ["LATENTLAB_SHOTS"], "model_compare.png"))
+    compare.close_view()  # closed views stop listening to the shared decode worker
+    assert compare.view is None and not view._listening
+    window.state.set_current(4)
 
 
 def test_a_checkpoint_for_other_clips_gives_a_clear_message(qtbot, opened, tmp_path):

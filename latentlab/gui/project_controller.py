@@ -117,8 +117,6 @@ class ProjectController(QObject):
             path = self._ask_path("Open project", save=False)
             if path is None:
                 return None
-        if not self.can_close():
-            return None
         path = Path(path).absolute()
         source = path
         if recovery_available(path):
@@ -132,10 +130,19 @@ class ProjectController(QObject):
         try:
             project = load_project(source)
         except ProjectError as exc:
-            return self._refuse(str(exc))
+            if source == path:
+                return self._refuse(str(exc))
+            self.window.status.show_error(f"the autosave cannot be recovered ({exc}); opening the saved file")
+            source = path
+            try:
+                project = load_project(path)
+            except ProjectError as exc2:
+                return self._refuse(str(exc2))
         if project.missing:
             return self._refuse(f"{path.name} cannot be opened: " + "; ".join(project.missing)
                                 + ". The project file was not changed")
+        if not self.can_close():  # asked only now: a file that cannot be opened costs nothing
+            return None
         project.path = path
         if self.lock.held and self.project is not None and self.project.path == path:
             lock, read_only = self.lock, False  # opened again in this window: our own lock

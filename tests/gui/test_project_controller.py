@@ -380,3 +380,33 @@ def test_after_a_crash_the_next_start_offers_the_project(make_window, qtbot, fol
     assert ctl2.crashed_project() is None and not autosave_path(path).exists()
     w3, ctl3 = make_window("shared.ini")
     assert ctl3.offer_recovery() is None
+
+
+def test_a_damaged_autosave_falls_back_to_the_saved_file(make_window, qtbot, folder, monkeypatch):
+    from latentlab.gui import project_controller
+
+    root, store, ckpt = folder
+    w, ctl = make_window()
+    load(qtbot, w, store, ckpt)
+    path = root / "p.latentlab"
+    assert ctl.new_project(path)
+    tag(w, "saved", [1])
+    assert ctl.save()
+    ctl.shutdown()
+    autosave_path(path).write_bytes(b"{torn")
+    os.utime(path, ns=(1, 1))
+    w2, ctl2 = make_window()
+    asked = []
+    load(qtbot, w2, store, ckpt)
+    tag(w2, "unsaved here", [2])  # dirty, but a file that cannot be read must not cost these edits
+    w2.status.dialogs_enabled = True
+    monkeypatch.setattr(project_controller, "ask", lambda *a: asked.append(a) or "Cancel")
+    monkeypatch.setattr(project_controller.QMessageBox, "warning", lambda *a: None)
+    (root / "bad.latentlab").write_bytes(b"nonsense")
+    assert ctl2.open_project(root / "bad.latentlab") is None and asked == []  # refused before asking
+    w2.status.dialogs_enabled = False
+    assert ctl2.can_close("discard")
+    wait_open(qtbot, ctl2, ctl2.open_project(path, recover=True))
+    assert "autosave cannot be recovered" in w2.status.last_error
+    assert w2.extensions["curation"].book.names() == ["saved"] and not ctl2.dirty
+    assert autosave_path(path).read_bytes() == b"{torn"  # left for the user to inspect until the next save

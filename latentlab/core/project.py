@@ -250,13 +250,12 @@ def load_project(path: str | os.PathLike) -> Project:
 # ------------------------------------------------------------------------------------- for exports
 def selection_names(selections: dict) -> dict[str, list[str]]:
     """``{name: [clip key, ...]}`` from a ``SavedSelections.to_dict`` document."""
-    body = selections.get("selections", selections) if isinstance(selections, dict) else {}
-    if isinstance(body, list):  # [{"name": ..., "clips": [...]}]
-        return {str(s.get("name")): list(s.get("clips", s.get("keys", []))) for s in body if isinstance(s, dict)}
-    if isinstance(body, dict):
-        return {str(k): list(v.get("clips", v.get("keys", [])) if isinstance(v, dict) else v)
-                for k, v in body.items() if isinstance(v, (list, dict))}
-    return {}
+    body = selections.get("selections", []) if isinstance(selections, dict) else []
+    out = {str(s.get("name")): list(s.get("clips", [])) for s in body if isinstance(s, dict)} \
+        if isinstance(body, list) else {}
+    for name, keys in (selections.get("orphans") or {}).items() if isinstance(selections, dict) else ():
+        out.setdefault(str(name), []).extend(keys)
+    return out
 
 
 def tag_names(tags: dict) -> dict[str, list[str]]:

@@ -22,7 +22,8 @@ from latentlab.core.project_lock import ProjectLock, lock_path
 TAGS = {"tags": [{"name": "cats", "colour": "#ff0000", "clips": ["a:0:0", "a:8:1"]},
                  {"name": "dogs", "colour": "#00ff00", "clips": ["b:0:0"]}],
         "orphans": {"dogs": ["gone:0:0"]}}
-SELECTIONS = {"selections": [{"name": "odd ones", "clips": ["a:8:1", "b:0:0"]}]}
+SELECTIONS = {"selections": [{"name": "odd ones", "clips": ["a:8:1", "b:0:0"]}],
+              "orphans": {"elsewhere": ["gone:0:0"]}}
 KEYS = np.array(["a:0:0", "a:8:1", "b:0:0", "b:8:1"])
 
 
@@ -159,7 +160,8 @@ def test_clip_indices_for_tags_and_selections(tmp_path):
     assert project_clip_indices(p, KEYS, tag="cats").dtype == np.int64
     with pytest.raises(ProjectError, match="no tag 'birds'; it has: 'cats', 'dogs'"):
         project_clip_indices(p, KEYS, tag="birds")
-    with pytest.raises(ProjectError, match="no saved selection 'x'; it has: 'odd ones'"):
+    assert project_clip_indices(p, KEYS, selection="elsewhere").size == 0  # all its clips are in another store
+    with pytest.raises(ProjectError, match="no saved selection 'x'; it has: 'elsewhere', 'odd ones'"):
         project_clip_indices(p, KEYS, selection="x")
 
 

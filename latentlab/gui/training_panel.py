@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
@@ -25,12 +24,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox
 
 from latentlab.core.explorer_state import ClipField
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.map_colours import colour_groups
+from latentlab.gui.training_views import EpochMap, LossCurves
 from latentlab.gui.workers import Job, JobCancelled
 
 #: ``latentlab.ml.device.DEVICE_CHOICES`` (not imported: that module imports torch at start-up).
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-CURVE_REFRESH_MS = 100
 JOIN_TIMEOUT_MS = 60_000
 
 
@@ -101,9 +99,6 @@ class TrainingPanel(QWidget):
         self.request: TrainRequest | None = None
         self.result: TrainResult | None = None
         self.message = ""
-        self.steps: list[int] = []
-        self.curves: dict[str, list[float]] = {"nll": [], "kl": [], "nll_smooth": [], "kl_smooth": []}
-        self.epoch_updates = 0
         self.total_steps = 0
         self._field: ClipField | None = None
         self._lock = threading.Lock()
@@ -116,8 +111,6 @@ class TrainingPanel(QWidget):
         self._bridge.stepped.connect(guarded(self._on_step))
         self._bridge.epoch_done.connect(guarded(self._on_epoch))
         self._bridge.pause_changed.connect(guarded(self._on_pause_changed))
-        self._refresh = QTimer(self, singleShot=True, interval=CURVE_REFRESH_MS)
-        self._refresh.timeout.connect(self._draw_curves)
         self._build()
         listen(self, window.state.dataset_changed, self._on_dataset_changed)
         self._on_dataset_changed(window.state.dataset)
@@ -161,30 +154,14 @@ class TrainingPanel(QWidget):
         self.status = QLabel("set the store and press Start")
         self.status.setObjectName("numbers")
         self.status.setWordWrap(True)
-        self.nll_plot, self.nll_raw, self.nll_curve = self._curve_plot("reconstruction NLL (nats/clip)", (99, 164, 255))
-        self.kl_plot, self.kl_raw, self.kl_curve = self._curve_plot("KL (nats/clip)", (255, 138, 101))
-        self.map_plot = pg.PlotWidget(background=(8, 9, 12))
-        self.map_plot.setAspectLocked(True)
-        self.map_plot.hideAxis("left")
-        self.map_plot.hideAxis("bottom")
-        self.map_plot.setMinimumHeight(180)
-        self.map_points = pg.ScatterPlotItem(size=6, pen=None, pxMode=True)
-        self.map_plot.addItem(self.map_points)
-        self.map_legend = self.map_plot.addLegend(offset=(6, 6), labelTextColor=(215, 218, 224),
-                                                  brush=(20, 22, 28, 200))
-        self._legend_field: ClipField | None = None
-        self.map_caption = QLabel("the map of a sample of clips appears after each epoch")
-        self.map_caption.setObjectName("numbers")
-        curves = QHBoxLayout()
-        curves.addWidget(self.nll_plot)
-        curves.addWidget(self.kl_plot)
+        self.loss = LossCurves()
+        self.epoch_map = EpochMap()
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
-        lay.addLayout(curves, 1)
-        lay.addWidget(self.map_plot, 2)
-        lay.addWidget(self.map_caption)
+        lay.addWidget(self.loss, 1)
+        lay.addWidget(self.epoch_map, 2)
 
     def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
         box = QWidget()
@@ -202,17 +179,6 @@ class TrainingPanel(QWidget):
             edit.setText(path)
             if edit is self.store_edit:
                 self._store_auto = False
-
-    @staticmethod
-    def _curve_plot(title: str, colour):
-        plot = pg.PlotWidget(title=title, background=(8, 9, 12))
-        plot.setMinimumHeight(140)
-        plot.setLabel("bottom", "step")
-        plot.setDownsampling(auto=True, mode="peak")  # long runs: draw what the pixels can show
-        plot.setClipToView(True)
-        raw = plot.plot(pen=pg.mkPen(*colour, 70))
-        smooth = plot.plot(pen=pg.mkPen(*colour, width=2))
-        return plot, raw, smooth
 
     def _on_dataset_changed(self, dataset) -> None:
         store = getattr(dataset, "store", None) if dataset is not None else None
@@ -343,50 +309,18 @@ class TrainingPanel(QWidget):
 
     def _on_fit_started(self, total: int, start: int) -> None:
         self.total_steps = total
-        keep = [i for i, s in enumerate(self.steps) if s <= start]
-        self.steps = [self.steps[i] for i in keep]
-        self.curves = {k: [v[i] for i in keep] for k, v in self.curves.items()}
+        self.loss.keep_until(start)
 
     def _on_step(self, step: int, metrics: dict) -> None:
-        self.steps.append(step)
-        for k in self.curves:
-            self.curves[k].append(float(metrics.get(k, np.nan)))
-        if not self._refresh.isActive():
-            self._refresh.start()
+        self.loss.add(step, metrics)
         if not self.pause_button.text() == "Resume":
             self.status.setText(f"epoch {metrics.get('epoch', 0):.2f} · step {step}/{self.total_steps} · "
                                 f"NLL {metrics.get('nll', np.nan):.1f} · KL {metrics.get('kl', np.nan):.2f} · "
                                 f"beta {metrics.get('beta', np.nan):.3g}")
         self.stepped.emit(step)
 
-    def _draw_curves(self) -> None:
-        x = np.asarray(self.steps, np.float64)
-        for name, raw, smooth in (("nll", self.nll_raw, self.nll_curve), ("kl", self.kl_raw, self.kl_curve)):
-            raw.setData(x, np.asarray(self.curves[name], np.float64))
-            smooth.setData(x, np.asarray(self.curves[f"{name}_smooth"], np.float64))
-
     def _on_epoch(self, sample) -> None:
-        coords = np.asarray(sample.coords, np.float32)
-        field_ = self._field if self._field is not None and len(self._field.values) == len(coords) else None
-        brushes = np.empty(len(coords), dtype=object)
-        groups = colour_groups(field_, len(coords))
-        for group in groups:
-            brushes[group.indices] = pg.mkBrush(group.colour)
-        if field_ is not self._legend_field:  # the sample and its field are fixed for a run
-            self._legend_field = field_
-            self.map_legend.clear()
-            for group in groups if field_ is not None else []:
-                if group.in_legend:
-                    self.map_legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group.colour)),
-                                            group.label)
-        self.map_points.setData(pos=coords, brush=list(brushes))
-        self.map_plot.autoRange(padding=0.05)
-        m = sample.metrics
-        psnr = f" · val PSNR {m['val_psnr']:.1f} dB" if "val_psnr" in m else ""
-        colour = f" · colour: {field_.name}" if field_ is not None else ""
-        self.map_caption.setText(f"epoch {sample.epoch}: {len(coords):,} clips (PCA, aligned to the last epoch)"
-                                 f"{psnr} · KL {float(np.sum(sample.kl_per_dim)):.2f} nats{colour}")
-        self.epoch_updates += 1
+        self.epoch_map.show_sample(sample, self._field)
         self.epoch_shown.emit(sample.epoch)
 
     def _on_pause_changed(self, paused: bool, step: int) -> None:
@@ -418,7 +352,7 @@ class TrainingPanel(QWidget):
         self._end("stopped")
 
     def _end(self, how: str) -> None:
-        self._draw_curves()
+        self.loss.draw()
         self.job = None
         with self._lock:
             self._live = None
@@ -443,13 +377,8 @@ class TrainingPanel(QWidget):
         self.compare_button.setEnabled(not self.running and same_store)
 
     def _clear_plots(self) -> None:
-        self.steps = []
-        self.curves = {k: [] for k in self.curves}
-        self.epoch_updates = 0
-        self.map_points.setData(pos=np.zeros((0, 2)))
-        self.map_legend.clear()
-        self._legend_field = None
-        self._draw_curves()
+        self.loss.clear()
+        self.epoch_map.clear()
 
 
 def _train(ctx, request: TrainRequest, bridge: _Bridge, adopt) -> TrainResult:

@@ -63,13 +63,13 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
         panel.start(_request(panel, out))
         assert panel.running and not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
     assert done.args == ["done"]
-    assert epochs_seen == [1, 2] and panel.epoch_updates == 2
-    x, y = panel.nll_curve.getData()
+    assert epochs_seen == [1, 2] and panel.epoch_map.updates == 2
+    x, y = panel.loss.smooth["nll"].getData()
     assert len(x) == len(y) == 2 * STEPS_PER_EPOCH and list(x) == list(range(1, 2 * STEPS_PER_EPOCH + 1))
-    assert np.isfinite(y).all() and len(panel.kl_raw.getData()[0]) == 2 * STEPS_PER_EPOCH
-    assert len(panel.map_points.data) == 48  # every clip of the tiny store is in the sample
-    assert "epoch 2" in panel.map_caption.text() and "shape" in panel.map_caption.text()
-    assert len(panel.map_legend.items) == len(np.unique(tiny_store.factors()["shape"]))  # one per shape
+    assert np.isfinite(y).all() and len(panel.loss.raw["kl"].getData()[0]) == 2 * STEPS_PER_EPOCH
+    assert len(panel.epoch_map.points.data) == 48  # every clip of the tiny store is in the sample
+    assert "epoch 2" in panel.epoch_map.caption.text() and "shape" in panel.epoch_map.caption.text()
+    assert len(panel.epoch_map.legend.items) == len(np.unique(tiny_store.factors()["shape"]))  # one per shape
     model, config = load_checkpoint(out)
     assert config["metrics"]["epoch"] == 2 and config["model"]["latent_dim"] == 4
     assert "done" in panel.message and panel.open_button.isEnabled() and not panel.resume_box.isChecked()
@@ -95,15 +95,15 @@ def test_pause_holds_the_run_and_resume_goes_on(qtbot, window, panel, tmp_path):
     states = []
     panel.paused_changed.connect(states.append)
     _start_paused(qtbot, panel, _request(panel, tmp_path / "model"))
-    assert panel.steps == [1] and panel.pause_button.text() == "Resume" and "paused after step 1" in panel.status.text()
+    assert panel.loss.steps == [1] and panel.pause_button.text() == "Resume" and "paused after step 1" in panel.status.text()
     # Let another job go through the runner and back: the held run must report no step meanwhile.
     with qtbot.waitSignal(window.runner.job_finished, timeout=WAIT_MS):
         window.runner.submit("ping", lambda ctx: None)
-    assert panel.steps == [1] and panel.running
+    assert panel.loss.steps == [1] and panel.running
     with qtbot.waitSignal(panel.finished, timeout=WAIT_MS) as done:
         panel.toggle_pause()
     assert done.args == ["done"] and states == [True, False]
-    assert panel.steps == list(range(1, 2 * STEPS_PER_EPOCH + 1)) and panel.epoch_updates == 2
+    assert panel.loss.steps == list(range(1, 2 * STEPS_PER_EPOCH + 1)) and panel.epoch_map.updates == 2
 
 
 def test_stop_in_epoch_one_saves_a_whole_bundle_and_start_with_resume_continues(qtbot, window, panel, tmp_path):
@@ -113,7 +113,7 @@ def test_stop_in_epoch_one_saves_a_whole_bundle_and_start_with_resume_continues(
     _start_paused(qtbot, panel, _request(panel, out))
     with qtbot.waitSignal(panel.finished, timeout=WAIT_MS) as done:
         panel.stop()
-    assert done.args == ["stopped"] and panel.epoch_updates == 0 and panel.steps == [1]
+    assert done.args == ["stopped"] and panel.epoch_map.updates == 0 and panel.loss.steps == [1]
     _, config = load_checkpoint(out)
     assert config["metrics"]["step"] == 1 and config["metrics"]["epoch"] == 0
     assert sorted(p.name for p in out.iterdir()) == [  # no temporary or half-written file is left
@@ -124,8 +124,8 @@ def test_stop_in_epoch_one_saves_a_whole_bundle_and_start_with_resume_continues(
         panel.start(_request(panel, out, resume=False))
     with qtbot.waitSignal(panel.finished, timeout=WAIT_MS) as done:
         panel.start(_request(panel, out))  # the form has "resume" ticked now
-    assert done.args == ["done"] and panel.epoch_updates == 2
-    assert panel.steps == list(range(1, 2 * STEPS_PER_EPOCH + 1))  # step 1 kept, the rest appended
+    assert done.args == ["done"] and panel.epoch_map.updates == 2
+    assert panel.loss.steps == list(range(1, 2 * STEPS_PER_EPOCH + 1))  # step 1 kept, the rest appended
     _, config = load_checkpoint(out)
     assert config["metrics"]["epoch"] == 2 and config["metrics"]["step"] == 2 * STEPS_PER_EPOCH
 

@@ -58,12 +58,13 @@ class ProjectController(QObject):
         self.project: Project | None = None
         self.lock = ProjectLock()
         self.read_only = False
-        self.dirty = False  # tags or selections differ from the file (or recovered / another store)
-        self._clean: tuple[dict, dict] | None = None  # (tags, selections) as in the file
+        self.dirty = False  # unsaved edits (or recovered ones, or another store / model opened)
+        self._clean_selections: dict[str, bytes] = {}  # the saved selections as in the file
         self._forced_dirty = False
         self._applying = False  # curation.load_state is ours, not an edit
         self._opening: Job | None = None
-        self._snapshot: tuple[object, dict, dict] | None = None  # (dataset, tags, selections by clip key)
+        self._dataset = None  # the dataset the curation state belongs to
+        self._carry: tuple[dict, dict, bool] | None = None  # (tags, selections, dirty) across a dataset change
         self._base_title = window.windowTitle()
         self._title = ""
         self.view = ProjectView(window)
@@ -73,6 +74,10 @@ class ProjectController(QObject):
         self.autosave_timer.start()
         self._curation = None
         self._build_actions()
+        # Before curation empties its book for a new dataset (priority), and after it (listen).
+        early = guarded(self._before_curation_reset)
+        window.state.dataset_changed.connect(early, priority=10)
+        window.destroyed.connect(lambda *_: window.state.dataset_changed.disconnect(early, missing_ok=True))
         listen(window, window.state.dataset_changed, self._on_dataset_changed)
         window.windowTitleChanged.connect(guarded(self._on_title_changed))
 
@@ -183,7 +188,6 @@ class ProjectController(QObject):
             self.curation.load_state(project.tags, project.selections)
         finally:
             self._applying = False
-        self._take_snapshot()
         self.view.restore(project.view, project.projection.get("method", "pca"))
         self._mark_clean(forced_dirty=recovered)  # recovered edits are not in the project file yet
         self.save_action.setEnabled(not read_only)
@@ -266,11 +270,7 @@ class ProjectController(QObject):
         project.path = path
         self.project = project
         remove_autosave(path)
-        self._take_snapshot()
         self._mark_clean()
-        undo = getattr(self.curation, "undo", None)
-        if undo is not None:
-            undo.set_clean()
         self.window.statusBar().showMessage(f"saved {path}", 5000)
         self._remember(path=path)
         self.saved.emit(str(path))
@@ -351,51 +351,66 @@ class ProjectController(QObject):
 
     # ------------------------------------------------------------------------------ events
     def _on_edited(self, *_args) -> None:
-        if self._applying:
+        if not self._applying:
+            self._update_dirty()
+
+    def _before_curation_reset(self, dataset) -> None:
+        """Another store or model is being shown inside the project: keep the tags and selections by
+        clip key (the indices of the old dataset still hold here) so they can be given back after it."""
+        self._carry = None
+        old, cur = self._dataset, self.curation
+        if self.project is None or self._opening is not None or old is None or old is dataset:
             return
-        if self._snapshot is None or self._snapshot[0] is not self.window.state.dataset:
-            return  # curation emptied its book for a new dataset: not an edit (see _on_dataset_changed)
-        self._take_snapshot()
-        self._update_dirty()
+        if not (cur.book.names() or cur.selections.names() or cur.book.orphans or cur.selections.orphans):
+            return
+        keys = self.view.keys_of(old)
+        if len(keys) == cur.book.n_clips:
+            self._carry = (cur.book.to_dict(keys), cur.selections.to_dict(keys), self.dirty)
 
     def _on_dataset_changed(self, dataset) -> None:
-        """Another store or model opened inside the project: keep its tags (by clip key) instead of
-        the empty book curation starts with; keys this dataset lacks stay saved as orphans."""
-        if dataset is None or self._snapshot is None or self._opening is not None or self.project is None:
-            self._take_snapshot()
-            if self.project is None:
-                self._mark_clean()  # without a project there is nothing the new data could differ from
+        """After curation started an empty book: give the carried state back (keys this dataset lacks
+        stay saved as orphans). Without a project there is nothing to keep."""
+        self._dataset = dataset
+        carry, self._carry = self._carry, None
+        if self.project is None:
+            self._mark_clean()
             return
-        _old, tags, selections = self._snapshot
-        if not tags.get("tags") and not selections.get("selections") and not tags.get("orphans"):
-            return
-        self._applying = True
-        try:
-            self.curation.load_state(tags, selections)
-        finally:
-            self._applying = False
-        self._snapshot = None
-        self._take_snapshot()
+        if self._opening is not None:
+            return  # _show loads the project's own state
+        if carry is not None:
+            self._applying = True
+            try:
+                self.curation.load_state(carry[0], carry[1])
+            finally:
+                self._applying = False
         w, p = self.window, self.project
         moved = (user_path(w.store_path, "store"), user_path(w.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
-        self._forced_dirty = self._forced_dirty or moved
+        self._forced_dirty = self._forced_dirty or moved or bool(carry and carry[2])
         self._update_dirty()
 
+    def _selections_now(self) -> dict[str, bytes]:
+        sel = self.curation.selections
+        return {name: sel.get(name).tobytes() for name in sel.names()}
+
     def _mark_clean(self, forced_dirty: bool = False) -> None:
-        """What is on screen now is what the file holds."""
-        self._clean = None if self._snapshot is None else self._snapshot[1:]
+        """What is on screen now is what the file holds (``forced_dirty``: not yet, e.g. recovered)."""
+        self._clean_selections = self._selections_now()
         self._forced_dirty = forced_dirty
+        undo = getattr(self.curation, "undo", None)
+        if undo is not None:
+            self._applying = True
+            try:
+                undo.set_clean()
+            finally:
+                self._applying = False
         self._update_dirty()
 
     def _update_dirty(self) -> None:
-        """Dirty = the tags or selections differ from the file's (undoing back to it makes it clean)."""
-        now = None if self._snapshot is None else self._snapshot[1:]
-        self.dirty = self._forced_dirty or now != self._clean
+        """Dirty: an edit since the save that was not undone, another saved selection, or forced."""
+        undo = getattr(self.curation, "undo", None)
+        self.dirty = (self._forced_dirty or (undo is not None and not undo.is_clean)
+                      or self._selections_now() != self._clean_selections)
         self._refresh_title()
-
-    def _take_snapshot(self) -> None:
-        ds = self.window.state.dataset
-        self._snapshot = None if ds is None else (ds, *self.curation.dump_state())
 
     # ------------------------------------------------------------------------------ title
     def _on_title_changed(self, title: str) -> None:
@@ -405,7 +420,7 @@ class ProjectController(QObject):
 
     def _refresh_title(self) -> None:
         if self.project is None:
-            prefix = "*" if self.dirty else ""
+            prefix = "untitled*" if self.dirty else ""
         else:
             prefix = f"{self.project.name}{'*' if self.dirty else ''}{' [read-only]' if self.read_only else ''}"
         self._title = f"{prefix} — {self._base_title}" if prefix else self._base_title

@@ -27,13 +27,17 @@ class ProjectView:
 
     def clip_keys(self) -> np.ndarray:
         """Keys of the shown dataset's clips, ``(N,)`` str (``#<index>`` without a clip store)."""
-        ds = self.window.state.dataset
-        if ds is None:
+        return self.keys_of(self.window.state.dataset)
+
+    def keys_of(self, dataset) -> np.ndarray:
+        """Keys of ``dataset``'s clips, named as the curation extension names them (cached: a
+        store's keys cost ~0.1 s per 100 k clips)."""
+        if dataset is None:
             return np.zeros(0, str)
-        if self._keys is None or self._keys[0] is not ds:
-            store = getattr(ds, "store", None)
-            keys = store.clip_keys() if store is not None else np.array([f"#{i}" for i in range(ds.n_clips)])
-            self._keys = (ds, np.asarray(keys))
+        if self._keys is None or self._keys[0] is not dataset:
+            store = getattr(dataset, "store", None)
+            keys = store.clip_keys() if store is not None else np.array([f"#{i}" for i in range(dataset.n_clips)])
+            self._keys = (dataset, np.asarray(keys))
         return self._keys[1]
 
     def method(self) -> str:

@@ -102,6 +102,13 @@ def test_save_then_reopen_restores_tags_selections_and_view(make_window, qtbot, 
     tag(w, "cats", [1, 3, 20])
     w.extensions["curation"].selections.save("pick", [2, 5])
     assert ctl.dirty and "*" in w.windowTitle()
+    w.extensions["curation"].undo.undo()  # untag
+    w.extensions["curation"].undo.undo()  # and the new tag
+    assert ctl.dirty  # the saved selection is still new
+    w.extensions["curation"].selections.delete("pick")
+    assert not ctl.dirty and "*" not in w.windowTitle()  # back to the state on disk
+    tag(w, "cats", [1, 3, 20])
+    w.extensions["curation"].selections.save("pick", [2, 5])
     w.state.set_colour_field("x")
     w.state.select([7])
     w.map.view.setRange(xRange=(-1.0, 1.0), yRange=(-2.0, 2.0), padding=0)
@@ -310,6 +317,12 @@ def test_an_edit_in_the_project_survives_opening_another_model(make_window, qtbo
     load(qtbot, w, store, ckpt)
     assert ctl.new_project(root / "p.latentlab")
     tag(w, "keep", [5])
+    load(qtbot, w, store, ckpt)  # the same data again (say, from Open recent): the edit is still unsaved
+    np.testing.assert_array_equal(w.extensions["curation"].book.members("keep"), [5])
+    assert ctl.dirty
+    assert ctl.save() and not ctl.dirty
+    load(qtbot, w, store, ckpt)
+    assert not ctl.dirty and w.extensions["curation"].book.names() == ["keep"]
     load(qtbot, w, store, other)  # same clips, another model: the same clip keys
     np.testing.assert_array_equal(w.extensions["curation"].book.members("keep"), [5])
     assert ctl.dirty and ctl.save()

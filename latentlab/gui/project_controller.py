@@ -226,7 +226,7 @@ class ProjectController(QObject):
     def gather(self) -> Project:
         """The window's state as a project (the path is the open project's, if any)."""
         w = self.window
-        tags, selections = self.curation.dump_state()
+        tags, selections = self._dump_state()
         old = self.project or Project()
         projection = {**old.projection, "method": self.view.method()}
         if projection["method"] != old.projection.get("method"):
@@ -234,6 +234,13 @@ class ProjectController(QObject):
         return Project(store=user_path(w.store_path, "store"), checkpoint=user_path(w.checkpoint, "checkpoint"),
                        projection=projection, tags=tags, selections=selections, view=self.view.capture(),
                        path=old.path)
+
+    def _dump_state(self) -> tuple[dict, dict]:
+        """``curation.dump_state()`` with the keys cached per dataset (this runs on every autosave)."""
+        cur, keys = self.curation, self.view.clip_keys()
+        if len(keys) == cur.book.n_clips == cur.selections.n_clips:
+            return cur.book.to_dict(keys), cur.selections.to_dict(keys)
+        return cur.dump_state()
 
     def save(self) -> bool:
         """Save to the project's file (Save as… for an untitled or read-only project)."""

@@ -18,6 +18,8 @@ expect a header row"):
 - lines end in ``\\n`` only (the Projector splits on ``\\n`` and would keep a ``\\r``), UTF-8, no BOM;
 - the Projector has no quoting, so inside a value ``\\`` -> ``\\\\``, tab -> ``\\t``, newline -> ``\\n``,
   carriage return -> ``\\r`` (see :func:`escape_tsv`; :func:`unescape_tsv` reverses it);
+- it decodes 1,000,000-byte slices separately: blank lines (which it skips) are added where a
+  multi-byte character would be cut by a slice boundary (see ``_chunk_safe_utf8``);
 - it skips blank lines (after trimming tabs and spaces), so a row that would be blank, i.e. an empty
   value in a one-column file, gets ``(empty)`` (``EMPTY_LABEL``) in its first field; otherwise an
   empty field is what the Projector reads as a missing value.
@@ -37,6 +39,7 @@ import numpy as np
 
 from latentlab.core.atomic import atomic_open
 
+PROJECTOR_CHUNK = 1_000_000  # bytes the Projector decodes at a time (vz_projector streamParse)
 TAG_SEPARATOR = "|"
 EMPTY_LABEL = "(empty)"
 MANIFEST_COLUMNS = ("clip_id", "clip_key", "index", "source", "start_time", "end_time",
@@ -186,9 +189,32 @@ def write_projector_metadata(path: str | os.PathLike, columns: dict[str, Sequenc
             lines.append("\t".join(fields))
     else:  # one column: no header; a blank line would be skipped and shift every later label
         lines += [escape_tsv(x) if str(x).strip() else EMPTY_LABEL for x in values[0]]
-    with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write("".join(line + "\n" for line in lines))
+    with atomic_open(path, "wb") as fh:
+        fh.write(_chunk_safe_utf8(lines))
     return Path(path)
+
+
+def _chunk_safe_utf8(lines: Sequence[str]) -> bytes:
+    """``lines`` as UTF-8, ``\n``-terminated, with no character across a ``PROJECTOR_CHUNK`` boundary.
+
+    The Projector decodes a file in 1,000,000-byte slices, each on its own (``streamParse``), so a
+    multi-byte character cut by a slice boundary would come out as two U+FFFD. Blank lines, which
+    it skips, are put before such a line until the character starts on the boundary.
+    """
+    out, pos = [], 0
+    for line in lines:
+        data = (line + "\n").encode("utf-8")
+        cut = (pos // PROJECTOR_CHUNK + 1) * PROJECTOR_CHUNK - pos  # next boundary, inside this line?
+        if cut < len(data):  # (a line longer than a slice is not guarded: 1 MB of metadata per point)
+            start = cut
+            while start > 0 and 0x80 <= data[start] < 0xC0:  # a continuation byte: inside a character
+                start -= 1
+            if start != cut:
+                out.append(b"\n" * (cut - start))
+                pos += cut - start
+        out.append(data)
+        pos += len(data)
+    return b"".join(out)
 
 
 def projector_metadata(rows: Sequence[dict]) -> dict[str, list]:

@@ -115,6 +115,10 @@ class ExportController(QObject):
         """
         from latentlab.media.export_clips import run_export
 
+        if fmt not in FORMATS:
+            raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        if reconstructions and fmt != "videos":
+            raise ExportError("reconstructions are written by the videos format only")
         ds = self.window.state.dataset
         if ds is None or getattr(ds, "store", None) is None:
             raise ExportError("exports need a clip store: open one first (File -> Open store…)")

@@ -196,3 +196,21 @@ def test_leftover_partial_is_cleared_but_a_foreign_one_is_refused(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(ExportError, match="not a folder"):
         check_output(tmp_path / "file")
+
+
+def test_no_character_is_cut_by_the_projectors_decoding_slices(tmp_path, monkeypatch):
+    from latentlab.core import export_tables
+
+    monkeypatch.setattr(export_tables, "PROJECTOR_CHUNK", 16)  # the Projector's 1,000,000, scaled down
+    labels = ["日" * k for k in range(1, 5)] + ["é" * k for k in range(1, 6)] + ["😀", "ab😀"]  # lines <= 16 bytes
+    columns = {"clip_id": [f"c{i}" for i in range(len(labels))], "label": labels}
+    write_projector_metadata(tmp_path / "m.tsv", columns)
+    raw = (tmp_path / "m.tsv").read_bytes()
+    # decode as the Projector does: each slice on its own (a cut character becomes U+FFFD)
+    text = "".join(raw[a:a + 16].decode("utf-8", errors="replace") for a in range(0, len(raw), 16))
+    assert "\ufffd" not in text
+    columns_back, points = projector_parse_metadata(text)
+    assert columns_back == ["clip_id", "label"] and [p["label"] for p in points] == labels
+    plain = "".join(f"{c}\t{v}\n" for c, v in zip(["clip_id", *columns["clip_id"]], ["label", *labels])).encode()
+    assert len(raw) > len(plain)  # blank lines were added: unguarded, some characters are cut
+    assert "\ufffd" in "".join(plain[a:a + 16].decode("utf-8", errors="replace") for a in range(0, len(plain), 16))

@@ -125,6 +125,8 @@ def test_controller_refuses_what_it_cannot_do(window, stored, qtbot, tmp_path):
     window.state.select([])
     with pytest.raises(ExportError, match="no clips"):
         controller.export(("current", None), "manifest", tmp_path / "x")
+    with pytest.raises(ExportError, match="videos format only"):
+        controller.export(("all", None), "manifest", tmp_path / "x", reconstructions=True)
     with pytest.raises(ExportError, match="no tag 'bird'"):
         controller.export(("tag", "bird"), "manifest", tmp_path / "x")
     (tmp_path / "x").mkdir()

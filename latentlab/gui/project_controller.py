@@ -123,8 +123,20 @@ class ProjectController(QObject):
             if path is None:
                 return None
         path = Path(path).absolute()
+        if self.lock.held and self.project is not None and self.project.path == path:
+            lock, read_only = self.lock, False  # opened again in this window: our own lock
+        else:
+            lock = ProjectLock()
+            read_only = not lock.acquire(path)
+
+        def refuse(message: str | None) -> None:
+            if lock is not self.lock:
+                lock.release()
+            return None if message is None else self._refuse(message)
+
         source = path
-        if recovery_available(path):
+        # An autosave beside a project that another window holds is that window's, not a crash's.
+        if not read_only and recovery_available(path):
             if recover is None:
                 recover = self._dialogs() and ask(
                     self.window, "Recover project",
@@ -136,24 +148,19 @@ class ProjectController(QObject):
             project = load_project(source)
         except ProjectError as exc:
             if source == path:
-                return self._refuse(str(exc))
+                return refuse(str(exc))
             self.window.status.show_error(f"the autosave cannot be recovered ({exc}); opening the saved file")
             source = path
             try:
                 project = load_project(path)
             except ProjectError as exc2:
-                return self._refuse(str(exc2))
+                return refuse(str(exc2))
         if project.missing:
-            return self._refuse(f"{path.name} cannot be opened: " + "; ".join(project.missing)
-                                + ". The project file was not changed")
+            return refuse(f"{path.name} cannot be opened: " + "; ".join(project.missing)
+                          + ". The project file was not changed")
         if not self.can_close():  # asked only now: a file that cannot be opened costs nothing
-            return None
+            return refuse(None)
         project.path = path
-        if self.lock.held and self.project is not None and self.project.path == path:
-            lock, read_only = self.lock, False  # opened again in this window: our own lock
-        else:
-            lock = ProjectLock()
-            read_only = not lock.acquire(path)
         job = self.window.open(project.store, project.checkpoint)
         self._opening = job
 

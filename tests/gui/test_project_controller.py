@@ -196,13 +196,23 @@ def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path,
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "held"
+        from latentlab.core.project import save_project
+
+        save_project(load_project(path), autosave_path(path))  # the other instance's autosave...
+        os.utime(path, ns=(1, 1))
+        asked = []
+        monkeypatch.setattr(project_controller, "ask", lambda *a: asked.append(a) or "Recover")
         w2, ctl2 = make_window()
+        w2.status.dialogs_enabled = True
         wait_open(qtbot, ctl2, ctl2.open_project(path))
+        w2.status.dialogs_enabled = False
+        assert asked == []  # ...is not a crash: no recovery offered while its owner runs
         assert ctl2.read_only and "[read-only]" in w2.windowTitle()
         assert "read-only" in w2.status.last_error and str(proc.pid) in w2.status.last_error
         assert not ctl2.save_action.isEnabled() and ctl2.save_as_action.isEnabled()
         np.testing.assert_array_equal(w2.extensions["curation"].book.members("a"), [0])
         before = path.read_bytes()
+        autosave_path(path).unlink()
         tag(w2, "b", [1])
         assert not ctl2.autosave_now() and not autosave_path(path).exists()
         monkeypatch.setattr(project_controller.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))

@@ -262,15 +262,24 @@ class ProjectController(QObject):
             if path is None:
                 return False
         path = Path(path).absolute()
-        if self.project is None or self.project.path is None or path != Path(self.project.path) or self.read_only:
-            lock = ProjectLock()
-            if not lock.acquire(path):
-                self._refuse(f"{path.name} is open in {describe_holder(lock.holder)}; choose another name")
-                return False
-            self.lock.release()
-            self.lock, self.read_only = lock, False
-        if not self._write(path):
+        if self.project is not None and self.project.path == path and not self.read_only:
+            return self._write(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # so that the lock file can be made there
+        except OSError as exc:
+            self._refuse(f"the project cannot be saved to {path}: {exc.strerror or exc}")
             return False
+        lock = ProjectLock()
+        if not lock.acquire(path):
+            self._refuse(f"{path.name} is open in {describe_holder(lock.holder)}; choose another name")
+            return False
+        old_lock, old_read_only = self.lock, self.read_only
+        self.lock, self.read_only = lock, False
+        if not self._write(path):  # the project stays where it was, with its own lock
+            lock.release()
+            self.lock, self.read_only = old_lock, old_read_only
+            return False
+        old_lock.release()
         self.save_action.setEnabled(True)
         return True
 

@@ -433,3 +433,28 @@ def test_a_damaged_autosave_falls_back_to_the_saved_file(make_window, qtbot, fol
     assert "autosave cannot be recovered" in w2.status.last_error
     assert w2.extensions["curation"].book.names() == ["saved"] and not ctl2.dirty
     assert autosave_path(path).read_bytes() == b"{torn"  # left for the user to inspect until the next save
+
+
+def test_a_failed_save_as_keeps_the_project_where_it_was(make_window, qtbot, folder, tmp_path, monkeypatch):
+    from latentlab.core import project as core_project
+    from latentlab.core.project import ProjectError
+
+    root, store, ckpt = folder
+    w, ctl = make_window()
+    load(qtbot, w, store, ckpt)
+    path = root / "p.latentlab"
+    assert ctl.new_project(path)
+    tag(w, "t", [0])
+
+    def full_disk(project, where):
+        raise ProjectError(f"the project cannot be saved to {where}: No space left on device")
+
+    monkeypatch.setattr("latentlab.gui.project_controller.save_project", full_disk)
+    other = tmp_path / "new" / "folder" / "q.latentlab"
+    assert not ctl.save_as(other)
+    assert "No space left" in w.status.last_error
+    assert ctl.project.path == path and ctl.lock.path == lock_path(path) and ctl.dirty
+    assert not lock_path(other).exists() and not other.exists()
+    monkeypatch.setattr("latentlab.gui.project_controller.save_project", core_project.save_project)
+    assert ctl.save_as(other) and ctl.lock.path == lock_path(other)
+    assert not lock_path(path).exists()  # the old project is let go once the new one is written

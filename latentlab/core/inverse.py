@@ -28,6 +28,7 @@ from scipy.spatial import cKDTree
 
 from latentlab.core.arrays import as_latents, as_points, check_index
 from latentlab.core.errors import LatentSpaceError
+from latentlab.core.inverse_raster import InverseRaster
 from latentlab.core.projection import Projection
 
 LOCAL_METHODS = ("local-linear", "idw", "ilamp", "snap")
@@ -86,6 +87,20 @@ class InverseProjection:
             self._axes = np.eye(2, latents.shape[1])  # (2, D): the map is the first <= 2 dims
         self._map_scale, self._spread_scale = 1.0, 1.0
         self._calibrate()
+        self.raster: InverseRaster | None = None  # set by build_raster(); serves single queries
+
+    def build_raster(self, progress=None, cancelled=None, **options) -> bool:
+        """Tabulate this inverse on a grid (:mod:`latentlab.core.inverse_raster`) so that each single
+        query (a mouse move) becomes a lookup. Run it off the GUI thread: 100k clips take ~1-2 s.
+        Returns False when cancelled or not applicable (``snap`` needs no raster, ``blend`` residuals
+        are not tabulated). Safe while another thread calls :meth:`invert`: the raster is attached
+        only when complete."""
+        if self.method == "snap" or (self._linear and self.residual == "blend"):
+            return False
+        raster = InverseRaster.build(self, progress=progress, cancelled=cancelled, **options)
+        if raster is not None:
+            self.raster = raster
+        return raster is not None
 
     # ------------------------------------------------------------------------------------ public
     @property
@@ -103,6 +118,13 @@ class InverseProjection:
         """
         p = as_points(points)
         blend = self._linear and self.residual == "blend" and anchor is None
+        if len(p) == 1 and self.raster is not None:
+            hit = self.raster.lookup_one(float(p[0, 0]), float(p[0, 1]),
+                                         None if anchor is None else check_index(anchor, len(self.latents)))
+            if hit is not None:
+                return InverseResult(hit.z.astype(np.float32)[None], np.array([hit.reliability], np.float32),
+                                     np.array([hit.nearest], np.int64), np.array([hit.map_distance], np.float32),
+                                     np.array([hit.latent_distance], np.float32))
         if len(p) == 1 and self.method != "ilamp" and not blend:
             return self._invert_one(p, anchor)
         dist, idx = self._tree.query(p, k=self.k)  # 2-D input: scipy's 1-D path is slower

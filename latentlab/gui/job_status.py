@@ -31,6 +31,9 @@ class JobStatus(QWidget):
         lay.addWidget(self.text)
         lay.addWidget(self.bar)
         lay.addWidget(self.cancel)
+        # One height whether a job runs or not: a status bar that grows when the Cancel button
+        # appears resizes the map above it, which re-renders every point (a stall at 100k).
+        self.setFixedHeight(max(self.cancel.sizeHint().height(), self.bar.sizeHint().height()))
         self.cancel.clicked.connect(runner.cancel_all)
         runner.job_started.connect(self._on_job_started)
         runner.job_finished.connect(lambda *_: self._refresh())

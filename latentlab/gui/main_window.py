@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.store_path: str | None = None
         self.checkpoint: str | None = None
         self._fit_job: Job | None = None
+        self._raster_job: Job | None = None
         self._closed = False
         self.map = LatentMap(self.state, self.worker)
         self.player = ClipPlayer(self.state, self.worker)
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(lambda ch, _rid, msg: self.status.show_error(f"rendering ({ch}) failed: {msg}"))
         listen(self, self.state.dataset_changed, self._on_dataset_changed)
         listen(self, self.state.colour_field_changed, self._sync_colour_combo)
+        listen(self, self.state.projection_changed, self._tabulate_inverse)
         self.resize(1400, 860)
         self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
@@ -208,6 +210,20 @@ class MainWindow(QMainWindow):
         job.cancelled.connect(self._sync_projection_combo)
         self._fit_job = job
         return job
+
+    def _tabulate_inverse(self, _projection=None) -> Job | None:
+        """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each
+        probe move then costs a ~0.03 ms lookup instead of a ~0.1 ms local fit."""
+        if self._raster_job is not None:
+            self._raster_job.cancel()
+            self._raster_job = None
+        inverse = self.state.inverse
+        if inverse is None or not hasattr(inverse, "build_raster"):
+            return None
+        self._raster_job = self.runner.submit(
+            "tabulate the map for the probe",
+            lambda ctx: inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled))
+        return self._raster_job
 
     def _sync_projection_combo(self) -> None:
         """Show the method of the map actually on screen (after a fit failed or was cancelled)."""

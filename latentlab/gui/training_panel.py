@@ -11,6 +11,7 @@ the job does, so the window starts as fast as before.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class TrainRequest:
     sample_size: int = 1000
     model: dict = field(default_factory=lambda: {"base_width": 16})  # more VAEConfig fields
     settings: dict = field(default_factory=dict)  # more TrainSettings fields
+    previous_map: np.ndarray | None = field(default=None, compare=False)  # (S, 2): a resumed run aligns to it
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class TrainingPanel(QWidget):
             raise ValueError(f"{out} already holds a checkpoint: tick 'resume' to continue it, "
                              f"or choose another output folder")
         self.output_edit.setText(str(out))
+        if request.resume and request.previous_map is None and self.epoch_map.coords is not None:
+            request = dataclasses.replace(request, previous_map=self.epoch_map.coords)
         self.request, self.result, self.message = request, None, ""
         with self._lock:
             self._live, self._pending = None, {"pause": False, "stop": False}
@@ -408,7 +412,8 @@ def _train(ctx, request: TrainRequest, bridge: _Bridge, adopt) -> TrainResult:
             except JobCancelled:  # seen by live on this step: the trainer stops and saves
                 pass
 
-    live = LiveTraining(store, sample_size=request.sample_size, seed=settings.seed,
+    live = LiveTraining(store, sample_size=request.sample_size, seed=trainer.settings.seed,  # a resume's own seed
+                        previous_map=request.previous_map,
                         on_step=bridge.stepped.emit, on_epoch=bridge.epoch_done.emit,
                         on_pause=bridge.pause_changed.emit, cancel=ctx.is_cancelled)
     bridge.prepared.emit(sample_field(store, live.indices))

@@ -72,6 +72,7 @@ class EpochMap(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.updates = 0
+        self.coords: np.ndarray | None = None  # (S, 2) of the map shown
         self.plot = pg.PlotWidget(background=(8, 9, 12))
         self.plot.setAspectLocked(True)
         self.plot.hideAxis("left")
@@ -105,6 +106,7 @@ class EpochMap(QWidget):
                     self.legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group.colour)),
                                         group.label)
         self.points.setData(pos=coords, brush=list(brushes))
+        self.coords = coords
         self.plot.autoRange(padding=0.05)
         m = sample.metrics
         psnr = f" · val PSNR {m['val_psnr']:.1f} dB" if "val_psnr" in m else ""
@@ -115,6 +117,7 @@ class EpochMap(QWidget):
 
     def clear(self) -> None:
         self.updates = 0
+        self.coords = None
         self.points.setData(pos=np.zeros((0, 2)))
         self.legend.clear()
         self._legend_field = None

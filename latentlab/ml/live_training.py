@@ -112,6 +112,8 @@ class LiveTraining(TrainerCallback):
         Clips per forward pass when re-embedding.
     smoothing
         Weight of the newest step in the moving averages ``nll_smooth`` and ``kl_smooth``.
+    previous_map
+        ``(S, 2)`` map of the same sample from an earlier run (a resumed one aligns to it).
     """
 
     def __init__(self, store, *, sample_size: int = SAMPLE_SIZE, seed: int = 0,
@@ -119,7 +121,7 @@ class LiveTraining(TrainerCallback):
                  on_epoch: Callable[[EpochSample], None] | None = None,
                  on_pause: Callable[[bool, int], None] | None = None,
                  cancel: Callable[[], bool] | None = None, batch_size: int = 256,
-                 smoothing: float = 0.1) -> None:
+                 smoothing: float = 0.1, previous_map: np.ndarray | None = None) -> None:
         self.store = store
         self.indices = sample_indices(len(store), sample_size, seed)
         self.batch_size = max(1, int(batch_size))
@@ -134,6 +136,7 @@ class LiveTraining(TrainerCallback):
         self.smoothed: dict[str, list[float]] = {"nll": [], "kl": []}
         self.smoothing = float(smoothing)
         self.samples: list[EpochSample] = []
+        self._previous_map = previous_map
         self.total_steps = 0
         self.start_step = 0
 
@@ -210,7 +213,7 @@ class LiveTraining(TrainerCallback):
         if model is None or not len(self.indices):
             return
         mu, logvar = self.encode_sample(model)
-        previous = self.samples[-1].coords if self.samples else None
+        previous = self.samples[-1].coords if self.samples else self._previous_map
         sample = EpochSample(int(epoch), self.indices, mu, logvar, aligned_map(mu, previous), dict(metrics))
         self.samples.append(sample)
         if self._on_epoch is not None:

@@ -151,3 +151,19 @@ def test_bad_settings_fail_with_a_message_in_the_panel(qtbot, window, panel, tmp
     panel.store_edit.setText("")
     with pytest.raises(ValueError, match="choose the clip store"):
         panel.make_request()
+
+
+def test_a_resumed_run_aligns_its_first_map_to_the_map_on_screen(qtbot, window, panel, tmp_path):
+    out = tmp_path / "model"
+    panel.epochs.setValue(1)
+    with qtbot.waitSignal(panel.finished, timeout=WAIT_MS):
+        panel.start(_request(panel, out))
+    shown = panel.epoch_map.coords.copy()
+    assert shown.shape == (48, 2)
+    panel.epochs.setValue(2)  # train one epoch more
+    panel.resume_box.setChecked(True)
+    with qtbot.waitSignal(panel.finished, timeout=WAIT_MS) as done:
+        panel.start(_request(panel, out))
+        assert np.array_equal(panel.request.previous_map, shown)
+    assert done.args == ["done"] and panel.epoch_map.updates == 2
+    assert panel.loss.steps == list(range(1, 2 * STEPS_PER_EPOCH + 1))

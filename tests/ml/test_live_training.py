@@ -81,6 +81,24 @@ def test_aligned_map_undoes_a_flip_or_rotation_of_the_latent_space(rng):
     assert aligned_map(mu, np.zeros((3, 2))).shape == (200, 2)  # a map of another sample is ignored
 
 
+def test_a_resumed_run_aligns_its_first_map_to_the_last_one_shown(tmp_path, tiny_config, tiny_store):
+    first = LiveTraining(tiny_store, sample_size=30)
+    trainer = Trainer(tiny_config, tiny_store, tmp_path / "ck", TrainSettings(**{**SETTINGS.to_dict(), "epochs": 1}))
+    first.attach(trainer)
+    trainer.fit([first])
+    shown = first.samples[-1].coords
+    flipped = -shown  # as if the last map had been drawn mirrored: the next one must follow it
+    second = LiveTraining(tiny_store, sample_size=30, previous_map=flipped)
+    trainer = Trainer(tiny_config, tiny_store, tmp_path / "ck", SETTINGS, resume=True)
+    second.attach(trainer)
+    trainer.fit([second])
+    fresh = LiveTraining(tiny_store, sample_size=30)
+    fresh.attach(trainer)
+    fresh.on_epoch_end(2, {})  # the same weights mapped without a previous map
+    aligned, unaligned = second.samples[0].coords, fresh.samples[0].coords
+    assert np.linalg.norm(aligned - flipped) < np.linalg.norm(unaligned - flipped)
+
+
 def test_smoothed_terms_are_a_moving_average_and_a_resume_drops_the_replayed_steps(tiny_store):
     seen = []
     live = LiveTraining(tiny_store, sample_size=4, smoothing=0.5, on_step=lambda s, m: seen.append(m))

@@ -155,13 +155,19 @@ class LatentCache:
 
     def load(self, store) -> LatentTable | None:
         """The complete table for the store as it is now, or None (missing, partial or stale)."""
-        m = self._manifest()
-        if m is None or m.get("store_fingerprint") != store.fingerprint or int(m.get("n_done", -1)) != len(store):
-            return None
-        try:
-            mu = np.load(self.folder / m["mu_file"], allow_pickle=False)
-            logvar = np.load(self.folder / m["logvar_file"], allow_pickle=False)
-        except (OSError, ValueError, KeyError):
+        for _attempt in range(3):
+            m = self._manifest()
+            if m is None or m.get("store_fingerprint") != store.fingerprint or int(m.get("n_done", -1)) != len(store):
+                return None
+            try:
+                mu = np.load(self.folder / m["mu_file"], allow_pickle=False)
+                logvar = np.load(self.folder / m["logvar_file"], allow_pickle=False)
+                break
+            except FileNotFoundError:  # another writer replaced the manifest and removed these: read it again
+                continue
+            except (OSError, ValueError, KeyError):
+                return None
+        else:
             return None
         if mu.shape != (len(store), int(m["latent_dim"])) or logvar.shape != mu.shape:
             return None

@@ -207,3 +207,25 @@ def test_the_last_shard_to_finish_merges_even_if_the_others_started_with_it(stor
     after = FakeCodec()
     embed_store(after, store)
     assert after.encoded == 0
+
+
+def test_a_reader_racing_a_writer_reads_the_new_files(store, monkeypatch):
+    """A writer replaces the manifest and removes the old arrays between a reader's manifest read and
+    its array read: the reader reads the manifest again instead of reporting "no cache"."""
+    codec = FakeCodec()
+    table = embed_store(codec, store)
+    cache = LatentCache(store.path, codec.weights_hash)
+    real_manifest = LatentCache._manifest
+    raced = []
+
+    def manifest_then_rewrite(self):
+        m = real_manifest(self)
+        if not raced:  # the first time only: a writer gets in between
+            raced.append(True)
+            cache.save(store, cache.state(store, codec.latent_dim))  # new file names, old ones removed
+        return m
+
+    monkeypatch.setattr(LatentCache, "_manifest", manifest_then_rewrite)
+    got = cache.load(store)
+    assert raced and got is not None
+    np.testing.assert_array_equal(got.mu, table.mu)

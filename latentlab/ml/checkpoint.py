@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
+import shutil
 import time
 from pathlib import Path
 
@@ -31,10 +33,13 @@ import torch
 from latentlab.core.atomic import write_bytes_atomic, write_json_atomic
 from latentlab.ml.config import ConfigError, VAEConfig
 
+log = logging.getLogger(__name__)
+
 FORMAT = "latentlab-vae-checkpoint"
 SCHEMA_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
+PREVIOUS_WEIGHTS_FILE = "model.safetensors.prev"  # exists only while a save is replacing the weights
 
 
 class CheckpointError(Exception):
@@ -86,8 +91,10 @@ def save_checkpoint(
     """Write ``model`` (a :class:`~latentlab.ml.model.VideoVAE`) as a bundle; return the weights hash.
 
     Each file is replaced atomically and ``config.json`` is written last, carrying the hash of
-    ``model.safetensors``: a save interrupted half-way leaves a bundle that fails to load with a
-    clear message (or the previous bundle), never mismatched weights that load silently.
+    ``model.safetensors``. The weights being replaced are kept as ``model.safetensors.prev`` (a
+    hard link, no copy) until the new config is in place, so a save killed between the two
+    replaces leaves the previous bundle loadable (:func:`read_weights` falls back to it, with a
+    warning) and never mismatched weights that load silently.
     """
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
@@ -97,7 +104,10 @@ def save_checkpoint(
         raise CheckpointError(f"refusing to save weights with NaN or Inf values in {', '.join(bad[:5])}")
     blob = tensors_to_bytes(state, metadata={"format": FORMAT})
     weights_hash = content_hash(blob)
-    write_bytes_atomic(path / WEIGHTS_FILE, blob)
+    wfile, prev = path / WEIGHTS_FILE, path / PREVIOUS_WEIGHTS_FILE
+    if wfile.is_file() and (path / CONFIG_FILE).is_file():
+        _keep_previous(wfile, prev)
+    write_bytes_atomic(wfile, blob)
     config = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -110,7 +120,17 @@ def save_checkpoint(
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     write_json_atomic(path / CONFIG_FILE, config)
+    prev.unlink(missing_ok=True)
     return weights_hash
+
+
+def _keep_previous(wfile: Path, prev: Path) -> None:
+    """Keep the weights that ``config.json`` still describes as ``prev`` while they are replaced."""
+    prev.unlink(missing_ok=True)
+    try:
+        os.link(wfile, prev)  # same inode: the atomic replace of wfile leaves prev intact
+    except OSError:  # a file system without hard links
+        shutil.copyfile(wfile, prev)
 
 
 def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
@@ -168,6 +188,12 @@ def read_weights(path: str | os.PathLike, config: dict) -> tuple[dict[str, torch
     blob = wfile.read_bytes()
     weights_hash = content_hash(blob)
     expected = config.get("files", {}).get(WEIGHTS_FILE, {}).get("blake2b")
+    prev = wfile.with_name(PREVIOUS_WEIGHTS_FILE)
+    if expected is not None and expected != weights_hash and prev.is_file():
+        old = prev.read_bytes()  # a save was killed after replacing the weights, before the config
+        if content_hash(old) == expected:
+            log.warning("%s: a save was interrupted; loading the previous weights (%s)", wfile.parent, prev.name)
+            blob, weights_hash = old, expected
     if expected is not None and expected != weights_hash:
         raise CheckpointError(
             f"{wfile} does not match {CONFIG_FILE} (expected BLAKE2b {expected}, found {weights_hash}): "

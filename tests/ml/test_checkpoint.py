@@ -190,3 +190,29 @@ def test_refuses_to_save_nan(tmp_path, tiny_config):
         model.dec_in.weight[0, 0] = float("nan")
     with pytest.raises(CheckpointError, match="NaN"):
         save_checkpoint(tmp_path / "x", model)
+
+
+def test_a_save_killed_between_weights_and_config_leaves_the_previous_bundle(bundle, tiny_config, monkeypatch,
+                                                                             caplog):
+    from latentlab.ml import checkpoint
+
+    path, old = bundle
+    assert not (path / "model.safetensors.prev").exists()  # a finished save leaves no backup behind
+    torch.manual_seed(1)
+    new = VideoVAE(tiny_config)
+
+    def killed(*_a, **_k):  # the process dies right after the weights were replaced
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint, "write_json_atomic", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, new)
+    monkeypatch.undo()
+    with caplog.at_level("WARNING"):
+        loaded, _ = load_checkpoint(path)
+    assert "interrupted" in caplog.text
+    for name, tensor in old.state_dict().items():
+        assert torch.equal(loaded.state_dict()[name], tensor), name
+    save_checkpoint(path, new)  # the next save completes and clears the backup
+    assert not (path / "model.safetensors.prev").exists()
+    assert all(torch.equal(load_checkpoint(path)[0].state_dict()[k], v) for k, v in new.state_dict().items())

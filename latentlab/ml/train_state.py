@@ -81,15 +81,19 @@ def load_train_state(
         raise CheckpointError(f"{tfile} does not match {STATE_JSON} (damaged or from another save)")
     tensors = tensors_from_bytes(blob, str(tfile))
     opt = meta.get("optimizer", {})
-    if opt.get("type") != type(optimizer).__name__:
-        raise CheckpointError(f"{jfile} holds {opt.get('type')} state; the trainer uses {type(optimizer).__name__}")
+    if not isinstance(opt, dict) or opt.get("type") != type(optimizer).__name__:
+        found = opt.get("type") if isinstance(opt, dict) else type(opt).__name__
+        raise CheckpointError(f"{jfile} holds {found} state; the trainer uses {type(optimizer).__name__}")
     state: dict[int, dict] = {}
-    for name, value in tensors.items():
-        if name.startswith("optimizer."):
-            _, idx, key = name.split(".", 2)
-            state.setdefault(int(idx), {})[key] = value
-    for idx, extra in opt.get("scalars", {}).items():
-        state.setdefault(int(idx), {}).update(extra)
+    try:  # names and scalars come from a file: anything malformed is a damaged state, in words
+        for name, value in tensors.items():
+            if name.startswith("optimizer."):
+                _, idx, key = name.split(".", 2)
+                state.setdefault(int(idx), {})[key] = value
+        for idx, extra in opt.get("scalars", {}).items():
+            state.setdefault(int(idx), {}).update(dict(extra))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{path}: the saved optimizer state is malformed ({exc}); cannot resume") from None
     params = [p for g in optimizer.param_groups for p in g["params"]]
     for idx, pstate in state.items():
         if not 0 <= idx < len(params):

@@ -122,6 +122,26 @@ def test_resume_refuses_a_bad_training_state(tmp_path, tiny_config, tiny_store):
     assert not marker.exists()
 
 
+def test_resume_refuses_a_malformed_optimizer_state_in_words(tmp_path, tiny_config, tiny_store):
+    """A state whose hashes match but whose optimizer entries are malformed (hand-edited, or another
+    tool's) is a CheckpointError, not a ValueError from deep inside the loader."""
+    import json
+
+    out = tmp_path / "ck"
+    Trainer(tiny_config, tiny_store, out, TrainSettings(**{**SETTINGS.to_dict(), "epochs": 1})).fit()
+    meta_path = out / "training_state.json"
+    meta = json.loads(meta_path.read_text())
+    for bad in ({"x": 1}, ["not", "a", "dict"]):  # scalars of a parameter that are not a mapping
+        meta["optimizer"]["scalars"] = {"0": bad} if isinstance(bad, list) else {"zero": bad}
+        meta_path.write_text(json.dumps(meta))
+        with pytest.raises(CheckpointError, match="malformed"):
+            Trainer(tiny_config, tiny_store, out, SETTINGS, resume=True).fit()
+    meta["optimizer"] = "Adam"
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="holds str state"):
+        Trainer(tiny_config, tiny_store, out, SETTINGS, resume=True).fit()
+
+
 @pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_training_and_codec(tmp_path, tiny_config, tiny_store):

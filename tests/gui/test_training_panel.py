@@ -53,8 +53,10 @@ def test_the_device_choices_are_the_ml_ones():
 def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, window, panel, tmp_path, tiny_store):
     from latentlab.ml.checkpoint import load_checkpoint
 
-    assert not window.extensions["training"].dock.isVisible()
-    panel.dock.show()
+    assert not panel.dock.isVisible()
+    [train_action] = [a for a in window.file_menu.actions() if a.text() == "&Train a model…"]
+    train_action.trigger()
+    assert panel.dock.isVisible()
     out = tmp_path / "model"
     epochs_seen = []
     panel.epoch_shown.connect(epochs_seen.append)

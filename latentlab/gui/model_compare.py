@@ -138,6 +138,9 @@ class ModelCompareView(QWidget):
             self.kl_plot.addItem(bars)
             self.kl_bars[side] = bars
         self.kl_plot.setLabel("bottom", "latent dimension")
+        dims = max(len(side.kl_per_dim) for side in self.sides.values())
+        step = max(1, dims // 16)
+        self.kl_plot.getAxis("bottom").setTicks([[(d, str(d)) for d in range(0, dims, step)]])
         lay = QVBoxLayout(self)
         lay.addLayout(grid, 3)
         lay.addLayout(frames, 2)

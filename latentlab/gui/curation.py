@@ -101,18 +101,22 @@ class Curation(QObject):
         self.undo.push(command)
 
     def create_tag(self, name: str, colour: str | None = None) -> None:
+        """New empty tag (``colour`` ``"#rrggbb"``; ``None``: the next free palette colour)."""
         self.push(CreateTag(self.book, name, colour))
 
     def rename_tag(self, old: str, new: str) -> None:
+        """Rename a tag in place (its clips, colour and position stay)."""
         shown = self.shown_tag == old
         self.push(RenameTag(self.book, old, new))
         if shown:  # keep showing the renamed tag
             self.show_only(new)
 
     def recolour_tag(self, name: str, colour: str) -> None:
+        """Give a tag colour ``"#rrggbb"`` (the map follows when coloured by tag)."""
         self.push(RecolourTag(self.book, name, colour))
 
     def delete_tag(self, name: str) -> None:
+        """Delete a tag (its clips stay in the dataset; undo restores the tag exactly)."""
         self.push(DeleteTag(self.book, name))
 
     def tag_selection(self, name: str) -> None:
@@ -122,9 +126,11 @@ class Curation(QObject):
             self.state.set_colour_field(FIELD_NAME)
 
     def untag_selection(self, name: str) -> None:
+        """Remove the selected clips from tag ``name``."""
         self.push(UntagClips(self.book, name, self._selection()))
 
     def select_tag(self, name: str) -> None:
+        """Select the clips tagged ``name``."""
         self.state.select(self.book.members(name))
 
     def show_only(self, name: str | None) -> None:
@@ -162,12 +168,15 @@ class Curation(QObject):
 
     # ------------------------------------------------------------------------- saved selections
     def save_selection(self, name: str) -> None:
+        """Save the current selection as ``name`` (replacing a selection of that name)."""
         self.selections.save(name, self.state.selection)
 
     def restore_selection(self, name: str) -> None:
+        """Select the clips of saved selection ``name``."""
         self.state.select(self.selections.get(name))
 
     def delete_selection(self, name: str) -> None:
+        """Forget saved selection ``name``."""
         self.selections.delete(name)
 
     # ------------------------------------------------------------------- neighbourhood (jobs)

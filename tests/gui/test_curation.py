@@ -223,3 +223,35 @@ def test_ctrl_z_and_ctrl_shift_z_keys(window, cur, qtbot):
     assert cur.book.counts() == {"k": 0}
     qtbot.keyClick(window.map, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert cur.book.counts() == {"k": 2}
+
+
+def test_rename_colour_and_delete_buttons_through_their_dialogs(window, cur, monkeypatch):
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QColorDialog
+
+    cur.create_tag("cats")
+    cur.panel.set_current_tag("cats")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("felines", True))
+    cur.panel.buttons["rename"].click()
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor("#102030"))
+    cur.panel.buttons["colour"].click()
+    assert cur.panel.rows() == [("felines", "#102030", 0)]
+    assert cur.menus.undo_action.text() == "Undo recolour tag 'felines'"
+    cur.panel.buttons["delete"].click()
+    assert cur.panel.rows() == []
+    cur.menus.undo_action.trigger()
+    assert cur.panel.rows() == [("felines", "#102030", 0)]
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor())  # cancelled: no edit
+    cur.panel.buttons["colour"].click()
+    assert cur.undo.undo_text == "recolour tag 'felines'" and cur.undo.redo_text == "delete tag 'felines'"
+
+
+def test_diverse_subset_and_radius_through_the_menu(window, cur, qtbot, monkeypatch):
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (4, True))
+    menu_action(cur.menus.select_menu, "Diverse subset").trigger()
+    qtbot.waitUntil(lambda: window.state.selection.size == 4, timeout=5000)
+    window.state.select([0])
+    monkeypatch.setattr(QInputDialog, "getDouble", lambda *a, **k: (0.0, True))
+    menu_action(cur.menus.select_menu, "Grow to latent radius").trigger()
+    qtbot.waitUntil(lambda: not window.runner.jobs, timeout=5000)
+    assert window.state.selection.tolist() == [0]  # radius 0: only the clip itself

@@ -166,10 +166,11 @@ class InterpolationPanel(QWidget):
         s, codec = self.state, self.state.dataset.codec
         z = path_latents(s.dataset.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
         fps, out = s.dataset.fps, Path(path)
+        # Imported here, on the GUI thread: an extension module (cv2, Pillow) first imported on a
+        # worker while the GUI thread collects Qt objects hung the test suite once.
+        from latentlab.media.video_writer import write_gif, write_video
 
         def job(ctx):
-            from latentlab.media.video_writer import write_gif, write_video
-
             frames = export_frames(codec, z)
             ctx.progress(0.5, text="writing")
             (write_gif if out.suffix.lower() == ".gif" else write_video)(out, frames, fps)

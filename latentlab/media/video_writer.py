@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
+from PIL import Image
 
 #: file extension -> FourCC that the OpenCV wheel can encode
 CODECS: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
@@ -55,8 +57,6 @@ def write_video(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, f
     VideoWriteError
         Unknown extension, bad frames, or OpenCV could not open an encoder for this file.
     """
-    import cv2
-
     path = Path(path)
     frames = _as_frames(frames_u8)
     code = fourcc or CODECS.get(path.suffix.lower())
@@ -87,8 +87,6 @@ def write_gif(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, loo
     ``loop=0`` repeats forever. GIF frame delays are whole centiseconds, so the frame rate is
     rounded to the nearest one that GIF can express.
     """
-    from PIL import Image
-
     frames = _as_frames(frames_u8)
     if not fps > 0:
         raise VideoWriteError(f"fps must be positive, got {fps}")

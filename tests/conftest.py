@@ -19,5 +19,8 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(autouse=True)
 def _isolated_user_data(tmp_path_factory, monkeypatch):
-    """Keep every test away from the real per-user cache folder."""
+    """Keep every test away from the real per-user cache folder and settings (QSettings reads
+    $XDG_CONFIG_HOME/latentlab/explorer.conf: a dock layout left there by another run changed the
+    window a subprocess test opened)."""
     monkeypatch.setenv("LATENTLAB_DATA", str(tmp_path_factory.mktemp("latentlab-data")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))

@@ -24,12 +24,14 @@ class ClipField:
     ``values`` has one entry per clip; ``categories`` names the integer codes of a categorical field
     (source video, shape, cluster, tag) and is ``None`` for a continuous field (error, KL, factor).
     ``colours`` optionally gives each category its own ``"#rrggbb"`` (tags); else the map's palette.
+    ``missing_label`` names the clips with no category (code -1 or NaN) in the legend.
     """
 
     name: str
     values: np.ndarray  # (N,)
     categories: tuple[str, ...] | None = None
     colours: tuple[str, ...] | None = None
+    missing_label: str = "n/a"
 
     @property
     def categorical(self) -> bool:

@@ -107,7 +107,8 @@ class TagBook:
         members = list(self._members.values())
         for code in range(len(members) - 1, -1, -1):  # later tags first: the first tag wins
             codes[members[code]] = code
-        return ClipField(FIELD_NAME, codes, tuple(self._colours), colours=tuple(self._colours.values()))
+        return ClipField(FIELD_NAME, codes, tuple(self._colours), colours=tuple(self._colours.values()),
+                         missing_label="untagged")
 
     def _known(self, name) -> str:
         if name not in self._colours:

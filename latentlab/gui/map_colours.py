@@ -44,12 +44,13 @@ def colour_groups(clip_field: ClipField | None, n_clips: int, max_legend: int = 
     if values.shape != (n_clips,):
         raise ValueError(f"field {clip_field.name!r} has {values.shape} values for {n_clips} clips")
     if clip_field.categorical:
-        return _categorical(values, clip_field.categories or (), max_legend, clip_field.colours)
+        return _categorical(values, clip_field.categories or (), max_legend, clip_field.colours,
+                            clip_field.missing_label)
     return _continuous(values.astype(np.float64))
 
 
 def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
-                 colours: tuple[str, ...] | None = None) -> list[ColourGroup]:
+                 colours: tuple[str, ...] | None = None, missing_label: str = "n/a") -> list[ColourGroup]:
     codes = np.where(np.isfinite(values.astype(np.float64)), values, -1).astype(np.int64)
     order = np.argsort(codes, kind="stable")
     uniq, starts = np.unique(codes[order], return_index=True)
@@ -58,7 +59,7 @@ def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
         hi = starts[j + 1] if j + 1 < len(starts) else len(order)
         idx = np.sort(order[lo:hi])
         if code < 0:
-            groups.append(ColourGroup("n/a", idx, QColor(*MISSING)))
+            groups.append(ColourGroup(missing_label, idx, QColor(*MISSING)))
             continue
         label = names[code] if 0 <= code < len(names) else str(code)
         own = colours is not None and 0 <= code < len(colours)  # e.g. a tag's chosen colour

@@ -33,6 +33,7 @@ def test_tag_the_selection_then_undo_and_redo_through_the_edit_menu(window, cur,
     assert window.state.colour_field == "tag" and window.colour_combo.currentText() == "tag"
     tag_field = window.state.dataset.fields["tag"]
     assert tag_field.values[[4, 9, 11]].tolist() == [0, 0, 0] and tag_field.values[5] == -1
+    assert sorted(g.label for g in window.map.groups) == ["cats", "untagged"]  # the legend says what grey is
     group = next(g for g in window.map.groups if g.label == "cats")
     assert group.colour.name() == cur.book.colour("cats") and group.indices.tolist() == [4, 9, 11]
     menus.undo_action.trigger()

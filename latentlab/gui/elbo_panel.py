@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
@@ -22,11 +22,10 @@ from latentlab.gui.workers import DecodeWorker
 CHANNEL = "teach_elbo"
 ACTIVE_BRUSH = (90, 160, 230)
 COLLAPSED_BRUSH = (95, 98, 108)
-COLLAPSED_NOTE = (f"Grey bars: <i>collapsed</i> units. Over the whole dataset their posterior mean hardly "
-                  f"moves (variance of μ<sub>d</sub> ≤ {teaching.ACTIVE_UNIT_THRESHOLD:g}, the active-unit rule "
-                  f"of <code>latentlab eval</code>) or their mean KL is below {teaching.COLLAPSED_KL:g} nats: the "
-                  f"encoder answers with the prior N(0, 1) whatever the clip, so the decoder has learnt to ignore "
-                  f"them. The white ticks are each unit's mean KL over the dataset.")
+COLLAPSED_NOTE = (f"Grey bars: <i>collapsed</i> units: over the dataset μ<sub>d</sub> hardly varies (variance ≤ "
+                  f"{teaching.ACTIVE_UNIT_THRESHOLD:g}, the active-unit rule of <code>latentlab eval</code>) or the mean "
+                  f"KL is below {teaching.COLLAPSED_KL:g} nats: the encoder answers with the prior whatever the clip, "
+                  f"and the decoder ignores the unit. White ticks: each unit's mean KL over the dataset.")
 
 
 def _nats(v: float) -> str:
@@ -35,19 +34,21 @@ def _nats(v: float) -> str:
 
 def formula_html(index: int, kl: float, d: int, elbo=None, status: str = "") -> str:
     """The panel's rich text: the ELBO, its two terms and this clip's numbers (``elbo`` a ClipElbo)."""
-    head = (f"<b>Clip {index}</b> &nbsp; ELBO(x) = E<sub>q(z|x)</sub>[log p(x|z)] − KL(q(z|x) ‖ N(0, I)) "
-            f"&nbsp;≤ log p(x)")
+    head = (f"<b>Clip {index}</b><br><b>ELBO(x)</b> = E<sub>q(z|x)</sub>[log p(x|z)] − KL(q(z|x) ‖ N(0, I)) "
+            f"&nbsp;≤ &nbsp;log p(x)")
     kl_line = (f"KL = ½ Σ<sub>d=1..{d}</sub> (μ<sub>d</sub>² + σ<sub>d</sub>² − 1 − log σ<sub>d</sub>²) "
                f"= <b>{_nats(kl)} nats</b> &nbsp;(exact, closed form)")
     if elbo is None:
         rec = f"E<sub>q</sub>[log p(x|z)]: <i>{status or 'computing…'}</i>"
         return "<br>".join((head, rec, kl_line))
     if elbo.likelihood == "bernoulli":
-        lik = ("log p(x|z) = Σ<sub>i</sub> x<sub>i</sub> log x̂<sub>i</sub>(z) + (1 − x<sub>i</sub>) "
-               f"log(1 − x̂<sub>i</sub>(z)), &nbsp;over the {elbo.n_values:,} values of the clip (Bernoulli)")
+        lik = ("log p(x|z) = Σ<sub>i</sub> x<sub>i</sub> log dec<sub>i</sub>(z) + (1 − x<sub>i</sub>) "
+               f"log(1 − dec<sub>i</sub>(z)) over the {elbo.n_values:,} values of the clip (Bernoulli; "
+               f"dec(z) is the decoder's output)")
     else:
-        lik = ("log p(x|z) = − ‖x − x̂(z)‖² / (2s²) − N log(s √(2π)), &nbsp;"
-               f"s = {elbo.sigma:g}, N = {elbo.n_values:,} values (Gaussian; a density, so it may be positive)")
+        lik = ("log p(x|z) = − ‖x − dec(z)‖² / (2s²) − N log(s √(2π)), &nbsp;"
+               f"s = {elbo.sigma:g}, N = {elbo.n_values:,} values, dec(z) the decoder's mean clip "
+               f"(Gaussian: a density, so it may be positive)")
     sampled = (f"E<sub>q</sub>[log p(x|z)] ≈ (1/S) Σ<sub>s</sub> log p(x | μ + σ ⊙ ε<sub>s</sub>) = "
                f"<b>{_nats(elbo.reconstruction)} ± {_nats(elbo.nll_sem)} nats</b> &nbsp;(S = {elbo.n_samples}; "
                f"at z = μ: {_nats(-elbo.nll_at_mean)})")
@@ -84,12 +85,15 @@ class ElboPanel(QWidget):
         self.samples.setToolTip("samples of z for the Monte-Carlo estimate of E_q[log p(x|z)]")
         self.units_label = QLabel()
         self.units_label.setObjectName("numbers")
+        self.units_label.setWordWrap(True)
         self.plot = pg.PlotWidget(background=(8, 9, 12))
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setLabel("left", "KL (nats)")
         self.plot.setLabel("bottom", "latent dimension d")
-        self.plot.setMinimumHeight(140)
+        self.plot.setMinimumHeight(120)
+        # its 480 px size hint would make the panel taller than its scroll area: take what is left instead
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.bars_active = pg.BarGraphItem(x=[], height=[], width=0.8, brush=ACTIVE_BRUSH, pen=None)
         self.bars_collapsed = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLLAPSED_BRUSH, pen=None)
         self.mean_ticks = pg.ScatterPlotItem(symbol="_", size=18, pen=pg.mkPen(235, 235, 235, width=2))
@@ -166,6 +170,9 @@ class ElboPanel(QWidget):
         collapsed = units.collapsed if units is not None and len(units.collapsed) == len(kl) else np.zeros(len(kl), bool)
         self.bars_active.setOpts(x=d[~collapsed], height=kl[~collapsed], width=0.8)
         self.bars_collapsed.setOpts(x=d[collapsed], height=kl[collapsed], width=0.8)
+        top = max([1e-3, *kl, *(units.mean_kl if units is not None and len(units.mean_kl) == len(kl) else [])])
+        self.plot.setXRange(-0.6, max(len(kl), 1) - 0.4, padding=0)
+        self.plot.setYRange(0, 1.1 * top, padding=0)  # bars start at 0 nats: auto-range would cut them
         if units is not None and len(units.mean_kl) == len(kl):
             self.mean_ticks.setData(d, units.mean_kl)
             self.units_label.setText(f"{units.n_active} of {len(kl)} units active, {units.n_collapsed} collapsed "

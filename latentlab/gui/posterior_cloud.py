@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
@@ -26,7 +26,8 @@ from latentlab.gui.workers import DecodeWorker
 CHANNEL = "teach_cloud"
 SOURCES = ("posterior of the clip", "prior N(0, I)")
 GRID = 4  # GRID x GRID decodes
-SCALE_STEPS = 100  # slider ticks per unit of eps scale
+SCALE_STEPS = 100  # slider ticks per decade of eps scale (logarithmic: trained posteriors can be very narrow)
+SCALE_DECADES = (-2, 2)  # 0.01 .. 100; the slider's 0 is scale 0 (the cloud collapses onto mu)
 COLOURS = {"posterior": (120, 205, 255, 170), "prior": (255, 130, 200, 150)}
 
 
@@ -60,8 +61,8 @@ class PosteriorCloud(QWidget):
         self.count.setValue(200)
         self.count.setPrefix("S = ")
         self.scale = QSlider(Qt.Orientation.Horizontal)
-        self.scale.setRange(0, 3 * SCALE_STEPS)
-        self.scale.setValue(SCALE_STEPS)
+        self.scale.setRange(0, (SCALE_DECADES[1] - SCALE_DECADES[0]) * SCALE_STEPS)
+        self.set_eps_scale(1.0)
         self.scale_label = QLabel()
         self.scale_label.setObjectName("numbers")
         self.seed = QSpinBox()
@@ -73,7 +74,11 @@ class PosteriorCloud(QWidget):
         self.stats = QLabel()
         self.stats.setObjectName("numbers")
         self.stats.setWordWrap(True)
+        self.scale.setToolTip("ε scale, logarithmic from 0.01 to 100 (far left: 0). A trained VAE's posteriors are "
+                              "often so narrow that the cloud is a dot on the map at scale 1")
         self.views = [FrameView(min_size=40, animate=True) for _ in range(GRID * GRID)]
+        for v in self.views:  # share the height that is left instead of asking 160 px each (see teach.py)
+            v.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         row1 = QHBoxLayout()
         for w in (self.source, self.count, self.seed, self.resample):
             row1.addWidget(w)
@@ -109,13 +114,16 @@ class PosteriorCloud(QWidget):
 
     @property
     def eps_scale(self) -> float:
-        return self.scale.value() / SCALE_STEPS
+        v = self.scale.value()
+        return 0.0 if v == 0 else float(10.0 ** (SCALE_DECADES[0] + v / SCALE_STEPS))
 
     def set_eps_scale(self, scale: float) -> None:
-        self.scale.setValue(int(round(scale * SCALE_STEPS)))
+        """Move the slider to the position nearest ``scale`` (0, or 0.01 .. 100 on a log scale)."""
+        v = 0 if scale <= 0 else int(round((np.log10(scale) - SCALE_DECADES[0]) * SCALE_STEPS))
+        self.scale.setValue(max(0 if scale <= 0 else 1, min(v, self.scale.maximum())))
 
     def _show_scale(self) -> None:
-        self.scale_label.setText(f"{self.eps_scale:.2f}")
+        self.scale_label.setText(f"{self.eps_scale:.3g}")
 
     def set_active(self, active: bool) -> None:
         """Draw only while the teaching dock is open; closing it removes the cloud."""

@@ -20,6 +20,7 @@ from latentlab.gui.teach_paths import LerpSlerpPanel
 from latentlab.gui.tour import Tour
 
 PANELS = ("elbo", "samples", "paths")
+MIN_OPEN_HEIGHT = 500  # px the dock is given when opened from a menu or the tour
 ABOUT = ("<b>latentlab {version}</b><p>See and touch what a video VAE has learned: a map of every clip's "
          "latent, a live decoder under the mouse, and panels that show the ELBO, the posterior and the "
          "prior at work.</p><p>Help → Guided tour walks through the explorer in six steps.</p>")
@@ -94,6 +95,12 @@ class Teach(QObject):
         self.dock.show()
         self.dock.raise_()
         self.tabs.setCurrentIndex(PANELS.index(name))
+        clip = self.window.findChild(QDockWidget, "dock_player")
+        if clip is not None and not self.dock.isFloating() and self.dock.height() < MIN_OPEN_HEIGHT:
+            # room for the formulas and the bars: the clip dock above gives up what it can spare
+            total = clip.height() + self.dock.height()
+            self.window.resizeDocks([clip, self.dock], [max(total - MIN_OPEN_HEIGHT, 1), MIN_OPEN_HEIGHT],
+                                    Qt.Orientation.Vertical)
         self._on_visibility(True)
         return self.panels[name]
 

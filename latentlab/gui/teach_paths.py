@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
+                               QWidget)
 
 from latentlab.core import interpolation, teaching
 from latentlab.core.explorer_state import ExplorerState
@@ -39,6 +40,7 @@ class LerpSlerpPanel(QWidget):
         self.profile: teaching.NormProfile | None = None
         self._ends: tuple[np.ndarray, np.ndarray] | None = None
         self._token = None
+        self._data_norm: tuple[object, float] | None = None  # (dataset, median ||mu||), computed once per dataset
         self._rng = np.random.default_rng(seed)
         self.info = QLabel()
         self.info.setWordWrap(True)
@@ -50,13 +52,19 @@ class LerpSlerpPanel(QWidget):
         self.plot.setLabel("left", "‖z‖")
         self.plot.setLabel("bottom", "t (A → B)")
         self.plot.setMinimumHeight(150)
+        # its 480 px size hint would make the panel taller than its scroll area: take what is left instead
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.plot.addLegend(offset=(8, 8), labelTextColor=(215, 218, 224), brush=(20, 22, 28, 200))
         self.lerp_curve = self.plot.plot([], [], pen=pg.mkPen(*LERP_PEN, width=2), name="lerp")
         self.slerp_curve = self.plot.plot([], [], pen=pg.mkPen(*SLERP_PEN, width=2), name="slerp")
         self.typical_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(200, 200, 200, style=Qt.PenStyle.DashLine),
                                             label="√D (prior's typical norm)",
-                                            labelOpts={"position": 0.75, "color": (200, 200, 200)})
+                                            labelOpts={"position": 0.8, "color": (200, 200, 200)})
+        self.data_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(120, 220, 140, style=Qt.PenStyle.DotLine),
+                                         label="median ‖μ‖ of the clips",
+                                         labelOpts={"position": 0.45, "color": (120, 220, 140)})
         self.t_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120))
+        self.plot.addItem(self.data_line)
         self.plot.addItem(self.typical_line)
         self.plot.addItem(self.t_line)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -64,6 +72,8 @@ class LerpSlerpPanel(QWidget):
         self.slider.setValue(T_STEPS // 2)
         self.lerp_view = FrameView(caption="lerp")
         self.slerp_view = FrameView(caption="slerp")
+        for v in (self.lerp_view, self.slerp_view):
+            v.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         views = QGridLayout()
         views.addWidget(self.lerp_view, 0, 0)
         views.addWidget(self.slerp_view, 0, 1)
@@ -116,12 +126,18 @@ class LerpSlerpPanel(QWidget):
         self.lerp_curve.setData(p.t, p.lerp)
         self.slerp_curve.setData(p.t, p.slerp)
         self.typical_line.setValue(p.typical)
-        self.plot.setYRange(0, max(p.typical, float(p.lerp.max()), float(p.slerp.max())) * 1.1, padding=0)
+        if self._data_norm is None or self._data_norm[0] is not ds:
+            self._data_norm = (ds, float(np.median(np.linalg.norm(ds.mu, axis=1))))  # (N, D): milliseconds
+        data_norm = self._data_norm[1]
+        self.data_line.setValue(data_norm)
+        self.plot.setYRange(0, max(p.typical, data_norm, float(p.lerp.max()), float(p.slerp.max())) * 1.1, padding=0)
+        mid = len(p.t) // 2
         self.info.setText(
-            f"A = clip {s.interp_a} (‖μ‖ = {p.lerp[0]:.2f}), B = clip {s.interp_b} (‖μ‖ = {p.lerp[-1]:.2f}); "
-            f"D = {len(z0)}, √D = {p.typical:.2f}. In the middle lerp's ‖z‖ is {p.lerp[len(p.t) // 2]:.2f}, "
-            f"slerp's {p.slerp[len(p.t) // 2]:.2f}: the straight line cuts through the hollow inside of the "
-            f"Gaussian's shell, where the decoder has seen few latents.")
+            f"A = clip {s.interp_a} (‖μ‖ = {p.lerp[0]:.2f}), B = clip {s.interp_b} (‖μ‖ = {p.lerp[-1]:.2f}). "
+            f"N(0, I) in D = {len(z0)} puts almost all its mass near ‖z‖ = √D = {p.typical:.2f}; the clips' "
+            f"means have a median norm of {data_norm:.2f}. Halfway, lerp's ‖z‖ is {p.lerp[mid]:.2f} and slerp's "
+            f"{p.slerp[mid]:.2f}: the straight line sinks towards the origin, where neither the prior nor "
+            f"the data put latents, so the decoder has seen few there.")
         self._request_decode()
 
     def _request_decode(self) -> None:

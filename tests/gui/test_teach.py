@@ -74,9 +74,12 @@ def test_posterior_cloud_appears_on_the_map_with_s_points(window, teach, qtbot):
     cloud.set_eps_scale(0.0)
     qtbot.waitUntil(lambda: np.allclose(_cloud_xy(teach), s.coords[12], atol=1e-4), timeout=5000)
     assert "sample std / σ = 0.000" in cloud.stats.text()
-    cloud.set_eps_scale(2.0)
-    qtbot.waitUntil(lambda: cloud.z is not None and np.allclose(cloud.z - ds.mu[12], 2 * (want - ds.mu[12]), atol=1e-5),
+    cloud.set_eps_scale(20.0)  # the slider is logarithmic: 0.01 .. 100
+    assert cloud.eps_scale == pytest.approx(20.0, rel=0.03)
+    k = cloud.eps_scale
+    qtbot.waitUntil(lambda: cloud.z is not None and np.allclose(cloud.z - ds.mu[12], k * (want - ds.mu[12]), atol=1e-4),
                     timeout=5000)
+    assert f"expected {k:.2f}" in cloud.stats.text()
 
 
 def test_cloud_is_removed_when_the_clip_changes_or_the_option_is_off(window, teach, qtbot):

@@ -153,6 +153,9 @@ class Tour(QFrame):
         self.title.setText(s.title)
         self.counter.setText(f"{k + 1} / {len(self.steps)}")
         self.body.setText(s.text)
+        m = self.layout().contentsMargins()  # a wrapped label in a fixed-width frame: size it for its text
+        inner = PANEL_WIDTH - m.left() - m.right() - 2 * self.frameWidth()
+        self.body.setFixedHeight(self.body.heightForWidth(inner))
         self.back_button.setEnabled(k > 0)
         last = k == len(self.steps) - 1
         self.next_button.setText("Done" if last else "Next")

@@ -125,10 +125,8 @@ class ElboPanel(QWidget):
         if self.active:
             self.refresh()
 
-    def _on_dataset_changed(self, dataset) -> None:
-        self.units = None
-        if dataset is not None and dataset.n_clips:
-            self.units = teaching.unit_report(dataset.mu, dataset.logvar)  # numpy, (N, D): milliseconds
+    def _on_dataset_changed(self, _dataset) -> None:
+        self.units = None  # computed when first shown: a window that never opens the dock pays nothing
         self.refresh()
 
     def refresh(self) -> None:
@@ -142,6 +140,8 @@ class ElboPanel(QWidget):
             return
         if not self.active:
             return
+        if self.units is None:
+            self.units = teaching.unit_report(ds.mu, ds.logvar)  # numpy over (N, D): ~4 ms for 20 000 x 16
         mu, logvar = ds.mu[i], ds.logvar[i]
         self.kl_dims = teaching.kl_per_dim(mu, logvar)
         self._draw_bars(self.kl_dims)

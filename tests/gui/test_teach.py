@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -106,14 +108,54 @@ def test_fast_selection_changes_show_only_the_last_clips_cloud(window, teach, qt
     teach.show_panel("samples")
     cloud = teach.samples
     cloud.count.setValue(20)
-    ds.codec.gate = gate = __import__("threading").Event()  # hold the worker on the first decode
+    qtbot.waitUntil(lambda: window.worker.pending == 0 and cloud.z is not None, timeout=5000)
+    shown = []
+    cloud.cloud_shown.connect(lambda z, _xy: shown.append(np.array(z)))
+    ds.codec.gate = gate = threading.Event()  # hold the worker on the first clip's decode
     for i in range(3, 40, 3):
         s.select([i])
     gate.set()
     want = teaching.posterior_samples(ds.mu[39], ds.logvar[39], 20, 1.0, cloud.seed.value())
-    qtbot.waitUntil(lambda: cloud.z is not None and np.allclose(cloud.z, want), timeout=5000)
-    qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=5000)
-    np.testing.assert_allclose(cloud.z, want)  # no late result of an earlier clip replaced it
+    st = window.worker.stats
+
+    def all_results_handled():  # every computed result has reached the GUI thread (shown or dropped)
+        return window.worker.pending == 0 and st["computed"] == st["delivered"] + st["dropped"]
+
+    qtbot.waitUntil(lambda: len(shown) >= 1 and all_results_handled(), timeout=5000)
+    assert len(shown) == 1  # clip 3's finished result was dropped, the superseded ones never ran
+    np.testing.assert_allclose(shown[0], want)
+    np.testing.assert_allclose(cloud.z, want)
+
+
+def test_a_result_overtaken_by_newer_requests_is_not_drawn(window, teach, qtbot):
+    """The decode worker hands over a finished result even when newer ones wait; the panel compares
+    request ids and draws only the newest."""
+    teach.show_panel("samples")
+    cloud = teach.samples
+    cloud.source.setCurrentText(SOURCES[1])  # prior: only this panel's channel reacts to Resample
+    cloud.count.setValue(20)
+    qtbot.waitUntil(lambda: window.worker.pending == 0 and cloud.z is not None, timeout=5000)
+    codec, entered, gate = window.state.dataset.codec, threading.Event(), threading.Event()
+    real_decode = codec.decode
+
+    def held_decode(z):
+        entered.set()
+        gate.wait(10)
+        return real_decode(z)
+
+    codec.decode = held_decode
+    shown = []
+    cloud.cloud_shown.connect(lambda z, _xy: shown.append(np.array(z)))
+    cloud.resample.click()  # this request runs and is held in the decoder
+    qtbot.waitUntil(entered.is_set, timeout=5000)
+    for _ in range(3):
+        cloud.resample.click()
+    gate.set()
+    st = window.worker.stats
+    qtbot.waitUntil(lambda: window.worker.pending == 0 and st["computed"] == st["delivered"] + st["dropped"]
+                    and len(shown) >= 1, timeout=5000)
+    assert len(shown) == 1
+    np.testing.assert_allclose(shown[0], teaching.prior_samples(6, 20, 1.0, cloud.seed.value()))
 
 
 def test_prior_samples_do_not_depend_on_the_clip(window, teach, qtbot):

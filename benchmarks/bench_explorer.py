@@ -172,7 +172,10 @@ def bench_drag(app, window, seconds):
 
     m, state = window.map, window.state
     wait_until(app, lambda: window.probe.result is not None)
-    app.processEvents()  # start from a settled window: work left by the map benchmark runs now
+    # Start from a settled window: background jobs (the inverse raster of the new map, clusters) done,
+    # and work left by the map benchmark run now.
+    wait_until(app, lambda: not window.runner.jobs)
+    app.processEvents()
     vp = m.plot.viewport()
     start = m.plot.mapFromScene(m.view.mapViewToScene(m.probe.pos()))
     c = state.coords

@@ -11,7 +11,8 @@ cells are about half the typical neighbour spacing of the map, and a single quer
    within ``d1 + 2h`` of the cell's centre, where ``d1`` is the centre's nearest-clip distance and
    ``h`` the cell's half diagonal. Any point of the cell has a clip within ``d1 + h``, so its nearest
    clip lies within ``d1 + 2h`` of the centre (triangle inequality): the answer is exact, and a
-   cell lists about ten clips (measured: mean 10, p99 27 on a 100k t-SNE map);
+   cell lists about ten clips (measured: mean 10, p99 27 on a 100k t-SNE map; a cell whose list
+   reaches ``MAX_CANDIDATES`` asks the KD-tree instead);
 3. pulls ``z`` towards that clip's latent with a Gaussian of the map distance (``snap``, a fraction
    of the neighbour spacing), which restores what the grid blurs: on top of a clip the inverse *is*
    that clip, as the exact local-linear fit is;
@@ -23,7 +24,6 @@ raster only ever serves single queries; batched inversions stay exact.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,6 +34,8 @@ import numpy as np
 CELL_FRACTION = 0.5
 #: Gaussian width of the pull towards the nearest clip, as a fraction of that spacing.
 SNAP_FRACTION = 0.03
+#: Longest candidate list per cell (measured on a 100k t-SNE map: mean 10, p99 27, max 57).
+MAX_CANDIDATES = 32
 #: Most grid nodes (a 100k-clip t-SNE map needs about 0.4 M at the default cell size).
 MAX_NODES = 1_000_000
 _CHUNK = 16_384
@@ -58,8 +60,9 @@ class InverseRaster:
     """
 
     def __init__(self, origin, cell: float, z: np.ndarray | None, spread_rel: np.ndarray,
-                 cell_start: np.ndarray, cell_clips: np.ndarray, coords: np.ndarray, latents: np.ndarray,
-                 map_scale: float, linear_axes: np.ndarray | None, snap: float) -> None:
+                 cell_start: np.ndarray, cell_clips: np.ndarray, cell_full: np.ndarray, coords: np.ndarray,
+                 latents: np.ndarray, map_scale: float, linear_axes: np.ndarray | None, snap: float,
+                 tree) -> None:
         self.x0, self.y0 = float(origin[0]), float(origin[1])
         self.cell = float(cell)
         self.z = z  # (GY, GX, D) float32, or None for PCA/identity maps (z is exact there)
@@ -68,6 +71,9 @@ class InverseRaster:
         # Candidate nearest clips per cell (cells (GY-1, GX-1) in C order), as CSR: the clips of cell
         # c are cell_clips[cell_start[c]:cell_start[c + 1]].
         self.cell_start, self.cell_clips = cell_start, cell_clips
+        # Cells whose list hit MAX_CANDIDATES (rare: a dense spot) may miss a clip; their lookups ask
+        # the map's KD-tree instead.
+        self.cell_full, self.tree = cell_full, tree
         self.coords, self.latents = coords, latents  # (N, 2), (N, D) float64
         self.map_scale = float(map_scale)
         self.axes = linear_axes  # (2, D) for PCA / identity maps, else None
@@ -75,7 +81,7 @@ class InverseRaster:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.z, self.spread_rel, self.cell_start, self.cell_clips) if a is not None)
+        return sum(a.nbytes for a in (self.z, self.spread_rel, self.cell_start, self.cell_clips, self.cell_full) if a is not None)
 
     @classmethod
     def build(cls, inverse, *, cell_fraction: float = CELL_FRACTION, snap_fraction: float = SNAP_FRACTION,
@@ -117,21 +123,26 @@ class InverseRaster:
                 progress(0.7 * min(1.0, (a + _CHUNK) / len(nodes)))
         np.clip(spread_rel, 0.0, 1.0, out=spread_rel)
         centres = nodes.reshape(gy, gx, 2)[:-1, :-1].reshape(-1, 2) + 0.5 * cell  # ((GY-1)(GX-1), 2)
-        starts, clips = [np.zeros(1, np.int64)], []
+        # Candidate lists with numpy only: query_ball_point would build one Python list per cell
+        # (0.4 M at 100k clips), and the garbage collector then stalls the GUI thread for ~140 ms.
+        kk = min(MAX_CANDIDATES, len(coords))
+        starts, clips, full = [np.zeros(1, np.int64)], [], []
         for a in range(0, len(centres), _CHUNK):
             if cancelled is not None and cancelled():
                 return None
-            d1, _ = inverse.map_tree.query(centres[a:a + _CHUNK], k=1)
-            lists = inverse.map_tree.query_ball_point(centres[a:a + _CHUNK], d1 * (1 + 1e-9) + cell * math.sqrt(2) * (1 + 1e-9),
-                                                      return_sorted=False)
-            counts = np.fromiter(map(len, lists), np.int64, len(lists))
-            starts.append(starts[-1][-1] + np.cumsum(counts))
-            clips.append(np.fromiter(itertools.chain.from_iterable(lists), np.int32, int(counts.sum())))
+            dist, idx = inverse.map_tree.query(centres[a:a + _CHUNK], k=kk)
+            dist, idx = dist.reshape(-1, kk), idx.reshape(-1, kk)
+            reach = dist[:, :1] * (1 + 1e-9) + cell * math.sqrt(2) * (1 + 1e-9)  # d1 + 2h
+            keep = dist <= reach
+            starts.append(starts[-1][-1] + np.cumsum(keep.sum(axis=1)))
+            clips.append(idx[keep].astype(np.int32))  # row by row: each cell's clips stay together
+            full.append(keep[:, -1] & (kk < len(coords)))  # a full list may miss a clip: ask the tree
             if progress is not None:
                 progress(0.7 + 0.3 * min(1.0, (a + _CHUNK) / len(centres)))
         return cls(lo, cell, None if z is None else z.reshape(gy, gx, d), spread_rel.reshape(gy, gx),
-                   np.concatenate(starts), np.concatenate(clips), coords, inverse.latents, scale,
-                   inverse._axes if linear else None, snap_fraction * scale)
+                   np.concatenate(starts), np.concatenate(clips), np.concatenate(full), coords,
+                   inverse.latents, scale, inverse._axes if linear else None, snap_fraction * scale,
+                   inverse.map_tree)
 
     def lookup_one(self, x: float, y: float, anchor: int | None = None) -> RasterHit | None:
         """The inverse at ``(x, y)``, or ``None`` outside the grid (use the exact path there)."""
@@ -153,6 +164,9 @@ class InverseRaster:
             if d2 < best_d2:
                 best, best_d2 = clip, d2
         dist = math.sqrt(best_d2)
+        if self.cell_full[cell]:
+            d_t, i_t = self.tree.query((x, y), k=1)
+            best, dist = int(i_t), float(d_t)
         near_z = self.latents[best]
         if self.axes is not None:  # PCA / identity: exact move in the plane, keeping a clip's residual
             a = best if anchor is None else int(anchor)

@@ -92,3 +92,16 @@ def test_a_huge_map_grows_its_cells_to_stay_within_the_node_budget(tsne_like):
     inv = make_inverse(z, proj)
     assert inv.build_raster(max_nodes=500)
     assert inv.raster.gx * inv.raster.gy <= 500 * 1.1
+
+
+def test_cells_with_full_candidate_lists_ask_the_tree(tsne_like, monkeypatch):
+    from latentlab.core import inverse_raster
+
+    monkeypatch.setattr(inverse_raster, "MAX_CANDIDATES", 2)  # most lists are full now
+    z, proj = tsne_like
+    inv = make_inverse(z, proj)
+    q = _queries(proj.coords, 200, seed=3)
+    exact = inv.invert(q)
+    inv.build_raster()
+    assert inv.raster.cell_full.mean() > 0.5
+    assert np.array_equal(np.concatenate([inv.invert(p[None]).nearest for p in q]), exact.nearest)

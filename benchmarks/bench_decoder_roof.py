@@ -21,17 +21,7 @@ import json
 import platform
 import time
 
-
-def matmul_peak(torch, n: int = 1024, reps: int = 20) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    for _ in range(3):
-        torch.mm(a, b)
-    best = float("inf")
-    for _ in range(reps):
-        t = time.perf_counter()
-        torch.mm(a, b)
-        best = min(best, time.perf_counter() - t)
-    return 2 * n**3 / best
+from bench_model import matmul_peak  # the same roof as bench_model.py (run from benchmarks/ or by path)
 
 
 def best_latency(torch, fn, z, reps: int = 400) -> float:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_elbo"
@@ -86,14 +87,7 @@ class ElboPanel(QWidget):
         self.units_label = QLabel()
         self.units_label.setObjectName("numbers")
         self.units_label.setWordWrap(True)
-        self.plot = pg.PlotWidget(background=(8, 9, 12))
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setLabel("left", "KL (nats)")
-        self.plot.setLabel("bottom", "latent dimension d")
-        self.plot.setMinimumHeight(120)
-        # its 480 px size hint would make the panel taller than its scroll area: take what is left instead
-        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.plot = panel_plot("KL (nats)", "latent dimension d", 120)
         self.bars_active = pg.BarGraphItem(x=[], height=[], width=0.8, brush=ACTIVE_BRUSH, pen=None)
         self.bars_collapsed = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLLAPSED_BRUSH, pen=None)
         self.mean_ticks = pg.ScatterPlotItem(symbol="_", size=18, pen=pg.mkPen(235, 235, 235, width=2))

@@ -18,6 +18,7 @@ from latentlab.core import interpolation, teaching
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
+from latentlab.gui.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_paths"
@@ -46,14 +47,7 @@ class LerpSlerpPanel(QWidget):
         self.info.setWordWrap(True)
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.random_ends = QPushButton("A, B = two random clips")
-        self.plot = pg.PlotWidget(background=(8, 9, 12))
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setLabel("left", "‖z‖")
-        self.plot.setLabel("bottom", "t (A → B)")
-        self.plot.setMinimumHeight(150)
-        # its 480 px size hint would make the panel taller than its scroll area: take what is left instead
-        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.plot = panel_plot("‖z‖", "t (A → B)", 150)
         self.plot.addLegend(offset=(8, 8), labelTextColor=(215, 218, 224), brush=(20, 22, 28, 200))
         self.lerp_curve = self.plot.plot([], [], pen=pg.mkPen(*LERP_PEN, width=2), name="lerp")
         self.slerp_curve = self.plot.plot([], [], pen=pg.mkPen(*SLERP_PEN, width=2), name="slerp")

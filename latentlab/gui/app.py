@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 
 from latentlab.gui.errors import install_excepthooks  # noqa: E402
+from latentlab.gui.gc_policy import collect_on_gui_thread  # noqa: E402
 from latentlab.gui.resources import stylesheet  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setPalette(pal)
     app.setStyleSheet(stylesheet("dark"))
     pg.setConfigOptions(antialias=False, background=(8, 9, 12), foreground=(200, 204, 212))
+    collect_on_gui_thread(app)  # garbage cycles holding Qt objects must never be freed on a worker
     return app
 
 

@@ -16,6 +16,17 @@ def _every_mouse_move_counts():
     pg.setConfigOption("mouseRateLimit", -1)
 
 
+@pytest.fixture(autouse=True, scope="package")
+def _garbage_collected_on_the_gui_thread(qapp):
+    """As in the app (gui/gc_policy.py): a worker that imports torch must not collect a garbage cycle
+    holding Qt objects (it deadlocked the suite). Automatic collection is back after the GUI tests."""
+    from latentlab.gui.gc_policy import collect_on_gui_thread, restore_automatic_gc
+
+    collect_on_gui_thread(qapp)
+    yield
+    restore_automatic_gc(qapp)
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings

@@ -4,7 +4,7 @@ Any thread that allocates enough objects triggers a collection, and a collection
 garbage cycles exist, Qt wrappers included. A worker thread importing torch (tens of thousands of
 objects) once collected a cycle holding Qt objects: the QObject destructor took a Qt mutex on the
 worker and waited for the GIL, while the GUI thread, holding the GIL, waited for that mutex. The test
-suite hung (stacks in BENCHMARKS.md's session-2 notes). pyqtgraph's ``GarbageCollector`` disables
+suite hung (tests/gui/test_gc_policy.py reproduces the premise). pyqtgraph's ``GarbageCollector`` disables
 automatic collection and collects on a QTimer, so collections happen on the GUI thread, with the same
 thresholds.
 """

@@ -17,7 +17,12 @@ def _expected(window, codec):
 
 
 def _start(window, qtbot):
+    """The window settled: a first probe frame shown, and the map's inverse tabulated (the probe then
+    answers from the raster, as the test's own ``invert`` does; a raster finished mid-test would
+    change the reliability under it)."""
     qtbot.waitUntil(lambda: window.probe.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not [j for j in window.runner.jobs if j.name.startswith("tabulate")], timeout=10000)
+    assert window.state.inverse.raster is not None
     return window.map, window.map.probe.pos()
 
 

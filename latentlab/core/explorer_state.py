@@ -59,6 +59,17 @@ class Dataset:
     store: Any = None
     message: str = ""
     cache_dir: Any = None  # folder for derived per-dataset results (first map, clusters), or None
+    _keys: Any = field(default=None, repr=False, compare=False)
+
+    def clip_keys(self) -> np.ndarray:
+        """Stable keys of the clips, ``(N,)`` str: the store's ``clip_keys()``, or ``#<index>`` without
+        a store. Computed once per dataset (~0.1 s per 100 k clips): tags, projects and exports share it."""
+        if self._keys is None:
+            store = self.store
+            keys = store.clip_keys() if store is not None and hasattr(store, "clip_keys") else \
+                [f"#{i}" for i in range(self.n_clips)]
+            self._keys = np.asarray(keys, dtype=str)
+        return self._keys
 
     @property
     def n_clips(self) -> int:

@@ -54,11 +54,7 @@ class Curation(QObject):
     def clip_keys(self) -> np.ndarray:
         """Stable clip keys of the dataset (``#<index>`` when it has no clip store)."""
         ds = self.state.dataset
-        if ds is None:
-            return np.zeros(0, str)
-        if ds.store is not None and hasattr(ds.store, "clip_keys"):
-            return np.asarray(ds.store.clip_keys())
-        return np.array([f"#{i}" for i in range(ds.n_clips)])
+        return np.zeros(0, str) if ds is None else ds.clip_keys()
 
     def dump_state(self) -> tuple[dict, dict]:
         """``(tags, selections)`` as saved in a project (clips named by key)."""

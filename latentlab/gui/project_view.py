@@ -21,7 +21,6 @@ class ProjectView:
 
     def __init__(self, window) -> None:
         self.window = window
-        self._keys: tuple[object, np.ndarray] | None = None
         self._pending_colour: str | None = None
         window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
 
@@ -30,15 +29,8 @@ class ProjectView:
         return self.keys_of(self.window.state.dataset)
 
     def keys_of(self, dataset) -> np.ndarray:
-        """Keys of ``dataset``'s clips, named as the curation extension names them (cached: a
-        store's keys cost ~0.1 s per 100 k clips)."""
-        if dataset is None:
-            return np.zeros(0, str)
-        if self._keys is None or self._keys[0] is not dataset:
-            store = getattr(dataset, "store", None)
-            keys = store.clip_keys() if store is not None else np.array([f"#{i}" for i in range(dataset.n_clips)])
-            self._keys = (dataset, np.asarray(keys))
-        return self._keys[1]
+        """Keys of ``dataset``'s clips (:meth:`Dataset.clip_keys`, computed once per dataset)."""
+        return np.zeros(0, str) if dataset is None else dataset.clip_keys()
 
     def method(self) -> str:
         """The projection method on screen, as a project stores it (a precomputed map counts as PCA)."""

@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine schedule)")
     parser.add_argument("--latent-dim", type=int, default=16)
     parser.add_argument("--width", type=int, default=16, help="base channel width of the network")
+    parser.add_argument("--decoder", choices=("tokens", "conv"), default="tokens",
+                        help="tokens: per-patch GEMMs, fast at batch 1 (default); conv: transposed convolutions")
     parser.add_argument("--beta", type=float, default=1.0, help="weight of the KL term")
     parser.add_argument("--likelihood", choices=("gaussian", "bernoulli"), default="gaussian")
     parser.add_argument("--sigma", type=float, default=0.05, help="std. dev. of the Gaussian likelihood (0..1 pixels)")
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         g = store.geometry
         config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
                            latent_dim=args.latent_dim, base_width=args.width, beta=args.beta,
-                           likelihood=args.likelihood, sigma=args.sigma)
+                           likelihood=args.likelihood, sigma=args.sigma, decoder=args.decoder)
         settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  kl_warmup_epochs=args.kl_warmup, seed=args.seed, val_fraction=args.val_fraction,
                                  num_workers=args.num_workers, device=args.device)

@@ -9,6 +9,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 LIKELIHOODS = ("gaussian", "bernoulli")
+DECODERS = ("tokens", "conv")
+# Keys added to the model config after schema 1 and what a checkpoint written before them meant.
+_LEGACY_DEFAULTS = {"decoder": "conv"}
 
 
 class ConfigError(ValueError):
@@ -36,6 +39,10 @@ class VAEConfig:
         ``"bernoulli"`` (pixel intensities as probabilities).
     sigma
         Standard deviation of the Gaussian likelihood, in units of the full pixel range.
+    decoder
+        ``"tokens"`` (:mod:`latentlab.ml.token_decoder`: per-patch GEMMs, fast at batch 1) or
+        ``"conv"`` (the transposed-conv decoder of :mod:`latentlab.ml.model`; checkpoints written
+        before this field existed use it).
     """
 
     frames: int = 8
@@ -48,6 +55,7 @@ class VAEConfig:
     beta: float = 1.0
     likelihood: str = "gaussian"
     sigma: float = 0.05
+    decoder: str = "tokens"
 
     def __post_init__(self) -> None:
         for name in ("frames", "height", "width", "latent_dim", "base_width", "frame_code"):
@@ -68,6 +76,8 @@ class VAEConfig:
             raise ConfigError(f"model config: likelihood must be one of {LIKELIHOODS}, got {self.likelihood!r}")
         if not (isinstance(self.beta, (int, float)) and math.isfinite(self.beta) and self.beta >= 0):
             raise ConfigError(f"model config: beta must be a finite number >= 0, got {self.beta!r}")
+        if self.decoder not in DECODERS:
+            raise ConfigError(f"model config: decoder must be one of {DECODERS}, got {self.decoder!r}")
         if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):
             raise ConfigError(f"model config: sigma must be a finite number > 0, got {self.sigma!r}")
 
@@ -93,6 +103,8 @@ class VAEConfig:
         unknown = sorted(set(data) - names)
         if unknown:
             raise ConfigError(f"model config has unknown keys {unknown}")
+        # A key added after schema 1 and absent from the file means what the file's writer built.
+        data = {**{k: v for k, v in _LEGACY_DEFAULTS.items() if k not in data}, **data}
         missing = sorted(names - set(data))
         if missing:
             raise ConfigError(f"model config lacks keys {missing}")

@@ -9,32 +9,41 @@ per-frame features are *concatenated in time order* and an MLP maps them to ``mu
 ``log sigma^2`` of a diagonal Gaussian q(z|x). Concatenation (not pooling) keeps the order of
 frames, so the encoder sees motion. The encoder runs once per clip and may be the heavier half.
 
-Decoder: z -> MLP -> one code per frame (the MLP's second layer adds a learned embedding of the
-frame index, so one z gives a whole trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
-transposed convolutions up to full size -> 3x3 conv, plus a per-frame *colour mix* (a C x K matrix
-and bias computed from the frame code, applied as a 1x1 conv to the K last feature maps) -> sigmoid.
+Decoder (``config.decoder``):
 
-Why: a 3-D transposed-conv decoder of the same FLOPs ran about half as fast on CPU (oneDNN is far
-better tuned for 2-D); a spatial-broadcast decoder works at full resolution in every layer and
-costs 5-10x more. A 4x4 stride-2 transposed conv costs 4 multiply-adds per channel pair per output
-pixel, against 9 for upsample + 3x3 conv. In pilot runs colour stayed grey for thousands of steps
-(encoder and decoder both ignored it: a saddle); the frame statistics in the encoder, the dynamic
-colour mix in the decoder and a small initial posterior variance (log sigma^2 = -5, so the decoder
-is not drowned in unit noise before it has learnt to use weak signals) fixed that.
+* ``"tokens"`` (the default, :mod:`latentlab.ml.token_decoder`): one token per 4x4 pixel patch of
+  each frame, and the same z-modulated MLP on every token, so all its FLOPs are three GEMMs with
+  ``N = T * H * W / 16`` rows (512 for the demo clip). At batch 1 (live dragging) it runs at
+  1.1-1.2x its matmul roof on one CPU thread where the conv decoder below ran at 4-5x (every
+  figure in ``BENCHMARKS.md``), and it reached a higher PSNR per epoch in pilots.
+* ``"conv"`` (the first design; checkpoints written before ``decoder`` existed use it):
+  z -> MLP -> one code per frame (the MLP's second layer adds a learned embedding of the frame
+  index, so one z gives a whole trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
+  transposed convolutions up to full size -> 3x3 conv, plus a per-frame *colour mix* (a C x K
+  matrix and bias computed from the frame code, applied as a 1x1 conv to the K last feature maps).
+  A 3-D transposed-conv decoder of the same FLOPs ran about half as fast on CPU (oneDNN is far
+  better tuned for 2-D); a full-resolution spatial-broadcast decoder costs 5-10x more.
+
+Why the colour routes: in pilot runs colour stayed grey for thousands of steps (encoder and decoder
+both ignored it: a saddle); the frame statistics in the encoder, a multiplicative colour route in
+the decoder (the conv decoder's colour mix, the token decoder's per-clip output gain) and a small
+initial posterior variance (log sigma^2 = -5, so the decoder is not drowned in unit noise before it
+has learnt to use weak signals) fixed that.
 
 Cost (multiply-add = 2 FLOPs; :func:`decoder_flops` computes it, a test checks it against
 torch's FLOP counter, ``benchmarks/bench_model.py`` times it), base_width 16, frame_code 256,
 latent_dim 16:
 
-============================  ================  =================  ==========
-clip                          decoder / clip    encoder / clip     parameters
-============================  ================  =================  ==========
-8 x 32 x 32 x 3 (demo model)  0.047 GFLOP       0.027 GFLOP        1.23 M
-8 x 64 x 64 x 3               0.138 GFLOP       0.110 GFLOP        1.30 M
-============================  ================  =================  ==========
+============================  ======================  ===================  ================
+clip                          token decoder / clip    conv decoder / clip  encoder / clip
+============================  ======================  ===================  ================
+8 x 32 x 32 x 3 (demo model)  0.147 GFLOP             0.047 GFLOP          0.027 GFLOP
+8 x 64 x 64 x 3               0.58 GFLOP              0.138 GFLOP          0.110 GFLOP
+============================  ======================  ===================  ================
 
-so one 8x64x64x3 clip decodes at ~1/7 of the 1 GFLOP budget for live decoding (base_width 32
-would give 0.43 GFLOP for 8x64x64x3, still inside it).
+so an 8x64x64x3 clip decodes inside the 1 GFLOP budget for live decoding with either decoder.
+The token decoder spends 3x the conv decoder's FLOPs on the demo clip and still decodes faster
+(1.8 vs 2.1 ms on one thread), because its FLOPs run at the CPU's matmul speed.
 
 The API follows pythae's spirit: :meth:`VideoVAE.encode`, :meth:`~VideoVAE.decode`,
 :meth:`~VideoVAE.reconstruct`, :meth:`~VideoVAE.sample_prior`, :meth:`~VideoVAE.interpolate`; the
@@ -51,6 +60,7 @@ from torch import nn
 
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.losses import elbo_terms
+from latentlab.ml.token_decoder import TokenDecoder, token_decoder_flops
 
 
 def _encoder_channels(cfg: VAEConfig) -> list[int]:
@@ -161,10 +171,13 @@ class VideoVAE(nn.Module):
         t, f, d = config.frames, config.frame_code, config.latent_dim
         self.frame_encoder = FrameEncoder(config)
         self.enc_mlp = nn.Sequential(nn.Linear(t * f, f), nn.ReLU(inplace=True), nn.Linear(f, 2 * d))
-        self.dec_in = nn.Linear(d, f)
-        self.time_embedding = nn.Parameter(torch.zeros(t, f))  # added per frame in the decoder MLP
-        self.dec_mid = nn.Linear(f, f)
-        self.frame_decoder = FrameDecoder(config)
+        if config.decoder == "tokens":
+            self.token_decoder = TokenDecoder(config)
+        else:  # "conv"
+            self.dec_in = nn.Linear(d, f)
+            self.time_embedding = nn.Parameter(torch.zeros(t, f))  # added per frame in the decoder MLP
+            self.dec_mid = nn.Linear(f, f)
+            self.frame_decoder = FrameDecoder(config)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -174,10 +187,13 @@ class VideoVAE(nn.Module):
             if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
                 nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
                 nn.init.zeros_(module.bias)
-        nn.init.normal_(self.time_embedding, std=0.5)
         last = self.enc_mlp[-1]  # mu small, and a small posterior variance (logvar -5) at first:
         nn.init.normal_(last.weight, std=0.01)  # with unit noise the decoder could not use weak
         nn.init.constant_(last.bias[self.config.latent_dim:], -5.0)  # signals such as colour
+        if self.config.decoder == "tokens":
+            self.token_decoder.reset_parameters()
+            return
+        nn.init.normal_(self.time_embedding, std=0.5)
         mix, out = self.frame_decoder.mix, self.frame_decoder.out
         nn.init.normal_(mix.weight, std=0.3 / self.config.frame_code**0.5)  # small, not zero: no saddle
         nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
@@ -202,6 +218,8 @@ class VideoVAE(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """Decoder output before the sigmoid, ``(B, C, T, H, W)``."""
         cfg = self.config
+        if cfg.decoder == "tokens":
+            return self.token_decoder(z)
         b = z.shape[0]
         h = torch.relu(self.dec_in(z))  # (B, F)
         g = torch.relu(self.dec_mid(h)[:, None, :] + self.time_embedding)  # (B, T, F)
@@ -258,6 +276,8 @@ class VideoVAE(nn.Module):
 
 def decoder_flops(config: VAEConfig) -> int:
     """FLOPs (2 per multiply-add) of decoding one clip, counting linear and conv layers."""
+    if config.decoder == "tokens":
+        return token_decoder_flops(config)
     f, t = config.frame_code, config.frames
     chans = _decoder_channels(config)
     s = 1 << config.n_scales

@@ -83,19 +83,19 @@ def test_weights_changed_behind_configs_back(bundle):
 def test_wrong_shape(bundle):
     path, model = bundle
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    state["dec_in.weight"] = torch.zeros(3, 3)
+    state["enc_mlp.0.weight"] = torch.zeros(3, 3)
     _rewrite_weights(path, state)
-    with pytest.raises(CheckpointError, match=r"'dec_in.weight' has shape \(3, 3\)"):
+    with pytest.raises(CheckpointError, match=r"'enc_mlp.0.weight' has shape \(3, 3\)"):
         load_checkpoint(path)
 
 
 def test_missing_and_unexpected_tensors(bundle):
     path, model = bundle
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    del state["dec_in.bias"]
+    del state["enc_mlp.0.bias"]
     state["evil"] = torch.zeros(1)
     _rewrite_weights(path, state)
-    with pytest.raises(CheckpointError, match="missing tensors.*dec_in.bias.*unexpected tensors.*evil"):
+    with pytest.raises(CheckpointError, match="missing tensors.*enc_mlp.0.bias.*unexpected tensors.*evil"):
         load_checkpoint(path)
 
 
@@ -103,9 +103,9 @@ def test_missing_and_unexpected_tensors(bundle):
 def test_nan_or_inf_weights(bundle, value):
     path, model = bundle
     state = {k: v.clone() for k, v in model.state_dict().items()}
-    state["dec_mid.weight"][0, 0] = value
+    state["enc_mlp.2.weight"][0, 0] = value
     _rewrite_weights(path, state)
-    with pytest.raises(CheckpointError, match="'dec_mid.weight' holds NaN or Inf"):
+    with pytest.raises(CheckpointError, match="'enc_mlp.2.weight' holds NaN or Inf"):
         load_checkpoint(path)
 
 
@@ -187,7 +187,7 @@ def test_pickle_payload_never_runs(bundle, tmp_path):
 def test_refuses_to_save_nan(tmp_path, tiny_config):
     model = VideoVAE(tiny_config)
     with torch.no_grad():
-        model.dec_in.weight[0, 0] = float("nan")
+        model.enc_mlp[0].weight[0, 0] = float("nan")
     with pytest.raises(CheckpointError, match="NaN"):
         save_checkpoint(tmp_path / "x", model)
 

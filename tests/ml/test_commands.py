@@ -40,6 +40,14 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
     assert "active units" in capsys.readouterr().out
 
 
+def test_train_the_conv_decoder(tmp_path, tiny_store):
+    out = tmp_path / "conv"
+    assert main(_train_args(tiny_store.path, out, "--decoder", "conv")) == 0
+    assert json.loads((out / "config.json").read_text())["model"]["decoder"] == "conv"
+    model, _ = load_checkpoint(out)
+    assert model.config.decoder == "conv" and hasattr(model, "frame_decoder")
+
+
 def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):
     assert main(["train", str(tmp_path / "nostore"), "-o", str(tmp_path / "ck")]) == 2
     assert "not a clip store" in capsys.readouterr().err

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import numpy as np
@@ -9,7 +10,9 @@ from latentlab.ml.losses import bernoulli_nll, gaussian_nll, kl_divergence, kl_p
 from latentlab.ml.model import VideoVAE, decoder_flops, encoder_flops
 
 
-def test_shapes(tiny_config):
+@pytest.mark.parametrize("decoder", ["tokens", "conv"])
+def test_shapes(tiny_config, decoder):
+    tiny_config = dataclasses.replace(tiny_config, decoder=decoder)
     torch.manual_seed(0)
     m = VideoVAE(tiny_config)
     x = torch.rand(3, *tiny_config.clip_shape)  # (B, C, T, H, W)
@@ -96,17 +99,19 @@ def test_flops_budget_documented():
     assert decoder_flops(cfg64) <= 1.0e9  # the live-decoding budget for 8x64x64x3
     assert encoder_flops(cfg64) > 0
     # the formula counts what the layers do: compare with a profile of the conv/linear layers
-    cfg = VAEConfig(frames=2, height=16, width=16, latent_dim=3, base_width=4, frame_code=8)
-    m = VideoVAE(cfg)
     from torch.utils.flop_counter import FlopCounterMode
 
-    with FlopCounterMode(display=False) as fc:
-        m.decode(torch.zeros(1, 3))
-    assert fc.get_total_flops() == pytest.approx(decoder_flops(cfg), rel=0.02)
+    for decoder in ("conv", "tokens"):
+        cfg = VAEConfig(frames=2, height=16, width=16, latent_dim=3, base_width=4, frame_code=8, decoder=decoder)
+        m = VideoVAE(cfg)
+        with FlopCounterMode(display=False) as fc:
+            m.decode(torch.zeros(1, 3))
+        assert fc.get_total_flops() == pytest.approx(decoder_flops(cfg), rel=0.02)
 
 
 @pytest.mark.parametrize("bad", [dict(channels=2), dict(latent_dim=0), dict(height=18), dict(likelihood="x"),
-                                 dict(beta=-1.0), dict(sigma=0.0), dict(frames=1.5)])
+                                 dict(beta=-1.0), dict(sigma=0.0), dict(frames=1.5),
+                                 dict(decoder="transformer")])
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ConfigError):
         VAEConfig(**bad)

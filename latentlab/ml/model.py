@@ -14,8 +14,8 @@ Decoder (``config.decoder``):
 * ``"tokens"`` (the default, :mod:`latentlab.ml.token_decoder`): one token per 4x4 pixel patch of
   each frame, and the same z-modulated MLP on every token, so all its FLOPs are three GEMMs with
   ``N = T * H * W / 16`` rows (512 for the demo clip). At batch 1 (live dragging) it runs at
-  1.1-1.2x its matmul roof on one CPU thread where the conv decoder below ran at 4-5x (every
-  figure in ``BENCHMARKS.md``), and it reached a higher PSNR per epoch in pilots.
+  1.2x its matmul roof on one CPU thread where the conv decoder below ran at 4.3-4.6x (every
+  figure in ``BENCHMARKS.md``), and it learnt as fast per epoch in the demo's training runs.
 * ``"conv"`` (the first design; checkpoints written before ``decoder`` existed use it):
   z -> MLP -> one code per frame (the MLP's second layer adds a learned embedding of the frame
   index, so one z gives a whole trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
@@ -43,7 +43,7 @@ clip                          token decoder / clip    conv decoder / clip  encod
 
 so an 8x64x64x3 clip decodes inside the 1 GFLOP budget for live decoding with either decoder.
 The token decoder spends 3x the conv decoder's FLOPs on the demo clip and still decodes faster
-(1.8 vs 2.1 ms on one thread), because its FLOPs run at the CPU's matmul speed.
+(1.9 vs 2.2 ms on one thread), because its FLOPs run at the CPU's matmul speed.
 
 The API follows pythae's spirit: :meth:`VideoVAE.encode`, :meth:`~VideoVAE.decode`,
 :meth:`~VideoVAE.reconstruct`, :meth:`~VideoVAE.sample_prior`, :meth:`~VideoVAE.interpolate`; the

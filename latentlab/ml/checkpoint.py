@@ -261,7 +261,7 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
         f"latentlab video VAE checkpoint (schema {config['schema_version']}): {_bundle_dir(path)}",
         f"  clips {m.frames} x {m.height} x {m.width} x {m.channels} -> {m.latent_dim} latents; "
         f"{m.likelihood} likelihood" + (f" (sigma {m.sigma:g})" if m.likelihood == "gaussian" else "")
-        + f", beta {m.beta:g}",
+        + f", beta {m.beta:g}; {m.decoder} decoder",
     ]
     tr, data, met = config.get("training", {}), config.get("data", {}), config.get("metrics", {})
     if tr:

@@ -40,7 +40,7 @@ from latentlab.ml.config import VAEConfig
 
 
 def patch_size(config: VAEConfig) -> int:
-    """Side ``p`` of the square pixel patch one token decodes (4, or 2 for small odd-sized frames)."""
+    """Side ``p`` of the square pixel patch one token decodes: 4, or 2 when a side is not a multiple of 4."""
     return 4 if config.height % 4 == 0 and config.width % 4 == 0 else 2
 
 
@@ -81,9 +81,8 @@ class TokenDecoder(nn.Module):
         n = token_count(config)
         self.z_in = nn.Linear(d, f)
         self.modulation = nn.Linear(f, 2 * f + 2 * self.k)  # a, s, g, c
-        gen = torch.Generator().manual_seed(0)  # fixed: the buffer's start does not use the global RNG
-        self.embedding = nn.Parameter(_fourier_embedding(config, f, gen))  # (N, F)
-        assert self.embedding.shape[0] == n
+        # The embedding's initial frequencies come from their own seed, not the global RNG.
+        self.embedding = nn.Parameter(_fourier_embedding(config, f, torch.Generator().manual_seed(0)))  # (N, F)
         self.w2 = nn.Linear(f, f)
         self.w3 = nn.Linear(f, f)
         self.out = nn.Linear(f, self.k)

@@ -6,7 +6,6 @@ import csv
 import json
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog
@@ -18,9 +17,9 @@ from latentlab.core.tags import CreateTag, SavedSelections, TagBook, TagClips
 from latentlab.core.undo import UndoStack
 from latentlab.gui import export_dialog
 from latentlab.gui.export_dialog import ExportDialog
+from tests.media.helpers import read_video
 from latentlab.gui.session import Loaded, make_dataset
 from latentlab.media.demo_data import DemoSpec, write_demo_store
-from tests.gui.fakes import FakeCodec
 
 
 @pytest.fixture
@@ -105,14 +104,7 @@ def test_controller_videos_with_reconstructions_and_folders(window, stored, qtbo
         controller.export(("selection", "pair"), "videos", tmp_path / "v", reconstructions=True)
     assert blocker.args[0].counts == {"clips": 2, "reconstructions": 2, "videos": 4}
     for path in (tmp_path / "v").rglob("*.mp4"):
-        cap = cv2.VideoCapture(str(path))
-        frames = []
-        while True:
-            ok, f = cap.read()
-            if not ok:
-                break
-            frames.append(f)
-        assert np.asarray(frames).shape == (4, 12, 12, 3)
+        assert read_video(path).shape == (4, 12, 12, 3)
     with qtbot.waitSignal(controller.exported, timeout=20000):
         controller.export(("all", None), "folders", tmp_path / "f")
     mapping = json.loads((tmp_path / "f" / "folders.json").read_text(encoding="utf-8"))

@@ -8,6 +8,21 @@ from pathlib import Path
 import numpy as np
 
 
+def read_video(path) -> np.ndarray:
+    """Every frame of a video file, ``(T, H, W, 3)`` RGB."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
+    cap.release()
+    return np.asarray(frames)
+
+
 def moving_frames(n: int, h: int = 48, w: int = 64) -> np.ndarray:
     """``(n, h, w, 3)`` uint8 RGB frames whose content changes from frame to frame."""
     t = np.arange(n)[:, None, None]

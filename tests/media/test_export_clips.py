@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-import cv2
 import numpy as np
 import pytest
 
@@ -14,24 +13,12 @@ from latentlab.core.export_tables import ExportError, unescape_tsv
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from latentlab.media.export_clips import (ExportCancelled, clip_names, run_export, safe_folder_name,
                                           safe_folder_names)
+from tests.media.helpers import read_video
 
 
 @pytest.fixture
 def store(tmp_path):
     return write_demo_store(tmp_path / "store", DemoSpec(n_clips=6, frames=5, size=32, seed=3))
-
-
-def read_video(path) -> np.ndarray:
-    """Every frame of a video file, ``(T, H, W, 3)`` RGB."""
-    cap = cv2.VideoCapture(str(path))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
-    cap.release()
-    return np.asarray(frames)
 
 
 def psnr(a, b) -> float:

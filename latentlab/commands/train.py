@@ -17,8 +17,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (AdamW, cosine schedule)")
     parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--width", type=int, default=16, help="base channel width of the network")
-    parser.add_argument("--decoder", choices=("tokens", "conv"), default="tokens",
+    from latentlab.ml.config import DECODERS  # torch-free: --help stays fast
+
+    parser.add_argument("--width", type=int, default=16,
+                        help="base channel width of the encoder (and of the conv decoder)")
+    parser.add_argument("--decoder", choices=DECODERS, default="tokens",
                         help="tokens: per-patch GEMMs, fast at batch 1 (default); conv: transposed convolutions")
     parser.add_argument("--beta", type=float, default=1.0, help="weight of the KL term")
     parser.add_argument("--likelihood", choices=("gaussian", "bernoulli"), default="gaussian")

@@ -7,29 +7,35 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import SEED, int_range
+
     parser.description = (
         "Write the procedural bouncing-sprite dataset (with its ground-truth factors: shape, size, "
         "position, velocity, colour) to a new clip store. The same arguments always give the same bytes."
     )
     parser.add_argument("-o", "--output", required=True, metavar="STORE", help="new clip store folder")
-    parser.add_argument("--n", type=int, default=20_000, help="number of clips (default 20000)")
-    parser.add_argument("--frames", type=int, default=8, help="frames per clip (default 8)")
-    parser.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--n", type=int_range(1, 10**9), default=20_000, help="number of clips (default 20000)")
+    parser.add_argument("--frames", type=int_range(1, 1024), default=8, help="frames per clip (default 8)")
+    parser.add_argument("--size", type=int_range(4, 1024), default=64, help="frame width and height in pixels (default 64)")
+    parser.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from latentlab.core.disk_space import require_free_space
+    from latentlab.core.output_guard import STORE, output_lock, refuse_foreign_output
     from latentlab.media.clip_store import StoreError
     from latentlab.media.demo_data import DemoSpec, write_demo_store
 
-    if args.n < 1 or args.frames < 1 or args.size < 4:
-        print("latentlab demo-data: error: --n and --frames must be at least 1, --size at least 4", file=sys.stderr)
-        return 1
     spec = DemoSpec(n_clips=args.n, frames=args.frames, size=args.size, seed=args.seed)
-    with tqdm(total=spec.n_clips, unit="clip", file=sys.stderr, disable=args.quiet or None) as bar:
+    refuse_foreign_output(args.output, allowed=(STORE,))  # an existing store: refused below, by name
+    # clips (uint8 RGB) + one table record per clip (6 base columns and a few float32 factors)
+    require_free_space(args.output, args.n * (args.frames * args.size * args.size * 3 + 96),
+                       f"{args.n} clips of {args.frames}x{args.size}x{args.size}x3")
+    with output_lock(args.output), \
+            tqdm(total=spec.n_clips, unit="clip", file=sys.stderr, disable=args.quiet or None) as bar:
         def progress(done: int, total: int) -> None:
             bar.update(done - bar.n)
 

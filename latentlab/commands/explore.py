@@ -10,6 +10,8 @@ PROJECTIONS = ("pca", "tsne", "umap")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import SECONDS
+
     parser.add_argument("project_file", nargs="?", metavar="PROJECT.latentlab",
                         help="project to open (its store, model, tags and view); same as --project")
     parser.add_argument("--project", metavar="PROJECT.latentlab", help="project to open")
@@ -21,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="render the window with its data loaded, save it as a PNG to FILE and exit")
-    parser.add_argument("--timeout", type=float, default=600.0,
+    parser.add_argument("--timeout", type=SECONDS, default=600.0,
                         help="with --screenshot: seconds to wait for the data before giving up (default: 600)")
 
 

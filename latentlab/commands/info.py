@@ -11,9 +11,11 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import int_range
+
     parser.description = "Describe a clip store (geometry, clips, sources, last ingest) or a checkpoint folder."
     parser.add_argument("path", metavar="PATH", help="a clip store folder or a checkpoint folder")
-    parser.add_argument("--sources", type=int, default=10, metavar="N", help="list at most N sources (default 10)")
+    parser.add_argument("--sources", type=int_range(0, 10**6), default=10, metavar="N", help="list at most N sources (default 10)")
 
 
 def run(args: argparse.Namespace) -> int:

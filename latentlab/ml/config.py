@@ -8,13 +8,15 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from latentlab.core.errors import UserError
+
 LIKELIHOODS = ("gaussian", "bernoulli")
 DECODERS = ("tokens", "conv")
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.
 _LEGACY_DEFAULTS = {"decoder": "conv"}
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, UserError):
     """A model config that cannot describe a valid network, with a message that says why."""
 
 

@@ -34,24 +34,24 @@ def run(args: argparse.Namespace) -> int:
     if project is None:
         return 2
     if project and (args.store or args.checkpoint):
-        print("latentlab explore: a project names its own store and checkpoint; "
+        print("latentlab explore: error: a project names its own store and checkpoint; "
               "give either a project or --store/--checkpoint", file=sys.stderr)
         return 2
     for name in ("store", "checkpoint"):
         value = getattr(args, name)
         if value is not None and not Path(value).is_dir():
-            print(f"latentlab explore: --{name} {value} is not a folder", file=sys.stderr)
+            print(f"latentlab explore: error: --{name} {value} is not a folder", file=sys.stderr)
             return 2
     if args.screenshot and Path(args.screenshot).suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        print("latentlab explore: --screenshot must name a .png or .jpg file", file=sys.stderr)
+        print("latentlab explore: error: --screenshot must name a .png or .jpg file", file=sys.stderr)
         return 2
     try:
         from latentlab.gui.app import run_explorer  # Qt only now, never at import time
     except RuntimeError as exc:  # latentlab.gui._pyside_check.BrokenQtBinding
-        print(f"latentlab explore: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:
-        print(f"latentlab explore: the GUI cannot start: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: the GUI cannot start: {exc}", file=sys.stderr)
         return 1
 
     extra = {"project": project} if project else {}
@@ -68,14 +68,14 @@ def _project_path(args: argparse.Namespace) -> str | None:
     if not given:
         return ""
     if len(given) == 2 and given[0] != given[1]:
-        print("latentlab explore: give one project, not two", file=sys.stderr)
+        print("latentlab explore: error: give one project, not two", file=sys.stderr)
         return None
     try:
         project = load_project(given[0])
     except ProjectError as exc:
-        print(f"latentlab explore: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: {exc}", file=sys.stderr)
         return None
     if project.missing:
-        print(f"latentlab explore: {given[0]} cannot be opened: {'; '.join(project.missing)}", file=sys.stderr)
+        print(f"latentlab explore: error: {given[0]} cannot be opened: {'; '.join(project.missing)}", file=sys.stderr)
         return None
     return str(Path(given[0]).absolute())

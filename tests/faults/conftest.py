@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ def one_line_error(result: Result, command: str) -> str:
     """Assert ``result`` is a refusal of ``command``: no traceback, one ``latentlab CMD: error:`` line."""
     assert "Traceback" not in result.err and "Traceback" not in result.out, result.err
     assert result.code in (1, 2), (result.code, result.err)
-    lines = [line for line in result.err.splitlines() if line.startswith(f"latentlab {command}: error:")]
+    lines = re.findall(rf"latentlab {command}: error:[^\r\n]*", result.err)  # a progress bar may precede it
     assert len(lines) == 1, result.err
     return lines[0]
 

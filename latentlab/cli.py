@@ -42,8 +42,18 @@ exit status (every command):
   2    usage: a missing or invalid option or argument; also "needs a decision": the output
        already exists (pass --force or --resume), ingest --strict with failed files,
        embed --merge with shards still missing
-  3    internal error (a bug): one line names a log file holding the traceback (--debug prints it)
+  3    internal error (a bug): one line names a log file holding the traceback
+       (--debug prints it instead)
   130  interrupted (Ctrl+C)"""
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph texts as usual; keeps texts with line breaks (the exit-status table) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text.strip():
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +74,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         description="See and touch what a video VAE has learned. "
         "With no command, opens the explorer on the bundled demo.",
         epilog=EXIT_STATUS,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"latentlab {__version__}")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
@@ -75,8 +85,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if name == wanted:
             module = _command_module(name)
             module.add_arguments(p)
+            p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                           help="print the traceback of an internal error")
             p.epilog = f"{p.epilog}\n\n{EXIT_STATUS}" if p.epilog else EXIT_STATUS
-            p.formatter_class = argparse.RawDescriptionHelpFormatter
+            p.formatter_class = _HelpFormatter
             p.set_defaults(_run=module.run)
     return parser
 

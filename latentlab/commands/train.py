@@ -98,11 +98,15 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
                              kl_warmup_epochs=args.kl_warmup, seed=args.seed, val_fraction=args.val_fraction,
                              num_workers=args.num_workers, device=args.device)
     trainer = Trainer(config, store, out, settings, resume=args.resume)
+    callbacks = [TqdmProgress()] if main else []
     try:
-        return trainer.fit([TqdmProgress()] if main else [])
+        return trainer.fit(callbacks)
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             raise
         kept = ("the previous checkpoint in it is kept as it was" if had_bundle
                 else "the last completed epoch, if any, is kept")
         raise OutputRefused(f"cannot save the checkpoint to {out}: {exc.strerror or exc}; {kept}") from None
+    finally:
+        for callback in callbacks:  # close the progress bar, so that an error gets a line of its own
+            callback.on_fit_end({})

@@ -52,6 +52,8 @@ def test_debug_prints_the_traceback(failing, capsys):
     failing(ZeroDivisionError("division by zero"))
     assert main(["--debug", "info", "x"]) == EXIT_INTERNAL
     assert "Traceback" in capsys.readouterr().err
+    assert main(["info", "x", "--debug"]) == EXIT_INTERNAL
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_usage_errors_are_one_line_with_status_2(capsys):

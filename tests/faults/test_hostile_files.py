@@ -140,3 +140,15 @@ def test_damaged_latent_rows_are_encoded_again(store, base_checkpoint, cli):
     mu_path = manifest.parent / json.loads(manifest.read_text())["mu_file"]
     np.testing.assert_allclose(np.load(mu_path), good, rtol=1e-5, atol=1e-6)
     assert cli("project", store).code == 0
+
+
+def test_the_window_refuses_a_garbled_clip_table_when_it_opens_the_store(store, base_checkpoint):
+    from latentlab.gui.session import open_dataset  # Qt-free module
+
+    s = ClipStore.open(store)
+    table = np.memmap(store / s.manifest["table_file"], s.table_dtype, "r+", shape=(len(s),))
+    table["source_id"][5] = 42
+    table.flush()
+    del table
+    with pytest.raises(StoreError, match="names unknown sources"):
+        open_dataset(store, base_checkpoint)

@@ -79,14 +79,15 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     if project:
         job = projects.open_project(project)
         if job is None:  # the project could not be opened: the window has said why
-            print(f"latentlab: could not open the project {project}: {window.status.last_error}", file=sys.stderr)
+            print(f"latentlab explore: error: could not open the project {project}: {window.status.last_error}",
+                  file=sys.stderr)
             window.shutdown()
             return 1
     else:  # after a crash, offer the project that was open (with its autosave) instead of the demo
         job = (None if store or checkpoint or screenshot else projects.offer_recovery()) or window.open(store, checkpoint)
 
     def failed(message: str, _tb: str) -> None:
-        print(f"latentlab: could not open the data: {message}", file=sys.stderr)
+        print(f"latentlab explore: error: could not open the data: {message}", file=sys.stderr)
         if screenshot:
             outcome["code"] = 1
             window.close()

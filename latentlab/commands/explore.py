@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not Path(value).is_dir():
             print(f"latentlab explore: error: --{name} {value} is not a folder", file=sys.stderr)
             return 2
+    if args.store is not None:  # a folder that is not a store: one line now, not a window that fails later
+        from latentlab.media.clip_store import ClipStore
+
+        ClipStore.open(args.store)
     if args.screenshot and Path(args.screenshot).suffix.lower() not in (".png", ".jpg", ".jpeg"):
         print("latentlab explore: error: --screenshot must name a .png or .jpg file", file=sys.stderr)
         return 2

@@ -66,3 +66,8 @@ def test_ingest_of_a_typo_creates_nothing(cli, tmp_path):
     out = tmp_path / "new-store"
     line = one_line_error(cli("ingest", tmp_path / "typo.mp4", "-o", out, "-q"), "ingest")
     assert "no input exists" in line and not out.exists() and not os.path.exists(f"{out}.lock")
+
+
+def test_explore_refuses_a_folder_that_is_not_a_store_before_any_window(cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert "not a clip store" in one_line_error(cli("explore", tmp_path / "empty"), "explore")

@@ -22,7 +22,7 @@ from latentlab.core.errors import UserError
 from latentlab.core.project_lock import ProjectLock, describe_holder
 
 STORE, CHECKPOINT, CACHE, PROJECT = "clip store", "checkpoint", "latent cache", "project folder"
-_MANIFEST_FORMATS = {"latentlab-clip-store": STORE}
+_MANIFEST_FORMATS = {"latentlab-clip-store": STORE, "latentlab-latent-cache": CACHE}  # their "format" fields
 
 
 class OutputRefused(UserError):
@@ -44,11 +44,8 @@ def folder_kind(path: str | os.PathLike) -> str | None:
             doc = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):
             doc = None
-        if isinstance(doc, dict):
-            if doc.get("format") in _MANIFEST_FORMATS:
-                return _MANIFEST_FORMATS[doc["format"]]
-            if "weights_hash" in doc and "store_fingerprint" in doc:
-                return CACHE
+        if isinstance(doc, dict) and doc.get("format") in _MANIFEST_FORMATS:
+            return _MANIFEST_FORMATS[doc["format"]]
     if (path / "config.json").is_file() and (path / "model.safetensors").is_file():
         return CHECKPOINT
     try:

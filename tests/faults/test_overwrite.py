@@ -71,3 +71,16 @@ def test_ingest_of_a_typo_creates_nothing(cli, tmp_path):
 def test_explore_refuses_a_folder_that_is_not_a_store_before_any_window(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     assert "not a clip store" in one_line_error(cli("explore", tmp_path / "empty"), "explore")
+
+
+def test_folder_kinds(store, checkpoint, project, tmp_path, cli, base_checkpoint):
+    from latentlab.core.output_guard import CACHE, CHECKPOINT, PROJECT, STORE, folder_kind
+
+    assert cli("embed", base_checkpoint, store, "-q", "--device", "cpu").code == 0
+    (cache,) = (store / "latents").iterdir()
+    assert [folder_kind(p) for p in (store, checkpoint, project.parent, cache, tmp_path / "none")] == [
+        STORE, CHECKPOINT, PROJECT, CACHE, None]
+    out = tmp_path / "export"
+    assert cli("export", project, "--all", "-f", "manifest", "-o", out, "-q").code == 0
+    assert folder_kind(out) is None  # an earlier export is replaced with --force, not refused
+    assert cli("export", project, "--all", "-f", "manifest", "-o", out, "-q", "--force").code == 0

@@ -177,28 +177,10 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc}") from None
     try:
-        with atomic_open(path, "w", encoding="utf-8") as fh:
-            _chmod_like(fh, path)
+        with atomic_open(path, "w", encoding="utf-8") as fh:  # keeps the old file's mode (a new one: umask's)
             fh.write(text + "\n")
     except OSError as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc.strerror or exc}") from None
-
-
-def _chmod_like(fh, path: Path) -> None:
-    """Give the temp file the old file's permissions (a new file: the umask's), before it replaces
-    it: temp files are created private (0600), which would hide a shared project from its team."""
-    if not hasattr(os, "fchmod"):
-        return
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        os.fchmod(fh.fileno(), mode)
-    except OSError:
-        pass
 
 
 def load_project(path: str | os.PathLike) -> Project:

@@ -4,6 +4,12 @@ Importing this module, and running ``latentlab --help``, imports neither torch n
 each sub-command lives in ``latentlab.commands.<name>`` and is imported only when it runs (or when
 its own ``--help`` is asked for). A command module defines ``add_arguments(parser)`` and
 ``run(args) -> int``, and imports heavy libraries inside ``run``.
+
+Errors follow one convention for every command (:data:`EXIT_STATUS`): a bad option is refused by
+argparse with one line and status 2; a :class:`~latentlab.core.errors.UserError` or an ``OSError``
+(a full disk, a read-only folder) raised by a command is one line ``latentlab CMD: error: ...`` and
+status 1; anything else is a bug: one line naming a log file that holds the traceback, status 3
+(``--debug`` prints the traceback instead).
 """
 
 from __future__ import annotations
@@ -27,6 +33,35 @@ COMMANDS: dict[str, str] = {
     "export": "export clips, manifests or latents from a project",
 }
 
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_STATUS = """\
+exit status (every command):
+  0    done
+  1    error: the input or the output was refused, or the command could not finish;
+       one line "latentlab COMMAND: error: ..." says why (nothing half-written is left)
+  2    usage: a missing or invalid option or argument; also "needs a decision": the output
+       already exists (pass --force or --resume), ingest --strict with failed files,
+       embed --merge with shards still missing
+  3    internal error (a bug): one line names a log file holding the traceback
+       (--debug prints it instead)
+  130  interrupted (Ctrl+C)"""
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph texts as usual; keeps texts with line breaks (the exit-status table) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text.strip():
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: ``latentlab CMD: error: ...`` (status 2)."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
 
 def _command_module(name: str):
     return importlib.import_module("latentlab.commands." + name.replace("-", "_"))
@@ -34,19 +69,26 @@ def _command_module(name: str):
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """Build the top-level parser; only the command named in ``argv`` is imported."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="latentlab",
         description="See and touch what a video VAE has learned. "
         "With no command, opens the explorer on the bundled demo.",
+        epilog=EXIT_STATUS,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"latentlab {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     wanted = _first_command(argv)
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name == wanted:
             module = _command_module(name)
             module.add_arguments(p)
+            p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                           help="print the traceback of an internal error")
+            p.epilog = f"{p.epilog}\n\n{EXIT_STATUS}" if p.epilog else EXIT_STATUS
+            p.formatter_class = _HelpFormatter
             p.set_defaults(_run=module.run)
     return parser
 
@@ -64,12 +106,64 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
-        return gui_main([])
+        return gui_main([a for a in argv if a != "--debug"])
+    return run_command(args.command, args._run, args, debug=args.debug)
+
+
+def run_command(name: str, run, args: argparse.Namespace, *, debug: bool = False) -> int:
+    """Call ``run(args)`` under the top-level handler described in the module docstring."""
+    from latentlab.core.errors import UserError
+
+    prefix = f"latentlab {name}: error:"
     try:
-        return int(args._run(args) or 0)
+        return int(run(args) or 0)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print(f"latentlab {name}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UserError as exc:
+        print(f"{prefix} {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # a full disk, a read-only or vanished folder: the environment, not a bug
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"{prefix} {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_ERROR
+    except MemoryError:
+        print(f"{prefix} out of memory; try a smaller batch or fewer clips", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception:  # a bug: one line here, the traceback in a log file
+        import traceback
+
+        text = traceback.format_exc()
+        if debug:
+            sys.stderr.write(text)
+            return EXIT_INTERNAL
+        log = _write_crash_log(name, text)
+        last = _one_line(text.strip().splitlines()[-1]) if text.strip() else "unknown error"
+        where = f"; the traceback is in {log}" if log else ""
+        print(f"latentlab {name}: internal error: {last}{where} (rerun with --debug to print it; "
+              "please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _write_crash_log(name: str, text: str) -> str | None:
+    """Write ``text`` to ``<user data>/logs/<command>-<time>-<pid>.log``; its path (None if it cannot)."""
+    import os
+    import time
+
+    from latentlab.paths import user_data_dir
+
+    try:
+        folder = user_data_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        path.write_text(f"latentlab {__version__} {name}\n{text}", encoding="utf-8")
+        return str(path)
+    except OSError:
+        return None
 
 
 def gui_main(argv: list[str] | None = None) -> int:

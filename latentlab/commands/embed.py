@@ -8,6 +8,8 @@ import time
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import int_range, shard
+
     parser.description = (
         "Encode every clip of a clip store with a trained model. The latents are cached in "
         "STORE/latents/<weights hash>/ and keyed by the store's fingerprint: a later run encodes only "
@@ -16,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="model folder (config.json + model.safetensors)")
     parser.add_argument("store", metavar="STORE", help="clip store folder")
-    parser.add_argument("--batch-size", type=int, default=256, help="clips per batch (default 256)")
-    parser.add_argument("--shard", metavar="i/N", help="encode only slice i of N (0-based) for a job array")
+    parser.add_argument("--batch-size", type=int_range(1, 65_536), default=256, help="clips per batch (default 256)")
+    parser.add_argument("--shard", type=shard, metavar="i/N", help="encode only slice i of N (0-based) for a job array")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one), cpu, cuda, cuda:1, mps")
     parser.add_argument("--merge", action="store_true", help="only merge finished shards into the cache")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -26,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from latentlab.core.disk_space import require_free_space
     from latentlab.core.errors import LatentSpaceError
     from latentlab.core.latent_cache import LatentCache, parse_shard
     from latentlab.media.clip_store import ClipStore, StoreError
@@ -48,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if g.shape != (codec.frames, codec.height, codec.width, codec.channels):
         return fail(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
                     f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+    # mu and log sigma^2 (float32) and a done flag per clip, written once as the cache
+    require_free_space(store.path, len(store) * (8 * codec.latent_dim + 1), "the latent cache")
     if args.merge:
         cache = LatentCache(store.path, codec.weights_hash)
         state = cache.state(store, codec.latent_dim)

@@ -22,17 +22,20 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import COUNT, SEED, int_range
+
     parser.add_argument("checkpoint", help="checkpoint folder (config.json + model.safetensors)")
     parser.add_argument("store", help="clip store to evaluate on")
     parser.add_argument("--split", choices=("val", "all"), default="all",
                         help="'val': only the validation clips of the trainer's split (when this is its "
                              "training store); 'all': every clip (default)")
-    parser.add_argument("--max-clips", type=int, default=2000, help="evaluate at most this many clips")
-    parser.add_argument("--codec-clips", type=int, default=200, help="clips for the codec comparison (0: skip)")
+    parser.add_argument("--max-clips", type=COUNT, default=2000, help="evaluate at most this many clips")
+    parser.add_argument("--codec-clips", type=int_range(0, 100_000), default=200, help="clips for the codec comparison (0: skip)")
     parser.add_argument("--no-judge", action="store_true",
                         help="skip the class judge (it trains a small CNN on the store's clips, about a minute)")
-    parser.add_argument("--judge-steps", type=int, default=1500, help="training steps of the class judge")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the clip sample and the prior samples")
+    parser.add_argument("--judge-steps", type=int_range(1, 1_000_000), default=1500,
+                        help="training steps of the class judge")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of the clip sample and the prior samples")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
 
@@ -40,34 +43,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from latentlab.media.clip_store import ClipStore, StoreError
+    from latentlab.media.clip_store import ClipStore
     from latentlab.media.codec_roundtrip import compression_report
-    from latentlab.ml.checkpoint import CheckpointError, _load
+    from latentlab.ml.checkpoint import _load
     from latentlab.ml.data import from_model_layout, split_indices, to_model_layout
-    from latentlab.ml.device import DeviceError, resolve_device
+    from latentlab.ml.device import resolve_device
     from latentlab.ml.metrics import evaluate_full
 
-    try:
-        model, config, weights_hash = _load(args.checkpoint, resolve_device(args.device))
-        store = ClipStore.open(args.store)
-    except (CheckpointError, StoreError, DeviceError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    model, config, weights_hash = _load(args.checkpoint, resolve_device(args.device))  # errors: one line (cli)
+    store = ClipStore.open(args.store)
     c, g = model.config, store.geometry
     if (g.frames, g.height, g.width, g.channels) != (c.frames, c.height, c.width, c.channels):
-        print(f"error: the store holds {g.frames}x{g.height}x{g.width}x{g.channels} clips (T x H x W x C), "
+        print(f"latentlab eval: error: the store holds {g.frames}x{g.height}x{g.width}x{g.channels} clips (T x H x W x C), "
               f"the model expects {c.frames}x{c.height}x{c.width}x{c.channels}", file=sys.stderr)
-        return 2
+        return 1
     if args.split == "val":
         tr = config.get("training", {})
         idx = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0))[1]
     else:
         idx = np.arange(len(store))
-    if args.max_clips and len(idx) > args.max_clips:  # a random sample across every video, seeded
+    if len(idx) > args.max_clips:  # a random sample across every video, seeded
         idx = np.sort(np.random.default_rng(args.seed).choice(idx, args.max_clips, replace=False))
     if len(idx) == 0:
-        print("error: no clips to evaluate", file=sys.stderr)
-        return 2
+        print("latentlab eval: error: no clips to evaluate", file=sys.stderr)
+        return 1
     report, _ = evaluate_full(model, store, idx)
     report["quality"] = _quality(model, config, weights_hash, store, idx, args)
     raw = g.nbytes

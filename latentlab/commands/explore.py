@@ -10,6 +10,8 @@ PROJECTIONS = ("pca", "tsne", "umap")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import SECONDS
+
     parser.add_argument("project_file", nargs="?", metavar="PROJECT.latentlab",
                         help="project to open (its store, model, tags and view); same as --project")
     parser.add_argument("--project", metavar="PROJECT.latentlab", help="project to open")
@@ -21,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)")
     parser.add_argument("--screenshot", metavar="FILE",
                         help="render the window with its data loaded, save it as a PNG to FILE and exit")
-    parser.add_argument("--timeout", type=float, default=600.0,
+    parser.add_argument("--timeout", type=SECONDS, default=600.0,
                         help="with --screenshot: seconds to wait for the data before giving up (default: 600)")
 
 
@@ -32,24 +34,28 @@ def run(args: argparse.Namespace) -> int:
     if project is None:
         return 2
     if project and (args.store or args.checkpoint):
-        print("latentlab explore: a project names its own store and checkpoint; "
+        print("latentlab explore: error: a project names its own store and checkpoint; "
               "give either a project or --store/--checkpoint", file=sys.stderr)
         return 2
     for name in ("store", "checkpoint"):
         value = getattr(args, name)
         if value is not None and not Path(value).is_dir():
-            print(f"latentlab explore: --{name} {value} is not a folder", file=sys.stderr)
+            print(f"latentlab explore: error: --{name} {value} is not a folder", file=sys.stderr)
             return 2
+    if args.store is not None:  # a folder that is not a store: one line now, not a window that fails later
+        from latentlab.media.clip_store import ClipStore
+
+        ClipStore.open(args.store)
     if args.screenshot and Path(args.screenshot).suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        print("latentlab explore: --screenshot must name a .png or .jpg file", file=sys.stderr)
+        print("latentlab explore: error: --screenshot must name a .png or .jpg file", file=sys.stderr)
         return 2
     try:
         from latentlab.gui.app import run_explorer  # Qt only now, never at import time
     except RuntimeError as exc:  # latentlab.gui._pyside_check.BrokenQtBinding
-        print(f"latentlab explore: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: {exc}", file=sys.stderr)
         return 1
     except ImportError as exc:
-        print(f"latentlab explore: the GUI cannot start: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: the GUI cannot start: {exc}", file=sys.stderr)
         return 1
 
     extra = {"project": project} if project else {}
@@ -66,14 +72,14 @@ def _project_path(args: argparse.Namespace) -> str | None:
     if not given:
         return ""
     if len(given) == 2 and given[0] != given[1]:
-        print("latentlab explore: give one project, not two", file=sys.stderr)
+        print("latentlab explore: error: give one project, not two", file=sys.stderr)
         return None
     try:
         project = load_project(given[0])
     except ProjectError as exc:
-        print(f"latentlab explore: {exc}", file=sys.stderr)
+        print(f"latentlab explore: error: {exc}", file=sys.stderr)
         return None
     if project.missing:
-        print(f"latentlab explore: {given[0]} cannot be opened: {'; '.join(project.missing)}", file=sys.stderr)
+        print(f"latentlab explore: error: {given[0]} cannot be opened: {'; '.join(project.missing)}", file=sys.stderr)
         return None
     return str(Path(given[0]).absolute())

@@ -36,9 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from latentlab.core.export_output import OutputExists, check_output
+    from latentlab.core.disk_space import require_free_space
+    from latentlab.core.export_output import OutputExists, check_output, estimate_bytes
     from latentlab.core.export_tables import ExportError
-    from latentlab.core.project import ProjectError, load_project, project_clip_indices, tag_names
+    from latentlab.core.project import ProjectError, load_project, missing_clip_keys, project_clip_indices, tag_names
     from latentlab.media.clip_store import ClipStore, StoreError
 
     def fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -56,6 +57,11 @@ def run(args: argparse.Namespace) -> int:
         store = ClipStore.open(project.store or _demo_store(checkpoint))
         keys = store.clip_keys()
         indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
+        dropped = missing_clip_keys(project, keys, tag=args.tag, selection=args.selection)
+        store.check_table()  # a garbled table: one line, not an IndexError half-way
+        require_free_space(Path(args.output).absolute().parent,
+                           estimate_bytes(args.format, len(indices), store.geometry.nbytes, args.reconstructions),
+                           f"the export of {len(indices)} clips")
     except OutputExists as exc:
         return fail(str(exc), EXIT_EXISTS)
     except (ExportError, ProjectError, StoreError, OSError) as exc:
@@ -69,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
     scope = ({"tag": args.tag} if args.tag is not None else
              {"selection": args.selection} if args.selection is not None else {"all": True})
     info = {"project": str(project.path), "scope": scope, "checkpoint": checkpoint}
+    if dropped:  # e.g. the source video changed since these clips were tagged: say so, here and in export.json
+        info["dropped"] = {"clips": len(dropped), "keys": dropped,
+                           "reason": "not in the store any more (its source video changed or was removed)"}
+        print(f"latentlab export: note: {len(dropped)} of the {len(dropped) + len(indices)} clips of "
+              f"{next(iter(scope.values()))!r} are not in the store any more (source video changed or removed); "
+              "they are listed under 'dropped' in export.json", file=sys.stderr)
     with _Bar(args.quiet) as bar:
         try:
             mu = reconstruct = None

@@ -11,9 +11,11 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import int_range
+
     parser.description = "Describe a clip store (geometry, clips, sources, last ingest) or a checkpoint folder."
     parser.add_argument("path", metavar="PATH", help="a clip store folder or a checkpoint folder")
-    parser.add_argument("--sources", type=int, default=10, metavar="N", help="list at most N sources (default 10)")
+    parser.add_argument("--sources", type=int_range(0, 10**6), default=10, metavar="N", help="list at most N sources (default 10)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,23 +48,26 @@ def _store_info(path: Path, max_sources: int) -> int:
     print(f"  {len(sources)} sources")
     for s in sources[:max_sources]:
         extra = f" [{s['status']}: {s.get('reason', '')}]" if s.get("status") not in (None, "ok") else ""
-        print(f"    {s['n_clips']:6d} clips  {s['path']}{extra}")
+        print(f"    {s['n_clips']:6d} clips  {s.get('path')}{extra}")
     if len(sources) > max_sources:
         print(f"    ... and {len(sources) - max_sources} more")
     report = path / "ingest_report.json"
     if report.is_file():
         try:
-            doc = json.loads(report.read_text(encoding="utf-8"))
-            files, runs = doc["files"], doc["runs"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            print(f"  ingest report unreadable: {exc}")
-            return 0
-        counts = Counter(r["status"] for r in files)
-        print(f"  ingest report: {len(files)} files ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))}), "
-              f"{len(runs)} runs")
-        for r in [r for r in files if r["status"] in ("failed", "partial")][:max_sources]:
-            print(f"    {r['status']:7s} {r['path']}: {r['reason']}")
+            print("\n".join(_report_lines(json.loads(report.read_text(encoding="utf-8")), max_sources)))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            print(f"  ingest report unreadable: {exc if not isinstance(exc, RecursionError) else 'nested too deeply'}")
     return 0
+
+
+def _report_lines(doc: dict, max_sources: int) -> list[str]:
+    files, runs = doc["files"], doc["runs"]
+    counts = Counter(r["status"] for r in files)
+    lines = [f"  ingest report: {len(files)} files ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))}), "
+             f"{len(runs)} runs"]
+    for r in [r for r in files if r["status"] in ("failed", "partial")][:max_sources]:
+        lines.append(f"    {r['status']:7s} {r['path']}: {r['reason']}")
+    return lines
 
 
 def _checkpoint_info(path: Path) -> int:

@@ -30,48 +30,38 @@ def _size(text: str) -> tuple[int, int]:
         parts = []
     if len(parts) == 1:
         parts *= 2
-    if len(parts) != 2 or min(parts) < 1:
-        raise argparse.ArgumentTypeError(f"size must look like 64 or 96x64 (width x height), got {text!r}")
+    if len(parts) != 2 or min(parts) < 1 or max(parts) > 4096:
+        raise argparse.ArgumentTypeError(f"size must look like 64 or 96x64 (width x height, 1 to 4096), got {text!r}")
     return parts[0], parts[1]
 
 
-def _positive(kind):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-        return value
-    return parse
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.commands.options import SECONDS, float_range, int_range
+
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("paths", nargs="+", metavar="PATH", help="video files and folders")
     parser.add_argument("-o", "--output", required=True, metavar="STORE", help="clip store folder (created if needed)")
     g = parser.add_argument_group("clips")
-    g.add_argument("--frames", "-T", type=_positive(int), default=8, help="frames per clip (default 8)")
+    g.add_argument("--frames", "-T", type=int_range(1, 1024), default=8, help="frames per clip (default 8)")
     g.add_argument("--size", type=_size, default=(64, 64), metavar="WxH",
                    help="frame size, e.g. 64 or 96x64 (default 64x64); see --fit for the aspect ratio")
     g.add_argument("--fit", choices=("crop", "pad", "stretch"), default="crop",
                    help="aspect ratio handling: centre-crop (default), pad with black, or stretch")
     g.add_argument("--resize", choices=("fast", "area"), default="fast",
                    help="scaling: fast = bilinear to 2x then 2x2 averaging (default); area = exact area average (slower)")
-    g.add_argument("--stride", type=_positive(int), default=None,
+    g.add_argument("--stride", type=int_range(1, 10**6), default=None,
                    help="frames between clip starts (default: the clip length, i.e. no overlap)")
-    g.add_argument("--fps", type=_positive(float), default=None,
+    g.add_argument("--fps", type=float_range(0.0, 1000.0, low_open=True), default=None,
                    help="resample to this frame rate by timestamp (default: keep every decoded frame)")
-    g.add_argument("--channels", type=int, choices=(1, 3), default=3, help="3 = RGB (default), 1 = grey")
+    g.add_argument("--channels", type=int_range(1, 3), choices=(1, 3), default=3, help="3 = RGB (default), 1 = grey")
     r = parser.add_argument_group("running")
-    r.add_argument("--jobs", "-j", type=int, default=None,
+    r.add_argument("--jobs", "-j", type=int_range(0, 1024), default=None,
                    help="files decoded in parallel (default: all available cores); 0 = in this process")
-    r.add_argument("--timeout", type=_positive(float), default=60.0, metavar="S",
+    r.add_argument("--timeout", type=SECONDS, default=60.0, metavar="S",
                    help="give up on a file after S seconds without a newly decoded frame (default 60)")
-    r.add_argument("--max-file-seconds", type=_positive(float), default=None, metavar="S",
+    r.add_argument("--max-file-seconds", type=SECONDS, default=None, metavar="S",
                    help="give up on a file after S seconds in all (default: no limit)")
     r.add_argument("--strict", action="store_true", help="exit with status 2 if any file failed")
     r.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
@@ -79,9 +69,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentlab.core.output_guard import STORE, output_lock, refuse_foreign_output
     from latentlab.media.clip_cutter import CutSettings
     from latentlab.media.clip_store import StoreError
     from latentlab.media.ingest import IngestError, IngestOptions, ingest
+
+    if not any(os.path.lexists(p) for p in args.paths):  # a typo: create no store at all
+        raise IngestError(f"no input exists: {', '.join(args.paths)}; nothing was created")
+    refuse_foreign_output(args.output, allowed=(STORE,))
 
     try:
         settings = CutSettings(frames=args.frames, width=args.size[0], height=args.size[1], channels=args.channels,
@@ -92,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
     options = IngestOptions(settings, jobs=args.jobs, stall_timeout=args.timeout, max_file_seconds=args.max_file_seconds)
     ui = _Progress(quiet=args.quiet)
     try:
-        summary = ingest(args.paths, args.output, options, on_start=ui.start, on_record=ui.record, on_frames=ui.frames)
+        with output_lock(args.output):
+            summary = ingest(args.paths, args.output, options, on_start=ui.start, on_record=ui.record,
+                             on_frames=ui.frames)
     except (IngestError, StoreError) as exc:
         print(f"latentlab ingest: error: {exc}", file=sys.stderr)
         return 1

@@ -39,6 +39,35 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (Linux: /proc)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def _share_like(fd: int, path: Path) -> None:
+    """Give a temp file (created 0600 by mkstemp) the mode of the file it replaces, or for a new file
+    the mode the user's umask gives (0644 usually): stores, caches and checkpoints are shared."""
+    if not hasattr(os, "fchmod"):
+        return
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    try:
+        os.fchmod(fd, mode)
+    except OSError:
+        pass
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
     """Open a temp file beside ``path``; on a clean exit it replaces ``path`` atomically.
@@ -49,6 +78,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _share_like(fd, path)
         with os.fdopen(fd, mode, encoding=encoding) as fh:
             yield fh
             fh.flush()
@@ -79,4 +109,7 @@ def write_json_atomic(path: str | os.PathLike, obj: Any, *, indent: int | None =
 def read_json(path: str | os.PathLike) -> Any:
     """Read a UTF-8 JSON file."""
     with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+        try:
+            return json.load(fh)
+        except RecursionError:  # a hostile file nested 100 000 levels deep
+            raise ValueError(f"{path}: JSON nested too deeply") from None

@@ -10,7 +10,15 @@ callers need to catch only ``LatentSpaceError``.
 from __future__ import annotations
 
 
-class LatentSpaceError(Exception):
+class UserError(Exception):
+    """Base of every error whose message is meant for the user: bad input, a refused output, a damaged file.
+
+    ``latentlab`` prints such an error as one line (``latentlab CMD: error: ...``) and exits with
+    status 1; any other exception is a bug, logged with its traceback (see ``latentlab.cli``).
+    """
+
+
+class LatentSpaceError(UserError):
     """Input that cannot be used (no clips, NaN latents, wrong shapes...), with a message that says why."""
 
 

@@ -2,7 +2,9 @@
 
 An export writes into ``OUT.partial`` (marked by a ``.latentlab-export-partial`` file) and renames
 it to ``OUT`` at the end, so an interrupted export never leaves an ``OUT`` that looks complete; the
-next export to the same place removes the marked leftover. ``OUT`` that exists and is not empty is
+next export to the same place removes the marked leftover; ``OUT.lock`` is held meanwhile, so a
+second export into the same ``OUT`` is refused instead of taking a live ``.partial`` for a leftover.
+A clip store, checkpoint or project folder is never an ``OUT``. ``OUT`` that exists and is not empty is
 refused unless ``force``:
 
 - ``OUT`` holds an earlier latentlab export (its ``export.json``): it is replaced as a whole, so no
@@ -24,6 +26,7 @@ from typing import Iterator
 
 from latentlab.core.atomic import write_json_atomic
 from latentlab.core.export_tables import ExportError
+from latentlab.core.output_guard import OutputBusy, OutputRefused, output_lock, refuse_foreign_output
 
 MARKER = ".latentlab-export-partial"
 REPORT = "export.json"
@@ -62,6 +65,10 @@ def check_output(out: str | os.PathLike, force: bool = False) -> Path:
     out = Path(out).expanduser().absolute()
     if out.exists() and not out.is_dir():
         raise ExportError(f"{out} exists and is not a folder")
+    try:  # a store, checkpoint or project folder is never an export's OUT, --force or not
+        refuse_foreign_output(out, flag="OUT")
+    except OutputRefused as exc:
+        raise ExportError(str(exc)) from None
     if is_nonempty_dir(out) and not force:
         raise OutputExists(f"{out} exists and is not empty; choose another folder or allow overwriting (--force)")
     return out
@@ -74,6 +81,20 @@ def staged_output(out: str | os.PathLike, force: bool = False) -> Iterator[Path]
     On an exception (cancel included) the staging folder is removed and ``out`` is untouched.
     """
     out = check_output(out, force)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # so that the lock beside OUT can be taken
+    except OSError as exc:
+        raise ExportError(f"cannot write next to {out}: {exc}") from exc
+    try:  # held until OUT is in place: a second export into OUT would take our .partial for a leftover
+        with output_lock(out):
+            with _staged(out, force) as partial:
+                yield partial
+    except OutputBusy as exc:
+        raise ExportError(str(exc)) from None
+
+
+@contextmanager
+def _staged(out: Path, force: bool) -> Iterator[Path]:
     partial = out.with_name(out.name + ".partial")
     if partial.exists():
         if not (partial / MARKER).is_file():
@@ -116,6 +137,14 @@ def _commit(partial: Path, out: Path) -> None:
             dst.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dst)
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def estimate_bytes(fmt: str, n_clips: int, clip_bytes: int, reconstructions: bool = False) -> int:
+    """About how many bytes an export of ``n_clips`` clips of ``clip_bytes`` raw bytes writes
+    (videos: an mp4v clip is rarely above an eighth of its raw size; tables: a few hundred bytes a clip)."""
+    if fmt in ("videos", "folders"):
+        return n_clips * (clip_bytes // 8 + 1024) * (2 if reconstructions else 1)
+    return n_clips * 512
 
 
 def write_report(folder: Path, report: ExportReport, info: dict | None = None) -> None:

@@ -38,6 +38,7 @@ from typing import Sequence
 import numpy as np
 
 from latentlab.core.atomic import atomic_open
+from latentlab.core.errors import UserError
 
 PROJECTOR_CHUNK = 1_000_000  # bytes the Projector decodes at a time (vz_projector streamParse)
 TAG_SEPARATOR = "|"
@@ -47,7 +48,7 @@ MANIFEST_COLUMNS = ("clip_id", "clip_key", "index", "source", "start_time", "end
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # "procedural:sprites"; not "C:" (one letter)
 
 
-class ExportError(Exception):
+class ExportError(UserError):
     """An export that cannot be done (bad input, existing output, unwritable folder), in words."""
 
 

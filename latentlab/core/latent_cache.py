@@ -33,9 +33,11 @@ import numpy as np
 from latentlab.core.atomic import atomic_open, read_json, write_json_atomic
 from latentlab.core.errors import LatentSpaceError
 from latentlab.core.fingerprint import text_fingerprint
+from latentlab.core.safe_names import UnsafeFileName, child_file
 
 FORMAT = "latentlab-latent-cache"
 VERSION = 1
+_ARRAY_NAME = r"(mu|logvar|done)-[0-9a-f]{12}\.npy"  # what ``save`` writes: the only names ever read
 
 
 @dataclass
@@ -91,8 +93,8 @@ def parse_shard(text: str) -> tuple[int, int]:
         i, n = (int(x) for x in str(text).split("/"))
     except ValueError:
         raise LatentSpaceError(f"a shard is written i/N, e.g. 0/8; got {text!r}") from None
-    if n < 1 or not 0 <= i < n:
-        raise LatentSpaceError(f"shard {text!r}: i must be between 0 and N-1 and N at least 1")
+    if not 1 <= n <= 10**6 or not 0 <= i < n:
+        raise LatentSpaceError(f"shard {text!r}: N must be 1 to 1000000 and i between 0 and N-1")
     return i, n
 
 
@@ -122,6 +124,12 @@ class LatentCache:
             return None  # unreadable: treated as no cache (it is rebuilt, never trusted)
         if not isinstance(m, dict) or m.get("format") != FORMAT or m.get("weights_hash") != self.weights_hash:
             return None
+        for key in ("mu_file", "logvar_file", "done_file"):  # never read (or map) a file outside the cache
+            if key in m:
+                try:
+                    child_file(self.folder, m[key], _ARRAY_NAME, f"the latent cache manifest's {key}")
+                except UnsafeFileName as exc:
+                    raise LatentSpaceError(f"{exc}; delete {self.folder} to rebuild the cache") from None
         return m
 
     def state(self, store, latent_dim: int) -> CacheState:
@@ -151,6 +159,7 @@ class LatentCache:
                     done[a:a + cnt] = old_done[b:b + cnt]
         state = CacheState(mu, logvar, done)
         self._apply_shards(store, state)
+        state.done &= _finite_rows(state.mu, state.logvar)  # NaN/Inf rows (a damaged file): encoded again
         return state
 
     def load(self, store) -> LatentTable | None:
@@ -170,6 +179,8 @@ class LatentCache:
         else:
             return None
         if mu.shape != (len(store), int(m["latent_dim"])) or logvar.shape != mu.shape:
+            return None
+        if not _finite_rows(mu, logvar).all():  # damaged rows: stale until `embed` encodes them again
             return None
         return LatentTable(mu, logvar, store.fingerprint, self.weights_hash)
 
@@ -244,6 +255,11 @@ class LatentCache:
         if folder.is_dir():
             for p in folder.iterdir():
                 _unlink(p)
+
+
+def _finite_rows(mu: np.ndarray, logvar: np.ndarray) -> np.ndarray:
+    """``(N,)`` bool: rows whose mu and log variance are all finite."""
+    return np.isfinite(mu).all(axis=1) & np.isfinite(logvar).all(axis=1)
 
 
 def load_latents(store, weights_hash: str) -> LatentTable | None:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from latentlab.core.atomic import atomic_open
+from latentlab.core.errors import UserError
 
 SCHEMA = "latentlab-project"
 VERSION = 1
@@ -42,7 +43,7 @@ AUTOSAVE_SUFFIX = ".autosave"
 MAX_UP_LEVELS = 2
 
 
-class ProjectError(Exception):
+class ProjectError(UserError):
     """A project file that cannot be read or written, with a message that names the file and why."""
 
 
@@ -176,28 +177,10 @@ def save_project(project: Project, path: str | os.PathLike) -> None:
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc}") from None
     try:
-        with atomic_open(path, "w", encoding="utf-8") as fh:
-            _chmod_like(fh, path)
+        with atomic_open(path, "w", encoding="utf-8") as fh:  # keeps the old file's mode (a new one: umask's)
             fh.write(text + "\n")
     except OSError as exc:
         raise ProjectError(f"the project cannot be saved to {path}: {exc.strerror or exc}") from None
-
-
-def _chmod_like(fh, path: Path) -> None:
-    """Give the temp file the old file's permissions (a new file: the umask's), before it replaces
-    it: temp files are created private (0600), which would hide a shared project from its team."""
-    if not hasattr(os, "fchmod"):
-        return
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    try:
-        os.fchmod(fh.fileno(), mode)
-    except OSError:
-        pass
 
 
 def load_project(path: str | os.PathLike) -> Project:
@@ -221,6 +204,8 @@ def load_project(path: str | os.PathLike) -> Project:
     except json.JSONDecodeError as exc:
         raise ProjectError(f"{path} is damaged: it is not valid JSON ({exc.msg} at line {exc.lineno}, "
                            f"column {exc.colno}); the file was left as it is") from None
+    except RecursionError:
+        raise ProjectError(f"{path} is damaged: its JSON is nested too deeply to be a project") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
         raise ProjectError(f"{path} is not a latentlab project (schema {found!r}, expected {SCHEMA!r})")
@@ -239,12 +224,30 @@ def load_project(path: str | os.PathLike) -> Project:
                       projection={**default_projection(), **doc.get("projection", {})},
                       tags=doc.get("tags", {}), selections=doc.get("selections", {}),
                       view={**default_view(), **doc.get("view", {})})
+    _check_curation(project, path)
     for what in ("store", "checkpoint"):
         value, found = _unpack_path(doc.get(what), folder, what, path)
         setattr(project, what, value)
         if not found:
             project.missing.append(f"the {what} {value} is missing")
     return project
+
+
+def _check_curation(project: Project, path: Path) -> None:
+    """Refuse a project whose tags or saved selections cannot be read whole.
+
+    The window and the CLI both load through here: a project that half-opened (one bad tag dropped)
+    would lose the rest of its tags on the next save, so it is not opened at all.
+    """
+    from latentlab.core.tags import SavedSelections, TagBook, TagError
+
+    no_keys = np.zeros(0, str)
+    try:
+        TagBook.from_dict(project.tags, no_keys)
+        SavedSelections.from_dict(project.selections, no_keys, 0)
+    except TagError as exc:
+        raise ProjectError(f"{path} is damaged: {exc}; it was not opened (so nothing in it can be lost by a "
+                           "save) and the file was left as it is") from None
 
 
 # ------------------------------------------------------------------------------------- for exports
@@ -288,3 +291,14 @@ def project_clip_indices(project: Project, keys: np.ndarray, tag: str | None = N
         raise ProjectError(f"the project has no {kind} {name!r}; it has: {have}")
     wanted = np.asarray(known[name], dtype=str)
     return np.flatnonzero(np.isin(keys, wanted)).astype(np.int64)
+
+
+def missing_clip_keys(project: Project, keys: np.ndarray, tag: str | None = None,
+                      selection: str | None = None) -> list[str]:
+    """The keys of a tag's or saved selection's clips that ``keys`` (a store's ``clip_keys()``) lacks:
+    clips whose source video changed or left the store since they were tagged (empty for all clips)."""
+    if tag is None and selection is None:
+        return []
+    known = tag_names(project.tags) if tag is not None else selection_names(project.selections)
+    have = set(np.asarray(keys).astype(str).tolist())
+    return [str(k) for k in dict.fromkeys(known.get(tag if tag is not None else selection, [])) if str(k) not in have]

@@ -1,4 +1,6 @@
-"""One writer per project: a lock file beside ``name.latentlab`` that says who holds it.
+"""One writer per project (or output folder): a lock file beside ``name.latentlab`` that says who holds it.
+
+:func:`latentlab.core.output_guard.output_lock` uses the same lock for the folders commands write.
 
 The lock is an OS lock (``flock``) on ``name.latentlab.lock``; the file also holds the holder's pid,
 host name and start time so that a second window can say who has the project open. ``flock``
@@ -150,8 +152,8 @@ def _read_holder(path: Path) -> dict:
         return {}
 
 
-def describe_holder(holder: dict) -> str:
-    """"process 123 on host h" for messages ("another latentlab" if unknown)."""
+def describe_holder(holder: dict, unknown: str = "another latentlab window") -> str:
+    """"latentlab process 123 on h" for messages (``unknown`` if the lock file does not say)."""
     if not holder.get("pid"):
-        return "another latentlab window"
+        return unknown
     return f"latentlab process {holder['pid']} on {holder.get('host', '?')}"

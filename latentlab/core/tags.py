@@ -16,6 +16,7 @@ import re
 import numpy as np
 from psygnal import Signal
 
+from latentlab.core.errors import UserError
 from latentlab.core.explorer_state import ClipField
 from latentlab.core.undo import Command, MacroCommand
 
@@ -26,7 +27,7 @@ PALETTE = ("#63a4ff", "#ff8a65", "#78dc8c", "#f0c850", "#c48cff", "#5ad7dc",
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-class TagError(ValueError):
+class TagError(ValueError, UserError):
     """A tag edit that cannot be made (blank or taken name, unknown tag, clip out of range...)."""
 
 
@@ -247,6 +248,8 @@ class SavedSelections:
             raise TagError("the saved selections are not in the expected form ({'selections': [...]})")
         position = {str(k): i for i, k in enumerate(keys.tolist())}
         orphans_in = data.get("orphans", {}) or {}
+        if not isinstance(orphans_in, dict):
+            raise TagError("the saved selection orphans are not in the expected form ({name: [keys]})")
         for entry in data.get("selections", []):
             if not isinstance(entry, dict):
                 raise TagError(f"a saved selection is not in the expected form: {entry!r:.80}")

@@ -79,14 +79,15 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     if project:
         job = projects.open_project(project)
         if job is None:  # the project could not be opened: the window has said why
-            print(f"latentlab: could not open the project {project}: {window.status.last_error}", file=sys.stderr)
+            print(f"latentlab explore: error: could not open the project {project}: {window.status.last_error}",
+                  file=sys.stderr)
             window.shutdown()
             return 1
     else:  # after a crash, offer the project that was open (with its autosave) instead of the demo
         job = (None if store or checkpoint or screenshot else projects.offer_recovery()) or window.open(store, checkpoint)
 
     def failed(message: str, _tb: str) -> None:
-        print(f"latentlab: could not open the data: {message}", file=sys.stderr)
+        print(f"latentlab explore: error: could not open the data: {message}", file=sys.stderr)
         if screenshot:
             outcome["code"] = 1
             window.close()
@@ -96,10 +97,20 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     if projection != "pca":
         job.succeeded.connect(lambda *_: window.set_projection(projection))
     if colour:
-        job.succeeded.connect(lambda *_: window.colour_combo.setCurrentText(colour)
-                              if colour in window.state.dataset.fields
-                              else window.status.show_error(f"no per-clip field {colour!r}; known: "
-                                                            f"{', '.join(window.state.dataset.fields)}"))
+        def apply_colour(*_) -> None:
+            fields = window.state.dataset.fields
+            if colour in fields:
+                window.colour_combo.setCurrentText(colour)
+                return
+            message = f"no per-clip field {colour!r}; known: {', '.join(fields)}"
+            print(f"latentlab explore: error: --colour: {message}", file=sys.stderr)
+            window.status.show_error(message)
+            if screenshot:  # a scripted run: refuse instead of saving a picture in the wrong colours
+                outcome["code"] = 1
+                window.close()
+                app.quit()
+
+        job.succeeded.connect(apply_colour)
     if screenshot:
         _arm_screenshot(app, window, Path(screenshot), timeout_s, outcome)
     code = app.exec()

@@ -109,6 +109,7 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     if store_path is None:
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)
     store = ClipStore.open(store_path)
+    store.check_table()  # a garbled table: one message now, not an IndexError in the clip player later
     weights = weights_hash(checkpoint)
     table = load_latents(store, weights) if weights else None
     codec = None

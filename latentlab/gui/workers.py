@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from latentlab.core.errors import UserError
 from latentlab.gui.errors import describe
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class Job(QObject):
             if self.context.cancelled:  # a library wrapped our JobCancelled in its own error
                 log.debug("job %r stopped after cancel: %s", self.name, exc)
                 self.cancelled.emit()
+            elif isinstance(exc, (UserError, OSError)):  # an expected failure: its message says it all
+                log.warning("job %r: %s", self.name, describe(exc))
+                self.failed.emit(describe(exc), traceback.format_exc())
             else:
                 log.error("job %r failed", self.name, exc_info=True)
                 self.failed.emit(describe(exc), traceback.format_exc())

@@ -32,7 +32,9 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from latentlab.core.atomic import fsync_dir, read_json, write_json_atomic
+from latentlab.core.errors import UserError
 from latentlab.core.fingerprint import text_fingerprint
+from latentlab.core.safe_names import UnsafeFileName, child_file
 
 FORMAT = "latentlab-clip-store"
 VERSION = 1
@@ -49,7 +51,7 @@ BASE_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """A clip store that cannot be opened or written, with a message that says why."""
 
 
@@ -181,13 +183,14 @@ class ClipStore:
                 f"{path} was written by a newer latentlab (store format {version}); "
                 f"this version reads format {VERSION} and older"
             )
+        _check_manifest(path, manifest)
         return cls(path, manifest)
 
     def _map(self) -> None:
         m = self._manifest
         n = int(m["n_clips"])
         self.table_dtype = np.dtype([tuple(c) for c in m["table_dtype"]])
-        data_path, table_path = self.path / m["data_file"], self.path / m["table_file"]
+        data_path, table_path = _data_paths(self.path, m)
         for p, need in ((data_path, n * self.geometry.nbytes), (table_path, n * self.table_dtype.itemsize)):
             if not p.is_file():
                 raise StoreError(f"{self.path} is damaged: {p.name} is missing")
@@ -248,8 +251,29 @@ class ClipStore:
         return list(self._manifest["sources"])
 
     def source_path(self, clip_index: int) -> str:
-        """Path of the video a clip came from."""
-        return self._manifest["sources"][int(self._table["source_id"][clip_index])]["path"]
+        """Path of the video a clip came from (:class:`StoreError` if the table names no such source)."""
+        sid = int(self._table["source_id"][clip_index])
+        sources = self._manifest["sources"]
+        if not 0 <= sid < len(sources) or "path" not in sources[sid]:
+            raise StoreError(f"{self.path} is damaged: clip {clip_index} names source {sid}, which the manifest "
+                             f"does not list ({len(sources)} sources)")
+        return sources[sid]["path"]
+
+    def check_table(self) -> None:
+        """Raise :class:`StoreError` if the per-clip table is garbled (unknown sources, NaN times).
+
+        Reads the whole table, so it is not done on :meth:`open`; exports call it first."""
+        if len(self) == 0:
+            return
+        sid = np.asarray(self._table["source_id"])
+        bad = np.flatnonzero((sid < 0) | (sid >= len(self._manifest["sources"])))
+        if bad.size:
+            raise StoreError(f"{self.path} is damaged: its clip table names unknown sources "
+                             f"({bad.size} clips, the first is clip {int(bad[0])})")
+        for col in ("start_time", "end_time", "fps"):
+            values = np.asarray(self._table[col])
+            if not np.isfinite(values).all():
+                raise StoreError(f"{self.path} is damaged: its clip table holds non-numbers in {col}")
 
     def clip_keys(self) -> np.ndarray:
         """A stable key per clip, ``(N,)`` str: ``"<source fingerprint[:16]>:<start frame>:<ordinal>"``.
@@ -323,8 +347,9 @@ class ClipAppender:
         m = store._manifest
         self._n0 = int(m["n_clips"])
         g = store.geometry
-        self._data = open(store.path / m["data_file"], "r+b")
-        self._table = open(store.path / m["table_file"], "r+b")
+        data_path, table_path = _data_paths(store.path, m)  # never truncate a file outside the store
+        self._data = open(data_path, "r+b")
+        self._table = open(table_path, "r+b")
         # Drop any uncommitted tail left by an interrupted writer.
         self._data.truncate(self._n0 * g.nbytes)
         self._table.truncate(self._n0 * store.table_dtype.itemsize)
@@ -400,6 +425,55 @@ class ClipAppender:
         # The new version is committed; now drop the old one. A crash between the two leaves both
         # versions listed: the next writer removes the older (see ``_superseded_ids``).
         _rewrite_without(store, _superseded_ids(sources))
+
+
+_DATA_NAME, _TABLE_NAME = r"clips-[0-9]{6,12}\.u8", r"table-[0-9]{6,12}\.bin"  # as _rewrite_without names them
+
+
+def _data_paths(folder: Path, m: dict) -> tuple[Path, Path]:
+    """The two data files the manifest names, refused unless they are bare names inside the store."""
+    try:
+        return (child_file(folder, m.get("data_file"), _DATA_NAME, "the manifest's data_file"),
+                child_file(folder, m.get("table_file"), _TABLE_NAME, "the manifest's table_file"))
+    except UnsafeFileName as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _check_manifest(path: Path, m: dict) -> None:
+    """Types and ranges of every manifest field this module reads (a hand-edited or hostile file)."""
+    def bad(what: str) -> StoreError:
+        return StoreError(f"{path / MANIFEST} is damaged: {what}")
+
+    _data_paths(path, m)
+    clip = m.get("clip")
+    if not isinstance(clip, dict) or not all(_is_int(clip.get(k)) for k in ("frames", "height", "width", "channels")):
+        raise bad("'clip' must give whole-number frames, height, width and channels")
+    if any(not 1 <= clip[k] <= 100_000 for k in ("frames", "height", "width")):
+        raise bad(f"the clip size {clip} is out of range")
+    for key in ("n_clips", "generation"):
+        if not _is_int(m.get(key)) or m[key] < 0:
+            raise bad(f"{key!r} must be a whole number >= 0, not {m.get(key)!r:.40}")
+    dtype = m.get("table_dtype")
+    try:
+        np.dtype([tuple(c) for c in dtype])
+        ok = all(isinstance(c, list) and len(c) == 2 and isinstance(c[1], str) and c[1][1:2] in "fiu"
+                 for c in dtype) and [list(c) for c in dtype[:len(BASE_COLUMNS)]] == [list(c) for c in BASE_COLUMNS]
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise bad("'table_dtype' is not a table of number columns starting with the base columns")
+    sources = m.get("sources")
+    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+        raise bad("'sources' must be a list of objects")
+    for s in sources:
+        if not (_is_int(s.get("id")) and _is_int(s.get("first_clip")) and _is_int(s.get("n_clips"))):
+            raise bad(f"a source lacks whole-number id, first_clip and n_clips: {s!r:.80}")
+    if not isinstance(m.get("fingerprint"), str) or not isinstance(m.get("factor_names", []), list):
+        raise bad("'fingerprint' or 'factor_names' has the wrong type")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _remove_orphans(store: ClipStore) -> None:

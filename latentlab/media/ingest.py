@@ -29,6 +29,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from latentlab.core.atomic import read_json, write_json_atomic
+from latentlab.core.errors import UserError
 from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipGeometry, ClipStore, StoreError
 from latentlab.media.ingest_worker import SPOOL_DTYPE, process_file
@@ -41,7 +42,7 @@ SPOOL_DIR = ".spool"
 STATUSES = ("ok", "partial", "failed", "skipped")
 
 
-class IngestError(Exception):
+class IngestError(UserError):
     """Ingest cannot start (store busy, bad store ...); the message says why."""
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from latentlab.core.atomic import write_bytes_atomic, write_json_atomic
+from latentlab.core.errors import UserError
 from latentlab.ml.config import ConfigError, VAEConfig
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ WEIGHTS_FILE = "model.safetensors"
 PREVIOUS_WEIGHTS_FILE = "model.safetensors.prev"  # exists only while a save is replacing the weights
 
 
-class CheckpointError(Exception):
+class CheckpointError(UserError):
     """A checkpoint that cannot be written or loaded, with a message that says why."""
 
 
@@ -145,6 +146,8 @@ def read_config(path: str | os.PathLike) -> dict:
         raise CheckpointError(f"{path} is not a checkpoint: it has no {CONFIG_FILE}")
     try:
         config = json.loads(cfile.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise CheckpointError(f"{cfile} cannot be read: its JSON is nested too deeply") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CheckpointError(f"{cfile} cannot be read as JSON ({exc})") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
@@ -159,9 +162,23 @@ def read_config(path: str | os.PathLike) -> dict:
         )
     try:
         VAEConfig.from_dict(config.get("model"))
-    except (ConfigError, TypeError) as exc:
+    except (ConfigError, TypeError, ValueError, OverflowError) as exc:
         raise CheckpointError(f"{cfile}: {exc}") from None
+    _check_sections(config, cfile)
     return config
+
+
+def _check_sections(config: dict, cfile: Path) -> None:
+    """The optional sections must be objects, and ``files`` may only name our own files, by bare name."""
+    for key in ("training", "data", "metrics", "files"):
+        if not isinstance(config.get(key, {}), dict):
+            raise CheckpointError(f"{cfile} is damaged: {key!r} must be an object, not {config[key]!r:.40}")
+    for name, entry in config.get("files", {}).items():
+        if name not in (WEIGHTS_FILE,):
+            raise CheckpointError(f"{cfile} is damaged: 'files' names {name!r:.80}; a checkpoint holds only "
+                                  f"{WEIGHTS_FILE} in its own folder")
+        if not isinstance(entry, dict) or not isinstance(entry.get("blake2b", ""), str):
+            raise CheckpointError(f"{cfile} is damaged: the entry of {name} in 'files' is not an object with a hash")
 
 
 def _bundle_dir(path: str | os.PathLike) -> Path:

@@ -8,13 +8,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from latentlab.core.errors import UserError
+
 LIKELIHOODS = ("gaussian", "bernoulli")
 DECODERS = ("upconv", "tokens", "conv")
+#: Upper bounds of the integer fields: far beyond any real model, small enough to allocate.
+_MAX = {"frames": 1024, "height": 4096, "width": 4096, "latent_dim": 4096, "base_width": 1024, "frame_code": 65536}
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.
 _LEGACY_DEFAULTS = {"decoder": "conv", "learn_sigma": False}
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, UserError):
     """A model config that cannot describe a valid network, with a message that says why."""
 
 
@@ -70,6 +74,8 @@ class VAEConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"model config: {name} must be a positive integer, got {value!r}")
+            if value > _MAX[name]:  # a hostile or mistyped config must not allocate a network that size
+                raise ConfigError(f"model config: {name} must be at most {_MAX[name]}, got {value!r}")
         if self.channels not in (1, 3):
             raise ConfigError(f"model config: channels must be 1 or 3, got {self.channels!r}")
         if min(self.height, self.width) < 8:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import torch
 
+from latentlab.core.errors import UserError
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
-class DeviceError(RuntimeError):
+class DeviceError(RuntimeError, UserError):
     """A device that was asked for but is not available here."""
 
 

@@ -32,6 +32,7 @@ from typing import Iterable
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
+from latentlab.core.errors import UserError
 from latentlab.media.clip_store import ClipStore
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
@@ -43,7 +44,7 @@ from latentlab.ml.model import VideoVAE
 from latentlab.ml.train_state import load_train_state, save_train_state
 
 
-class TrainingError(RuntimeError):
+class TrainingError(RuntimeError, UserError):
     """Training that cannot start (store and model do not fit, nothing to resume, ...)."""
 
 

@@ -230,6 +230,9 @@ def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path,
 @pytest.mark.parametrize("content, words", [
     (b'{"schema": "latentlab-project", "version": 1, "tags": {"ta', "not valid JSON"),
     (b'{"schema": "latentlab-project", "version": 7, "store": null}', "newer latentlab"),
+    # one malformed tag: refused whole, so that an edit and a save cannot wipe the other tags (issue 13)
+    (b'{"schema": "latentlab-project", "version": 1, "store": null, "tags": {"tags": [{"name": "a", "clips": []},'
+     b' {"clips": 5}]}, "selections": {"selections": [{"name": "s", "clips": []}]}}', "damaged"),
 ])
 def test_corrupt_and_future_files_are_refused_and_left_unchanged(make_window, qtbot, folder, content, words):
     root, store, ckpt = folder

@@ -95,3 +95,17 @@ def test_shutdown_drops_waiting_requests(qtbot, worker):
     gate.set()
     worker.shutdown()
     assert worker.pending == 0 and worker.request("z", lambda: 1) == -1
+
+
+def test_an_expected_failure_is_logged_as_one_line_without_a_traceback(qtbot, runner, caplog):
+    from latentlab.media.clip_store import StoreError
+
+    def fn(ctx):
+        raise StoreError("/data is not a clip store")
+
+    job = runner.submit("load", fn)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        pass
+    assert "not a clip store" in blocker.args[0]
+    records = [r for r in caplog.records if "load" in r.getMessage()]
+    assert records and all(r.exc_info is None for r in records)

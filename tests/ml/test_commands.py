@@ -54,12 +54,15 @@ def test_train_the_conv_decoder(tmp_path, tiny_store):
 
 
 def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):
-    assert main(["train", str(tmp_path / "nostore"), "-o", str(tmp_path / "ck")]) == 2
-    assert "not a clip store" in capsys.readouterr().err
-    assert main(["eval", str(tmp_path / "nock"), str(tiny_store.path)]) == 2
-    assert "does not exist" in capsys.readouterr().err
-    assert main(_train_args(tiny_store.path, tmp_path / "ck", "--latent-dim", "0")) == 2
-    assert "latent_dim" in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "nostore"), "-o", str(tmp_path / "ck")]) == 1
+    err = capsys.readouterr().err
+    assert "not a clip store" in err and err.startswith("latentlab train: error:")
+    assert not (tmp_path / "ck").exists()  # nothing created for a command that could not start
+    assert main(["eval", str(tmp_path / "nock"), str(tiny_store.path)]) == 1
+    assert capsys.readouterr().err.startswith("latentlab eval: error: checkpoint")
+    with pytest.raises(SystemExit) as exc:
+        main(_train_args(tiny_store.path, tmp_path / "ck", "--latent-dim", "0"))
+    assert exc.value.code == 2 and "--latent-dim" in capsys.readouterr().err
 
 
 def test_ddp_two_gloo_processes(tmp_path, tiny_store):

@@ -68,3 +68,16 @@ def test_quality_report_on_a_tiny_model(tiny_config):
     assert report.n_eval == 40 and np.isfinite(report.psnr) and np.isfinite(report.pca_psnr)
     assert 0 <= report.knn_class <= 1 and "x_mid" in report.probes_r2 and "shape" not in report.probes_r2
     assert arrays["prior"].shape == (20, 4, 16, 16, 3) and report.prior_confident is None
+
+
+def test_the_cli_knows_the_same_augmentations_as_ml():
+    import argparse
+
+    import pytest
+
+    from latentlab.commands.train import augment_list
+    from latentlab.ml.augment import AUGMENTATIONS
+
+    assert augment_list(",".join(AUGMENTATIONS)) == ",".join(AUGMENTATIONS)
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown augmentation spin"):
+        augment_list("flip,spin")

@@ -30,6 +30,19 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpe
 MAX_RECENT = 8
 RECON_ERROR = "reconstruction error"
 COMPUTE_SUFFIX = " (compute)"
+MESSAGE_MS = 8000  # how long a status-bar message stays (errors stay until clicked: JobStatus)
+
+
+def describe_source(store: str | None, checkpoint: str | None, shown_store: str | None = None,
+                    shown_checkpoint: str | None = None) -> str:
+    """Words for what an open replaces the view with: "the store clips", "the checkpoint m2", "the sample data"."""
+    if store is None and checkpoint is None:
+        return "the sample data"
+    if store is not None and store != shown_store:
+        return f"the store {Path(store).name}"
+    if checkpoint is not None and checkpoint != shown_checkpoint:
+        return f"the checkpoint {Path(checkpoint).name}"
+    return f"{Path(store or checkpoint).name} again"
 
 
 class MainWindow(QMainWindow):
@@ -122,14 +135,28 @@ class MainWindow(QMainWindow):
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
 
     # ------------------------------------------------------------------------------ loading
-    def open(self, store: str | None, checkpoint: str | None) -> Job:
-        """Load ``store`` with ``checkpoint`` (``None``: the bundled demo) on a background job."""
-        return self.load(f"open {Path(store).name if store else 'demo'}",
-                         lambda ctx: session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t),
-                                                          ctx.is_cancelled))
+    def open(self, store: str | None, checkpoint: str | None) -> Job | None:
+        """Load ``store`` with ``checkpoint`` (``None``: the bundled demo) on a background job.
 
-    def open_demo(self) -> Job:
+        Every path that replaces the dataset shown comes through here, and here only the unsaved work
+        is guarded (:meth:`confirm_replace`): ``None`` when the user cancelled."""
+        what = describe_source(store, checkpoint, self.store_path, self.checkpoint)
+        if self.state.dataset is not None and not self.confirm_replace(what):
+            self.statusBar().showMessage(f"not opened: {what} (your unsaved work stays)", MESSAGE_MS)
+            return None
+        name = f"open {Path(store).name if store else 'demo'}"
+        job = self.load(name, lambda ctx: session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t),
+                                                               ctx.is_cancelled))
+        return job
+
+    def open_demo(self) -> Job | None:
         return self.open(None, None)
+
+    def confirm_replace(self, what: str) -> bool:
+        """Ask every extension with unsaved work (the project: Save / Discard / Cancel) whether
+        ``what`` may replace the dataset shown."""
+        exts = getattr(self, "extensions", {}).values()
+        return all(getattr(ext, "confirm_replace", lambda _what: True)(what) for ext in exts)
 
     def load(self, name: str, fn: Callable) -> Job:
         """Run a loader ``fn(ctx) -> session.Loaded`` as a job and show its result."""
@@ -282,13 +309,31 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])
 
+    def _forget_recent(self, path: str) -> None:
+        self.settings.setValue("recent", [p for p in self.recent() if p != path])
+        self._fill_recent_menu()
+
     def _fill_recent_menu(self) -> None:
+        """Stores and checkpoints in sections of their own; entries gone from disk are left out."""
         self.recent_menu.clear()
-        for path in self.recent():
-            is_ckpt = (Path(path) / "config.json").is_file()
-            self.recent_menu.addAction(path, guarded(lambda p=path, c=is_ckpt: self.open(
-                self.store_path if c else p, p if c else self.checkpoint)))
-        self.recent_menu.setEnabled(bool(self.recent()))
+        paths = [p for p in self.recent() if Path(p).exists()]
+        checkpoints = [p for p in paths if (Path(p) / "config.json").is_file()]
+        stores = [p for p in paths if p not in checkpoints]
+        for title, group, is_ckpt in (("Stores", stores, False), ("Checkpoints", checkpoints, True)):
+            if group:
+                self.recent_menu.addSection(title)
+            for path in group:
+                act = self.recent_menu.addAction(path, guarded(lambda p=path, c=is_ckpt: self.open_recent(p, c)))
+                act.setToolTip(path)
+        self.recent_menu.setEnabled(bool(paths))
+
+    def open_recent(self, path: str, is_checkpoint: bool) -> Job | None:
+        """Open a recent store (with the model shown) or checkpoint (on the store shown); an entry
+        that fails to open leaves the menu."""
+        job = self.open(self.store_path if is_checkpoint else path, path if is_checkpoint else self.checkpoint)
+        if job is not None:
+            job.failed.connect(lambda *_: self._forget_recent(path))
+        return job
 
     # ------------------------------------------------------------------------------ drops
     def dragEnterEvent(self, event) -> None:

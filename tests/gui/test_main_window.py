@@ -142,6 +142,7 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
     qtbot.addWidget(w)
     w.show()
     loaded.store_path = str(tmp_path / "store-a")
+    (tmp_path / "store-a").mkdir()
     w.show_loaded(loaded)
     w.resize(700, 520)  # inside the 800x600 offscreen screen: restoreGeometry keeps windows on screen
     size = w.size()
@@ -151,9 +152,32 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
     qtbot.addWidget(w2)
     w2.show()
     assert w2.recent() == [loaded.store_path]
-    assert [a.text() for a in w2.recent_menu.actions()] == [loaded.store_path]
+    assert [a.text() for a in w2.recent_menu.actions()] == ["Stores", loaded.store_path]
     assert w2.size() == size
     w2.close()
+
+
+def test_open_recent_splits_stores_and_checkpoints_and_drops_failures(window, qtbot, tmp_path, monkeypatch):
+    from latentlab.gui import session
+
+    store, ckpt, gone = tmp_path / "clips", tmp_path / "model", tmp_path / "deleted"
+    store.mkdir()
+    ckpt.mkdir()
+    (ckpt / "config.json").write_text("{}", encoding="utf-8")
+    window.settings.setValue("recent", [str(store), str(ckpt), str(gone)])
+    window._fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts == ["Stores", str(store), "Checkpoints", str(ckpt)]  # the deleted folder is not offered
+
+    def refuse(*_a, **_k):
+        raise session.SessionError("not a clip store")
+
+    monkeypatch.setattr(session, "open_dataset", refuse)
+    entry = next(a for a in window.recent_menu.actions() if a.text() == str(store))
+    entry.trigger()
+    qtbot.waitUntil(lambda: str(store) not in window.recent(), timeout=5000)
+    assert "not a clip store" in window.status.last_error
+    assert [a.text() for a in window.recent_menu.actions()] == ["Checkpoints", str(ckpt)]
 
 
 def test_reconstruction_error_becomes_a_colour_field(window, qtbot):

@@ -128,6 +128,11 @@ class LatentMap(QWidget):
         tree = getattr(self.state.inverse, "map_tree", None)  # built with the inverse, in its job
         self._set_coords(np.asarray(projection.coords, np.float32), autorange=True, tree=tree)
 
+    def show_projection(self) -> None:
+        """Draw the state's projection again (after a fit that previewed layouts was cancelled)."""
+        if self.state.projection is not None:
+            self._on_projection_changed(self.state.projection)
+
     def _on_layout_preview(self, coords: np.ndarray) -> None:
         # Fitting reports layouts faster than 100k points can be redrawn: keep only the latest.
         self._pending_preview = coords

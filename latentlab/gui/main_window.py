@@ -4,6 +4,7 @@ interpolation, sliders) in docks, jobs in the status bar; menus for stores, mode
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -25,7 +26,6 @@ from latentlab.gui.probe import ProbePanel
 from latentlab.gui.workers import DecodeWorker, Job, JobRunner
 
 log = logging.getLogger(__name__)
-PROJECTIONS = ("pca", "tsne", "umap")
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_RECENT = 8
 RECON_ERROR = "reconstruction error"
@@ -99,7 +99,9 @@ class MainWindow(QMainWindow):
         bar.setObjectName("toolbar_map")
         bar.addWidget(QLabel(" projection "))
         self.projection_combo = QComboBox()
-        self.projection_combo.addItems(PROJECTIONS)
+        self.projection_combo.addItems(session.available_projections())
+        if "umap" not in session.available_projections():
+            self.projection_combo.setToolTip("pca or t-SNE; UMAP needs umap-learn: pip install umap-learn")
         self.projection_combo.currentTextChanged.connect(guarded(self.set_projection))
         bar.addWidget(self.projection_combo)
         bar.addWidget(QLabel("  colour by "))
@@ -219,24 +221,56 @@ class MainWindow(QMainWindow):
         self.colour_combo.blockSignals(False)
 
     def set_projection(self, method: str) -> Job | None:
-        """Fit ``method`` in the background; the map animates through its intermediate layouts."""
+        """Fit ``method`` in the background (or reuse the map saved for this store and model); the
+        map animates through the intermediate layouts, and goes back to the map it showed if the
+        fit is cancelled or fails."""
         ds = self.state.dataset
         if ds is None:
             return None
         if self._fit_job is not None:
             self._fit_job.cancel()
-        mu = ds.mu
+        t0 = time.perf_counter()
 
         def fit(ctx):
-            return session.fit_map(mu, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+            return session.map_for(ds, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+
+        def previewed(_f, coords, _t) -> None:
+            if coords is not None and job is self._fit_job and self.state.dataset is ds:
+                self.state.preview_layout(coords)
+
+        def fitted(result) -> None:
+            if self.state.dataset is not ds:
+                return
+            projection, inverse, reused = result
+            self.state.set_projection(projection, inverse)
+            shown = getattr(projection, "method", method)
+            how = "reused the saved map" if reused else f"fitted in {time.perf_counter() - t0:.1f} s"
+            note = f" ({projection.message})" if getattr(projection, "message", "") else ""
+            self.statusBar().showMessage(f"{shown} map of {ds.n_clips:,} clips: {how}{note}", MESSAGE_MS)
+
+        def ended(how: str) -> None:
+            if job is self._fit_job:
+                self._fit_job = None
+            if how and self.state.dataset is ds:
+                self.map.show_projection()  # the map the state holds, not the half-fitted layout
+                self._sync_projection_combo()
+                self.statusBar().showMessage(f"{method} {how}: the {self._shown_method()} map is back", MESSAGE_MS)
 
         job = self.runner.submit(f"fit {method}", fit)
-        job.progressed.connect(lambda _f, c, _t: c is not None and self.state.dataset is ds and self.state.preview_layout(c))
-        job.succeeded.connect(guarded(lambda r: self.state.dataset is ds and self.state.set_projection(*r)))
-        job.failed.connect(lambda *_: self._sync_projection_combo())
-        job.cancelled.connect(self._sync_projection_combo)
+        job.progressed.connect(previewed)
+        job.succeeded.connect(guarded(fitted))
+        job.succeeded.connect(lambda *_: ended(""))
+        job.failed.connect(lambda *_: ended("failed"))
+        job.cancelled.connect(lambda: ended("cancelled"))
         self._fit_job = job
         return job
+
+    def fitting(self) -> bool:
+        """Is a map being fitted (the screenshot of ``explore --projection`` waits for it)?"""
+        return self._fit_job is not None
+
+    def _shown_method(self) -> str:
+        return getattr(self.state.projection, "method", "pca")
 
     def _tabulate_inverse(self, _projection=None) -> Job | None:
         """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each
@@ -254,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def _sync_projection_combo(self) -> None:
         """Show the method of the map actually on screen (after a fit failed or was cancelled)."""
-        method = getattr(self.state.projection, "method", "pca")
+        method = self._shown_method()
         if self.projection_combo.findText(method) >= 0:
             self.projection_combo.blockSignals(True)
             self.projection_combo.setCurrentText(method)

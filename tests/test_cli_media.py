@@ -93,3 +93,15 @@ def test_info_on_an_ingested_store_and_a_broken_checkpoint(inputs, tmp_path, cap
     (ckpt / "config.json").write_text("{ not json")
     assert main(["info", str(ckpt)]) == 1
     assert capsys.readouterr().err.startswith("latentlab info:")
+
+
+def test_demo_data_defaults_to_what_the_bundled_model_takes(tmp_path, capsys):
+    import json
+
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.paths import demo_checkpoint_dir
+
+    model = json.loads((demo_checkpoint_dir() / "config.json").read_text(encoding="utf-8"))["model"]
+    assert main(["demo-data", "-o", str(tmp_path / "d"), "--n", "3", "-q"]) == 0
+    g = ClipStore.open(tmp_path / "d").geometry
+    assert (g.frames, g.height, g.width) == (model["frames"], model["height"], model["width"])

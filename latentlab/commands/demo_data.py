@@ -6,6 +6,20 @@ import argparse
 import sys
 
 
+def bundled_geometry() -> tuple[int, int]:
+    """``(frames, size)`` of the clips the bundled demo model takes (read from its config.json, no
+    torch), so that a store made with the defaults opens with it; ``(8, 32)`` if it is missing."""
+    import json
+
+    from latentlab.paths import demo_checkpoint_dir
+
+    try:
+        model = json.loads((demo_checkpoint_dir() / "config.json").read_text(encoding="utf-8"))["model"]
+        return int(model["frames"]), int(model["height"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 8, 32
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Write the procedural bouncing-sprite dataset (with its ground-truth factors: shape, size, "
@@ -13,8 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-o", "--output", required=True, metavar="STORE", help="new clip store folder")
     parser.add_argument("--n", type=int, default=20_000, help="number of clips (default 20000)")
-    parser.add_argument("--frames", type=int, default=8, help="frames per clip (default 8)")
-    parser.add_argument("--size", type=int, default=64, help="frame width and height in pixels (default 64)")
+    frames, size = bundled_geometry()
+    parser.add_argument("--frames", type=int, default=frames,
+                        help=f"frames per clip (default {frames}: what the bundled model takes)")
+    parser.add_argument("--size", type=int, default=size,
+                        help=f"frame width and height in pixels (default {size}: what the bundled model takes)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 

@@ -147,9 +147,30 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"not opened: {what} (your unsaved work stays)", MESSAGE_MS)
             return None
         name = f"open {Path(store).name if store else 'demo'}"
-        job = self.load(name, lambda ctx: session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t),
-                                                               ctx.is_cancelled))
+        mismatch: list = []
+
+        def load(ctx):
+            try:
+                return session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled)
+            except session.GeometryMismatch as exc:
+                mismatch.append(exc)
+                raise
+
+        job = self.load(name, load)
+        job.failed.connect(lambda *_: mismatch and guarded(self.offer_ways_forward)(mismatch[0]))
         return job
+
+    def offer_ways_forward(self, exc: "session.GeometryMismatch") -> None:
+        """A store the model cannot take (own videos cut at another size): train a model on it from
+        the Train dock (filled in and shown), or cut the videos again at the model's size."""
+        t, h, w, _c = exc.model
+        ingest = f"latentlab ingest VIDEOS -o NEW_STORE --frames {t} --size {w}x{h}"
+        self.status.show_error(f"{exc}. Ways forward: train a model on this store (Train dock: Start), "
+                               f"or re-ingest at the model's size: {ingest}")
+        training = getattr(self, "extensions", {}).get("training")
+        if training is not None:
+            training.offer_store(exc.store, f"{exc}.\nPress Start to train a model on {Path(exc.store).name}, "
+                                            f"or cut the videos again at the model's size:\n{ingest}")
 
     def open_demo(self) -> Job | None:
         return self.open(None, None)

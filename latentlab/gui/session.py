@@ -39,6 +39,30 @@ class SessionError(Exception):
     """A store or checkpoint that cannot be opened, in words."""
 
 
+class GeometryMismatch(SessionError):
+    """The store's clips are not the size the model takes; ``store``, ``clips`` and ``model`` say
+    which (shapes as (T, H, W, C)), so that the window can offer the ways forward."""
+
+    def __init__(self, store: str, checkpoint: str, clips: tuple, model: tuple) -> None:
+        self.store, self.checkpoint, self.clips, self.model = str(store), str(checkpoint), tuple(clips), tuple(model)
+        super().__init__(f"the store {Path(store).name} holds clips of {_shape(clips)} but the model "
+                         f"{Path(checkpoint).name} takes {_shape(model)}")
+
+
+def _shape(shape: tuple) -> str:
+    t, h, w, c = shape
+    return f"{t} frames of {w}×{h}" + ("" if c == 3 else f" with {c} channel{'s' * (c != 1)}")
+
+
+def model_geometry(checkpoint: str | Path) -> tuple[int, int, int, int] | None:
+    """``(frames, height, width, channels)`` from a checkpoint's config.json (no torch), or ``None``."""
+    try:
+        m = json.loads((Path(checkpoint) / "config.json").read_text(encoding="utf-8"))["model"]
+        return int(m["frames"]), int(m["height"]), int(m["width"]), int(m.get("channels", 3))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 # ------------------------------------------------------------------------------------ demo data
 def demo_spec(checkpoint: str | Path | None = None):
     """The DemoSpec recorded in the demo checkpoint's config.json (the default spec if none is)."""
@@ -109,6 +133,9 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     if store_path is None:
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)
     store = ClipStore.open(store_path)
+    g, want = store.geometry, model_geometry(checkpoint)
+    if want is not None and (g.frames, g.height, g.width, g.channels) != want:  # before torch is even imported
+        raise GeometryMismatch(store_path, checkpoint, (g.frames, g.height, g.width, g.channels), want)
     weights = weights_hash(checkpoint)
     table = load_latents(store, weights) if weights else None
     codec = None
@@ -164,8 +191,8 @@ def load_codec(checkpoint: str | Path, store=None):
     if store is not None:
         g = store.geometry
         if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
-            raise SessionError(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
-                               f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+            raise GeometryMismatch(store.path, checkpoint, (g.frames, g.height, g.width, g.channels),
+                                   (codec.frames, codec.height, codec.width, codec.channels))
     return codec
 
 

@@ -290,6 +290,17 @@ class TrainingPanel(QWidget):
             raise ValueError("there is no trained checkpoint to open yet")
         return self.window_.open(self.request.store, self.request.output)
 
+    def offer_store(self, store: str, note: str) -> None:
+        """Fill in ``store`` (one the open model cannot take), say ``note`` and show the dock."""
+        if not self.running:
+            self.store_edit.setText(store)
+            self._store_auto = False
+            self.status.setText(note)
+        dock = getattr(self, "dock", None)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
     def compare_with_open_model(self):
         """Open the trained bundle beside the window's model (the ``compare`` extension)."""
         compare = getattr(self.window_, "extensions", {}).get("compare")

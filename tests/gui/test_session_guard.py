@@ -15,6 +15,8 @@ from latentlab.gui import ingest_offer, project_controller, session
 from latentlab.media.demo_data import write_demo_store
 from tests.gui.fakes import SPEC, fake_open_dataset
 
+REAL_OPEN_DATASET = session.open_dataset
+
 
 def action(window, text: str):
     for menu in window.findChildren(QMenu):
@@ -158,3 +160,26 @@ def test_nothing_is_asked_without_unsaved_work(make_window, folder, qtbot, monke
         job = w.open(str(store), str(ckpt))
         with qtbot.waitSignal(job.succeeded, timeout=10000):
             pass
+
+
+def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qtbot, monkeypatch, tmp_path):
+    """Own videos cut at 64×64 with the 32×32 model: the error names the store, the Train dock opens
+    filled in, and the re-ingest command at the model's size is given."""
+    import json
+
+    root, store, _ckpt = folder
+    model = tmp_path / "model32"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model": {"frames": 8, "height": 32, "width": 32, "channels": 3}}))
+    w, ctl = make_window()
+    monkeypatch.setattr(session, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(model)))
+    w.store_path = str(store)  # a store is open (say, from explore --store); now File → Open checkpoint
+    action(w, "Open checkpoint…").trigger()
+    qtbot.waitUntil(lambda: "Ways forward" in w.status.last_error, timeout=10000)
+    assert "the store clips holds clips of 4 frames of 12×12 but the model model32 takes 8 frames of 32×32" \
+        in w.status.last_error
+    assert "latentlab ingest VIDEOS -o NEW_STORE --frames 8 --size 32x32" in w.status.last_error
+    panel = w.extensions["training"]
+    assert panel.dock.isVisible() and panel.store_edit.text() == str(store)
+    assert "Press Start to train a model on clips" in panel.status.text()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.map_colours import colour_groups
@@ -160,7 +161,15 @@ class LatentMap(QWidget):
 
     def _set_caption(self, text: str) -> None:
         self._caption = text
-        self.caption.setText(text)
+        self.caption.setText(text + self._selection_note())
+
+    def _selection_note(self) -> str:
+        """" · 1 clip selected" (empty without a selection), the count the user asks about first."""
+        sel = self.state.selection
+        if not sel.size or len(self.coords) == 0:
+            return ""
+        extra = f" (outlining {MAX_SELECTION_DRAWN:,})" if sel.size > MAX_SELECTION_DRAWN else ""
+        return f" · {count(sel.size, 'clip')} selected{extra}"
 
     def _redraw_points(self, *_args) -> None:
         self.legend.clear()
@@ -221,8 +230,7 @@ class LatentMap(QWidget):
             return
         drawn = sel[:MAX_SELECTION_DRAWN]
         self.raster.set_selected(drawn)
-        extra = f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected" if sel.size > MAX_SELECTION_DRAWN else ""
-        self.caption.setText(self._caption + extra)  # rebuilt from the base, never appended to
+        self.caption.setText(self._caption + self._selection_note())  # rebuilt from the base, never appended to
         cur = self.state.current
         if 0 <= cur < len(self.coords):
             self._cur.setData([self.coords[cur, 0]], [self.coords[cur, 1]])

@@ -164,6 +164,12 @@ def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
     assert m.caption.text().count("outlining") == 1
     window.state.select([0])
     assert "outlining" not in m.caption.text()
+    assert m.caption.text().endswith(" · 1 clip selected")  # a count from the first selection, in the singular
+    window.state.set_colour_field("KL")  # the points are redrawn: the count stays
+    assert m.caption.text().endswith(" · 1 clip selected")
+    window.state.select([3, 4])
+    assert " · 2 clips selected" in m.caption.text()
+    assert window.extensions["curation"].panel.hint.text().startswith("2 clips selected. Create a tag")
 
 
 def test_picking_reuses_the_inverse_projections_tree(window, qtbot):

@@ -48,6 +48,7 @@ class ExportController(QObject):
         self.action.setStatusTip("Export clips: manifest, videos, Embedding Projector files, a folder per tag")
         self.action.triggered.connect(guarded(self.open_dialog))
         window.file_menu.insertAction(window.file_menu_end, self.action)
+        window.needs_data(self.action)
         # Our own status-bar label: the job strip (stretch 1) leaves no room for showMessage's text.
         self.note = QLabel("")
         self.note.setObjectName("export_note")

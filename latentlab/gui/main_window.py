@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self._fit_job: Job | None = None
         self._raster_job: Job | None = None
         self._closed = False
+        self._data_actions: list[QAction] = []
         self.map = LatentMap(self.state, self.worker)
         self.player = ClipPlayer(self.state, self.worker)
         self.probe = ProbePanel(self.state, self.worker)
@@ -119,7 +120,7 @@ class MainWindow(QMainWindow):
             group.addAction(act)
             bar.addAction(act)
         bar.addSeparator()
-        bar.addAction("Probe to clip", guarded(self._probe_to_current))
+        self.needs_data(bar.addAction("Probe to clip", guarded(self._probe_to_current)))
 
     def _build_menus(self) -> None:
         m = self.file_menu = self.menuBar().addMenu("&File")
@@ -133,8 +134,14 @@ class MainWindow(QMainWindow):
         m.addAction("&Quit", self.close)
         self._fill_recent_menu()
         v = self.view_menu = self.menuBar().addMenu("&View")
-        v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error))
+        self.needs_data(v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error)))
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
+
+    def needs_data(self, action: QAction) -> QAction:
+        """Enable ``action`` only while a dataset is shown (extensions register theirs here too)."""
+        self._data_actions.append(action)
+        action.setEnabled(self.state.dataset is not None)
+        return action
 
     # ------------------------------------------------------------------------------ loading
     def open(self, store: str | None, checkpoint: str | None) -> Job | None:
@@ -215,6 +222,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
 
     def _on_dataset_changed(self, dataset) -> None:
+        for act in self._data_actions:
+            act.setEnabled(dataset is not None)
         self.colour_combo.blockSignals(True)
         self.colour_combo.clear()
         if dataset is not None:

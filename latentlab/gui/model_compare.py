@@ -314,5 +314,6 @@ def install(window) -> ModelCompare:
     act = QAction("Compare with c&heckpoint…", window)
     act.triggered.connect(guarded(compare.ask))
     window.file_menu.insertAction(window.file_menu_end, act)
+    window.needs_data(act)
     compare.action = act
     return compare

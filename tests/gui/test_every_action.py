@@ -128,16 +128,17 @@ def press_shortcut(qtbot, window, act: QAction) -> None:
     qtbot.keyClick(window, combo.key(), combo.keyboardModifiers())
 
 
-def run_every_action(qtbot, window, errors, tried: list[str]) -> None:
+def run_every_action(qtbot, window, errors, tried: list[str], prepare=lambda: None) -> None:
     """Trigger each enabled action (then its shortcut), let its jobs finish, fail on any error.
     Menus that change (recent files, saved selections) are walked again until nothing new appears."""
     done: set[str] = set()
-    for _round in range(3):
+    for _round in range(4):
         fresh = [label(a) for a in all_actions(window) if label(a) not in done and label(a) != QUIT]
         if not fresh:
             break
         for name in fresh:
             done.add(name)
+            prepare()
             act = next((a for a in all_actions(window) if label(a) == name), None)  # menus may be rebuilt
             if act is None or not act.isEnabled():
                 continue
@@ -168,12 +169,20 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
     with qtbot.waitSignal(job.succeeded, timeout=10000):
         pass
     qtbot.waitUntil(lambda: not w.runner.jobs, timeout=10000)
-    cur = w.extensions["curation"]  # something to undo, to suggest from, to export by tag
-    cur.undo.push(CreateTag(cur.book, "left"))
-    cur.undo.push(TagClips(cur.book, "left", [0, 1, 2]))
-    w.state.select([0, 1, 2, 3, 4, 5])
+    cur = w.extensions["curation"]
+
+    def prepare() -> None:
+        """What a user has after a few minutes (a new project or another store starts afresh): two
+        tags to suggest from and export by, something to undo, a selection."""
+        for name, clips in (("left", [0, 1, 2]), ("right", [9, 10, 11])):
+            if name not in cur.book:
+                cur.undo.push(CreateTag(cur.book, name))
+                cur.undo.push(TagClips(cur.book, name, clips))
+        if w.state.selection.size < 2:
+            w.state.select([0, 1, 2, 3, 4, 5])
+
     tried: list[str] = []
-    run_every_action(qtbot, w, errors, tried)
+    run_every_action(qtbot, w, errors, tried, prepare)
     for expected in ("Open store…", "Open checkpoint…", "Open sample data", "Save screenshot…", "New project…",
                      "Open project…", "Save project", "Save project as…", "Export…", "Train a model…",
                      "Compare with checkpoint…", "Undo", "Grow to k nearest…", "Near-duplicates…",

@@ -23,6 +23,7 @@ from latentlab.gui.job_status import JobStatus
 from latentlab.gui.latent_map import LatentMap
 from latentlab.gui.latent_sliders import LatentSliders
 from latentlab.gui.probe import ProbePanel
+from latentlab.gui.wording import count
 from latentlab.gui.workers import DecodeWorker, Job, JobRunner
 
 log = logging.getLogger(__name__)
@@ -220,6 +221,8 @@ class MainWindow(QMainWindow):
             job = self.runner.submit("clusters", lambda ctx: session.cluster_field(ds))
             job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
+        model = Path(loaded.checkpoint).name if loaded.checkpoint else "the model"
+        self.statusBar().showMessage(f"opened {ds.name}: {count(ds.n_clips, 'clip')} encoded by {model}", MESSAGE_MS)
 
     def _on_dataset_changed(self, dataset) -> None:
         for act in self._data_actions:
@@ -362,7 +365,10 @@ class MainWindow(QMainWindow):
     def _ask_screenshot(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "explorer.png", "PNG (*.png)")
         if path:
-            self.grab().save(path)
+            if self.grab().save(path):
+                self.statusBar().showMessage(f"screenshot saved to {path}", MESSAGE_MS)
+            else:
+                self.status.show_error(f"the screenshot could not be written to {path}")
 
     def _add_recent(self, path: str) -> None:
         items = [p for p in self.recent() if p != path]

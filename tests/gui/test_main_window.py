@@ -205,3 +205,27 @@ def test_dropping_videos_offers_to_ingest_them(window, qtbot, monkeypatch, tmp_p
     assert "holiday.mp4" in asked[0] and "notes.txt" not in asked[0]
     assert "ingested" in asked[0]  # the fake dataset has no video store: a store of its own
     assert not [job for job in window.runner.jobs if "ingest" in job.name]  # declined: nothing started
+
+
+def test_messages_expire_errors_stay_until_clicked_with_details(window, qtbot):
+    from latentlab.gui import job_status
+    from latentlab.gui.errors import report_error
+
+    assert window.statusBar().currentMessage().startswith("opened tiny: 240 clips")
+    report_error("the decoder exploded", "Traceback (most recent call last): ...")
+    assert window.status.error.text() == "the decoder exploded"
+    window.runner.submit("a long job", lambda ctx: 42)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("a long job: done in"), timeout=5000)
+    assert window.status.error.text() == "the decoder exploded"  # other actions do not hide it
+    qtbot.mouseClick(window.status.error, Qt.MouseButton.LeftButton)
+    assert window.status.error.text() == "" and not window.status.last_error
+    box = window.status.details
+    assert box.text() == "the decoder exploded" and "Traceback" in box.detailedText()
+    # a message expires; the job strip sets the same time for every message
+    assert job_status.MESSAGE_MS <= 10000
+
+
+def test_a_cancelled_job_says_so(window, qtbot):
+    job = window.runner.submit("endless", lambda ctx: [ctx.progress(0.1) or ctx._event.wait(0.01) for _ in iter(int, 1)])
+    job.cancel()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "endless: cancelled", timeout=5000)

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
@@ -93,6 +93,7 @@ class LatentMap(QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.caption)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
         worker.result_ready.connect(self._on_result)
         for signal, slot in ((state.dataset_changed, self._on_dataset_changed),
                              (state.projection_changed, self._on_projection_changed),
@@ -103,6 +104,11 @@ class LatentMap(QWidget):
                              (state.probe_moved, self._on_probe_moved),
                              (state.path_changed, self._on_path_changed)):
             listen(self, signal, slot)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Leave and watched is self.plot.viewport():
+            self._set_hover(-1)
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------------------- drawing
     def set_tool(self, tool: str) -> None:
@@ -149,6 +155,7 @@ class LatentMap(QWidget):
             self._set_coords(coords, autorange=True)
 
     def _set_coords(self, coords: np.ndarray, autorange: bool, tree=None) -> None:
+        self._set_hover(-1)  # the points moved away from under the cursor
         self.coords = coords
         self.picker.set_coords(coords, tree)
         self._redraw_points()

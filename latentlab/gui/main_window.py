@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         listen(self, self.state.dataset_changed, self._on_dataset_changed)
         listen(self, self.state.colour_field_changed, self._sync_colour_combo)
         listen(self, self.state.projection_changed, self._tabulate_inverse)
+        listen(self, self.state.interpolation_changed, self._on_interpolation_changed)
         self.resize(1400, 860)
         self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
     def _on_dataset_changed(self, dataset) -> None:
         for act in self._data_actions:
             act.setEnabled(dataset is not None)
+        if dataset is not None:
+            self._pick_telling_field(dataset)
         self.colour_combo.blockSignals(True)
         self.colour_combo.clear()
         if dataset is not None:
@@ -235,6 +238,20 @@ class MainWindow(QMainWindow):
                 self.colour_combo.addItem(RECON_ERROR + COMPUTE_SUFFIX)  # computed on demand (one decode per clip)
             self.colour_combo.setCurrentText(self.state.colour_field)
         self.colour_combo.blockSignals(False)
+
+    def _pick_telling_field(self, dataset) -> None:
+        """Colour by a field that tells clips apart: the new dataset may lack the field chosen for the
+        last one, or hold one value of it (one source video), which would draw the map in one colour."""
+        field = dataset.fields.get(self.state.colour_field)
+        values = None if field is None else np.asarray(field.values)
+        if values is not None and values.size and not np.all(values == values.flat[0]):
+            return
+        for name, other in dataset.fields.items():
+            v = np.asarray(other.values)
+            if v.size and not np.all(v == v.flat[0]):
+                if name != self.state.colour_field:
+                    self.state.set_colour_field(name)
+                return
 
     def _on_colour_chosen(self, text: str) -> None:
         if text.endswith(COMPUTE_SUFFIX):
@@ -345,6 +362,28 @@ class MainWindow(QMainWindow):
         self.state.add_field(ClipField(RECON_ERROR, errors))
         self._sync_colour_combo(RECON_ERROR)
         self.state.set_colour_field(RECON_ERROR)
+
+    def _on_interpolation_changed(self, ends) -> None:
+        """Say what the map's right-click menu did; with both ends, show the Interpolate tab."""
+        a, b, method = ends
+        shown = getattr(self, "_interp_shown", (-1, -1))
+        self._interp_shown = (a, b)
+        if (a, b) == shown or self.state.dataset is None:
+            return
+        if a >= 0 and b >= 0:
+            dock = self.findChild(QDockWidget, "dock_generate")
+            if dock is not None:
+                dock.show()
+                dock.raise_()
+            self.tabs.setCurrentWidget(self.interpolation)
+            self.statusBar().showMessage(f"interpolating clip {a} → clip {b} ({method}): drag the slider in "
+                                         "the Interpolate tab, Export writes the video", MESSAGE_MS)
+        elif a >= 0:
+            self.statusBar().showMessage(f"A = clip {a}; now right-click another clip: Interpolate to here (B)",
+                                         MESSAGE_MS)
+        elif b >= 0:
+            self.statusBar().showMessage(f"B = clip {b}; now right-click another clip: Interpolate from here (A)",
+                                         MESSAGE_MS)
 
     def _probe_to_current(self) -> None:
         c = self.state.coords

@@ -229,3 +229,25 @@ def test_a_cancelled_job_says_so(window, qtbot):
     job = window.runner.submit("endless", lambda ctx: [ctx.progress(0.1) or ctx._event.wait(0.01) for _ in iter(int, 1)])
     job.cancel()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "endless: cancelled", timeout=5000)
+
+
+def test_colour_by_moves_off_a_field_the_new_data_lacks_or_cannot_tell_apart(window, qtbot):
+    from latentlab.core.explorer_state import ClipField
+    from tests.gui.fakes import tiny_loaded
+
+    window.state.set_colour_field("KL")
+    other = tiny_loaded(n=50)
+    other.dataset.fields = {"source": ClipField("source", np.zeros(50), ("one.mp4",)),
+                            "cluster": ClipField("cluster", np.arange(50) % 3, ("a", "b", "c"))}
+    window.show_loaded(other)
+    assert window.state.colour_field == "cluster" and window.colour_combo.currentText() == "cluster"
+
+
+def test_interpolation_ends_are_confirmed_and_b_opens_the_tab(window, qtbot):
+    window.tabs.setCurrentWidget(window.probe)
+    window.state.set_interpolation(a=3)
+    assert "A = clip 3" in window.statusBar().currentMessage()
+    assert window.tabs.currentWidget() is window.probe
+    window.state.set_interpolation(b=7)
+    assert "interpolating clip 3 → clip 7" in window.statusBar().currentMessage()
+    assert window.tabs.currentWidget() is window.interpolation

@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.probe = ProbePanel(self.state, self.worker)
         self.interpolation = InterpolationPanel(self.state, self.worker, self.runner)
         self.sliders = LatentSliders(self.state, self.worker)
+        self.interpolation.said.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
         self.status = JobStatus(self.runner)
         self.setCentralWidget(self.map)
         self.tabs = QTabWidget()

@@ -98,7 +98,7 @@ class JobStatus(QWidget):
 
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
         self.bar.setValue(int(1000 * max(0.0, min(1.0, fraction))))
-        self.text.setText(f"{job.name}: {text}" if text else job.name)
+        self.text.setText(f"{job.name}: {text}" if text and not text.startswith(job.name) else text or job.name)
 
     def _on_failed(self, job: Job, message: str, detail: str = "") -> None:
         self.show_error(f"{job.name} failed: {message}", detail)

@@ -251,3 +251,12 @@ def test_interpolation_ends_are_confirmed_and_b_opens_the_tab(window, qtbot):
     window.state.set_interpolation(b=7)
     assert "interpolating clip 3 → clip 7" in window.statusBar().currentMessage()
     assert window.tabs.currentWidget() is window.interpolation
+
+
+def test_the_progress_label_does_not_repeat_the_job_name(window, qtbot):
+    texts = []
+    job = window.compute_reconstruction_error()
+    job.progressed.connect(lambda *_: texts.append(window.status.text.text()))
+    qtbot.waitUntil(lambda: window.state.colour_field == "reconstruction error", timeout=10000)
+    assert texts and all(t.count("reconstruction error") == 1 for t in texts), texts
+    assert texts[-1] == "reconstruction error: 240/240 clips decoded"

@@ -31,6 +31,8 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpe
 MAX_RECENT = 8
 RECON_ERROR = "reconstruction error"
 COMPUTE_SUFFIX = " (compute)"
+DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                 | QDockWidget.DockWidgetFeature.DockWidgetClosable)  # closed docks come back from the View menu
 MESSAGE_MS = 8000  # how long a status-bar message stays (errors stay until clicked: JobStatus)
 
 
@@ -80,7 +82,7 @@ class MainWindow(QMainWindow):
             self.docks.append(dock)
             dock.setObjectName(f"dock_{name}")
             dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            dock.setFeatures(DOCK_FEATURES)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.statusBar().addPermanentWidget(self.status, 1)
         self._build_toolbar()
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
         self.extensions = extensions.install_all(self)  # curation, teaching, training: see extensions.py
+        self._add_dock_toggles()
         self._restore_layout()
 
     # ------------------------------------------------------------------------------ building
@@ -111,6 +114,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel("  colour by "))
         self.colour_combo = QComboBox()
         self.colour_combo.setMinimumWidth(120)
+        # as wide as its longest entry ("reconstruction error (compute)" was cut to "reconstructio")
+        self.colour_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.colour_combo.currentTextChanged.connect(guarded(self._on_colour_chosen))
         bar.addWidget(self.colour_combo)
         bar.addSeparator()
@@ -139,6 +144,15 @@ class MainWindow(QMainWindow):
         v = self.view_menu = self.menuBar().addMenu("&View")
         self.needs_data(v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error)))
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
+
+    def _add_dock_toggles(self) -> None:
+        """Every dock can be closed (its title bar's ×) and comes back from View → Panels."""
+        listed = set(self.view_menu.actions())
+        self.view_menu.addSection("Panels")
+        for dock in self.findChildren(QDockWidget):
+            dock.setFeatures(dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            if dock.toggleViewAction() not in listed:
+                self.view_menu.addAction(dock.toggleViewAction())
 
     def needs_data(self, action: QAction) -> QAction:
         """Enable ``action`` only while a dataset is shown (extensions register theirs here too)."""
@@ -372,8 +386,9 @@ class MainWindow(QMainWindow):
         if (a, b) == shown or self.state.dataset is None:
             return
         if a >= 0 and b >= 0:
-            dock = self.findChild(QDockWidget, "dock_generate")
-            if dock is not None:
+            dock, teach = self.findChild(QDockWidget, "dock_generate"), self.findChild(QDockWidget, "dock_teach")
+            teaching = teach is not None and teach.isVisible() and not teach.visibleRegion().isEmpty()
+            if dock is not None and not teaching:  # the lerp-vs-slerp panel shows this pair too: leave it up
                 dock.show()
                 dock.raise_()
             self.tabs.setCurrentWidget(self.interpolation)

@@ -91,10 +91,13 @@ def _drop(w, other, qtbot=None):
     import latentlab.media.ingest as ingest_module
 
     class Summary:
-        records, clips_in_store = [object()], 8
+        records, clips_in_store = [{"status": "ok", "reason": "read to the end", "clips": 8}], 8
 
         def counts(self):
             return {"ok": 1}
+
+        def fps_spread(self):
+            return None
 
     ingest_offer.ask = lambda *_a: True
     ingest_module.ingest = lambda *a, **k: Summary()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +35,23 @@ COMPUTE_SUFFIX = " (compute)"
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)  # closed docks come back from the View menu
 MESSAGE_MS = 8000  # how long a status-bar message stays (errors stay until clicked: JobStatus)
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """An entry of File → Open sample data: ``store`` and ``checkpoint`` as for :meth:`MainWindow.open`
+    (``None``, ``None``: the sprites generated for the bundled model)."""
+
+    title: str
+    store: Callable[[], str | None] = lambda: None
+    checkpoint: Callable[[], str | None] = lambda: None
+
+    def open(self, window: "MainWindow") -> Job | None:
+        return window.open(self.store(), self.checkpoint())
+
+
+#: File → Open sample data (a sub-menu once there are several).
+SAMPLE_DATASETS: list[SampleData] = [SampleData("Bouncing sprites (the bundled model)")]
 
 
 def describe_source(store: str | None, checkpoint: str | None, shown_store: str | None = None,
@@ -135,7 +153,13 @@ class MainWindow(QMainWindow):
         m.addAction("Open &store…", guarded(self._ask_store))
         m.addAction("Open &checkpoint…", guarded(self._ask_checkpoint))
         self.recent_menu = m.addMenu("Open &recent")
-        m.addAction("Open &sample data", guarded(self.open_demo))
+        samples = SAMPLE_DATASETS
+        if len(samples) == 1:
+            m.addAction("Open &sample data", guarded(lambda: samples[0].open(self)))
+        else:
+            sample_menu = m.addMenu("Open &sample data")
+            for sample in samples:
+                sample_menu.addAction(sample.title, guarded(lambda s=sample: s.open(self)))
         m.addSeparator()
         m.addAction("Save s&creenshot…", guarded(self._ask_screenshot))
         self.file_menu_end = m.addSeparator()  # extensions insert their File entries before this

@@ -260,3 +260,20 @@ def test_the_progress_label_does_not_repeat_the_job_name(window, qtbot):
     qtbot.waitUntil(lambda: window.state.colour_field == "reconstruction error", timeout=10000)
     assert texts and all(t.count("reconstruction error") == 1 for t in texts), texts
     assert texts[-1] == "reconstruction error: 240/240 clips decoded"
+
+
+def test_sample_datasets_are_a_list_a_second_one_makes_a_submenu(qtbot, settings, monkeypatch):
+    from latentlab.gui import main_window
+
+    opened = []
+    monkeypatch.setattr(main_window.MainWindow, "open", lambda self, store, ckpt: opened.append((store, ckpt)))
+    monkeypatch.setattr(main_window, "SAMPLE_DATASETS", [
+        main_window.SampleData("Sprites"), main_window.SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    sub = next(a.menu() for a in w.file_menu.actions() if a.text() == "Open &sample data")
+    for act in sub.actions():
+        act.trigger()
+    assert [a.text() for a in sub.actions()] == ["Sprites", "Digits"]
+    assert opened == [(None, None), ("/d/store", "/d/model")]
+    w.close()

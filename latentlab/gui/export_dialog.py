@@ -49,11 +49,11 @@ class ExportController(QObject):
         self.action.triggered.connect(guarded(self.open_dialog))
         window.file_menu.insertAction(window.file_menu_end, self.action)
         window.needs_data(self.action)
-        # Our own status-bar label: the job strip (stretch 1) leaves no room for showMessage's text.
+        # The last export's summary (the status bar shows it for NOTE_MS, with the files in its tooltip).
         self.note = QLabel("")
         self.note.setObjectName("export_note")
         self.note.setMinimumWidth(1)  # a long note is clipped (full text in its tooltip), never widens the window
-        window.statusBar().addPermanentWidget(self.note)
+        self.note.hide()  # kept for its text and listing; the job strip's message shows the result
         self._clear = QTimer(self, singleShot=True, interval=NOTE_MS)
         self._clear.timeout.connect(lambda: self.note.setText(""))
 
@@ -149,6 +149,10 @@ class ExportController(QObject):
     def _on_exported(self, report) -> None:
         self.last_report = report
         text = report.summary()
+        status = getattr(self.window, "status", None)
+        if status is not None and hasattr(status, "say"):  # where the user looks: the status bar's message
+            listing_ = "\n".join(report.files[:20])
+            status.say(text, listing_, NOTE_MS)
         self.note.setText(text if len(text) <= 120 else text[:117] + "…")
         listing = "\n".join(report.files[:20]) + (f"\n… and {len(report.files) - 20} more" if len(report.files) > 20 else "")
         self.note.setToolTip(f"{text}\n\n{listing}")

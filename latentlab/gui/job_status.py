@@ -30,6 +30,33 @@ class ErrorLabel(QLabel):
         super().mousePressEvent(event)
 
 
+class MessageLabel(QLabel):
+    """The status bar's current message, elided to its width (the whole text in the tooltip).
+
+    The job strip fills the status bar (stretch 1), which leaves ``QStatusBar.showMessage`` no room
+    to draw: its messages are shown here instead."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.full = ""
+        self.setMinimumWidth(1)
+
+    def set_message(self, text: str, detail: str = "") -> None:
+        self.full = text
+        self.setToolTip(f"{text}\n\n{detail}" if detail else text)
+        self.setVisible(bool(text))
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, max(self.width(), 1))
+        if shown != self.text():
+            self.setText(shown)
+
+
 class JobStatus(QWidget):
     """Progress and cancel for the jobs of ``runner``; shows every error the hub reports."""
 
@@ -50,10 +77,14 @@ class JobStatus(QWidget):
         self.last_detail = ""
         self.details: QMessageBox | None = None
         self._started: dict[int, tuple[float, str, list]] = {}  # id(job) -> (t0, status message then, outcome)
+        self.error.setVisible(False)
         self.dialogs_enabled = True
         self._dialog: QMessageBox | None = None
+        self.message = MessageLabel()
+        self.message.setObjectName("message")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(4, 0, 4, 0)
+        lay.addWidget(self.message, 1)
         lay.addWidget(self.error, 1)
         lay.addWidget(self.text)
         lay.addWidget(self.bar)
@@ -92,9 +123,22 @@ class JobStatus(QWidget):
         return bar.currentMessage() if bar is not None else ""
 
     def _show_message(self, text: str) -> None:
+        self.say(text)
+
+    def say(self, text: str, detail: str = "", ms: int = MESSAGE_MS) -> None:
+        """A one-line result in the status bar for ``ms``; ``detail`` (a file list...) in its tooltip."""
         bar = self._bar()
         if bar is not None:
-            bar.showMessage(text, MESSAGE_MS)
+            bar.showMessage(text, ms)  # messageChanged -> the message label
+        else:
+            self.message.set_message(text)
+        if detail:
+            self.message.set_message(text, detail)
+
+    def attach(self, bar) -> None:
+        """Show ``bar``'s messages (``showMessage``) in the strip, which covers the place they are drawn."""
+        bar.messageChanged.connect(self.message.set_message)
+        self.message.set_message(bar.currentMessage())
 
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
         self.bar.setValue(int(1000 * max(0.0, min(1.0, fraction))))
@@ -111,6 +155,7 @@ class JobStatus(QWidget):
     def show_error(self, message: str, detail: str = "") -> None:
         """Show ``message`` until it is clicked (``detail``, e.g. a traceback, is shown on the click)."""
         self.last_error, self.last_detail = message, detail
+        self.error.setVisible(True)
         self.error.setText(message if len(message) < 160 else message[:157] + "…")
         self.error.setToolTip(f"{message}\n\n(click for details and to dismiss)")
 
@@ -133,6 +178,7 @@ class JobStatus(QWidget):
         self.last_error, self.last_detail = "", ""
         self.error.setText("")
         self.error.setToolTip("")
+        self.error.setVisible(False)  # the message gets the room
 
     def _refresh(self) -> None:
         jobs = self.runner.jobs

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
             dock.setFeatures(DOCK_FEATURES)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.statusBar().addPermanentWidget(self.status, 1)
+        self.status.attach(self.statusBar())
         self._build_toolbar()
         self._build_menus()
         self.setAcceptDrops(True)

@@ -212,6 +212,8 @@ def test_messages_expire_errors_stay_until_clicked_with_details(window, qtbot):
     from latentlab.gui.errors import report_error
 
     assert window.statusBar().currentMessage().startswith("opened tiny: 240 clips")
+    shown = window.status.message  # the job strip covers where QStatusBar draws messages: it shows them
+    assert shown.isVisible() and shown.width() > 300 and shown.full == window.statusBar().currentMessage()
     report_error("the decoder exploded", "Traceback (most recent call last): ...")
     assert window.status.error.text() == "the decoder exploded"
     window.runner.submit("a long job", lambda ctx: 42)

@@ -339,8 +339,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{shown} map of {ds.n_clips:,} clips: {how}{note}", MESSAGE_MS)
 
         def ended(how: str) -> None:
-            if job is self._fit_job:
-                self._fit_job = None
+            if job is not self._fit_job:
+                return  # a newer fit replaced this one: the map and the box follow that one
+            self._fit_job = None
             if how and self.state.dataset is ds:
                 self.map.show_projection()  # the map the state holds, not the half-fitted layout
                 self._sync_projection_combo()

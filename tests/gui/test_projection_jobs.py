@@ -85,3 +85,24 @@ def test_umap_is_offered_only_when_installed(window, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a))
     assert session.available_projections() == ("pca", "tsne")
+
+
+def test_choosing_another_method_mid_fit_keeps_the_new_choice(window, qtbot, monkeypatch):
+    started = threading.Event()
+
+    def slow_fit(mu, method, progress=None, cancel=None, seed=0):
+        if method == "tsne":
+            started.set()
+            while not cancel():
+                threading.Event().wait(0.01)
+            raise InterruptedError("cancelled")
+        projection = fit_projection(mu, "pca")
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", slow_fit)
+    window.projection_combo.setCurrentText("tsne")
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    window.projection_combo.setCurrentText("pca")  # changed their mind: the t-SNE fit is cancelled
+    qtbot.waitUntil(lambda: not window.fitting() and not window.runner.jobs, timeout=10000)
+    assert window.projection_combo.currentText() == "pca" and window.state.projection.method == "pca"
+    np.testing.assert_allclose(window.map.coords, window.state.projection.coords)

@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
             job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
         model = Path(loaded.checkpoint).name if loaded.checkpoint else "the model"
-        self.statusBar().showMessage(f"opened {ds.name}: {count(ds.n_clips, 'clip')} encoded by {model}", MESSAGE_MS)
+        self.statusBar().showMessage(f"opened {ds.name}: {count(ds.n_clips, 'clip')} with the model {model}", MESSAGE_MS)
 
     def _on_dataset_changed(self, dataset) -> None:
         for act in self._data_actions:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from latentlab.core.export_output import check_output, is_nonempty_dir
 from latentlab.core.export_tables import ExportError
+from latentlab.gui.wrapped_label import WrappedLabel
 from latentlab.gui.errors import guarded
 from latentlab.gui.workers import Job
 
@@ -192,6 +193,8 @@ class ExportDialog(QDialog):
             self.format.addItem(label, key)
         self.reconstructions = QCheckBox("also the model's reconstructions")
         self.out = QLineEdit()
+        self.out.setMinimumWidth(360)
+        self.out.textChanged.connect(self.out.setToolTip)  # the whole folder, should the box be narrower
         self._suggested = ""
         browse = QPushButton("Browse…")
         browse.clicked.connect(guarded(self._browse))
@@ -199,9 +202,8 @@ class ExportDialog(QDialog):
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.error = QLabel("")
+        self.error = WrappedLabel("")  # a long folder name in an error: every line shown, the dialog scrolls none
         self.error.setObjectName("error")
-        self.error.setWordWrap(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout(self)

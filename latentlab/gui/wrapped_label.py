@@ -7,6 +7,7 @@ takes at its current width, so a scroll area around it scrolls instead of cuttin
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 
@@ -17,6 +18,8 @@ class WrappedLabel(QLabel):
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt API
         super().setText(text)
+        if self.textFormat() != Qt.TextFormat.RichText:
+            self.setToolTip(text)  # a long path does not wrap: the whole text stays one hover away
         self._fit()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API

@@ -38,6 +38,9 @@ def cut_labels(window) -> list[str]:
             fits = (label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()) \
                 <= label.height() + 1 and (label.wordWrap() or label.sizeHint().width() <= label.width() + 1)
             plain = ""
+            if label.wordWrap() and "<" not in text:  # a word longer than the line (a path) is cut, not wrapped
+                fits = fits and max(label.fontMetrics().horizontalAdvance(w) for w in text.split()) <= label.width()
+                plain = text
         else:
             fm = label.fontMetrics()
             margins = label.contentsMargins()
@@ -100,3 +103,27 @@ def test_every_dock_can_be_closed_and_reopened_from_the_view_menu(make_window):
     for dock in w.findChildren(QDockWidget):
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetClosable, dock.windowTitle()
         assert dock.toggleViewAction().text() in view_texts, dock.windowTitle()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_export_dialog_shows_its_folder_and_result_whole(make_window, folder, qtbot, size, tmp_path):
+    from latentlab.gui.export_dialog import ExportDialog
+
+    root, store, ckpt = folder
+    w, _ctl = make_window()
+    w.resize(*size)
+    w.settings.setValue("export/parent", str(tmp_path / ("a-long-folder-name-" * 4)))
+    job = w.open(str(store), str(ckpt))
+    with qtbot.waitSignal(job.succeeded, timeout=10000):
+        pass
+    dialog = ExportDialog(w.extensions["export"], w)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.error.setText("cannot write the export: " + str(tmp_path / ("another-long-name-" * 6)) + " is read-only")
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    qtbot.wait(0)
+    assert dialog.width() <= size[0]
+    assert not cut_labels(dialog), cut_labels(dialog)
+    assert dialog.out.toolTip() == dialog.out.text() or dialog.out.fontMetrics().horizontalAdvance(dialog.out.text()) \
+        <= dialog.out.width()
+    dialog.close()

@@ -213,3 +213,20 @@ def test_every_action_on_an_empty_window(make_window, qtbot, answers, errors, mo
         assert needs_data not in tried, f"{needs_data} is offered with nothing open"
     next(a for a in all_actions(w) if label(a) == QUIT).trigger()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10000)
+
+
+def test_every_entry_of_the_maps_context_menu(window, qtbot, errors, monkeypatch):
+    """The right-click menu of a point: each entry does what it says, without an error."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QMenu
+
+    menus: list[QMenu] = []
+    monkeypatch.setattr(QMenu, "popup", lambda menu, *_a: menus.append(menu))
+    x, y = map(float, window.state.coords[7])
+    assert window.map._on_context(x, y, QPointF(10, 10))
+    texts = [a.text() for a in menus[0].actions()]
+    assert texts == ["Play clip 7", "Interpolate from here (A)", "Interpolate to here (B)", "Put the probe here"]
+    for act in menus[0].actions():
+        act.trigger()
+    assert window.state.current == 7 and window.state.interp_a == 7 and window.state.interp_b == 7
+    assert window.state.probe == (x, y) and not errors and not window.status.last_error

@@ -1,8 +1,17 @@
-"""``latentlab eval CHECKPOINT STORE [--json]``: how well a model reconstructs and compresses clips.
+"""``latentlab eval CHECKPOINT STORE [--json]``: how good a model is, beside what it must beat.
 
-Reports per-pixel MSE and PSNR (mean and per frame), the ELBO terms, KL per latent dimension and
-the number of active units, and a compression comparison: bytes per clip raw vs as a float16
-latent, and the PSNR that OpenCV's MJPG and mp4v writers reach at the nearest byte budget.
+Evaluates a random sample of clips across all the store's videos (the validation split with
+``--split val``) and reports:
+
+* PSNR (mean and per frame) beside two baselines fitted on the training split: the mean clip and PCA
+  of raw pixels with as many dimensions as the latent; the ELBO terms, KL per dimension, active units;
+* fine detail and motion of the reconstructions and of prior samples relative to the originals
+  (:mod:`latentlab.core.clip_stats`: a blur lowers the first, a block or dither pattern raises it);
+* the posterior: mean sigma, and the aggregate posterior's distance from N(0, I);
+* where the store has ground-truth factors: linear probes (R^2) from mu, kNN accuracy of the class
+  factor, and a judge (a small CNN trained on the store's training clips, sharp and blurred) reading
+  the class from reconstructions and from prior samples;
+* a compression comparison: bytes per clip raw vs a float16 latent vs OpenCV's MJPG and mp4v.
 """
 
 from __future__ import annotations
@@ -20,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "training store); 'all': every clip (default)")
     parser.add_argument("--max-clips", type=int, default=2000, help="evaluate at most this many clips")
     parser.add_argument("--codec-clips", type=int, default=200, help="clips for the codec comparison (0: skip)")
+    parser.add_argument("--no-judge", action="store_true",
+                        help="skip the class judge (it trains a small CNN on the store's clips, about a minute)")
+    parser.add_argument("--judge-steps", type=int, default=1500, help="training steps of the class judge")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the clip sample and the prior samples")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
 
@@ -50,12 +63,13 @@ def run(args: argparse.Namespace) -> int:
         idx = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0))[1]
     else:
         idx = np.arange(len(store))
-    if args.max_clips and len(idx) > args.max_clips:  # evenly spread, deterministic
-        idx = idx[np.linspace(0, len(idx) - 1, args.max_clips).round().astype(np.int64)]
+    if args.max_clips and len(idx) > args.max_clips:  # a random sample across every video, seeded
+        idx = np.sort(np.random.default_rng(args.seed).choice(idx, args.max_clips, replace=False))
     if len(idx) == 0:
         print("error: no clips to evaluate", file=sys.stderr)
         return 2
     report, _ = evaluate_full(model, store, idx)
+    report["quality"] = _quality(model, config, weights_hash, store, idx, args)
     raw = g.nbytes
     latent = 2 * c.latent_dim  # float16 mu
     comp = {"raw_bytes_per_clip": raw, "latent_bytes_per_clip": latent, "ratio": raw / latent,
@@ -86,6 +100,38 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quality(model, config: dict, weights_hash: str, store, idx, args) -> dict:
+    """Baselines, posterior, factor probes and the judge (:mod:`latentlab.ml.quality`)."""
+    import numpy as np
+
+    from latentlab.media.sample_data import SAMPLE_DATASETS
+    from latentlab.ml.codec import ClipCodec
+    from latentlab.ml.data import split_indices
+    from latentlab.ml.judge import train_judge
+    from latentlab.ml.quality import model_quality
+
+    tr = config.get("training", {})
+    train_idx, _ = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0))
+    rng = np.random.default_rng(args.seed + 1)
+    fit_idx = np.sort(rng.choice(train_idx, min(2000, len(train_idx)), replace=False)) if len(train_idx) else idx
+    eval_clips, fit_clips = store.read(idx), store.read(fit_idx)
+    factors = {k: np.asarray(v)[idx] for k, v in store.factors().items()} if store.factor_names else None
+    class_factor = next((s.class_factor for s in SAMPLE_DATASETS.values() if factors and s.class_factor in factors),
+                        None)
+    judge = None
+    if class_factor and not args.no_judge:
+        pool = np.setdiff1d(train_idx, fit_idx)[:12000]
+        if len(pool) < 100:  # a small store: the judge and the baselines share the training clips
+            pool = train_idx[:12000] if len(train_idx) else idx
+        labels = np.asarray(store.factors()[class_factor])[pool].astype(np.int64)
+        judge = train_judge(store.read(pool), labels, int(labels.max()) + 1, steps=args.judge_steps, seed=args.seed)
+    codec = ClipCodec(model, config, weights_hash)
+    quality, _ = model_quality(codec, eval_clips, fit_clips, factors, class_factor, judge, seed=args.seed)
+    out = quality.to_dict()
+    out["class_factor"] = class_factor
+    return out
+
+
 def _text(r: dict) -> str:
     lines = [
         f"{r['n_clips']} clips of {r['store']['path']} ({r['store']['split']})",
@@ -95,6 +141,25 @@ def _text(r: dict) -> str:
         f"active units: {r['active_units']} of {r['latent_dim']} (variance of mu > {r['active_threshold']})",
         "  KL per dim: " + " ".join(f"{k:.1f}" for k in r["kl_per_dim"]),
     ]
+    q = r.get("quality")
+    if q:
+        lines += [
+            f"baselines (fitted on training clips): PCA with {r['latent_dim']} dimensions {q['pca_psnr']:.2f} dB, "
+            f"mean clip {q['mean_clip_psnr']:.2f} dB; the model {q['psnr'] - q['pca_psnr']:+.2f} dB against PCA",
+            f"detail (|Laplacian|) of reconstructions {q['detail_ratio']:.2f}x the originals', of prior samples "
+            f"{q['prior_detail_ratio']:.2f}x; motion {q['motion_ratio']:.2f}x",
+            f"posterior: mean sigma {q['mean_sigma']:.3f} ({q['mean_sigma_active']:.4f} over the {q['active_units']} "
+            f"active units); aggregate posterior KL to N(0, I) {q['aggregate_kl']:.1f} nats, median |mu| "
+            f"{q['median_mu_norm']:.2f} (prior: {r['latent_dim'] ** 0.5:.2f})",
+        ]
+        if q["probes_r2"]:
+            lines.append("linear probes from mu (R^2): " + ", ".join(f"{k} {v:.3f}" for k, v in q["probes_r2"].items()))
+        if q.get("knn_class") is not None:
+            lines.append(f"{q['class_factor']} from mu by kNN (k = 10): {q['knn_class']:.1%}")
+        if q.get("judge_recon") is not None:
+            lines.append(f"judge: {q['class_factor']} right on {q['judge_recon']:.1%} of reconstructions "
+                         f"({q['judge_real']:.1%} of the originals); prior samples called one {q['class_factor']} "
+                         f"with confidence >= 0.9: {q['prior_confident']:.1%}, per class {q['prior_classes']}")
     c = r["compression"]
     lines.append(f"compression: raw {c['raw_bytes_per_clip']} bytes/clip, latent {c['latent_bytes_per_clip']} bytes "
                  f"(float16), {c['ratio']:.0f}x smaller; latent PSNR {c.get('latent_psnr_codec_clips_fp16', c['latent_psnr']):.2f} dB")

@@ -260,7 +260,7 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
     lines = [
         f"latentlab video VAE checkpoint (schema {config['schema_version']}): {_bundle_dir(path)}",
         f"  clips {m.frames} x {m.height} x {m.width} x {m.channels} -> {m.latent_dim} latents; "
-        f"{m.likelihood} likelihood" + (f" (sigma {m.sigma:g})" if m.likelihood == "gaussian" else "")
+        f"{m.likelihood} likelihood" + _sigma_words(m, config.get("metrics", {}))
         + f", beta {m.beta:g}; {m.decoder} decoder",
     ]
     tr, data, met = config.get("training", {}), config.get("data", {}), config.get("metrics", {})
@@ -269,10 +269,26 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
                      f"lr {tr.get('lr', '?')}, seed {tr.get('seed', '?')}"
                      + (f", {met['train_seconds'] / 60:.1f} min" if "train_seconds" in met else ""))
     if data:
-        src = "demo sprites " + json.dumps(data["demo_spec"]) if data.get("demo_spec") else data.get("store_path", "?")
+        if data.get("sample_kind"):
+            src = f"sample {data['sample_kind']} " + json.dumps(data.get("sample_spec"))
+        elif data.get("demo_spec"):
+            src = "demo sprites " + json.dumps(data["demo_spec"])
+        else:
+            src = data.get("store_name") or data.get("store_path", "?")
+            if data.get("val_sources"):
+                src += f" (held out: {', '.join(map(str, data['val_sources']))})"
         lines.append(f"  data: {src}; store fingerprint {str(data.get('store_fingerprint', '?'))[:12]}")
     if "val_psnr" in met:
         lines.append(f"  validation: PSNR {met['val_psnr']:.2f} dB, NLL {met.get('val_nll', float('nan')):.1f} nats, "
                      f"KL {met.get('val_kl', float('nan')):.1f} nats per clip")
     lines.append(f"  weights {config.get('files', {}).get(WEIGHTS_FILE, {}).get('blake2b', '?')}")
     return "\n".join(lines)
+
+
+def _sigma_words(m: VAEConfig, metrics: dict) -> str:
+    if m.likelihood != "gaussian":
+        return ""
+    if m.learn_sigma:
+        learnt = metrics.get("sigma")
+        return f" (sigma learnt: {learnt:.4g})" if isinstance(learnt, (int, float)) else " (sigma learnt)"
+    return f" (sigma {m.sigma:g})"

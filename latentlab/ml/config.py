@@ -9,9 +9,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 LIKELIHOODS = ("gaussian", "bernoulli")
-DECODERS = ("tokens", "conv")
+DECODERS = ("upconv", "tokens", "conv")
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.
-_LEGACY_DEFAULTS = {"decoder": "conv"}
+_LEGACY_DEFAULTS = {"decoder": "conv", "learn_sigma": False}
 
 
 class ConfigError(ValueError):
@@ -38,11 +38,18 @@ class VAEConfig:
         ``"gaussian"`` (fixed standard deviation ``sigma`` per pixel, values in 0..1) or
         ``"bernoulli"`` (pixel intensities as probabilities).
     sigma
-        Standard deviation of the Gaussian likelihood, in units of the full pixel range.
+        Standard deviation of the Gaussian likelihood, in units of the full pixel range; with
+        ``learn_sigma`` its starting value.
     decoder
-        ``"tokens"`` (:mod:`latentlab.ml.token_decoder`: per-patch GEMMs, fast at batch 1) or
-        ``"conv"`` (the transposed-conv decoder of :mod:`latentlab.ml.model`; checkpoints written
-        before this field existed use it).
+        ``"upconv"`` (:mod:`latentlab.ml.upconv_decoder`: token GEMMs, then transposed
+        convolutions; no patch seams), ``"tokens"`` (:mod:`latentlab.ml.token_decoder`: per-patch
+        GEMMs) or ``"conv"`` (the transposed-conv decoder of :mod:`latentlab.ml.model`; checkpoints
+        written before this field existed use it).
+    learn_sigma
+        Learn the Gaussian likelihood's standard deviation with the weights (one value for all
+        pixels, "sigma-VAE", Rybkin et al. 2021): it settles at the reconstruction's RMS error, so
+        the reconstruction and KL terms are weighed as the data warrant instead of by a guessed
+        ``sigma``. Checkpoints written before this field existed used a fixed ``sigma``.
     """
 
     frames: int = 8
@@ -55,7 +62,8 @@ class VAEConfig:
     beta: float = 1.0
     likelihood: str = "gaussian"
     sigma: float = 0.05
-    decoder: str = "tokens"
+    decoder: str = "upconv"
+    learn_sigma: bool = True
 
     def __post_init__(self) -> None:
         for name in ("frames", "height", "width", "latent_dim", "base_width", "frame_code"):
@@ -78,6 +86,8 @@ class VAEConfig:
             raise ConfigError(f"model config: beta must be a finite number >= 0, got {self.beta!r}")
         if self.decoder not in DECODERS:
             raise ConfigError(f"model config: decoder must be one of {DECODERS}, got {self.decoder!r}")
+        if not isinstance(self.learn_sigma, bool):
+            raise ConfigError(f"model config: learn_sigma must be true or false, got {self.learn_sigma!r}")
         if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):
             raise ConfigError(f"model config: sigma must be a finite number > 0, got {self.sigma!r}")
 

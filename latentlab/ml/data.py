@@ -52,8 +52,12 @@ def from_model_layout(x: torch.Tensor) -> np.ndarray:
     return y.to("cpu", torch.uint8).numpy()
 
 
-def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0,
+                  val_sources: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train/validation split of a store's clips: ``(train_idx, val_idx)``.
+
+    ``val_sources`` names videos (a source's path, or its file name) to hold out as the whole
+    validation set; a name that matches no source, or all of them, raises ValueError.
 
     With several sources (videos), whole sources go to validation (chosen in an order fixed by
     ``seed``) until it holds at least ``val_fraction`` of the clips, so that no video is seen in
@@ -61,10 +65,16 @@ def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0) -
     forms the validation set: contiguous, so near-duplicate neighbouring clips rarely straddle it.
     """
     n = len(store)
+    source_id = np.asarray(store.table["source_id"])
+    if val_sources:
+        chosen = _match_sources(store, val_sources)
+        is_val = np.isin(source_id, chosen)
+        if is_val.all():
+            raise ValueError("the held-out videos are all the store holds: nothing would be left to train on")
+        return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     if n < 2 or val_fraction <= 0:
         return np.arange(n), np.zeros(0, np.int64)
     want = max(1, int(round(n * val_fraction)))
-    source_id = np.asarray(store.table["source_id"])
     sources = np.unique(source_id)
     if len(sources) >= 2:
         order = np.random.default_rng(seed).permutation(sources)
@@ -78,3 +88,28 @@ def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0) -
         is_val = np.isin(source_id, val_sources)
         return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     return np.arange(n - want), np.arange(n - want, n)
+
+
+def _match_sources(store: ClipStore, names: Sequence[str]) -> list[int]:
+    from pathlib import PurePath
+
+    found: list[int] = []
+    for name in names:
+        hits = [i for i, src in enumerate(store.sources)
+                if name in (src.get("path"), PurePath(str(src.get("path", ""))).name)]
+        if not hits:
+            known = ", ".join(PurePath(str(s.get("path", ""))).name for s in store.sources[:8])
+            raise ValueError(f"--val-source {name}: no video of that name in the store (it holds {known}"
+                             + (", ..." if len(store.sources) > 8 else "") + ")")
+        found += hits
+    return found
+
+
+def held_out_sources(store: ClipStore, val_idx: np.ndarray) -> list[str]:
+    """File names of the videos whose clips are all in ``val_idx`` (the validation set), in store order."""
+    from pathlib import PurePath
+
+    if len(store.sources) < 2 or len(val_idx) == 0:
+        return []
+    ids = np.unique(np.asarray(store.table["source_id"])[val_idx])
+    return [PurePath(str(store.sources[int(i)].get("path", ""))).name for i in ids]

@@ -30,11 +30,15 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return kl_per_dim(mu, logvar).sum(1)
 
 
-def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma: float) -> torch.Tensor:
-    """-log N(x; mean, sigma^2 I) per clip, ``(B,)`` nats; ``x``, ``mean`` ``(B, ...)`` in 0..1."""
+def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+    """-log N(x; mean, sigma^2 I) per clip, ``(B,)`` nats; ``x``, ``mean`` ``(B, ...)`` in 0..1.
+
+    ``sigma`` may be a learnt scalar tensor: the gradient then reaches it too.
+    """
     n = x[0].numel()
     sq = (x - mean).pow(2).flatten(1).sum(1)  # (B,)
-    return 0.5 * sq / sigma**2 + n * math.log(sigma * math.sqrt(2 * math.pi))
+    log_sigma = torch.log(sigma) if isinstance(sigma, torch.Tensor) else math.log(sigma)
+    return 0.5 * sq / sigma**2 + n * (log_sigma + 0.5 * math.log(2 * math.pi))
 
 
 def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
@@ -42,21 +46,28 @@ def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
 
 
-def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig) -> torch.Tensor:
-    """Reconstruction NLL per clip ``(B,)`` under the config's likelihood."""
+def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig,
+                       sigma: float | torch.Tensor | None = None) -> torch.Tensor:
+    """Reconstruction NLL per clip ``(B,)`` under the config's likelihood.
+
+    ``sigma``: the Gaussian's std. dev. (a model's :attr:`~latentlab.ml.model.VideoVAE.sigma`, learnt
+    or fixed); ``None`` means the config's fixed ``sigma``.
+    """
     if config.likelihood == "bernoulli":
         return bernoulli_nll(x, logits)
-    return gaussian_nll(x, torch.sigmoid(logits), config.sigma)
+    return gaussian_nll(x, torch.sigmoid(logits), config.sigma if sigma is None else sigma)
 
 
 def elbo_terms(
-    x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig
+    x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig,
+    sigma: float | torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Batch means of the per-clip terms: ``nll``, ``kl`` (nats per clip) and ``mse`` (per pixel).
 
-    ``x`` and ``logits`` are ``(B, C, T, H, W)``; ``mu``, ``logvar`` ``(B, D)``.
+    ``x`` and ``logits`` are ``(B, C, T, H, W)``; ``mu``, ``logvar`` ``(B, D)``; ``sigma`` as for
+    :func:`reconstruction_nll`.
     """
-    nll = reconstruction_nll(x, logits, config).mean()
+    nll = reconstruction_nll(x, logits, config, sigma).mean()
     kl = kl_divergence(mu, logvar).mean()
     with torch.no_grad():
         mse = (torch.sigmoid(logits) - x).pow(2).mean()

@@ -53,6 +53,7 @@ laid out ``(B, C, T, H, W)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -61,6 +62,12 @@ from torch import nn
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.losses import elbo_terms
 from latentlab.ml.token_decoder import TokenDecoder, token_decoder_flops
+from latentlab.ml.upconv_decoder import UpconvDecoder, upconv_decoder_flops
+
+
+# The learnt likelihood's std. dev. stays above 1/1000 of the pixel range (below the uint8 step, so a
+# perfect fit cannot drive the NLL to minus infinity).
+_LOG_SIGMA_MIN = math.log(1e-3)
 
 
 def _encoder_channels(cfg: VAEConfig) -> list[int]:
@@ -149,6 +156,7 @@ class VAEOutput:
     mu: torch.Tensor  # (B, D)
     logvar: torch.Tensor  # (B, D)
     z: torch.Tensor  # (B, D)
+    sigma: torch.Tensor | float  # the likelihood's std. dev. (a learnt scalar tensor, or the config's)
 
     @property
     def recon(self) -> torch.Tensor:
@@ -171,7 +179,11 @@ class VideoVAE(nn.Module):
         t, f, d = config.frames, config.frame_code, config.latent_dim
         self.frame_encoder = FrameEncoder(config)
         self.enc_mlp = nn.Sequential(nn.Linear(t * f, f), nn.ReLU(inplace=True), nn.Linear(f, 2 * d))
-        if config.decoder == "tokens":
+        if config.learn_sigma:  # log of the Gaussian likelihood's std. dev., learnt with the weights
+            self.log_sigma = nn.Parameter(torch.tensor(math.log(config.sigma)))
+        if config.decoder == "upconv":
+            self.upconv_decoder = UpconvDecoder(config)
+        elif config.decoder == "tokens":
             self.token_decoder = TokenDecoder(config)
         else:  # "conv"
             self.dec_in = nn.Linear(d, f)
@@ -190,6 +202,9 @@ class VideoVAE(nn.Module):
         last = self.enc_mlp[-1]  # mu small, and a small posterior variance (logvar -5) at first:
         nn.init.normal_(last.weight, std=0.01)  # with unit noise the decoder could not use weak
         nn.init.constant_(last.bias[self.config.latent_dim:], -5.0)  # signals such as colour
+        if self.config.decoder == "upconv":
+            self.upconv_decoder.reset_parameters()
+            return
         if self.config.decoder == "tokens":
             self.token_decoder.reset_parameters()
             return
@@ -218,6 +233,8 @@ class VideoVAE(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         """Decoder output before the sigmoid, ``(B, C, T, H, W)``."""
         cfg = self.config
+        if cfg.decoder == "upconv":
+            return self.upconv_decoder(z)
         if cfg.decoder == "tokens":
             return self.token_decoder(z)
         b = z.shape[0]
@@ -234,12 +251,23 @@ class VideoVAE(nn.Module):
     def forward(self, x: torch.Tensor, generator=None) -> VAEOutput:
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar, generator) if self.training else mu
-        return VAEOutput(self.decode_logits(z), mu, logvar, z)
+        return VAEOutput(self.decode_logits(z), mu, logvar, z, self.sigma)
+
+    @property
+    def sigma(self) -> torch.Tensor | float:
+        """Standard deviation of the Gaussian likelihood: the learnt one, or the config's fixed one."""
+        if self.config.learn_sigma:
+            return self.log_sigma.clamp(_LOG_SIGMA_MIN, 0.0).exp()
+        return self.config.sigma
+
+    def sigma_value(self) -> float:
+        """:attr:`sigma` as a plain number (for reports and the teaching panels)."""
+        return float(torch.as_tensor(self.sigma).detach())
 
     def loss(self, x: torch.Tensor, beta: float | None = None, generator=None) -> tuple[torch.Tensor, dict]:
         """Batch-mean of ``NLL + beta * KL`` (nats per clip) and the detached terms as floats."""
         out = self(x, generator)
-        terms = elbo_terms(x, out.logits, out.mu, out.logvar, self.config)
+        terms = elbo_terms(x, out.logits, out.mu, out.logvar, self.config, out.sigma)
         b = self.config.beta if beta is None else beta
         total = terms["nll"] + b * terms["kl"]
         metrics = {k: float(v.detach()) for k, v in terms.items()}
@@ -276,6 +304,8 @@ class VideoVAE(nn.Module):
 
 def decoder_flops(config: VAEConfig) -> int:
     """FLOPs (2 per multiply-add) of decoding one clip, counting linear and conv layers."""
+    if config.decoder == "upconv":
+        return upconv_decoder_flops(config)
     if config.decoder == "tokens":
         return token_decoder_flops(config)
     f, t = config.frame_code, config.frames

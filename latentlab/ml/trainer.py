@@ -35,7 +35,8 @@ from torch.utils.data import DataLoader, DistributedSampler, Sampler
 from latentlab.media.clip_store import ClipStore
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
-from latentlab.ml.data import ClipDataset, collate_batch, split_indices, to_model_layout
+from latentlab.ml.augment import augment, check_augmentations
+from latentlab.ml.data import ClipDataset, collate_batch, held_out_sources, split_indices, to_model_layout
 from latentlab.ml.distributed import DistContext
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
@@ -54,14 +55,19 @@ class TrainSettings:
     batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 1e-4
-    lr_warmup_steps: int = 200  # linear ramp from 0, then cosine down to min_lr_ratio * lr
+    # Schedules are fractions of the run (of its steps, or of its time budget with ``minutes``), so
+    # that a short run and a long one go through the same phases.
+    lr_warmup: float = 0.03  # linear ramp from 0 over this fraction, then cosine down to min_lr_ratio * lr
     min_lr_ratio: float = 0.05
-    kl_warmup_epochs: float = 1.0  # beta ramps linearly from 0 over this many epochs
+    kl_warmup: float = 0.2  # beta ramps linearly from 0 over this fraction of the run
+    minutes: float | None = None  # a time budget: train until it is spent (``epochs`` is then a cap)
     seed: int = 0
     val_fraction: float = 0.05
     max_val_clips: int = 1000
     num_workers: int = 0  # the GUI trains in-process: worker processes would fork the GUI
     device: str = "auto"
+    augment: tuple[str, ...] = ()  # names from latentlab.ml.augment.AUGMENTATIONS
+    val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -69,7 +75,17 @@ class TrainSettings:
     @classmethod
     def from_dict(cls, data: dict) -> "TrainSettings":
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kept = {k: v for k, v in data.items() if k in names}
+        for k in ("augment", "val_sources"):  # JSON gives lists
+            if k in kept:
+                kept[k] = tuple(kept[k])
+        return cls(**kept)
+
+    def progress(self, step: int, total_steps: int, seconds: float) -> float:
+        """How far through the run a step is, 0..1: by time with a budget, else by steps."""
+        if self.minutes:
+            return min(1.0, seconds / (60.0 * self.minutes))
+        return min(1.0, step / max(1, total_steps))
 
 
 class TrainerCallback:
@@ -82,6 +98,9 @@ class TrainerCallback:
     def on_epoch_end(self, epoch: int, metrics: dict) -> None: ...
 
     def on_fit_end(self, metrics: dict) -> None: ...
+
+    def on_message(self, text: str) -> None:
+        """A warning for the user, in words (too few clips, validation lagging training)."""
 
 
 class _SkipSampler(Sampler):
@@ -171,7 +190,16 @@ class Trainer:
                 noise.manual_seed((s.seed * 1_000_003 + dist.rank) * 1_000_003 + step)
         wrapped = dist.wrap(model)
 
-        train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed)
+        try:
+            train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources)
+        except ValueError as exc:
+            raise TrainingError(str(exc)) from None
+        self.val_source_names = held_out_sources(self.store, val_idx)
+        augs = check_augmentations(s.augment)
+        if dist.is_main:
+            for text in data_warnings(len(train_idx), sum(p.numel() for p in model.parameters())):
+                for cb in callbacks:
+                    cb.on_message(text)
         if len(train_idx) < s.batch_size * dist.world_size:
             raise TrainingError(f"the store has {len(train_idx)} training clips, fewer than one batch "
                                 f"({s.batch_size} x {dist.world_size} processes)")
@@ -181,25 +209,25 @@ class Trainer:
                                      seed=s.seed, drop_last=True)
         steps_per_epoch = len(sampler) // s.batch_size
         total_steps = steps_per_epoch * s.epochs
-        warm_kl = max(1.0, s.kl_warmup_epochs * steps_per_epoch)
-        for cb in callbacks:
-            cb.on_fit_start(total_steps, step)
+        for cb in callbacks:  # with a time budget the number of steps is not known in advance: 0
+            cb.on_fit_start(0 if s.minutes else total_steps, step)
         metrics: dict = self.history[-1] if self.history else {}
         t_start = time.perf_counter() - train_seconds
-        while epoch < s.epochs and not self.cancelled:
+        while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
             sampler.set_epoch(epoch)
             loader = DataLoader(dataset, batch_size=s.batch_size, drop_last=True, num_workers=s.num_workers,
                                 collate_fn=collate_batch, sampler=_SkipSampler(sampler, batch_in_epoch * s.batch_size))
             sums: dict[str, float] = {}
             wrapped.train()
             for clips_u8 in loader:
-                if self.cancelled:
+                if self.cancelled or self._out_of_time(t_start):
                     break
-                lr = self._lr(step, total_steps)
+                frac = s.progress(step, total_steps, time.perf_counter() - t_start)
+                lr = self._lr(frac)
                 for group in opt.param_groups:
                     group["lr"] = lr
-                beta = self.config.beta * min(1.0, step / warm_kl)
-                x = to_model_layout(clips_u8, device)  # (B, C, T, H, W)
+                beta = self.config.beta * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else self.config.beta
+                x = augment(to_model_layout(clips_u8, device), augs, noise)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
                 if not math.isfinite(m["loss"]):  # before the update: the weights stay finite
                     raise TrainingError(f"the loss became {m['loss']} at step {step + 1}; try a lower learning rate")
@@ -218,12 +246,17 @@ class Trainer:
             if finished:
                 epoch, batch_in_epoch = epoch + 1, 0
             train_seconds = time.perf_counter() - t_start
-            metrics = {"epoch": epoch, "step": step, "train_seconds": round(train_seconds, 2)}
+            metrics = {"epoch": epoch, "step": step, "train_seconds": round(train_seconds, 2),
+                       "sigma": model.sigma_value()}
             metrics.update({f"train_{k}": v / max(1, sums.get("n", 1)) for k, v in sums.items() if k != "n"})
             if dist.is_main:
                 model.eval()
                 metrics.update(evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed))
                 self.history.append(metrics)
+                lag = overfit_warning(metrics)
+                if lag:
+                    for cb in callbacks:
+                        cb.on_message(lag)
                 self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
                            len(train_idx), len(val_idx))
             dist.barrier()
@@ -234,22 +267,30 @@ class Trainer:
             cb.on_fit_end(metrics)
         return metrics
 
-    def _lr(self, step: int, total: int) -> float:
+    def _out_of_time(self, t_start: float) -> bool:
+        return bool(self.settings.minutes) and time.perf_counter() - t_start >= 60.0 * self.settings.minutes
+
+    def _lr(self, frac: float) -> float:
+        """The learning rate at ``frac`` (0..1) of the run: linear warm-up, then cosine decay."""
         s = self.settings
-        warm = min(1.0, (step + 1) / max(1, s.lr_warmup_steps))
-        progress = min(1.0, step / max(1, total))
-        cosine = s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+        warm = min(1.0, frac / s.lr_warmup) if s.lr_warmup > 0 else 1.0
+        warm = max(warm, 1e-3)  # the very first step moves the weights a little
+        cosine = s.min_lr_ratio + (1 - s.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
         return s.lr * warm * cosine
 
     # ---------------------------------------------------------------------------------- state
     def _save(self, model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds, n_train, n_val):
-        demo = self.store.attrs.get("demo")
+        attrs = self.store.attrs
+        kind = "digits" if attrs.get("digits") else ("sprites" if attrs.get("demo") else None)
         data = {
-            "store_path": str(self.store.path),
+            "store_name": self.store.path.name,
             "store_fingerprint": self.store.fingerprint,
             "n_clips": len(self.store), "n_train": n_train, "n_val": n_val,
             "split": "by source" if len(self.store.sources) > 1 else "by clip index (last clips)",
-            "demo_spec": demo,
+            "val_sources": list(getattr(self, "val_source_names", [])),
+            "demo_spec": attrs.get("demo"),  # the sprites' spec (the name older versions read)
+            "sample_kind": kind,
+            "sample_spec": attrs.get("digits") or attrs.get("demo"),
         }
         training = dict(self.settings.to_dict(), world_size=self._dist.world_size, threads=torch.get_num_threads())
         weights_hash = save_checkpoint(self.out_dir, model, training=training, data=data, metrics=metrics)
@@ -274,12 +315,41 @@ class Trainer:
                 float(scalars["train_seconds"]))
 
 
+#: Fewer training clips than this per million parameters, and a model learns its clips by heart.
+CLIPS_PER_MILLION_PARAMETERS = 2000
+#: Validation PSNR this far below training PSNR (dB) means the model is memorising its clips.
+OVERFIT_GAP_DB = 3.0
+
+
+def data_warnings(n_train: int, n_params: int) -> list[str]:
+    """Warnings about the data's size for this model (an empty list when there is nothing to say)."""
+    need = int(CLIPS_PER_MILLION_PARAMETERS * n_params / 1e6)
+    if n_train < need:
+        return [f"warning: {n_train} training clips for a model of {n_params / 1e6:.1f} M parameters; with fewer "
+                f"than about {need} it tends to memorise its clips (ingest more video, cut shorter clips, or "
+                "train with --augment)"]
+    return []
+
+
+def overfit_warning(metrics: dict) -> str | None:
+    """A warning when validation PSNR lags training PSNR by more than :data:`OVERFIT_GAP_DB`."""
+    from latentlab.ml.losses import psnr_from_mse
+
+    if "val_psnr" not in metrics or not metrics.get("train_mse"):
+        return None
+    gap = psnr_from_mse(metrics["train_mse"]) - metrics["val_psnr"]
+    if gap > OVERFIT_GAP_DB:
+        return (f"warning: validation PSNR {metrics['val_psnr']:.1f} dB lags training by {gap:.1f} dB: the model "
+                "is memorising its training clips (more data, --augment, a smaller --latent-dim or a shorter run)")
+    return None
+
+
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:
     """Loss through the (possibly DDP-wrapped) module, so that gradients are all-reduced."""
     from latentlab.ml.losses import elbo_terms
 
     out = wrapped(x, noise)
-    terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config)
+    terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config, out.sigma)
     total = terms["nll"] + beta * terms["kl"]
     names = [*terms, "loss"]
     # One device -> host copy for all the numbers (a float() each would sync a GPU once per term).

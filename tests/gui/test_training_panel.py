@@ -10,7 +10,7 @@ import pytest
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 
 MODEL = {"base_width": 4, "frame_code": 16}
-SETTINGS = {"lr": 3e-3, "lr_warmup_steps": 2, "kl_warmup_epochs": 0.5, "val_fraction": 0.1, "seed": 3}
+SETTINGS = {"lr": 3e-3, "lr_warmup": 0.1, "kl_warmup": 0.25, "val_fraction": 0.1, "seed": 3}
 STEPS_PER_EPOCH = 43 // 8  # 48 clips, 5 for validation
 WAIT_MS = 120_000
 

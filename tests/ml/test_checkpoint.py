@@ -31,7 +31,7 @@ def test_save_load_round_trip_gives_identical_outputs(bundle, tiny_config):
         assert torch.equal(model.decode(torch.ones(1, 4)), loaded.decode(torch.ones(1, 4)))
     assert not (path / "model.safetensors").read_bytes().startswith(b"\x80")  # not a pickle
     text = describe_checkpoint(path)
-    assert "4 latents" in text and "PSNR 20.00" in text and "tokens decoder" in text
+    assert "4 latents" in text and "PSNR 20.00" in text and "upconv decoder" in text
 
 
 def _rewrite_weights(path, tensors, fix_hash=True):

@@ -26,8 +26,12 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
     assert main(_train_args(tiny_store.path, out, "--resume", "--epochs", "2")) == 0
     assert json.loads((out / "config.json").read_text())["metrics"]["epoch"] == 2
     capsys.readouterr()
-    assert main(["eval", str(out), str(tiny_store.path), "--json", "--codec-clips", "4", "--split", "val"]) == 0
+    assert main(["eval", str(out), str(tiny_store.path), "--json", "--codec-clips", "4", "--split", "val",
+                 "--judge-steps", "5"]) == 0
     report = json.loads(capsys.readouterr().out)
+    q = report["quality"]
+    assert q["class_factor"] == "shape" and 0 <= q["judge_recon"] <= 1 and 0 <= q["prior_confident"] <= 1
+    assert q["pca_psnr"] > q["mean_clip_psnr"] and "x_mid" in q["probes_r2"] and q["active_units"] <= 4
     assert report["n_clips"] == 10 and len(report["psnr_per_frame"]) == 4
     assert len(report["kl_per_dim"]) == 4 and 0 <= report["active_units"] <= 4
     comp = report["compression"]
@@ -36,8 +40,9 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
         nearest = comp["codecs"][codec]["nearest"]
         assert nearest["bytes_per_clip"] > 0 and nearest["psnr"] > 0
         assert nearest["reached"] or "cannot get that small" in nearest["note"]
-    assert main(["eval", str(out), str(tiny_store.path), "--codec-clips", "0"]) == 0
-    assert "active units" in capsys.readouterr().out
+    assert main(["eval", str(out), str(tiny_store.path), "--codec-clips", "0", "--no-judge"]) == 0
+    text = capsys.readouterr().out
+    assert "active units" in text and "PCA with 4 dimensions" in text and "judge" not in text
 
 
 def test_train_the_conv_decoder(tmp_path, tiny_store):
@@ -78,3 +83,34 @@ def test_ddp_two_gloo_processes(tmp_path, tiny_store):
     # each process saw half of the 86 training clips: 5 steps of 8 per epoch
     assert config["metrics"]["step"] == 2 * (86 // 2 // 8)
     assert not list(out.glob("*.tmp"))
+
+
+def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, capsys):
+    """--minutes stops the run and saves it; --val-source holds whole videos out and says so."""
+    import numpy as np
+
+    from latentlab.media.clip_store import ClipGeometry, ClipStore
+
+    store = ClipStore.create(tmp_path / "two", ClipGeometry(4, 16, 16, 3))
+    rng = np.random.default_rng(0)
+    for name in ("a.mp4", "b.mp4"):
+        with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
+            n = 40
+            app.append_batch(rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
+                             start_frame=np.arange(n) * 4, end_frame=np.arange(n) * 4 + 4,
+                             start_time=np.arange(n) / 3, end_time=np.arange(n) / 3 + 1 / 3, fps=np.full(n, 12.0))
+    out = tmp_path / "ck"
+    args = ["train", str(store.path), "-o", str(out), "--epochs", "1000", "--minutes", "0.02", "--batch-size", "8",
+            "--latent-dim", "4", "--width", "4", "--frame-code", "64", "--device", "cpu", "--val-source", "b.mp4"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "validation videos (held out of training): b.mp4" in captured.out
+    assert "warning: 40 training clips" in captured.err  # too few for the model
+    config = json.loads((out / "config.json").read_text())
+    assert config["training"]["minutes"] == 0.02 and config["metrics"]["epoch"] < 1000
+    assert config["metrics"]["train_seconds"] < 10
+    assert config["training"]["augment"] == ["flip", "crop", "time"]  # 'auto' for videos
+    assert config["data"]["val_sources"] == ["b.mp4"] and config["data"]["n_val"] == 40
+    assert "/videos" not in json.dumps(config["data"])  # no machine path in a checkpoint
+    assert main([*args[:3], str(tmp_path / "ck2"), *args[4:-1], "nope.mp4"]) == 2
+    assert "no video of that name" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from latentlab.ml.checkpoint import load_checkpoint
 from latentlab.ml.live_training import LiveTraining, aligned_map, sample_indices
 from latentlab.ml.trainer import Trainer, TrainSettings
 
-SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup_steps=2, kl_warmup_epochs=0.5,
+SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25,
                          val_fraction=0.1, seed=3, device="cpu")
 STEPS_PER_EPOCH = 86 // 8  # 96 clips, 10 for validation
 

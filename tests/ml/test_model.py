@@ -10,7 +10,7 @@ from latentlab.ml.losses import bernoulli_nll, gaussian_nll, kl_divergence, kl_p
 from latentlab.ml.model import VideoVAE, decoder_flops, encoder_flops
 
 
-@pytest.mark.parametrize("decoder", ["tokens", "conv"])
+@pytest.mark.parametrize("decoder", ["upconv", "tokens", "conv"])
 def test_shapes(tiny_config, decoder):
     tiny_config = dataclasses.replace(tiny_config, decoder=decoder)
     torch.manual_seed(0)
@@ -101,8 +101,8 @@ def test_flops_budget_documented():
     # the formula counts what the layers do: compare with a profile of the conv/linear layers
     from torch.utils.flop_counter import FlopCounterMode
 
-    for decoder in ("conv", "tokens"):
-        cfg = VAEConfig(frames=2, height=16, width=16, latent_dim=3, base_width=4, frame_code=8, decoder=decoder)
+    for decoder, size in (("conv", 16), ("tokens", 16), ("upconv", 16), ("upconv", 12)):  # 12: one 2x step
+        cfg = VAEConfig(frames=2, height=size, width=size, latent_dim=3, base_width=4, frame_code=8, decoder=decoder)
         m = VideoVAE(cfg)
         with FlopCounterMode(display=False) as fc:
             m.decode(torch.zeros(1, 3))
@@ -125,3 +125,51 @@ def test_config_round_trip():
     with pytest.raises(ConfigError, match="lacks keys"):
         VAEConfig.from_dict({"frames": 8})
     assert np.isfinite(decoder_flops(cfg))
+
+
+def test_learnt_sigma_is_a_weight_that_the_loss_trains(tiny_config):
+    torch.manual_seed(0)
+    m = VideoVAE(tiny_config)  # learn_sigma is the default
+    assert tiny_config.learn_sigma and float(m.sigma.detach()) == pytest.approx(tiny_config.sigma)
+    x = torch.rand(4, *tiny_config.clip_shape)
+    loss, _ = m.loss(x, beta=1.0, generator=torch.Generator().manual_seed(0))
+    loss.backward()
+    assert m.log_sigma.grad is not None and float(m.log_sigma.grad) != 0.0
+    # the reconstructions are poor (MSE >> sigma^2): the gradient pushes sigma up
+    assert float(m.log_sigma.grad) < 0
+    fixed = VideoVAE(dataclasses.replace(tiny_config, learn_sigma=False))
+    assert fixed.sigma == tiny_config.sigma and not hasattr(fixed, "log_sigma")
+
+
+def test_legacy_config_means_fixed_sigma_and_conv_decoder():
+    cfg = VAEConfig().to_dict()
+    del cfg["learn_sigma"], cfg["decoder"]
+    old = VAEConfig.from_dict(cfg)
+    assert old.learn_sigma is False and old.decoder == "conv"
+
+
+def test_upconv_batch_of_one_equals_the_batched_path():
+    cfg = VAEConfig(frames=3, height=16, width=16, latent_dim=5, base_width=4, frame_code=16)
+    torch.manual_seed(1)
+    m = VideoVAE(cfg).eval()
+    z = torch.randn(4, 5)
+    with torch.no_grad():
+        batched = m.decode_logits(z)
+        single = torch.cat([m.decode_logits(z[i:i + 1]) for i in range(4)])
+    torch.testing.assert_close(batched, single, rtol=1e-5, atol=1e-5)
+
+
+def test_upconv_decoder_pixels_mix_neighbouring_tokens():
+    """The token decoder computes each pixel from one token (its 4x4 patch), so patch borders can
+    jump; the up-conv decoder's last layers draw every pixel from several neighbouring tokens."""
+    cfg = VAEConfig(frames=1, height=16, width=16, latent_dim=3, base_width=4, frame_code=16)
+    counts = {}
+    for decoder in ("tokens", "upconv"):
+        torch.manual_seed(0)
+        m = VideoVAE(dataclasses.replace(cfg, decoder=decoder))
+        dec = m.upconv_decoder if decoder == "upconv" else m.token_decoder
+        y = m.decode_logits(torch.randn(1, 3))  # (1, C, 1, 16, 16)
+        (grad,) = torch.autograd.grad(y[0, 0, 0, 4, 4], dec.embedding)  # pixel at a patch corner
+        counts[decoder] = int((grad.abs().sum(1) > 0).sum())  # tokens that reach it
+    assert counts["tokens"] == 1
+    assert counts["upconv"] >= 4

@@ -1,4 +1,4 @@
-"""The token decoder (the default): batch-1 fast path, FLOP count, odd geometries, legacy configs."""
+"""The token decoder: batch-1 fast path, FLOP count, odd geometries, legacy configs."""
 
 import pytest
 import torch
@@ -8,8 +8,8 @@ from latentlab.ml.model import VideoVAE, decoder_flops
 from latentlab.ml.token_decoder import TokenDecoder, patch_size, token_count
 
 
-def test_the_default_decoder_is_tokens_and_old_configs_mean_conv():
-    assert VAEConfig().decoder == "tokens"
+def test_the_default_decoder_is_upconv_and_old_configs_mean_conv():
+    assert VAEConfig().decoder == "upconv"
     legacy = VAEConfig().to_dict()
     del legacy["decoder"]  # a config.json written before the field existed
     assert VAEConfig.from_dict(legacy).decoder == "conv"
@@ -50,13 +50,15 @@ def test_patches_land_where_their_token_says():
 @pytest.mark.parametrize("geometry", [(2, 16, 32, 1), (3, 12, 10, 3), (2, 64, 64, 3)])
 def test_odd_geometries_decode_to_the_clip_shape(geometry):
     t, h, w, c = geometry
-    cfg = VAEConfig(frames=t, height=h, width=w, channels=c, latent_dim=3, base_width=4, frame_code=8)
-    m = VideoVAE(cfg)
+    for decoder in ("tokens", "upconv"):
+        cfg = VAEConfig(frames=t, height=h, width=w, channels=c, latent_dim=3, base_width=4, frame_code=8,
+                        decoder=decoder)
+        m = VideoVAE(cfg)
+        x = torch.rand(2, *cfg.clip_shape)
+        assert m.decode(m.encode(x)[0]).shape == x.shape
+        assert m.decode(torch.zeros(1, 3)).shape == (1, *cfg.clip_shape)
     assert patch_size(cfg) == (2 if w == 10 else 4)
-    assert m.token_decoder.embedding.shape == (token_count(cfg), 8)
-    x = torch.rand(2, *cfg.clip_shape)
-    assert m.decode(m.encode(x)[0]).shape == x.shape
-    assert m.decode(torch.zeros(1, 3)).shape == (1, *cfg.clip_shape)
+    assert m.upconv_decoder.embedding.shape == (token_count(cfg), 8)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
@@ -71,6 +73,9 @@ def test_flop_count_matches_torch(batch):
 
 
 def test_demo_geometry_cost_is_inside_the_live_budget():
-    demo = VAEConfig(base_width=16)
+    demo = VAEConfig(base_width=16, frame_code=256, decoder="tokens")
     assert decoder_flops(demo) == pytest.approx(0.147e9, rel=0.01)  # the figure the docstring states
-    assert decoder_flops(VAEConfig(height=64, width=64)) <= 1.0e9
+    assert decoder_flops(VAEConfig(height=64, width=64, decoder="tokens")) <= 1.0e9
+    upconv = VAEConfig(base_width=16, frame_code=192)
+    assert decoder_flops(upconv) == pytest.approx(0.108e9, rel=0.01)  # upconv_decoder.py's docstring
+    assert decoder_flops(VAEConfig(height=64, width=64, frame_code=192)) <= 1.0e9

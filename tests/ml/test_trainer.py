@@ -7,7 +7,7 @@ from latentlab.ml.checkpoint import CheckpointError, load_checkpoint
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.trainer import Trainer, TrainerCallback, TrainingError, TrainSettings
 
-SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup_steps=2, kl_warmup_epochs=0.5,
+SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25,
                          val_fraction=0.1, seed=3, device="cpu")
 
 

@@ -1,0 +1,141 @@
+"""Moving handwritten digits: a second sample dataset, built from the digits scikit-learn ships.
+
+Like Moving MNIST (Srivastava et al. 2015), every clip shows one handwritten digit moving at constant
+velocity and bouncing off the frame's edges, white on black. The digits are the 1 797 real
+handwritten 8 x 8 digits of ``sklearn.datasets.load_digits`` (UCI optical recognition of
+handwritten digits; shipped inside scikit-learn, nothing is downloaded), enlarged to half the frame
+size. Clips are seeded and reproducible byte for byte, like the sprites of
+:mod:`latentlab.media.demo_data`.
+
+The digit images are split once: every fifth image (359) is kept out of ``images="train"`` and is
+all that ``images="test"`` uses, so a model trained on the first can be judged on handwriting it
+never saw.
+
+=============  ==================================================================
+factor         meaning
+=============  ==================================================================
+digit          the digit's class, 0..9
+image          index of the digit image in scikit-learn's set
+x, y           digit centre in the clip's first frame, 0..1 (x right, y down)
+x_mid, y_mid   digit centre in the clip's middle frame, 0..1
+vx, vy         velocity at the middle frame, in frame widths per frame
+=============  ==================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from latentlab.core.fingerprint import text_fingerprint
+from latentlab.media.clip_store import ClipGeometry, ClipStore
+from latentlab.media.demo_data import _bounce, _clipped_normal, write_generated_store
+
+DIGITS = tuple(str(d) for d in range(10))
+FACTOR_NAMES = ("digit", "image", "x", "y", "x_mid", "y_mid", "vx", "vy")
+IMAGE_SPLITS = ("train", "test")
+_HELD_OUT_EVERY = 5  # every fifth image of scikit-learn's set is held out of "train"
+
+
+@dataclass(frozen=True)
+class DigitsSpec:
+    """Parameters of the moving-digits dataset (all of them go into the store's fingerprint)."""
+
+    n_clips: int = 20_000
+    frames: int = 8
+    size: int = 32
+    seed: int = 0
+    fps: float = 12.0
+    images: str = "train"
+
+    def __post_init__(self) -> None:
+        if self.images not in IMAGE_SPLITS:
+            raise ValueError(f"images must be one of {IMAGE_SPLITS}, got {self.images!r}")
+        if self.size < 8:
+            raise ValueError(f"digit clips need frames of at least 8 x 8 pixels, got {self.size}")
+
+
+@lru_cache(maxsize=8)
+def digit_images(side: int, images: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's digits of one split, enlarged to ``side x side``: ``(M, side, side)`` float32 in
+    0..1, their classes ``(M,)`` and their indices in the full set ``(M,)``."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    index = np.arange(len(data.target))
+    held_out = index % _HELD_OUT_EVERY == 0
+    keep = held_out if images == "test" else ~held_out
+    small = (data.images[keep] / 16.0).astype(np.float32)  # (M, 8, 8), 0..1
+    big = np.stack([cv2.resize(im, (side, side), interpolation=cv2.INTER_CUBIC) for im in small])
+    return np.clip(big, 0.0, 1.0), data.target[keep].astype(np.int64), index[keep]
+
+
+def _sample_factors(rng: np.random.Generator, n: int, n_images: int, half: float) -> dict[str, np.ndarray]:
+    pick = rng.integers(0, n_images, n)
+    x = _clipped_normal(rng, n, 0.5, 0.12, half, 1 - half)
+    y = _clipped_normal(rng, n, 0.5, 0.12, half, 1 - half)
+    vx = _clipped_normal(rng, n, 0.0, 0.02, -0.05, 0.05)
+    vy = _clipped_normal(rng, n, 0.0, 0.02, -0.05, 0.05)
+    return dict(pick=pick, x_mid=x, y_mid=y, vx=vx, vy=vy)
+
+
+def generate_digit_clips(spec: DigitsSpec, start: int, count: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Clips ``start .. start+count``: ``(count, T, H, W, 3)`` uint8 and their factors.
+
+    Each chunk of 250 clips has its own seed, so any range can be generated on its own.
+    """
+    side = spec.size // 2
+    glyphs, classes, image_ids = digit_images(side, spec.images)
+    half = side / 2 / spec.size  # the digit's half-width as a fraction of the frame
+    out, factors = [], {k: [] for k in FACTOR_NAMES}
+    chunk = 250
+    t = np.arange(spec.frames, dtype=np.float64) - spec.frames // 2
+    for c in range(start // chunk, (start + count - 1) // chunk + 1 if count else start // chunk):
+        rng = np.random.default_rng([spec.seed, c, 1])
+        f = _sample_factors(rng, chunk, len(glyphs), half)
+        lo, hi = max(start, c * chunk) - c * chunk, min(start + count, (c + 1) * chunk) - c * chunk
+        f = {k: v[lo:hi] for k, v in f.items()}
+        m = hi - lo
+        lim = np.full(m, half)
+        xs = _bounce(f["x_mid"], f["vx"], lim, 1 - lim, t)  # (m, T) centres, 0..1
+        ys = _bounce(f["y_mid"], f["vy"], lim, 1 - lim, t)
+        clips = np.zeros((m, spec.frames, spec.size, spec.size), np.float32)
+        # Whole-pixel placement: the glyph's top-left corner, rounded (as Moving MNIST does).
+        left = np.clip(np.rint(xs * spec.size - side / 2).astype(int), 0, spec.size - side)
+        top = np.clip(np.rint(ys * spec.size - side / 2).astype(int), 0, spec.size - side)
+        g = glyphs[f["pick"]]  # (m, side, side)
+        for i in range(m):
+            for k in range(spec.frames):
+                clips[i, k, top[i, k]:top[i, k] + side, left[i, k]:left[i, k] + side] = g[i]
+        u8 = np.rint(clips * 255.0).astype(np.uint8)
+        out.append(np.repeat(u8[..., None], 3, axis=-1))  # white on black, RGB
+        factors["digit"].append(classes[f["pick"]].astype(np.float64))
+        factors["image"].append(image_ids[f["pick"]].astype(np.float64))
+        factors["x"].append(xs[:, 0])
+        factors["y"].append(ys[:, 0])
+        for k in ("x_mid", "y_mid", "vx", "vy"):
+            factors[k].append(f[k])
+    if not out:
+        return (np.zeros((0, spec.frames, spec.size, spec.size, 3), np.uint8),
+                {k: np.zeros(0) for k in FACTOR_NAMES})
+    return np.concatenate(out), {k: np.concatenate(v) for k, v in factors.items()}
+
+
+def write_digits_store(
+    path: str | os.PathLike,
+    spec: DigitsSpec = DigitsSpec(),
+    progress: Callable[[int, int], None] | None = None,
+) -> ClipStore:
+    """Write the moving-digits dataset to a new clip store at ``path`` and return it opened."""
+    geometry = ClipGeometry(spec.frames, spec.size, spec.size, 3)
+    params = asdict(spec)
+    return write_generated_store(
+        path, geometry, FACTOR_NAMES, {"digits": params}, "procedural:digits",
+        text_fingerprint("digits-v1", repr(sorted(params.items()))), params,
+        lambda start, count: generate_digit_clips(spec, start, count), spec.n_clips, spec.fps, progress,
+    )

@@ -147,3 +147,30 @@ def test_clear_errors(project, tmp_path, capsys):
         main(["export", str(path), "--format", "manifest", "-o", out])
     assert exc.value.code == 2  # no scope given
     assert not (tmp_path / "x").exists()
+
+
+def test_export_from_a_store_without_a_project(project, tmp_path, capsys):
+    _path, store = project
+    out = tmp_path / "all"
+    assert main(["export", "--store", str(store.path), "--all", "--format", "manifest", "-o", str(out), "-q"]) == 0
+    with open(out / "manifest.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(store)
+    # a saved list of clips: the manifest of an earlier export, or one key a line
+    keys = store.clip_keys().tolist()
+    listed = tmp_path / "keep.txt"
+    listed.write_text(f"# two clips\n{keys[3]}\n{keys[1]}\n", encoding="utf-8")
+    out2 = tmp_path / "two"
+    assert main(["export", "--store", str(store.path), "--keys", str(listed), "--format", "manifest",
+                 "-o", str(out2), "-q"]) == 0
+    with open(out2 / "manifest.csv", encoding="utf-8") as fh:
+        assert [int(r["index"]) for r in csv.DictReader(fh)] == [1, 3]
+    out3 = tmp_path / "again"
+    assert main(["export", "--store", str(store.path), "--keys", str(out / "manifest.csv"), "--format", "manifest",
+                 "-o", str(out3), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["export", "--store", str(store.path), "--tag", "cat", "--format", "manifest",
+                 "-o", str(tmp_path / "x"), "-q"]) == 1
+    assert "has no tags" in capsys.readouterr().err
+    assert main(["export", "--all", "--format", "manifest", "-o", str(tmp_path / "y"), "-q"]) == 1
+    assert "give a project file or --store" in capsys.readouterr().err

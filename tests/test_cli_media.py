@@ -93,3 +93,45 @@ def test_info_on_an_ingested_store_and_a_broken_checkpoint(inputs, tmp_path, cap
     (ckpt / "config.json").write_text("{ not json")
     assert main(["info", str(ckpt)]) == 1
     assert capsys.readouterr().err.startswith("latentlab info:")
+
+
+def test_demo_data_defaults_to_what_the_bundled_model_takes(tmp_path, capsys):
+    import json
+
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.paths import demo_checkpoint_dir
+
+    model = json.loads((demo_checkpoint_dir() / "config.json").read_text(encoding="utf-8"))["model"]
+    assert main(["demo-data", "-o", str(tmp_path / "d"), "--n", "3", "-q"]) == 0
+    g = ClipStore.open(tmp_path / "d").geometry
+    assert (g.frames, g.height, g.width) == (model["frames"], model["height"], model["width"])
+
+
+def test_a_byte_identical_file_under_another_name_is_skipped_as_a_duplicate(inputs, tmp_path, capsys):
+    import shutil
+
+    shutil.copy(inputs / "good.avi", inputs / "copy of good.avi")
+    store = tmp_path / "store"
+    assert main(["ingest", str(inputs), "-o", str(store), "--json", "-q", "--jobs", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    files = {r["path"].rsplit("/", 1)[1]: r for r in summary["files"]}
+    dup = files["good.avi"] if files["good.avi"]["status"] == "skipped" else files["copy of good.avi"]
+    assert dup["status"] == "skipped" and dup["reason"].startswith("duplicate of ") and dup["clips"] == 0
+    assert summary["clips_in_store"] == 2  # not 4
+    (inputs / "third.avi").write_bytes((inputs / "good.avi").read_bytes())  # a later run: duplicate of the store's
+    assert main(["ingest", str(inputs / "third.avi"), "-o", str(store), "-q", "--jobs", "0"]) == 0
+    assert "third.avi: duplicate of" in capsys.readouterr().out
+
+
+def test_ingest_warns_when_frame_rates_differ_and_fps_was_not_given(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frames = np.random.default_rng(0).integers(0, 255, (16, 32, 32, 3), dtype=np.uint8)
+    write_video(folder / "slow.avi", frames, 8.0)
+    write_video(folder / "fast.avi", frames[::-1].copy(), 30.0)
+    assert main(["ingest", str(folder), "-o", str(tmp_path / "s"), "-q", "--jobs", "0", "--size", "32"]) == 0
+    err = capsys.readouterr().err
+    assert "frame rates differ (8 to 30 fps)" in err and "--fps 8" in err
+    assert main(["ingest", str(folder), "-o", str(tmp_path / "t"), "-q", "--jobs", "0", "--size", "32",
+                 "--fps", "8"]) == 0
+    assert "frame rates differ" not in capsys.readouterr().err

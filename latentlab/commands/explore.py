@@ -49,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot and Path(args.screenshot).suffix.lower() not in (".png", ".jpg", ".jpeg"):
         print("latentlab explore: error: --screenshot must name a .png or .jpg file", file=sys.stderr)
         return 2
+    from latentlab.gui.xcb_check import problem  # before Qt aborts with a message that names the wrong package
+
+    missing = problem()
+    if missing:
+        print(f"latentlab explore: {missing}", file=sys.stderr)
+        return 1
     try:
         from latentlab.gui.app import run_explorer  # Qt only now, never at import time
     except RuntimeError as exc:  # latentlab.gui._pyside_check.BrokenQtBinding

@@ -1,4 +1,5 @@
-"""``latentlab export PROJECT (--tag T | --selection NAME | --all) --format F -o OUT``: clips out of a project."""
+"""``latentlab export PROJECT (--tag T | --selection NAME | --all) --format F -o OUT``: clips out of a
+project; ``latentlab export --store STORE (--all | --keys FILE) ...`` without one."""
 
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "folders (one folder of MP4 clips per tag, a classification dataset, with labels.csv). "
         "OUT is written completely or not at all; an existing non-empty OUT needs --force."
     )
-    parser.add_argument("project", metavar="PROJECT", help="project file (.latentlab)")
+    parser.add_argument("project", metavar="PROJECT", nargs="?", help="project file (.latentlab)")
+    parser.add_argument("--store", metavar="STORE",
+                        help="export from a clip store without a project (with --all or --keys)")
     scope = parser.add_mutually_exclusive_group(required=True)
     scope.add_argument("--tag", metavar="T", help="the clips with this tag")
     scope.add_argument("--selection", metavar="NAME", help="the clips of this saved selection")
     scope.add_argument("--all", action="store_true", help="every clip of the project's store")
+    scope.add_argument("--keys", metavar="FILE",
+                       help="the clips listed in FILE: a manifest.csv of an earlier export (its clip_key "
+                            "column) or one clip key per line")
     parser.add_argument("--format", "-f", required=True, choices=FORMATS)
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     parser.add_argument("--reconstructions", action="store_true", help="videos: also write the model's reconstructions")
@@ -39,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from latentlab.core.disk_space import require_free_space
     from latentlab.core.export_output import OutputExists, check_output, estimate_bytes
     from latentlab.core.export_tables import ExportError
-    from latentlab.core.project import ProjectError, load_project, missing_clip_keys, project_clip_indices, tag_names
+    from latentlab.core.project import (Project, ProjectError, load_project, missing_clip_keys, project_clip_indices,
+                                        tag_names)
     from latentlab.media.clip_store import ClipStore, StoreError
 
     def fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -48,16 +55,28 @@ def run(args: argparse.Namespace) -> int:
 
     if args.reconstructions and args.format != "videos":
         return fail("--reconstructions goes with --format videos")
+    if bool(args.project) == bool(args.store):
+        return fail("give a project file or --store STORE (one of them)")
+    if args.store and (args.tag is not None or args.selection is not None):
+        return fail("a clip store has no tags or saved selections: give its project, or --all / --keys FILE")
     try:
         check_output(args.output, args.force)  # before any slow loading
-        project = load_project(args.project)
+        if args.store:
+            if not Path(args.store).is_dir():
+                return fail(f"--store {args.store} is not a folder")
+            project = Project(store=str(Path(args.store).absolute()))
+        else:
+            project = load_project(args.project)
         if project.store and not Path(project.store).exists():
             return fail(f"the project's clip store {project.store} is missing (moved or deleted?)")
         checkpoint = args.checkpoint or project.checkpoint or str(_demo_checkpoint())
         store = ClipStore.open(project.store or _demo_store(checkpoint))
         keys = store.clip_keys()
-        indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
-        dropped = missing_clip_keys(project, keys, tag=args.tag, selection=args.selection)
+        if args.keys:
+            indices, dropped = _listed_clips(args.keys, keys), []
+        else:
+            indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
+            dropped = missing_clip_keys(project, keys, tag=args.tag, selection=args.selection)
         store.check_table()  # a garbled table: one line, not an IndexError half-way
         require_free_space(Path(args.output).absolute().parent,
                            estimate_bytes(args.format, len(indices), store.geometry.nbytes, args.reconstructions),
@@ -73,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
             key_tags.setdefault(str(k), []).append(name)
     tags = [key_tags.get(str(keys[i]), []) for i in indices.tolist()]
     scope = ({"tag": args.tag} if args.tag is not None else
-             {"selection": args.selection} if args.selection is not None else {"all": True})
-    info = {"project": str(project.path), "scope": scope, "checkpoint": checkpoint}
+             {"selection": args.selection} if args.selection is not None else
+             {"keys": str(args.keys)} if args.keys else {"all": True})
+    info = ({"store": str(project.store)} if args.store else {"project": str(project.path)}) | \
+        {"scope": scope, "checkpoint": checkpoint}
     if dropped:  # e.g. the source video changed since these clips were tagged: say so, here and in export.json
         info["dropped"] = {"clips": len(dropped), "keys": dropped,
                            "reason": "not in the store any more (its source video changed or was removed)"}
@@ -111,6 +132,34 @@ def run(args: argparse.Namespace) -> int:
         if len(report.files) > 10:
             print(f"  ... and {len(report.files) - 10} more (all listed in {report.out}/export.json)")
     return 0
+
+
+def _listed_clips(path: str, keys):
+    """Indices of the clips whose keys ``path`` lists (a manifest.csv's clip_key column, or one key a
+    line); ExportError naming how many listed keys this store does not hold."""
+    import csv
+
+    import numpy as np
+
+    from latentlab.core.export_tables import ExportError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"cannot read the clip list {path}: {exc}") from None
+    lines = text.splitlines()
+    if lines and "clip_key" in lines[0].split(","):
+        wanted = [row["clip_key"] for row in csv.DictReader(lines)]
+    else:
+        wanted = [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if not wanted:
+        raise ExportError(f"{path} lists no clips")
+    position = {str(k): i for i, k in enumerate(keys)}
+    missing = [k for k in wanted if k not in position]
+    if missing:
+        raise ExportError(f"{len(missing)} of the {len(wanted)} clips listed in {path} are not in this store "
+                          f"(first: {missing[0]!r})")
+    return np.unique(np.asarray([position[k] for k in wanted], np.int64))
 
 
 def _demo_checkpoint():

@@ -99,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary.to_json(), indent=2, ensure_ascii=False))
     else:
         print(format_summary(summary))
+    spread = None if args.fps else summary.fps_spread()
+    if spread:  # each file kept its own rate: say what that means for a clip, and the way out
+        lo, hi = spread
+        print(f"latentlab ingest: warning: the videos' frame rates differ ({lo:g} to {hi:g} fps), so one "
+              f"{args.frames}-frame clip spans {args.frames / hi:.2f} s of one video and {args.frames / lo:.2f} s "
+              f"of another; ingest again with --fps {min(12.0, lo):g} to cut every video at one rate",
+              file=sys.stderr)
     return 2 if args.strict and summary.any_failed else 0
 
 
@@ -146,7 +153,7 @@ def format_summary(summary, limit: int = 12) -> str:
         f"  {js['frames_read']} frames read, {js['clips_written']} clips written; the store now holds "
         f"{summary.clips_in_store} clips",
     ]
-    bad = [r for r in summary.records if r["status"] in ("failed", "partial")]
+    bad = [r for r in summary.records if r["status"] in ("failed", "partial") or r["reason"].startswith("duplicate of")]
     for r in bad[:limit]:
         lines.append(f"  {r['status']:7s} {r['path']}: {r['reason']}")
     if len(bad) > limit:

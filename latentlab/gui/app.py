@@ -64,6 +64,7 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     could not be loaded within ``timeout_s``).
     """
     from latentlab.gui.main_window import MainWindow
+    from latentlab.gui.session import available_projections
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_app()
@@ -94,7 +95,10 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
             app.quit()
 
     job.failed.connect(failed)
-    if projection != "pca":
+    if projection != "pca" and projection not in available_projections():
+        print(f"latentlab: the {projection} projection is not installed (pip install umap-learn); "
+              "showing PCA", file=sys.stderr)
+    elif projection != "pca":
         job.succeeded.connect(lambda *_: window.set_projection(projection))
     if colour:
         def apply_colour(*_) -> None:
@@ -135,7 +139,7 @@ def _arm_screenshot(app, window, path: Path, timeout_s: float, outcome: dict) ->
             window.map.plot.viewport().repaint()
             print(f"latentlab: map painted {time.perf_counter() - t0:.2f} s after start-up ({_launch_seconds()})",
                   flush=True)
-        if ready_for_screenshot(window):
+        if ready_for_screenshot(window) and not window.fitting():  # --projection tsne: the finished map
             timer.stop()
             # Let the first frames paint, then grab the whole window (docks and status bar included).
             QTimer.singleShot(300, lambda: save())

@@ -19,6 +19,7 @@ from latentlab.gui.workers import DecodeWorker
 
 N_NEIGHBOURS = 8
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+MIN_VIEW = 112  # px: a 32×32 clip at 3× with its caption (55 px at 1280×720 was too small to see)
 
 
 def clip_report(dataset, index: int, k: int = N_NEIGHBOURS) -> dict:
@@ -46,8 +47,8 @@ class ClipPlayer(QWidget):
         super().__init__(parent)
         self.state, self.worker = state, worker
         self.index = -1
-        self.original = FrameView(caption="clip", animate=False)
-        self.recon = FrameView(caption="reconstruction", animate=False)
+        self.original = FrameView(caption="clip", animate=False, min_size=MIN_VIEW)
+        self.recon = FrameView(caption="reconstruction", animate=False, min_size=MIN_VIEW)
         self.numbers = QLabel("select a clip on the map")
         self.numbers.setObjectName("numbers")
         self.numbers.setWordWrap(True)
@@ -59,7 +60,7 @@ class ClipPlayer(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.strip = [FrameView(min_size=40, animate=False) for _ in range(N_NEIGHBOURS)]
         for view in self.strip:
-            view.setMaximumHeight(72)
+            view.setMaximumHeight(60)  # the clip and its reconstruction come first
         self._neighbours = np.zeros(0, np.int64)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._advance)

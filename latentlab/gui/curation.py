@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QDockWidget
 from latentlab.core.neighbours import LatentIndex, diverse_subset, near_duplicate_groups
 from latentlab.core.tags import (FIELD_NAME, CreateTag, DeleteTag, RecolourTag, RenameTag, SavedSelections, TagBook,
                                  TagError, UntagClips, suggest_from_tags, tag_clips)
-from latentlab.core.undo import UndoStack
+from latentlab.core.undo import Command, UndoStack
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.wording import count
 from latentlab.gui.workers import Job
 
 DUPLICATE_TAG = "duplicate"
@@ -45,6 +46,7 @@ class Curation(QObject):
         self.selections = SavedSelections(0)
         self.shown_tag: str | None = None  # "show only" this tag on the map
         self.duplicates: tuple[np.ndarray, np.ndarray] | None = None  # (scope, extra members) of the last search
+        self.kept_per_group = np.zeros(0, np.int64)  # the first clip of each group of that search
         self.suggestions: tuple[np.ndarray, list[str], np.ndarray] | None = None
         self.suggestions_dialog = None
         self.undo.changed.connect(self._on_edited)
@@ -155,12 +157,17 @@ class Curation(QObject):
         if self.duplicates is None:
             raise TagError("find near-duplicates first (Select → Near-duplicates…)")
         scope, extra = self.duplicates
+        kept = self.kept_per_group
         if extra.size:
-            self.push(tag_clips(self.book, {DUPLICATE_TAG: extra},
-                                text=f"tag {extra.size:,} near-duplicates as {DUPLICATE_TAG!r}"))
-        self.state.select(np.setdiff1d(scope, extra))
+            tag = tag_clips(self.book, {DUPLICATE_TAG: extra},
+                            text=f"tag {count(extra.size, 'near-duplicate')} as {DUPLICATE_TAG!r}")
+            self.push(_SelectingCommand(tag, self.state, before=self.state.selection.copy(), after=kept))
+        else:
+            self.state.select(kept)
         self.duplicates = None
         self.duplicates_changed.emit()
+        self._say(f"tagged {count(extra.size, 'near-duplicate')} {DUPLICATE_TAG!r}; selected the "
+                  f"{count(kept.size, 'clip')} kept, one per group (Ctrl+Z undoes both)")
 
     # ------------------------------------------------------------------------- saved selections
     def save_selection(self, name: str) -> None:
@@ -210,15 +217,24 @@ class Curation(QObject):
         def work(ctx):
             groups = near_duplicate_groups(mu[scope], float(threshold))
             extra = [scope[g[1:]] for g in groups]
-            return len(groups), np.sort(np.concatenate(extra + [np.zeros(0, np.int64)]))
+            kept = np.asarray([scope[g[0]] for g in groups], np.int64)
+            return np.sort(kept), np.sort(np.concatenate(extra + [np.zeros(0, np.int64)]))
+
+        where = f"the {count(scope.size, 'selected clip')}" if scope.size < self.state.dataset.n_clips else "all clips"
 
         def show(result):
-            n_groups, extra = result
-            self.duplicates = (scope, extra)
+            kept, extra = result
+            if kept.size == 0:
+                self.duplicates = None
+                self.duplicates_changed.emit()
+                self._say(f"no near-duplicates closer than {threshold:g} in {where}: try a larger distance "
+                          f"(Select → Near-duplicates…)")
+                return
+            self.duplicates, self.kept_per_group = (scope, extra), kept
             self.duplicates_changed.emit()
             self.state.select(extra)
-            self._say(f"{n_groups:,} near-duplicate groups: {extra.size:,} extra clips selected "
-                      "(Select → Keep one per group tags them 'duplicate')")
+            self._say(f"{count(kept.size, 'near-duplicate group')} in {where}: {count(extra.size, 'extra clip')} "
+                      "selected (Select → Keep one per group tags them 'duplicate')")
 
         return self._job("near-duplicates", work, show)
 
@@ -231,24 +247,32 @@ class Curation(QObject):
     def suggest_tags(self, show: bool = True) -> Job:
         """Suggest tags for the untagged clips of the scope from the tagged ones (a job); the result
         is kept in :attr:`suggestions` and, with ``show``, listed in a dialog to accept or reject."""
-        if not any(self.book.counts().values()):
-            raise TagError("tag a few clips first: suggestions come from tagged neighbours")
+        if not self.can_suggest():
+            raise TagError("tag clips with two different tags or more first: suggestions choose between your "
+                           "tags (with one tag, every clip would get it)")
         book, mu = self.book.copy(), self.state.dataset.mu
         scope = self._scope()
         scope = None if scope.size == len(mu) else scope
+        where = "all untagged clips" if scope is None else f"the untagged clips of the {count(scope.size, 'selected clip')}"
 
         def done(result):
             self.suggestions = result
+            self._say(f"{count(len(result[0]), 'suggestion')} for {where}")
             if show:
-                self._show_suggestions(*result)
+                self._show_suggestions(*result, where=where)
 
         return self._job("suggest tags", lambda ctx: suggest_from_tags(book, mu, scope), done)
 
-    def _show_suggestions(self, clips, tags, confidence) -> None:
+    def can_suggest(self) -> bool:
+        """Suggestions need clips of two tags or more to choose between."""
+        return self.state.dataset is not None and sum(1 for c in self.book.counts().values() if c) >= 2
+
+    def _show_suggestions(self, clips, tags, confidence, where: str = "all untagged clips") -> None:
         from latentlab.gui.suggestions_dialog import SuggestionsDialog
 
         colours = {t: self.book.colour(t) for t in set(tags) if t in self.book}
         dialog = SuggestionsDialog(clips, tags, confidence, colours, self.window)
+        dialog.setWindowTitle(f"Suggested tags for {where}")
         dialog.applied.connect(guarded(self.accept_suggestions))
         dialog.clip_chosen.connect(guarded(lambda i: self.state.select([i])))
         self.suggestions_dialog = dialog
@@ -274,6 +298,22 @@ class Curation(QObject):
 
     def _say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
+
+
+class _SelectingCommand(Command):
+    """An edit that also changes the selection; undo gives the selection before it back."""
+
+    def __init__(self, inner: Command, state, before: np.ndarray, after: np.ndarray) -> None:
+        self.inner, self.state, self.before, self.after = inner, state, before, after
+        self.text = inner.text
+
+    def redo(self) -> None:
+        self.inner.redo()
+        self.state.select(self.after)
+
+    def undo(self) -> None:
+        self.inner.undo()
+        self.state.select(self.before)
 
 
 def install(window) -> Curation:

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QColorDialog, QInputDialog, QMenu
 
-from latentlab.gui.errors import guarded
+from latentlab.gui.errors import guarded, listen
 
 
 class CurationMenus:
@@ -30,20 +30,26 @@ class CurationMenus:
         self.edit_menu.addActions([self.undo_action, self.redo_action])
         self.select_menu = m = QMenu("&Select", window)
         bar.insertMenu(before, m)
-        m.addAction("Grow to &k nearest…", guarded(lambda: ask_grow_knn(cur)))
-        m.addAction("Grow to latent &radius…", guarded(lambda: ask_grow_radius(cur)))
+        # Enabled only when they can do something (refresh): a disabled entry with a tooltip says
+        # what is missing instead of an error after the click.
+        self.selection_actions = [
+            m.addAction("Grow to &k nearest…", guarded(lambda: ask_grow_knn(cur))),
+            m.addAction("Grow to latent &radius…", guarded(lambda: ask_grow_radius(cur)))]
         m.addSeparator()
-        m.addAction("Near-&duplicates…", guarded(lambda: ask_duplicates(cur)))
+        self.data_actions = [m.addAction("Near-&duplicates…", guarded(lambda: ask_duplicates(cur)))]
         self.keep_action = m.addAction("&Keep one per group", guarded(cur.keep_one_per_group))
-        m.addAction("Di&verse subset of N…", guarded(lambda: ask_diverse(cur)))
+        self.data_actions.append(m.addAction("Di&verse subset of N…", guarded(lambda: ask_diverse(cur))))
         m.addSeparator()
-        m.addAction("Suggest &tags…", guarded(cur.suggest_tags))
+        self.suggest_action = m.addAction("Suggest &tags…", guarded(lambda: cur.suggest_tags()))
         m.addSeparator()
-        m.addAction("&Save selection as…", guarded(lambda: ask_save_selection(cur)))
+        self.selection_actions.append(m.addAction("&Save selection as…", guarded(lambda: ask_save_selection(cur))))
         self.saved_menu = m.addMenu("Saved selections")
         self.delete_saved_menu = m.addMenu("Delete saved selection")
+        m.setToolTipsVisible(True)
         cur.state_changed.connect(guarded(self.refresh))
         cur.duplicates_changed.connect(guarded(self.refresh))
+        listen(self.select_menu, cur.state.selection_changed, self.refresh)
+        listen(self.select_menu, cur.state.dataset_changed, self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
@@ -53,6 +59,19 @@ class CurationMenus:
             act.setEnabled(can)
             act.setText(f"{verb} {text}" if can else verb)
         self.keep_action.setEnabled(cur.duplicates is not None)
+        self.keep_action.setToolTip("tag the extra clips of each group 'duplicate', select the clips kept"
+                                    if cur.duplicates is not None else "find near-duplicates first")
+        has_data, has_selection = cur.state.dataset is not None, cur.state.selection.size > 0
+        for act in self.data_actions:
+            act.setEnabled(has_data)
+            act.setToolTip("" if has_data else "open a dataset first")
+        for act in self.selection_actions:
+            act.setEnabled(has_selection)
+            act.setToolTip("" if has_selection else "select some clips first")
+        self.suggest_action.setEnabled(cur.can_suggest())
+        self.suggest_action.setToolTip("suggest one of your tags for untagged clips (the selected ones if 2 or "
+                                       "more are selected)" if cur.can_suggest() else
+                                       "tag clips with two different tags or more first")
         names = cur.selections.names()
         for menu, call in ((self.saved_menu, cur.restore_selection), (self.delete_saved_menu, cur.delete_selection)):
             menu.clear()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidge
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.wrapped_label import WrappedLabel
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
@@ -75,26 +76,23 @@ class ElboPanel(QWidget):
         self.elbo = None  # ClipElbo of the clip shown, once the worker delivered it
         self._token = None  # a fresh object per refresh: results carry it back (identity, not equality)
         self._clip = -1  # the clip the text is about
-        self.text = QLabel()
+        self.text = WrappedLabel()
         self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.samples = QSpinBox()
         self.samples.setRange(1, 256)
         self.samples.setValue(16)
         self.samples.setPrefix("S = ")
         self.samples.setToolTip("samples of z for the Monte-Carlo estimate of E_q[log p(x|z)]")
-        self.units_label = QLabel()
+        self.units_label = WrappedLabel()
         self.units_label.setObjectName("numbers")
-        self.units_label.setWordWrap(True)
         self.plot = panel_plot("KL (nats)", "latent dimension d", 120)
         self.bars_active = pg.BarGraphItem(x=[], height=[], width=0.8, brush=ACTIVE_BRUSH, pen=None)
         self.bars_collapsed = pg.BarGraphItem(x=[], height=[], width=0.8, brush=COLLAPSED_BRUSH, pen=None)
         self.mean_ticks = pg.ScatterPlotItem(symbol="_", size=18, pen=pg.mkPen(235, 235, 235, width=2))
         for item in (self.bars_active, self.bars_collapsed, self.mean_ticks):
             self.plot.addItem(item)
-        self.note = QLabel(COLLAPSED_NOTE)
-        self.note.setWordWrap(True)
+        self.note = WrappedLabel(COLLAPSED_NOTE)
         self.note.setTextFormat(Qt.TextFormat.RichText)
         row = QHBoxLayout()
         row.addWidget(self.units_label, 1)

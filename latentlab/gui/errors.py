@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import sys
 import threading
@@ -53,11 +54,29 @@ def report_error(message: str, detail: str = "") -> None:
         _hub.error_reported.emit(message, detail)
 
 
+def _positional_limit(fn: Callable) -> int | None:
+    """How many positional arguments ``fn`` takes (``None``: any number, or unknown)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
 def guarded(fn: Callable) -> Callable:
-    """Decorate a slot so that its exceptions are reported, not raised into Qt."""
+    """Decorate a slot so that its exceptions are reported, not raised into Qt.
+
+    Like Qt does for a plain slot, signal arguments the slot does not take are dropped: the wrapper
+    takes ``*args``, so Qt hands it everything (``QAction.triggered`` passes ``checked``), and a
+    ``lambda: ...`` inside would fail with a TypeError."""
+    limit = _positional_limit(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if limit is not None and len(args) > limit:
+            args = args[:limit]
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
@@ -70,9 +89,11 @@ def guarded(fn: Callable) -> Callable:
 def listen(widget: QObject, signal: Any, slot: Callable) -> None:
     """Connect psygnal ``signal`` to ``slot`` of ``widget`` until the widget is destroyed."""
 
+    safe = guarded(slot)
+
     def call(*args):
         if shiboken6.isValid(widget):
-            guarded(slot)(*args)
+            safe(*args)
 
     signal.connect(call)
     widget.destroyed.connect(lambda *_: signal.disconnect(call, missing_ok=True))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from latentlab.core.export_output import check_output, is_nonempty_dir
 from latentlab.core.export_tables import ExportError
+from latentlab.gui.wrapped_label import WrappedLabel
 from latentlab.gui.errors import guarded
 from latentlab.gui.workers import Job
 
@@ -48,11 +49,12 @@ class ExportController(QObject):
         self.action.setStatusTip("Export clips: manifest, videos, Embedding Projector files, a folder per tag")
         self.action.triggered.connect(guarded(self.open_dialog))
         window.file_menu.insertAction(window.file_menu_end, self.action)
-        # Our own status-bar label: the job strip (stretch 1) leaves no room for showMessage's text.
+        window.needs_data(self.action)
+        # The last export's summary (the status bar shows it for NOTE_MS, with the files in its tooltip).
         self.note = QLabel("")
         self.note.setObjectName("export_note")
         self.note.setMinimumWidth(1)  # a long note is clipped (full text in its tooltip), never widens the window
-        window.statusBar().addPermanentWidget(self.note)
+        self.note.hide()  # kept for its text and listing; the job strip's message shows the result
         self._clear = QTimer(self, singleShot=True, interval=NOTE_MS)
         self._clear.timeout.connect(lambda: self.note.setText(""))
 
@@ -148,6 +150,10 @@ class ExportController(QObject):
     def _on_exported(self, report) -> None:
         self.last_report = report
         text = report.summary()
+        status = getattr(self.window, "status", None)
+        if status is not None and hasattr(status, "say"):  # where the user looks: the status bar's message
+            listing_ = "\n".join(report.files[:20])
+            status.say(text, listing_, NOTE_MS)
         self.note.setText(text if len(text) <= 120 else text[:117] + "…")
         listing = "\n".join(report.files[:20]) + (f"\n… and {len(report.files) - 20} more" if len(report.files) > 20 else "")
         self.note.setToolTip(f"{text}\n\n{listing}")
@@ -187,6 +193,8 @@ class ExportDialog(QDialog):
             self.format.addItem(label, key)
         self.reconstructions = QCheckBox("also the model's reconstructions")
         self.out = QLineEdit()
+        self.out.setMinimumWidth(360)
+        self.out.textChanged.connect(self.out.setToolTip)  # the whole folder, should the box be narrower
         self._suggested = ""
         browse = QPushButton("Browse…")
         browse.clicked.connect(guarded(self._browse))
@@ -194,9 +202,8 @@ class ExportDialog(QDialog):
         row.addWidget(self.out, 1)
         row.addWidget(browse)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.error = QLabel("")
+        self.error = WrappedLabel("")  # a long folder name in an error: every line shown, the dialog scrolls none
         self.error.setObjectName("error")
-        self.error.setWordWrap(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout(self)

@@ -65,6 +65,15 @@ def offer_ingest(window, files: list[str]):
     def finished(summary) -> None:
         counts = summary.counts()
         failed = counts.get("failed", 0)
+        written = sum(r.get("clips", 0) for r in summary.records)
+        dups = sum(r["reason"].startswith("duplicate of") for r in summary.records)
+        text = f"ingested {len(summary.records)} dropped file(s): {written:,} new clips in {store.name}"
+        text += f"; {dups} skipped as byte-identical duplicates" if dups else ""
+        spread = summary.fps_spread()
+        if spread:
+            text += (f"; their frame rates differ ({spread[0]:g} to {spread[1]:g} fps): a clip spans a different "
+                     "time per video (latentlab ingest --fps cuts every video at one rate)")
+        window.statusBar().showMessage(text, 15000)
         if failed:
             window.status.show_error(f"{failed} of {len(summary.records)} dropped files could not be ingested "
                                      f"(see {store}/ingest_report.json)")

@@ -42,6 +42,7 @@ class InterpolationPanel(QWidget):
 
     rendered = Signal(int, object)
     exported = Signal(str)
+    said = Signal(str)  # a one-line result for the status bar ("wrote walk.mp4: 256×256 H.264, 64 frames")
 
     def __init__(self, state: ExplorerState, worker: DecodeWorker, runner: JobRunner,
                  parent: QWidget | None = None) -> None:
@@ -65,6 +66,11 @@ class InterpolationPanel(QWidget):
         self.strip = [FrameView(min_size=36, animate=False) for _ in range(MAX_STRIP)]
         for view in self.strip:
             view.setMaximumHeight(64)
+        self.scale = QSpinBox()
+        self.scale.setRange(1, 32)
+        self.scale.setValue(8)
+        self.scale.setPrefix("export ×")
+        self.scale.setToolTip("nearest-neighbour upscale of the exported video (sharp pixels at a size people can see)")
         self.export_mp4 = QPushButton("Export MP4…")
         self.export_gif = QPushButton("Export GIF…")
         row1 = QHBoxLayout()
@@ -75,6 +81,7 @@ class InterpolationPanel(QWidget):
         for j, v in enumerate(self.strip):
             strip.addWidget(v, 0, j)
         row2 = QHBoxLayout()
+        row2.addWidget(self.scale)
         row2.addWidget(self.export_mp4)
         row2.addWidget(self.export_gif)
         lay = QVBoxLayout(self)
@@ -168,14 +175,28 @@ class InterpolationPanel(QWidget):
         fps, out = s.dataset.fps, Path(path)
         # Imported here, on the GUI thread: an extension module (cv2, Pillow) first imported on a
         # worker while the GUI thread collects Qt objects hung the test suite once.
-        from latentlab.media.video_writer import write_gif, write_video
+        from latentlab.media.video_writer import h264_fourcc, upscale_nearest, write_gif, write_video
+
+        scale = self.scale.value()
 
         def job(ctx):
-            frames = export_frames(codec, z)
+            frames = upscale_nearest(export_frames(codec, z), scale)  # (n*T, H*s, W*s, C)
             ctx.progress(0.5, text="writing")
-            (write_gif if out.suffix.lower() == ".gif" else write_video)(out, frames, fps)
-            return str(out)
+            size = f"{frames.shape[2]}×{frames.shape[1]}"
+            if out.suffix.lower() == ".gif":
+                write_gif(out, frames, fps)
+                return str(out), f"wrote {out.name}: {size} GIF, {len(frames)} frames"
+            code = h264_fourcc() if out.suffix.lower() in (".mp4", ".m4v", ".mov") else None
+            write_video(out, frames, fps, fourcc=code)
+            kind = "H.264" if code else ("MPEG-4 Part 2 (this OpenCV has no H.264 encoder)"
+                                         if out.suffix.lower() in (".mp4", ".m4v", ".mov") else out.suffix[1:].upper())
+            return str(out), f"wrote {out.name}: {size} {kind}, {len(frames)} frames"
+
+        def done(result) -> None:
+            path, text = result
+            self.said.emit(text)
+            self.exported.emit(path)
 
         job_ = self.runner.submit(f"export {out.name}", job)
-        job_.succeeded.connect(lambda p: self.exported.emit(p))
+        job_.succeeded.connect(guarded(done))
         return job_

@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.map_colours import colour_groups
@@ -92,6 +93,7 @@ class LatentMap(QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.caption)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
         worker.result_ready.connect(self._on_result)
         for signal, slot in ((state.dataset_changed, self._on_dataset_changed),
                              (state.projection_changed, self._on_projection_changed),
@@ -102,6 +104,11 @@ class LatentMap(QWidget):
                              (state.probe_moved, self._on_probe_moved),
                              (state.path_changed, self._on_path_changed)):
             listen(self, signal, slot)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Leave and watched is self.plot.viewport():
+            self._set_hover(-1)
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------------------- drawing
     def set_tool(self, tool: str) -> None:
@@ -128,6 +135,11 @@ class LatentMap(QWidget):
         tree = getattr(self.state.inverse, "map_tree", None)  # built with the inverse, in its job
         self._set_coords(np.asarray(projection.coords, np.float32), autorange=True, tree=tree)
 
+    def show_projection(self) -> None:
+        """Draw the state's projection again (after a fit that previewed layouts was cancelled)."""
+        if self.state.projection is not None:
+            self._on_projection_changed(self.state.projection)
+
     def _on_layout_preview(self, coords: np.ndarray) -> None:
         # Fitting reports layouts faster than 100k points can be redrawn: keep only the latest.
         self._pending_preview = coords
@@ -143,6 +155,7 @@ class LatentMap(QWidget):
             self._set_coords(coords, autorange=True)
 
     def _set_coords(self, coords: np.ndarray, autorange: bool, tree=None) -> None:
+        self._set_hover(-1)  # the points moved away from under the cursor
         self.coords = coords
         self.picker.set_coords(coords, tree)
         self._redraw_points()
@@ -155,7 +168,15 @@ class LatentMap(QWidget):
 
     def _set_caption(self, text: str) -> None:
         self._caption = text
-        self.caption.setText(text)
+        self.caption.setText(text + self._selection_note())
+
+    def _selection_note(self) -> str:
+        """" · 1 clip selected" (empty without a selection), the count the user asks about first."""
+        sel = self.state.selection
+        if not sel.size or len(self.coords) == 0:
+            return ""
+        extra = f" (outlining {MAX_SELECTION_DRAWN:,})" if sel.size > MAX_SELECTION_DRAWN else ""
+        return f" · {count(sel.size, 'clip')} selected{extra}"
 
     def _redraw_points(self, *_args) -> None:
         self.legend.clear()
@@ -216,8 +237,7 @@ class LatentMap(QWidget):
             return
         drawn = sel[:MAX_SELECTION_DRAWN]
         self.raster.set_selected(drawn)
-        extra = f" · outlining {MAX_SELECTION_DRAWN:,} of {sel.size:,} selected" if sel.size > MAX_SELECTION_DRAWN else ""
-        self.caption.setText(self._caption + extra)  # rebuilt from the base, never appended to
+        self.caption.setText(self._caption + self._selection_note())  # rebuilt from the base, never appended to
         cur = self.state.current
         if 0 <= cur < len(self.coords):
             self._cur.setData([self.coords[cur, 0]], [self.coords[cur, 1]])

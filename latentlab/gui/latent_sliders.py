@@ -77,6 +77,13 @@ class LatentSliders(QWidget):
         kl = dataset.kl_per_dim()
         self.order = np.argsort(-kl, kind="stable")
         self.z = np.zeros(dataset.latent_dim, np.float32)
+        for col, (text, tip) in enumerate((("dim", "latent dimensions, most used (highest KL) first"), ("", ""),
+                                           ("z", "the value of this dimension in the decoded latent"),
+                                           ("KL", "mean KL of this dimension over all clips, in nats: "
+                                                  "near 0 = unused by the model"))):
+            head = QLabel(text)
+            head.setToolTip(tip)
+            self._grid.addWidget(head, 0, col)
         for k, d in enumerate(self.order):
             name = QLabel(f"z{d}")
             name.setToolTip(f"dimension {d}: mean KL {kl[d]:.3f} nats")
@@ -88,8 +95,9 @@ class LatentSliders(QWidget):
             kl_label = QLabel(f"{kl[d]:.2f}")
             kl_label.setObjectName("numbers")
             slider.valueChanged.connect(lambda v, k=k: self._on_slider(k, v))
+            kl_label.setToolTip(f"dimension {d}: mean KL {kl[d]:.3f} nats")
             for col, w in enumerate((name, slider, value, kl_label)):
-                self._grid.addWidget(w, k, col)
+                self._grid.addWidget(w, k + 1, col)
             self.sliders.append(slider)
             self._values += [value]
         self._grid.setColumnStretch(1, 1)

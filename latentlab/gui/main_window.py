@@ -4,6 +4,8 @@ interpolation, sliders) in docks, jobs in the status bar; menus for stores, mode
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -22,14 +24,46 @@ from latentlab.gui.job_status import JobStatus
 from latentlab.gui.latent_map import LatentMap
 from latentlab.gui.latent_sliders import LatentSliders
 from latentlab.gui.probe import ProbePanel
+from latentlab.gui.wording import count
 from latentlab.gui.workers import DecodeWorker, Job, JobRunner
 
 log = logging.getLogger(__name__)
-PROJECTIONS = ("pca", "tsne", "umap")
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_RECENT = 8
 RECON_ERROR = "reconstruction error"
 COMPUTE_SUFFIX = " (compute)"
+DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                 | QDockWidget.DockWidgetFeature.DockWidgetClosable)  # closed docks come back from the View menu
+MESSAGE_MS = 8000  # how long a status-bar message stays (errors stay until clicked: JobStatus)
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """An entry of File → Open sample data: ``store`` and ``checkpoint`` as for :meth:`MainWindow.open`
+    (``None``, ``None``: the sprites generated for the bundled model)."""
+
+    title: str
+    store: Callable[[], str | None] = lambda: None
+    checkpoint: Callable[[], str | None] = lambda: None
+
+    def open(self, window: "MainWindow") -> Job | None:
+        return window.open(self.store(), self.checkpoint())
+
+
+#: File → Open sample data (a sub-menu once there are several).
+SAMPLE_DATASETS: list[SampleData] = [SampleData("Bouncing sprites (the bundled model)")]
+
+
+def describe_source(store: str | None, checkpoint: str | None, shown_store: str | None = None,
+                    shown_checkpoint: str | None = None) -> str:
+    """Words for what an open replaces the view with: "the store clips", "the checkpoint m2", "the sample data"."""
+    if store is None and checkpoint is None:
+        return "the sample data"
+    if store is not None and store != shown_store:
+        return f"the store {Path(store).name}"
+    if checkpoint is not None and checkpoint != shown_checkpoint:
+        return f"the checkpoint {Path(checkpoint).name}"
+    return f"{Path(store or checkpoint).name} again"
 
 
 class MainWindow(QMainWindow):
@@ -47,11 +81,13 @@ class MainWindow(QMainWindow):
         self._fit_job: Job | None = None
         self._raster_job: Job | None = None
         self._closed = False
+        self._data_actions: list[QAction] = []
         self.map = LatentMap(self.state, self.worker)
         self.player = ClipPlayer(self.state, self.worker)
         self.probe = ProbePanel(self.state, self.worker)
         self.interpolation = InterpolationPanel(self.state, self.worker, self.runner)
         self.sliders = LatentSliders(self.state, self.worker)
+        self.interpolation.said.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
         self.status = JobStatus(self.runner)
         self.setCentralWidget(self.map)
         self.tabs = QTabWidget()
@@ -64,9 +100,10 @@ class MainWindow(QMainWindow):
             self.docks.append(dock)
             dock.setObjectName(f"dock_{name}")
             dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            dock.setFeatures(DOCK_FEATURES)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.statusBar().addPermanentWidget(self.status, 1)
+        self.status.attach(self.statusBar())
         self._build_toolbar()
         self._build_menus()
         self.setAcceptDrops(True)
@@ -74,10 +111,12 @@ class MainWindow(QMainWindow):
         listen(self, self.state.dataset_changed, self._on_dataset_changed)
         listen(self, self.state.colour_field_changed, self._sync_colour_combo)
         listen(self, self.state.projection_changed, self._tabulate_inverse)
+        listen(self, self.state.interpolation_changed, self._on_interpolation_changed)
         self.resize(1400, 860)
         self.resizeDocks(self.docks, [560, 560], Qt.Orientation.Horizontal)
         self.resizeDocks(self.docks, [380, 480], Qt.Orientation.Vertical)
         self.extensions = extensions.install_all(self)  # curation, teaching, training: see extensions.py
+        self._add_dock_toggles()
         self._restore_layout()
 
     # ------------------------------------------------------------------------------ building
@@ -86,12 +125,16 @@ class MainWindow(QMainWindow):
         bar.setObjectName("toolbar_map")
         bar.addWidget(QLabel(" projection "))
         self.projection_combo = QComboBox()
-        self.projection_combo.addItems(PROJECTIONS)
+        self.projection_combo.addItems(session.available_projections())
+        if "umap" not in session.available_projections():
+            self.projection_combo.setToolTip("pca or t-SNE; UMAP needs umap-learn: pip install umap-learn")
         self.projection_combo.currentTextChanged.connect(guarded(self.set_projection))
         bar.addWidget(self.projection_combo)
         bar.addWidget(QLabel("  colour by "))
         self.colour_combo = QComboBox()
         self.colour_combo.setMinimumWidth(120)
+        # as wide as its longest entry ("reconstruction error (compute)" was cut to "reconstructio")
+        self.colour_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.colour_combo.currentTextChanged.connect(guarded(self._on_colour_chosen))
         bar.addWidget(self.colour_combo)
         bar.addSeparator()
@@ -104,32 +147,88 @@ class MainWindow(QMainWindow):
             group.addAction(act)
             bar.addAction(act)
         bar.addSeparator()
-        bar.addAction("Probe to clip", guarded(self._probe_to_current))
+        self.needs_data(bar.addAction("Probe to clip", guarded(self._probe_to_current)))
 
     def _build_menus(self) -> None:
         m = self.file_menu = self.menuBar().addMenu("&File")
         m.addAction("Open &store…", guarded(self._ask_store))
         m.addAction("Open &checkpoint…", guarded(self._ask_checkpoint))
         self.recent_menu = m.addMenu("Open &recent")
-        m.addAction("Open &sample data", guarded(self.open_demo))
+        samples = SAMPLE_DATASETS
+        if len(samples) == 1:
+            m.addAction("Open &sample data", guarded(lambda: samples[0].open(self)))
+        else:
+            sample_menu = m.addMenu("Open &sample data")
+            for sample in samples:
+                sample_menu.addAction(sample.title, guarded(lambda s=sample: s.open(self)))
         m.addSeparator()
         m.addAction("Save s&creenshot…", guarded(self._ask_screenshot))
         self.file_menu_end = m.addSeparator()  # extensions insert their File entries before this
         m.addAction("&Quit", self.close)
         self._fill_recent_menu()
         v = self.view_menu = self.menuBar().addMenu("&View")
-        v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error))
+        self.needs_data(v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error)))
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
 
-    # ------------------------------------------------------------------------------ loading
-    def open(self, store: str | None, checkpoint: str | None) -> Job:
-        """Load ``store`` with ``checkpoint`` (``None``: the bundled demo) on a background job."""
-        return self.load(f"open {Path(store).name if store else 'demo'}",
-                         lambda ctx: session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t),
-                                                          ctx.is_cancelled))
+    def _add_dock_toggles(self) -> None:
+        """Every dock can be closed (its title bar's ×) and comes back from View → Panels."""
+        listed = set(self.view_menu.actions())
+        self.view_menu.addSection("Panels")
+        for dock in self.findChildren(QDockWidget):
+            dock.setFeatures(dock.features() | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            if dock.toggleViewAction() not in listed:
+                self.view_menu.addAction(dock.toggleViewAction())
 
-    def open_demo(self) -> Job:
+    def needs_data(self, action: QAction) -> QAction:
+        """Enable ``action`` only while a dataset is shown (extensions register theirs here too)."""
+        self._data_actions.append(action)
+        action.setEnabled(self.state.dataset is not None)
+        return action
+
+    # ------------------------------------------------------------------------------ loading
+    def open(self, store: str | None, checkpoint: str | None) -> Job | None:
+        """Load ``store`` with ``checkpoint`` (``None``: the bundled demo) on a background job.
+
+        Every path that replaces the dataset shown comes through here, and here only the unsaved work
+        is guarded (:meth:`confirm_replace`): ``None`` when the user cancelled."""
+        what = describe_source(store, checkpoint, self.store_path, self.checkpoint)
+        if self.state.dataset is not None and not self.confirm_replace(what):
+            self.statusBar().showMessage(f"not opened: {what} (your unsaved work stays)", MESSAGE_MS)
+            return None
+        name = f"open {Path(store).name if store else 'demo'}"
+        mismatch: list = []
+
+        def load(ctx):
+            try:
+                return session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled)
+            except session.GeometryMismatch as exc:
+                mismatch.append(exc)
+                raise
+
+        job = self.load(name, load)
+        job.failed.connect(lambda *_: mismatch and guarded(self.offer_ways_forward)(mismatch[0]))
+        return job
+
+    def offer_ways_forward(self, exc: "session.GeometryMismatch") -> None:
+        """A store the model cannot take (own videos cut at another size): train a model on it from
+        the Train dock (filled in and shown), or cut the videos again at the model's size."""
+        t, h, w, _c = exc.model
+        ingest = f"latentlab ingest VIDEOS -o NEW_STORE --frames {t} --size {w}x{h}"
+        self.status.show_error(f"{exc}. Ways forward: train a model on this store (Train dock: Start), "
+                               f"or re-ingest at the model's size: {ingest}")
+        training = getattr(self, "extensions", {}).get("training")
+        if training is not None:
+            training.offer_store(exc.store, f"{exc}.\nPress Start to train a model on {Path(exc.store).name}, "
+                                            f"or cut the videos again at the model's size:\n{ingest}")
+
+    def open_demo(self) -> Job | None:
         return self.open(None, None)
+
+    def confirm_replace(self, what: str) -> bool:
+        """Ask every extension with unsaved work (the project: Save / Discard / Cancel) whether
+        ``what`` may replace the dataset shown."""
+        exts = getattr(self, "extensions", {}).values()
+        return all(getattr(ext, "confirm_replace", lambda _what: True)(what) for ext in exts)
 
     def load(self, name: str, fn: Callable) -> Job:
         """Run a loader ``fn(ctx) -> session.Loaded`` as a job and show its result."""
@@ -163,8 +262,14 @@ class MainWindow(QMainWindow):
             job = self.runner.submit("clusters", lambda ctx: session.cluster_field(ds))
             job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
+        model = Path(loaded.checkpoint).name if loaded.checkpoint else "the model"
+        self.statusBar().showMessage(f"opened {ds.name}: {count(ds.n_clips, 'clip')} with the model {model}", MESSAGE_MS)
 
     def _on_dataset_changed(self, dataset) -> None:
+        for act in self._data_actions:
+            act.setEnabled(dataset is not None)
+        if dataset is not None:
+            self._pick_telling_field(dataset)
         self.colour_combo.blockSignals(True)
         self.colour_combo.clear()
         if dataset is not None:
@@ -173,6 +278,20 @@ class MainWindow(QMainWindow):
                 self.colour_combo.addItem(RECON_ERROR + COMPUTE_SUFFIX)  # computed on demand (one decode per clip)
             self.colour_combo.setCurrentText(self.state.colour_field)
         self.colour_combo.blockSignals(False)
+
+    def _pick_telling_field(self, dataset) -> None:
+        """Colour by a field that tells clips apart: the new dataset may lack the field chosen for the
+        last one, or hold one value of it (one source video), which would draw the map in one colour."""
+        field = dataset.fields.get(self.state.colour_field)
+        values = None if field is None else np.asarray(field.values)
+        if values is not None and values.size and not np.all(values == values.flat[0]):
+            return
+        for name, other in dataset.fields.items():
+            v = np.asarray(other.values)
+            if v.size and not np.all(v == v.flat[0]):
+                if name != self.state.colour_field:
+                    self.state.set_colour_field(name)
+                return
 
     def _on_colour_chosen(self, text: str) -> None:
         if text.endswith(COMPUTE_SUFFIX):
@@ -192,24 +311,57 @@ class MainWindow(QMainWindow):
         self.colour_combo.blockSignals(False)
 
     def set_projection(self, method: str) -> Job | None:
-        """Fit ``method`` in the background; the map animates through its intermediate layouts."""
+        """Fit ``method`` in the background (or reuse the map saved for this store and model); the
+        map animates through the intermediate layouts, and goes back to the map it showed if the
+        fit is cancelled or fails."""
         ds = self.state.dataset
         if ds is None:
             return None
         if self._fit_job is not None:
             self._fit_job.cancel()
-        mu = ds.mu
+        t0 = time.perf_counter()
 
         def fit(ctx):
-            return session.fit_map(mu, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+            return session.map_for(ds, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+
+        def previewed(_f, coords, _t) -> None:
+            if coords is not None and job is self._fit_job and self.state.dataset is ds:
+                self.state.preview_layout(coords)
+
+        def fitted(result) -> None:
+            if self.state.dataset is not ds:
+                return
+            projection, inverse, reused = result
+            self.state.set_projection(projection, inverse)
+            shown = getattr(projection, "method", method)
+            how = "reused the saved map" if reused else f"fitted in {time.perf_counter() - t0:.1f} s"
+            note = f" ({projection.message})" if getattr(projection, "message", "") else ""
+            self.statusBar().showMessage(f"{shown} map of {ds.n_clips:,} clips: {how}{note}", MESSAGE_MS)
+
+        def ended(how: str) -> None:
+            if job is not self._fit_job:
+                return  # a newer fit replaced this one: the map and the box follow that one
+            self._fit_job = None
+            if how and self.state.dataset is ds:
+                self.map.show_projection()  # the map the state holds, not the half-fitted layout
+                self._sync_projection_combo()
+                self.statusBar().showMessage(f"{method} {how}: the {self._shown_method()} map is back", MESSAGE_MS)
 
         job = self.runner.submit(f"fit {method}", fit)
-        job.progressed.connect(lambda _f, c, _t: c is not None and self.state.dataset is ds and self.state.preview_layout(c))
-        job.succeeded.connect(guarded(lambda r: self.state.dataset is ds and self.state.set_projection(*r)))
-        job.failed.connect(lambda *_: self._sync_projection_combo())
-        job.cancelled.connect(self._sync_projection_combo)
+        job.progressed.connect(previewed)
+        job.succeeded.connect(guarded(fitted))
+        job.succeeded.connect(lambda *_: ended(""))
+        job.failed.connect(lambda *_: ended("failed"))
+        job.cancelled.connect(lambda: ended("cancelled"))
         self._fit_job = job
         return job
+
+    def fitting(self) -> bool:
+        """Is a map being fitted (the screenshot of ``explore --projection`` waits for it)?"""
+        return self._fit_job is not None
+
+    def _shown_method(self) -> str:
+        return getattr(self.state.projection, "method", "pca")
 
     def _tabulate_inverse(self, _projection=None) -> Job | None:
         """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each
@@ -227,7 +379,7 @@ class MainWindow(QMainWindow):
 
     def _sync_projection_combo(self) -> None:
         """Show the method of the map actually on screen (after a fit failed or was cancelled)."""
-        method = getattr(self.state.projection, "method", "pca")
+        method = self._shown_method()
         if self.projection_combo.findText(method) >= 0:
             self.projection_combo.blockSignals(True)
             self.projection_combo.setCurrentText(method)
@@ -252,6 +404,29 @@ class MainWindow(QMainWindow):
         self._sync_colour_combo(RECON_ERROR)
         self.state.set_colour_field(RECON_ERROR)
 
+    def _on_interpolation_changed(self, ends) -> None:
+        """Say what the map's right-click menu did; with both ends, show the Interpolate tab."""
+        a, b, method = ends
+        shown = getattr(self, "_interp_shown", (-1, -1))
+        self._interp_shown = (a, b)
+        if (a, b) == shown or self.state.dataset is None:
+            return
+        if a >= 0 and b >= 0:
+            dock, teach = self.findChild(QDockWidget, "dock_generate"), self.findChild(QDockWidget, "dock_teach")
+            teaching = teach is not None and teach.isVisible() and not teach.visibleRegion().isEmpty()
+            if dock is not None and not teaching:  # the lerp-vs-slerp panel shows this pair too: leave it up
+                dock.show()
+                dock.raise_()
+            self.tabs.setCurrentWidget(self.interpolation)
+            self.statusBar().showMessage(f"interpolating clip {a} → clip {b} ({method}): drag the slider in "
+                                         "the Interpolate tab, Export writes the video", MESSAGE_MS)
+        elif a >= 0:
+            self.statusBar().showMessage(f"A = clip {a}; now right-click another clip: Interpolate to here (B)",
+                                         MESSAGE_MS)
+        elif b >= 0:
+            self.statusBar().showMessage(f"B = clip {b}; now right-click another clip: Interpolate from here (A)",
+                                         MESSAGE_MS)
+
     def _probe_to_current(self) -> None:
         c = self.state.coords
         if c is not None and self.state.current >= 0:
@@ -271,7 +446,10 @@ class MainWindow(QMainWindow):
     def _ask_screenshot(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "explorer.png", "PNG (*.png)")
         if path:
-            self.grab().save(path)
+            if self.grab().save(path):
+                self.statusBar().showMessage(f"screenshot saved to {path}", MESSAGE_MS)
+            else:
+                self.status.show_error(f"the screenshot could not be written to {path}")
 
     def _add_recent(self, path: str) -> None:
         items = [p for p in self.recent() if p != path]
@@ -282,13 +460,31 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent", [])
         return [value] if isinstance(value, str) else list(value or [])
 
+    def _forget_recent(self, path: str) -> None:
+        self.settings.setValue("recent", [p for p in self.recent() if p != path])
+        self._fill_recent_menu()
+
     def _fill_recent_menu(self) -> None:
+        """Stores and checkpoints in sections of their own; entries gone from disk are left out."""
         self.recent_menu.clear()
-        for path in self.recent():
-            is_ckpt = (Path(path) / "config.json").is_file()
-            self.recent_menu.addAction(path, guarded(lambda p=path, c=is_ckpt: self.open(
-                self.store_path if c else p, p if c else self.checkpoint)))
-        self.recent_menu.setEnabled(bool(self.recent()))
+        paths = [p for p in self.recent() if Path(p).exists()]
+        checkpoints = [p for p in paths if (Path(p) / "config.json").is_file()]
+        stores = [p for p in paths if p not in checkpoints]
+        for title, group, is_ckpt in (("Stores", stores, False), ("Checkpoints", checkpoints, True)):
+            if group:
+                self.recent_menu.addSection(title)
+            for path in group:
+                act = self.recent_menu.addAction(path, guarded(lambda p=path, c=is_ckpt: self.open_recent(p, c)))
+                act.setToolTip(path)
+        self.recent_menu.setEnabled(bool(paths))
+
+    def open_recent(self, path: str, is_checkpoint: bool) -> Job | None:
+        """Open a recent store (with the model shown) or checkpoint (on the store shown); an entry
+        that fails to open leaves the menu."""
+        job = self.open(self.store_path if is_checkpoint else path, path if is_checkpoint else self.checkpoint)
+        if job is not None:
+            job.failed.connect(lambda *_: self._forget_recent(path))
+        return job
 
     # ------------------------------------------------------------------------------ drops
     def dragEnterEvent(self, event) -> None:

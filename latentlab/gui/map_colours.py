@@ -18,12 +18,23 @@ from PySide6.QtGui import QColor
 from latentlab.core.explorer_state import ClipField
 
 N_BINS = 16
-#: Readable on a black background; categories beyond its length reuse it in order.
+#: Readable on a black background; categories beyond it get colours of their own (category_colour).
 PALETTE = [
     (99, 164, 255), (255, 138, 101), (120, 220, 140), (240, 200, 80), (196, 140, 255), (90, 215, 220),
     (255, 110, 170), (180, 200, 120), (230, 230, 230), (255, 170, 60), (140, 150, 255), (160, 110, 80),
 ]
 MISSING = (110, 110, 110)
+
+
+def category_colour(code: int) -> QColor:
+    """The colour of category ``code``: the palette first, then hues spread by the golden angle (two
+    brightness levels), so 14 source videos get 14 colours instead of the palette's 12 twice."""
+    if code < len(PALETTE):
+        return QColor(*PALETTE[code])
+    k = code - len(PALETTE)
+    colour = QColor()
+    colour.setHsv(int((20 + k * 137.508) % 360), 150 + 60 * (k % 2), 255 - 45 * ((k // 2) % 2))
+    return colour
 
 
 @dataclass
@@ -36,7 +47,7 @@ class ColourGroup:
     in_legend: bool = True
 
 
-def colour_groups(clip_field: ClipField | None, n_clips: int, max_legend: int = 12) -> list[ColourGroup]:
+def colour_groups(clip_field: ClipField | None, n_clips: int, max_legend: int = 16) -> list[ColourGroup]:
     """Split ``n_clips`` into colour groups for ``clip_field`` (one grey group when ``None``)."""
     if clip_field is None:
         return [ColourGroup("clips", np.arange(n_clips), QColor(120, 170, 255))]
@@ -63,7 +74,7 @@ def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
             continue
         label = names[code] if 0 <= code < len(names) else str(code)
         own = colours is not None and 0 <= code < len(colours)  # e.g. a tag's chosen colour
-        colour = QColor(colours[code]) if own else QColor(*PALETTE[int(code) % len(PALETTE)])
+        colour = QColor(colours[code]) if own else category_colour(int(code))
         groups.append(ColourGroup(label, idx, colour))
     shown = sum(g.in_legend for g in groups)
     if shown > max_legend:  # keep the legend readable; the rest are still drawn

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from latentlab.gui.errors import guarded, listen
@@ -95,9 +95,16 @@ class ModelCompareView(QWidget):
 
     picked = Signal(int)
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Escape:  # a window of its own: Esc closes it, like a dialog
+            self.close()
+            return
+        super().keyPressEvent(event)
+
     def __init__(self, window, a: ModelSide, b: ModelSide) -> None:
         super().__init__(None, Qt.WindowType.Window)
-        self.setWindowTitle(f"Compare models — {a.name} | {b.name}")
+        self.setWindowTitle(f"Compare models — {a.name} | {b.name}  (Esc closes)")
+        self._close_keys = [QShortcut(QKeySequence("Ctrl+W"), self, self.close)]
         self.window_, self.state, self.worker = window, window.state, window.worker
         self.dataset = window.state.dataset
         self.sides = {"a": a, "b": b}
@@ -314,5 +321,6 @@ def install(window) -> ModelCompare:
     act = QAction("Compare with c&heckpoint…", window)
     act.triggered.connect(guarded(compare.ask))
     window.file_menu.insertAction(window.file_menu_end, act)
+    window.needs_data(act)
     compare.action = act
     return compare

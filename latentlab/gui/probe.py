@@ -100,8 +100,7 @@ class ProbePanel(QWidget):
             self.worker.request("probe_near", lambda: (ds, i, ds.read_clips(np.array([i]))[0]))
         self.reliability.setValue(int(round(100 * r["reliability"])))
         x, y = r["pos"]
-        self.info.setText(f"probe ({x:.3g}, {y:.3g}) · nearest clip {r['nearest']} "
-                          f"({r['map_distance']:.3g} away on the map)")
+        self.info.setText(f"({x:.3g}, {y:.3g}) · nearest clip {r['nearest']}, {r['map_distance']:.2g} away")
         self.info.setToolTip(self.info.text())  # the whole line, should a narrow panel clip it
         self.rendered.emit(r)
 

@@ -332,6 +332,27 @@ class ProjectController(QObject):
             return True
         return False
 
+    def confirm_replace(self, what: str, choice: str | None = None) -> bool:
+        """Before ``what`` (another store, model or sample) replaces the dataset shown: the one guard
+        every such path goes through (``MainWindow.open``). Unsaved work gets Save / Discard / Cancel;
+        Discard in a project goes back to its saved tags and selections, so that they are what the
+        project carries to the new data. ``choice`` as in :meth:`can_close`."""
+        if not self.dirty:
+            return True
+        if choice is None and self._dialogs():
+            name = self.project.name if self.project else "untitled"
+            choice = ask(self.window, "Unsaved changes",
+                         f"Opening {what} replaces the clips on the map.\n"
+                         f"Save the tags and selections of {name} first?",
+                         ["Save", "Discard", "Cancel"]).lower()
+        if choice == "discard" and self.project is not None:
+            self._applying = True
+            try:
+                self.curation.load_state(self.project.tags, self.project.selections)
+            finally:
+                self._applying = False
+        return self.can_close(choice)
+
     def shutdown(self) -> None:
         """Stop autosaving and give the project back; a clean close forgets it (no recovery offer)."""
         self.autosave_timer.stop()

@@ -39,6 +39,30 @@ class SessionError(Exception):
     """A store or checkpoint that cannot be opened, in words."""
 
 
+class GeometryMismatch(SessionError):
+    """The store's clips are not the size the model takes; ``store``, ``clips`` and ``model`` say
+    which (shapes as (T, H, W, C)), so that the window can offer the ways forward."""
+
+    def __init__(self, store: str, checkpoint: str, clips: tuple, model: tuple) -> None:
+        self.store, self.checkpoint, self.clips, self.model = str(store), str(checkpoint), tuple(clips), tuple(model)
+        super().__init__(f"the store {Path(store).name} holds clips of {_shape(clips)} but the model "
+                         f"{Path(checkpoint).name} takes {_shape(model)}")
+
+
+def _shape(shape: tuple) -> str:
+    t, h, w, c = shape
+    return f"{t} frames of {w}×{h}" + ("" if c == 3 else f" with {c} channel{'s' * (c != 1)}")
+
+
+def model_geometry(checkpoint: str | Path) -> tuple[int, int, int, int] | None:
+    """``(frames, height, width, channels)`` from a checkpoint's config.json (no torch), or ``None``."""
+    try:
+        m = json.loads((Path(checkpoint) / "config.json").read_text(encoding="utf-8"))["model"]
+        return int(m["frames"]), int(m["height"]), int(m["width"]), int(m.get("channels", 3))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 # ------------------------------------------------------------------------------------ demo data
 def demo_spec(checkpoint: str | Path | None = None):
     """The DemoSpec recorded in the demo checkpoint's config.json (the default spec if none is)."""
@@ -110,6 +134,9 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)
     store = ClipStore.open(store_path)
     store.check_table()  # a garbled table: one message now, not an IndexError in the clip player later
+    g, want = store.geometry, model_geometry(checkpoint)
+    if want is not None and (g.frames, g.height, g.width, g.channels) != want:  # before torch is even imported
+        raise GeometryMismatch(store_path, checkpoint, (g.frames, g.height, g.width, g.channels), want)
     weights = weights_hash(checkpoint)
     table = load_latents(store, weights) if weights else None
     codec = None
@@ -165,8 +192,8 @@ def load_codec(checkpoint: str | Path, store=None):
     if store is not None:
         g = store.geometry
         if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
-            raise SessionError(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
-                               f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+            raise GeometryMismatch(store.path, checkpoint, (g.frames, g.height, g.width, g.channels),
+                                   (codec.frames, codec.height, codec.width, codec.channels))
     return codec
 
 
@@ -257,6 +284,63 @@ def first_map(dataset: Dataset, method: str = "pca", cache: Path | None = None) 
     return Loaded(dataset, projection, inverse)
 
 
+def available_projections() -> tuple[str, ...]:
+    """The map methods this installation can fit: UMAP only when umap-learn is installed
+    (``pip install umap-learn``); t-SNE always (scikit-learn, or openTSNE when installed)."""
+    import importlib.util
+
+    return ("pca", "tsne") + (("umap",) if importlib.util.find_spec("umap") is not None else ())
+
+
+def _map_files(dataset: Dataset, method: str) -> list[Path]:
+    """Where a map of ``method`` with default parameters may already be saved for this store and
+    model: the window's cache (``<data>/maps/<store>-<weights>/<method>.json``) and what
+    ``latentlab project`` wrote (``STORE/latents/<weights>/projections/<method>-seed0.json``)."""
+    files = []
+    if dataset.cache_dir is not None:
+        cache = Path(dataset.cache_dir)
+        files.append(cache / f"{method}.json")
+        weights16 = cache.name.partition("-")[2]
+        if dataset.store is not None and weights16:
+            files.append(Path(dataset.store.path) / "latents" / weights16 / "projections" / f"{method}-seed0.json")
+    return files
+
+
+def cached_map(dataset: Dataset, method: str):
+    """``(projection, inverse)`` of a map saved earlier for this store, model and method, or ``None``."""
+    from latentlab.core.errors import LatentSpaceError
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import Projection
+
+    for path in _map_files(dataset, method):
+        if not path.is_file():
+            continue
+        try:
+            projection = Projection.load(path, latents=dataset.mu)
+        except LatentSpaceError:
+            continue
+        if projection.coords.shape == (dataset.n_clips, 2):
+            return projection, make_inverse(dataset.mu, projection)
+    return None
+
+
+def map_for(dataset: Dataset, method: str, progress=None, cancel=None):
+    """``(projection, inverse, reused)``: a saved map of ``method`` when there is one (a t-SNE fit
+    costs minutes on 2 cores; switching stores and back must not repeat it), else a fit that is
+    then saved in the window's cache."""
+    hit = cached_map(dataset, method)
+    if hit is not None:
+        return (*hit, True)
+    projection, inverse = fit_map(dataset.mu, method, progress=progress, cancel=cancel)
+    if dataset.cache_dir is not None and getattr(projection, "method", None) == method:
+        try:
+            Path(dataset.cache_dir).mkdir(parents=True, exist_ok=True)
+            projection.save(dataset.cache_dir, method)
+        except OSError:
+            pass  # a read-only data folder only costs the refit next time
+    return projection, inverse, False
+
+
 def fit_map(mu: np.ndarray, method: str, progress=None, cancel=None, seed: int = 0):
     """``(projection, inverse)`` of ``mu`` with the latent service (any method it knows)."""
     from latentlab.core.inverse import make_inverse
@@ -283,10 +367,12 @@ def reconstruction_errors(dataset: Dataset, progress: Progress | None = None,
             raise InterruptedError("cancelled")
         idx = np.arange(lo, min(lo + batch, dataset.n_clips))
         clips = dataset.read_clips(idx)
-        recon = dataset.codec.reconstruct(clips)
+        # The posterior means are already known (the map is made of them): decoding them is what
+        # codec.reconstruct would do after encoding the clips again, at half the cost.
+        recon = dataset.codec.decode(dataset.mu[idx])
         errs[idx] = np.mean((clips.astype(np.float32) - recon.astype(np.float32)) ** 2, axis=(1, 2, 3, 4))
         if progress is not None:
-            progress(idx[-1] / dataset.n_clips, "reconstruction error")
+            progress((idx[-1] + 1) / dataset.n_clips, f"{idx[-1] + 1:,}/{dataset.n_clips:,} clips decoded")
     if cache is not None:
         from latentlab.core.atomic import atomic_open
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from latentlab.gui import curation_menus as ask
+from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
 
 COLUMNS = ("Tag", "Colour", "Clips")
@@ -120,8 +121,9 @@ class TagPanel(QWidget):
         for key in ("tag", "untag"):
             self.buttons[key].setEnabled(has_tag and n_sel > 0)
         self.show_only.setEnabled(has_tag)
-        self.hint.setText(f"{n_sel:,} clips selected · Ctrl+Z undoes, Ctrl+Shift+Z redoes" if has_tag
-                          else "Create a tag, then tag the selected clips with it.")
+        selected = f"{count(n_sel, 'clip')} selected"
+        self.hint.setText(f"{selected} · Ctrl+Z undoes, Ctrl+Shift+Z redoes" if has_tag
+                          else f"{selected}. Create a tag, then tag the selected clips with it.")
 
     # ------------------------------------------------------------------------------------ actions
     def _with_tag(self, fn) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QScrollArea, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
                                QWidget)
 
@@ -290,6 +290,17 @@ class TrainingPanel(QWidget):
             raise ValueError("there is no trained checkpoint to open yet")
         return self.window_.open(self.request.store, self.request.output)
 
+    def offer_store(self, store: str, note: str) -> None:
+        """Fill in ``store`` (one the open model cannot take), say ``note`` and show the dock."""
+        if not self.running:
+            self.store_edit.setText(store)
+            self._store_auto = False
+            self.status.setText(note)
+        dock = getattr(self, "dock", None)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
     def compare_with_open_model(self):
         """Open the trained bundle beside the window's model (the ``compare`` extension)."""
         compare = getattr(self.window_, "extensions", {}).get("compare")
@@ -428,8 +439,18 @@ def install(window) -> TrainingPanel:
     panel = TrainingPanel(window)
     dock = QDockWidget("Train", window)
     dock.setObjectName("dock_training")
-    dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+    scroll = QScrollArea()  # on a small screen the form and plots scroll instead of growing the window
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setWidget(panel)
+    dock.setWidget(scroll)
+    # A tab beside Generate: a dock of its own beside the map squeezed the map to 250 px and widened
+    # the window for good (its plots' minimum widths).
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    generate = window.findChild(QDockWidget, "dock_generate")
+    if generate is not None:
+        window.tabifyDockWidget(generate, dock)
+        generate.raise_()
     dock.hide()
     panel.dock = dock
     act = QAction("&Train a model…", window)

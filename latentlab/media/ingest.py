@@ -75,6 +75,15 @@ class IngestSummary:
     def any_failed(self) -> bool:
         return any(r["status"] == "failed" for r in self.records)
 
+    def fps_spread(self) -> tuple[float, float] | None:
+        """``(lowest, highest)`` native frame rate of the files ingested, when they differ by more than
+        10 %: cut at their own rates (no ``--fps``), a clip of T frames spans different lengths of time."""
+        rates = [float(r["header_fps"]) for r in self.records
+                 if r["status"] in ("ok", "partial") and r.get("header_fps")]
+        if len(rates) < 2 or max(rates) <= 1.1 * min(rates):
+            return None
+        return min(rates), max(rates)
+
     def to_json(self) -> dict:
         return {
             "store": self.store, "counts": self.counts(), "files": self.records,
@@ -184,8 +193,16 @@ def ingest(
             if on_record is not None:
                 on_record(rec)
 
+        first_of = {src["fingerprint"]: src["path"] for src in store.sources if src.get("fingerprint")}
+
         def done(task: dict, rec: dict) -> None:
             committed = False
+            first = first_of.get(rec.get("fingerprint", ""))
+            if "spool" in rec and first is not None and first != rec["path"]:  # the same bytes under another name
+                for key in ("clips", "table"):
+                    Path(rec["spool"][key]).unlink(missing_ok=True)
+                del rec["spool"]
+                rec.update(status="skipped", clips=0, reason=f"duplicate of {first} (byte-identical): not ingested twice")
             if "spool" in rec:
                 try:
                     _commit_spool(store, rec, s)
@@ -200,6 +217,8 @@ def ingest(
                 rec["reason"] += f"; the {task['known'].get('n_clips', 0)} clips of its previous version stay in the store"
             previous = int(task["known"].get("n_clips", 0)) if task.get("known") else 0
             rec["clips_in_store"] = rec["clips"] if committed else rec.get("clips_in_store", previous)
+            if committed and rec.get("fingerprint"):
+                first_of.setdefault(rec["fingerprint"], rec["path"])
             finish(rec)
 
         def progress(task: dict, frames: int) -> None:

@@ -55,9 +55,19 @@ class ReadStats:
 
     @property
     def ended_early(self) -> bool:
-        """Fewer frames than the header announced (allowing for estimated counts)."""
+        """The file stopped before the time its header announces (allowing for estimated counts).
+
+        Judged by the time the decoded frames cover, not by their count: an AVI whose header counts
+        444 frames may hold 68 real ones spanning its whole duration, the rest "repeat the previous
+        frame" entries that decode to nothing. Without real timestamps the frame count decides."""
         h = self.header_frames
-        return h > 0 and self.frames_read < 0.95 * h - 1
+        if not (h > 0 and self.frames_read < 0.95 * h - 1):
+            return False
+        fps = self.header_fps
+        if fps > 0 and self.synthetic_timestamps < self.frames_read:
+            covered = self.last_time + 1.0 / fps  # the last frame lasts one period
+            return covered < 0.95 * (h / fps) - 1.0 / fps
+        return True
 
     def problems(self) -> list[str]:
         """Why the file is *partial*, in words; empty when it read cleanly."""

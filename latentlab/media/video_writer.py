@@ -7,7 +7,9 @@ The pip wheel of OpenCV cannot encode H.264, so the codec follows the file exten
 
 from __future__ import annotations
 
+import functools
 import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -18,8 +20,42 @@ from PIL import Image
 CODECS: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
 
 
+#: FourCCs of H.264 in OpenCV builds that have an encoder for it (system FFmpeg with libx264, OpenH264)
+H264_FOURCCS = ("avc1", "H264")
+
+
 class VideoWriteError(Exception):
     """A video or GIF that cannot be written, with the reason in words."""
+
+
+@functools.lru_cache(maxsize=1)
+def h264_fourcc() -> str | None:
+    """The FourCC that writes H.264 MP4 with this OpenCV, or ``None`` (the pip wheel has none): tried
+    once per process on a tiny file in a temporary folder."""
+    frame = np.zeros((16, 16, 3), np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        for code in H264_FOURCCS:
+            path = os.path.join(tmp, f"probe-{code}.mp4")
+            writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*code), 12.0, (16, 16), True)
+            try:
+                if not writer.isOpened():
+                    continue
+                writer.write(frame)
+            finally:
+                writer.release()
+            if os.path.isfile(path) and os.path.getsize(path) > 0:
+                return code
+    return None
+
+
+def upscale_nearest(frames_u8: np.ndarray, factor: int) -> np.ndarray:
+    """``(T, H, W, C)`` -> ``(T, H*factor, W*factor, C)``, each pixel a ``factor``×``factor`` block
+    (32×32 clips are too small to see in a video player; blocks keep them sharp)."""
+    factor = int(factor)
+    if factor < 1:
+        raise VideoWriteError(f"the upscale factor must be at least 1, got {factor}")
+    frames = np.asarray(frames_u8)
+    return frames if factor == 1 else np.repeat(np.repeat(frames, factor, axis=1), factor, axis=2)
 
 
 def _as_frames(frames_u8: np.ndarray) -> np.ndarray:

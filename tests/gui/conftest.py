@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.gui.fakes import FakeCodec, tiny_loaded
+from latentlab.gui import session
+from latentlab.media.demo_data import write_demo_store
+
+from tests.gui.fakes import SPEC, FakeCodec, fake_open_dataset, tiny_loaded
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -93,3 +96,39 @@ def window(qtbot, settings, loaded):
 
 def frames_of(codec: FakeCodec, z: np.ndarray) -> np.ndarray:
     return codec.decode(np.asarray(z, np.float32).reshape(1, -1))[0]
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A project folder holding its clip store and model: ``(folder, store, checkpoint)``."""
+    root = tmp_path / "work"
+    write_demo_store(root / "data" / "clips", SPEC)
+    ckpt = root / "model"
+    ckpt.mkdir()
+    (ckpt / "config.json").write_text("{}", encoding="utf-8")
+    return root, root / "data" / "clips", ckpt
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, monkeypatch):
+    from latentlab.gui.errors import hub
+    from latentlab.gui.main_window import MainWindow
+
+    monkeypatch.setattr(session, "open_dataset", fake_open_dataset)
+    hub()
+    made = []
+
+    def make(settings_name: str | None = None):
+        from PySide6.QtCore import QSettings
+
+        ini = tmp_path / (settings_name or f"s{len(made)}.ini")
+        w = MainWindow(settings=QSettings(str(ini), QSettings.Format.IniFormat))
+        w.status.dialogs_enabled = False
+        qtbot.addWidget(w)
+        w.show()
+        made.append(w)
+        return w, w.extensions["project"]
+
+    yield make
+    for w in made:
+        w.close()

@@ -143,17 +143,45 @@ def test_near_duplicates_and_keep_one_per_group(dup_window, cur, qtbot):
     assert cur.menus.keep_action.isEnabled()
     cur.menus.keep_action.trigger()
     assert cur.book.members("duplicate").tolist() == list(range(40, 60))
-    assert window.state.selection.tolist() == list(range(40))
+    assert window.state.selection.tolist() == list(range(20))  # the clip kept of each group, not all the rest
+    assert "selected the 20 clips kept, one per group" in window.statusBar().currentMessage()
     assert len(cur.undo) == 1 and cur.undo.undo_text == "tag 20 near-duplicates as 'duplicate'"
     cur.menus.undo_action.trigger()
     assert "duplicate" not in cur.book
+    assert window.state.selection.tolist() == list(range(40, 60))  # Ctrl+Z gives the selection back too
     # within a selection: only the pairs inside it count
     window.state.select([0, 1, 2, 40, 41])
     with qtbot.waitSignal(cur.find_duplicates(0.01).succeeded, timeout=5000):
         pass
     assert window.state.selection.tolist() == [40, 41]
+    assert "2 near-duplicate groups in the 5 selected clips: 2 extra clips selected" in window.statusBar().currentMessage()
     cur.keep_one_per_group()
-    assert window.state.selection.tolist() == [0, 1, 2]
+    assert window.state.selection.tolist() == [0, 1]
+
+
+def test_near_duplicates_says_when_there_are_none(dup_window, cur, qtbot):
+    with qtbot.waitSignal(cur.find_duplicates(1e-9).succeeded, timeout=5000):
+        pass
+    assert "no near-duplicates closer than 1e-09 in all clips: try a larger distance" in \
+        dup_window.statusBar().currentMessage()
+    assert not cur.menus.keep_action.isEnabled()
+
+
+def test_suggestions_need_two_tags_and_say_their_scope(window, cur, qtbot):
+    window.state.select([0, 4, 8])
+    cur.tag_selection("zero")
+    assert not cur.menus.suggest_action.isEnabled()  # one tag: every clip would get it at confidence 1
+    with pytest.raises(TagError, match="two different tags"):
+        cur.suggest_tags(show=False)
+    window.state.select([1, 5, 9])
+    cur.tag_selection("one")
+    assert cur.menus.suggest_action.isEnabled()
+    window.state.select(np.arange(20))
+    with qtbot.waitSignal(cur.suggest_tags().succeeded, timeout=10000):
+        pass
+    assert cur.suggestions_dialog.windowTitle() == "Suggested tags for the untagged clips of the 20 selected clips"
+    assert "suggestions for the untagged clips of the 20 selected clips" in window.statusBar().currentMessage()
+    cur.suggestions_dialog.close()
 
 
 def test_diverse_subset_spreads_over_the_clusters(window, cur, qtbot):

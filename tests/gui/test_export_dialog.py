@@ -71,7 +71,9 @@ def test_export_from_the_menu_writes_and_reports(window, stored, qtbot, tmp_path
         rows = list(csv.DictReader(fh))
     assert [int(r["index"]) for r in rows] == [1, 4, 7] and rows[1]["tags"] == "cat|dog ü"
     assert controller.note.text().startswith(f"exported manifest to {out}: 3 files, 3 clips")
-    assert controller.note.isVisible() and "manifest.json" in controller.note.toolTip()
+    assert "manifest.json" in controller.note.toolTip()
+    shown = window.status.message  # what the user sees: the status bar's message, the files in its tooltip
+    assert shown.isVisible() and shown.full.startswith(f"exported manifest to {out}") and "manifest.json" in shown.toolTip()
     assert window.settings.value("export/parent") == str(tmp_path)
 
 

@@ -59,6 +59,7 @@ def test_context_menu_actions_set_the_ends(window, qtbot):
 def test_export_writes_a_readable_video(window, qtbot, tmp_path, suffix, codec):
     p = _pick_ends(window, qtbot)
     p.steps.setValue(5)
+    p.scale.setValue(1)
     out = tmp_path / f"walk{suffix}"
     exported, failed = [], []
     p.exported.connect(exported.append)
@@ -87,3 +88,23 @@ def test_export_writes_a_readable_video(window, qtbot, tmp_path, suffix, codec):
 
 def test_export_without_ends_does_nothing(window):
     assert window.interpolation.export("/nonexistent/x.mp4") is None
+
+
+def test_export_is_upscaled_and_says_which_codec(window, qtbot, tmp_path, codec):
+    import cv2
+
+    from latentlab.media.video_writer import h264_fourcc
+
+    p = _pick_ends(window, qtbot)
+    p.steps.setValue(2)
+    p.scale.setValue(4)
+    out = tmp_path / "big.mp4"
+    with qtbot.waitSignal(p.exported, timeout=20000):
+        p.export(str(out), ".mp4")
+    cap = cv2.VideoCapture(str(out))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok and frame.shape[:2] == (4 * codec.height, 4 * codec.width)
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"wrote big.mp4: {4 * codec.width}×{4 * codec.height} ")
+    assert ("H.264" in said) if h264_fourcc() else ("MPEG-4 Part 2 (this OpenCV has no H.264 encoder)" in said)

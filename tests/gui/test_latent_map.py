@@ -164,6 +164,12 @@ def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
     assert m.caption.text().count("outlining") == 1
     window.state.select([0])
     assert "outlining" not in m.caption.text()
+    assert m.caption.text().endswith(" · 1 clip selected")  # a count from the first selection, in the singular
+    window.state.set_colour_field("KL")  # the points are redrawn: the count stays
+    assert m.caption.text().endswith(" · 1 clip selected")
+    window.state.select([3, 4])
+    assert " · 2 clips selected" in m.caption.text()
+    assert window.extensions["curation"].panel.hint.text().startswith("2 clips selected. Create a tag")
 
 
 def test_picking_reuses_the_inverse_projections_tree(window, qtbot):
@@ -174,3 +180,30 @@ def test_picking_reuses_the_inverse_projections_tree(window, qtbot):
     i = 7
     px = m.view.viewPixelSize()
     assert m.picker.pick(float(s.coords[i, 0]), float(s.coords[i, 1]), px) == i
+
+
+def test_the_thumbnail_hides_when_the_mouse_leaves_or_the_points_move(window, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    m, s = _ready(window, qtbot)
+    for how in ("leave", "relayout"):
+        with qtbot.waitSignal(m.thumb.clip_painted, timeout=5000, check_params_cb=lambda tag: tag == 42):
+            mouse.hover(m, *s.coords[42])
+        assert m.thumb.isVisible()
+        if how == "leave":
+            QApplication.sendEvent(m.plot.viewport(), QEvent(QEvent.Type.Leave))
+        else:  # t-SNE moves the points away from under the cursor
+            s.preview_layout(np.asarray(s.coords)[::-1].copy())
+            qtbot.waitUntil(lambda: np.allclose(m.coords, np.asarray(s.coords)[::-1]), timeout=5000)
+        assert not m.thumb.isVisible()
+
+
+def test_more_sources_than_palette_colours_get_colours_of_their_own():
+    from latentlab.core.explorer_state import ClipField
+    from latentlab.gui.map_colours import PALETTE, colour_groups
+
+    n = len(PALETTE) + 2  # 14 source videos
+    groups = colour_groups(ClipField("source", np.arange(n), tuple(f"v{i}.mp4" for i in range(n))), n)
+    assert len({g.colour.name() for g in groups}) == n
+    assert all(g.in_legend for g in groups)

@@ -49,3 +49,10 @@ def test_prior_posterior_and_reset(window, qtbot, codec):
     with qtbot.waitSignal(s.rendered, timeout=5000) as blocker:
         s.reset.click()
     np.testing.assert_allclose(blocker.args[0], ds.mu[i], atol=1e-6)
+
+
+def test_every_number_column_has_a_heading(window):
+    grid = window.sliders._grid
+    heads = [grid.itemAtPosition(0, c).widget().text() for c in (0, 2, 3)]
+    assert heads == ["dim", "z", "KL"]
+    assert "nats" in grid.itemAtPosition(0, 3).widget().toolTip()

@@ -142,6 +142,7 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
     qtbot.addWidget(w)
     w.show()
     loaded.store_path = str(tmp_path / "store-a")
+    (tmp_path / "store-a").mkdir()
     w.show_loaded(loaded)
     w.resize(700, 520)  # inside the 800x600 offscreen screen: restoreGeometry keeps windows on screen
     size = w.size()
@@ -151,9 +152,32 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
     qtbot.addWidget(w2)
     w2.show()
     assert w2.recent() == [loaded.store_path]
-    assert [a.text() for a in w2.recent_menu.actions()] == [loaded.store_path]
+    assert [a.text() for a in w2.recent_menu.actions()] == ["Stores", loaded.store_path]
     assert w2.size() == size
     w2.close()
+
+
+def test_open_recent_splits_stores_and_checkpoints_and_drops_failures(window, qtbot, tmp_path, monkeypatch):
+    from latentlab.gui import session
+
+    store, ckpt, gone = tmp_path / "clips", tmp_path / "model", tmp_path / "deleted"
+    store.mkdir()
+    ckpt.mkdir()
+    (ckpt / "config.json").write_text("{}", encoding="utf-8")
+    window.settings.setValue("recent", [str(store), str(ckpt), str(gone)])
+    window._fill_recent_menu()
+    texts = [a.text() for a in window.recent_menu.actions()]
+    assert texts == ["Stores", str(store), "Checkpoints", str(ckpt)]  # the deleted folder is not offered
+
+    def refuse(*_a, **_k):
+        raise session.SessionError("not a clip store")
+
+    monkeypatch.setattr(session, "open_dataset", refuse)
+    entry = next(a for a in window.recent_menu.actions() if a.text() == str(store))
+    entry.trigger()
+    qtbot.waitUntil(lambda: str(store) not in window.recent(), timeout=5000)
+    assert "not a clip store" in window.status.last_error
+    assert [a.text() for a in window.recent_menu.actions()] == ["Checkpoints", str(ckpt)]
 
 
 def test_reconstruction_error_becomes_a_colour_field(window, qtbot):
@@ -181,3 +205,77 @@ def test_dropping_videos_offers_to_ingest_them(window, qtbot, monkeypatch, tmp_p
     assert "holiday.mp4" in asked[0] and "notes.txt" not in asked[0]
     assert "ingested" in asked[0]  # the fake dataset has no video store: a store of its own
     assert not [job for job in window.runner.jobs if "ingest" in job.name]  # declined: nothing started
+
+
+def test_messages_expire_errors_stay_until_clicked_with_details(window, qtbot):
+    from latentlab.gui import job_status
+    from latentlab.gui.errors import report_error
+
+    assert window.statusBar().currentMessage().startswith("opened tiny: 240 clips")
+    shown = window.status.message  # the job strip covers where QStatusBar draws messages: it shows them
+    assert shown.isVisible() and shown.width() > 300 and shown.full == window.statusBar().currentMessage()
+    report_error("the decoder exploded", "Traceback (most recent call last): ...")
+    assert window.status.error.text() == "the decoder exploded"
+    window.runner.submit("a long job", lambda ctx: 42)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("a long job: done in"), timeout=5000)
+    assert window.status.error.text() == "the decoder exploded"  # other actions do not hide it
+    qtbot.mouseClick(window.status.error, Qt.MouseButton.LeftButton)
+    assert window.status.error.text() == "" and not window.status.last_error
+    box = window.status.details
+    assert box.text() == "the decoder exploded" and "Traceback" in box.detailedText()
+    # a message expires; the job strip sets the same time for every message
+    assert job_status.MESSAGE_MS <= 10000
+
+
+def test_a_cancelled_job_says_so(window, qtbot):
+    job = window.runner.submit("endless", lambda ctx: [ctx.progress(0.1) or ctx._event.wait(0.01) for _ in iter(int, 1)])
+    job.cancel()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "endless: cancelled", timeout=5000)
+
+
+def test_colour_by_moves_off_a_field_the_new_data_lacks_or_cannot_tell_apart(window, qtbot):
+    from latentlab.core.explorer_state import ClipField
+    from tests.gui.fakes import tiny_loaded
+
+    window.state.set_colour_field("KL")
+    other = tiny_loaded(n=50)
+    other.dataset.fields = {"source": ClipField("source", np.zeros(50), ("one.mp4",)),
+                            "cluster": ClipField("cluster", np.arange(50) % 3, ("a", "b", "c"))}
+    window.show_loaded(other)
+    assert window.state.colour_field == "cluster" and window.colour_combo.currentText() == "cluster"
+
+
+def test_interpolation_ends_are_confirmed_and_b_opens_the_tab(window, qtbot):
+    window.tabs.setCurrentWidget(window.probe)
+    window.state.set_interpolation(a=3)
+    assert "A = clip 3" in window.statusBar().currentMessage()
+    assert window.tabs.currentWidget() is window.probe
+    window.state.set_interpolation(b=7)
+    assert "interpolating clip 3 → clip 7" in window.statusBar().currentMessage()
+    assert window.tabs.currentWidget() is window.interpolation
+
+
+def test_the_progress_label_does_not_repeat_the_job_name(window, qtbot):
+    texts = []
+    job = window.compute_reconstruction_error()
+    job.progressed.connect(lambda *_: texts.append(window.status.text.text()))
+    qtbot.waitUntil(lambda: window.state.colour_field == "reconstruction error", timeout=10000)
+    assert texts and all(t.count("reconstruction error") == 1 for t in texts), texts
+    assert texts[-1] == "reconstruction error: 240/240 clips decoded"
+
+
+def test_sample_datasets_are_a_list_a_second_one_makes_a_submenu(qtbot, settings, monkeypatch):
+    from latentlab.gui import main_window
+
+    opened = []
+    monkeypatch.setattr(main_window.MainWindow, "open", lambda self, store, ckpt: opened.append((store, ckpt)))
+    monkeypatch.setattr(main_window, "SAMPLE_DATASETS", [
+        main_window.SampleData("Sprites"), main_window.SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    sub = next(a.menu() for a in w.file_menu.actions() if a.text() == "Open &sample data")
+    for act in sub.actions():
+        act.trigger()
+    assert [a.text() for a in sub.actions()] == ["Sprites", "Digits"]
+    assert opened == [(None, None), ("/d/store", "/d/model")]
+    w.close()

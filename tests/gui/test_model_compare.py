@@ -91,3 +91,22 @@ def test_compare_needs_an_open_store(qtbot, window, tmp_path):
     with qtbot.waitSignal(compare.failed, timeout=1000) as got:
         compare.open_checkpoint(str(tmp_path / "whatever"))
     assert "open a clip store" in got.args[0] and compare.view is None
+
+
+def test_the_compare_window_closes_from_the_keyboard(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from latentlab.core.projection import fit_projection
+    from latentlab.gui.model_compare import ModelCompareView, ModelSide
+
+    ds = window.state.dataset
+    sides = [ModelSide(name, "", ds.mu, ds.logvar, fit_projection(ds.mu, "pca").coords, ds.codec, 1.0)
+             for name in ("a", "b")]
+    for key, mods in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+        view = ModelCompareView(window, *sides)
+        qtbot.addWidget(view)
+        view.show()
+        view.activateWindow()
+        qtbot.waitUntil(view.isActiveWindow, timeout=5000)
+        qtbot.keyClick(view, key, mods)
+        assert not view.isVisible()

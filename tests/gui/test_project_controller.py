@@ -21,59 +21,7 @@ from latentlab.media.clip_store import ClipGeometry, ClipStore
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from tests.gui.fakes import FakeCodec
 
-SPEC = DemoSpec(n_clips=24, frames=4, size=12, seed=5)
-
-
-def fake_open_dataset(store_path, checkpoint, progress=None, cancel=None):
-    """session.open_dataset without torch: the clips of a real store, 'encoded' by FakeCodec."""
-    from latentlab.core.inverse import make_inverse
-    from latentlab.core.projection import fit_projection
-
-    if store_path is None or checkpoint is None:
-        raise session.SessionError("these tests always name a store and a checkpoint")
-    store = ClipStore.open(store_path)
-    g = store.geometry
-    codec = FakeCodec(latent_dim=4, frames=g.frames, size=g.height)
-    mu, logvar = codec.encode(store.read(np.arange(len(store))))
-    ds = session.make_dataset(os.path.basename(store_path), mu, logvar, codec, store, clusters=False)
-    projection = fit_projection(mu, "pca")
-    return session.Loaded(ds, projection, make_inverse(mu, projection), str(store_path), str(checkpoint))
-
-
-@pytest.fixture
-def folder(tmp_path):
-    """A project folder holding its clip store and model: ``(folder, store, checkpoint)``."""
-    root = tmp_path / "work"
-    write_demo_store(root / "data" / "clips", SPEC)
-    ckpt = root / "model"
-    ckpt.mkdir()
-    (ckpt / "config.json").write_text("{}", encoding="utf-8")
-    return root, root / "data" / "clips", ckpt
-
-
-@pytest.fixture
-def make_window(qtbot, tmp_path, monkeypatch):
-    from latentlab.gui.errors import hub
-    from latentlab.gui.main_window import MainWindow
-
-    monkeypatch.setattr(session, "open_dataset", fake_open_dataset)
-    hub()
-    made = []
-
-    def make(settings_name: str | None = None):
-        from PySide6.QtCore import QSettings
-
-        ini = tmp_path / (settings_name or f"s{len(made)}.ini")
-        w = MainWindow(settings=QSettings(str(ini), QSettings.Format.IniFormat))
-        w.status.dialogs_enabled = False
-        qtbot.addWidget(w)
-        w.show()
-        made.append(w)
-        return w, w.extensions["project"]
-
-    yield make
-    for w in made:
-        w.close()
+from tests.gui.fakes import SPEC, fake_open_dataset  # noqa: F401  (the fixtures are in conftest.py)
 
 
 def wait_open(qtbot, ctl, job):
@@ -461,3 +409,31 @@ def test_a_failed_save_as_keeps_the_project_where_it_was(make_window, qtbot, fol
     monkeypatch.setattr("latentlab.gui.project_controller.save_project", core_project.save_project)
     assert ctl.save_as(other) and ctl.lock.path == lock_path(other)
     assert not lock_path(path).exists()  # the old project is let go once the new one is written
+
+
+def test_the_project_menu_works_from_its_actions_and_shortcuts(make_window, qtbot, folder, monkeypatch):
+    """Issue 14: File → New/Open/Save/Save as… raised a TypeError (triggered passes ``checked``)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QFileDialog
+
+    root, store, ckpt = folder
+    w, ctl = make_window()
+    load(qtbot, w, store, ckpt)
+    target = {"path": root / "menu.latentlab"}
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target["path"]), "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(root / "menu.latentlab"), "")))
+    ctl.new_action.trigger()
+    assert not w.status.last_error and ctl.project.path == root / "menu.latentlab"
+    tag(w, "x", [1])
+    assert ctl.dirty
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    qtbot.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Ctrl+S
+    assert not ctl.dirty and [t["name"] for t in load_project(root / "menu.latentlab").tags["tags"]] == ["x"]
+    target["path"] = root / "copy.latentlab"
+    ctl.save_as_action.trigger()
+    assert ctl.project.path == root / "copy.latentlab" and (root / "copy.latentlab").is_file()
+    ctl.save_action.trigger()
+    with qtbot.waitSignal(ctl.opened, timeout=10000):
+        ctl.open_action.trigger()
+    assert ctl.project.path == root / "menu.latentlab" and not w.status.last_error

@@ -90,7 +90,7 @@ def test_cached_latents_show_the_map_before_the_model_loads(checkpoint, qtbot, s
 
 def test_a_store_that_does_not_fit_the_model_is_refused(checkpoint, tmp_path):
     store = write_demo_store(tmp_path / "big", DemoSpec(n_clips=4, frames=4, size=24))
-    with pytest.raises(session.SessionError, match="model takes"):
+    with pytest.raises(session.GeometryMismatch, match="the store big holds clips of 4 frames of 24×24 but the model"):
         session.open_dataset(store.path, checkpoint)
     with pytest.raises(session.SessionError, match="not a latentlab checkpoint"):
         session.open_dataset(store.path, tmp_path)

@@ -310,8 +310,8 @@ def test_pool_reports_crashed_workers():
 def test_kill_minus_9_mid_ingest_leaves_a_store_that_opens_and_a_rerun_completes(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    for i in range(6):
-        write_video(folder / f"v{i}.mp4", moving_frames(160, 120, 160), 30.0)
+    for i in range(6):  # 160..165 frames: 20 clips each, and no two files byte-identical (duplicates are skipped)
+        write_video(folder / f"v{i}.mp4", moving_frames(160 + i, 120, 160), 30.0)
     store_path = tmp_path / "store"
     cmd = [sys.executable, "-m", "latentlab", "ingest", str(folder), "-o", str(store_path), "--jobs", "1"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)

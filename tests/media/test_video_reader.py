@@ -179,3 +179,15 @@ def test_write_video_errors_and_gif(tmp_path):
     gif = write_gif(tmp_path / "a.gif", frames, fps=10)
     with Image.open(gif) as im:
         assert im.n_frames == 5 and im.size == (8, 8) and im.info["duration"] == 100
+
+
+def test_completeness_is_judged_by_the_time_covered():
+    from latentlab.media.video_reader import ReadStats
+
+    # an AVI whose header counts 444 frames at 30 fps (14.8 s) but holds 68 real frames over all of it
+    whole = ReadStats(frames_read=68, header_frames=444, header_fps=30.0, last_time=14.75)
+    assert not whole.ended_early and whole.problems() == []
+    cut = ReadStats(frames_read=68, header_frames=444, header_fps=30.0, last_time=2.2)
+    assert cut.ended_early and "truncated file?" in cut.problems()[0]
+    guessed = ReadStats(frames_read=68, header_frames=444, header_fps=30.0, last_time=14.75, synthetic_timestamps=68)
+    assert guessed.ended_early  # without real timestamps the count decides

@@ -1,0 +1,108 @@
+"""Map fits from the window: cancelling gives the previous map back, saved maps are reused (the
+window's own and those of `latentlab project`), UMAP is offered only when it is installed."""
+
+from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import numpy as np
+
+from latentlab.core.inverse import make_inverse
+from latentlab.core.projection import fit_projection
+from latentlab.gui import session
+
+
+def tsne_like(mu, coords):
+    projection = fit_projection(mu, "precomputed", coords=coords)
+    projection.method = "tsne"
+    return projection
+
+
+def test_cancelling_a_fit_gives_the_previous_map_back(window, qtbot, monkeypatch):
+    n = window.state.dataset.n_clips
+    half = np.random.default_rng(0).normal(size=(n, 2)).astype(np.float32) * 50
+    previewed = threading.Event()
+
+    def slow_fit(mu, method, progress=None, cancel=None, seed=0):
+        progress(0.5, half)
+        previewed.set()
+        while not cancel():
+            threading.Event().wait(0.01)
+        raise InterruptedError("cancelled")
+
+    monkeypatch.setattr(session, "fit_map", slow_fit)
+    pca = window.state.projection
+    window.projection_combo.setCurrentText("tsne")
+    qtbot.waitUntil(lambda: previewed.is_set() and np.allclose(window.map.coords, half), timeout=10000)
+    assert window.fitting()
+    window.status.cancel.click()  # the status bar's Cancel, as the user does
+    qtbot.waitUntil(lambda: not window.fitting(), timeout=10000)
+    assert window.state.projection is pca and window.projection_combo.currentText() == "pca"
+    np.testing.assert_allclose(window.map.coords, pca.coords)  # not the half-fitted layout
+    assert "cancelled" in window.statusBar().currentMessage()
+
+
+def test_a_fitted_map_is_reused_when_the_data_comes_back(window, qtbot, monkeypatch, tmp_path):
+    ds = window.state.dataset
+    ds.cache_dir = tmp_path / "maps" / "0123456789abcdef-fedcba9876543210"
+    fits = []
+    final = np.random.default_rng(1).normal(size=(ds.n_clips, 2)).astype(np.float32)
+
+    def fake_fit(mu, method, progress=None, cancel=None, seed=0):
+        fits.append(method)
+        projection = tsne_like(mu, final) if method == "tsne" else fit_projection(mu, method)
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", fake_fit)
+    for method in ("tsne", "pca", "tsne"):
+        window.projection_combo.setCurrentText(method)
+        qtbot.waitUntil(lambda m=method: not window.fitting() and window.state.projection.method == m, timeout=10000)
+    assert fits == ["tsne", "pca"]  # the second t-SNE was read back, not fitted
+    np.testing.assert_allclose(window.map.coords, final)
+    assert "reused the saved map" in window.statusBar().currentMessage()
+
+
+def test_the_maps_latentlab_project_saved_are_used(tmp_path):
+    mu = np.random.default_rng(2).normal(size=(30, 4)).astype(np.float32)
+    store = SimpleNamespace(path=tmp_path / "store")
+    ds = SimpleNamespace(cache_dir=tmp_path / "maps" / "fp-abcdef0123456789", store=store, mu=mu, n_clips=30)
+    assert session.cached_map(ds, "tsne") is None
+    coords = np.random.default_rng(3).normal(size=(30, 2)).astype(np.float32)
+    folder = tmp_path / "store" / "latents" / "abcdef0123456789" / "projections"
+    folder.mkdir(parents=True)
+    tsne_like(mu, coords).save(folder, "tsne-seed0")  # the name `latentlab project --method tsne` writes
+    projection, inverse = session.cached_map(ds, "tsne")
+    np.testing.assert_allclose(projection.coords, coords)
+
+
+def test_umap_is_offered_only_when_installed(window, monkeypatch):
+    import importlib.util
+
+    items = [window.projection_combo.itemText(i) for i in range(window.projection_combo.count())]
+    assert items == list(session.available_projections())
+    assert ("umap" in items) == (importlib.util.find_spec("umap") is not None)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a))
+    assert session.available_projections() == ("pca", "tsne")
+
+
+def test_choosing_another_method_mid_fit_keeps_the_new_choice(window, qtbot, monkeypatch):
+    started = threading.Event()
+
+    def slow_fit(mu, method, progress=None, cancel=None, seed=0):
+        if method == "tsne":
+            started.set()
+            while not cancel():
+                threading.Event().wait(0.01)
+            raise InterruptedError("cancelled")
+        projection = fit_projection(mu, "pca")
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", slow_fit)
+    window.projection_combo.setCurrentText("tsne")
+    qtbot.waitUntil(started.is_set, timeout=10000)
+    window.projection_combo.setCurrentText("pca")  # changed their mind: the t-SNE fit is cancelled
+    qtbot.waitUntil(lambda: not window.fitting() and not window.runner.jobs, timeout=10000)
+    assert window.projection_combo.currentText() == "pca" and window.state.projection.method == "pca"
+    np.testing.assert_allclose(window.map.coords, window.state.projection.coords)

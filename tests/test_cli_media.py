@@ -71,7 +71,7 @@ def test_ingest_progress_lines_and_store_errors(inputs, tmp_path, capsys):
 def test_demo_data_and_info(tmp_path, capsys):
     store = tmp_path / "demo"
     assert main(["demo-data", "-o", str(store), "--n", "50", "--frames", "4", "--size", "16", "-q"]) == 0
-    assert "wrote 50 clips" in capsys.readouterr().out
+    assert "wrote 50 sprites clips" in capsys.readouterr().out
     assert main(["info", str(store)]) == 0
     out = capsys.readouterr().out
     assert "50 clips of 4 frames x 16 x 16 x 3" in out and "ground-truth factors: shape, size" in out

@@ -32,6 +32,11 @@ def demo_checkpoint_dir() -> Path:
     return checkpoints_dir() / "demo"
 
 
+def sample_checkpoint_dir(folder: str) -> Path:
+    """A bundled sample-data model: ``checkpoints/<folder>`` (see ``media.sample_data``)."""
+    return checkpoints_dir() / folder
+
+
 def user_data_dir() -> Path:
     """Per-user cache folder (demo store, latents); ``LATENTLAB_DATA`` overrides it."""
     env = os.environ.get("LATENTLAB_DATA")

@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget
 
+from latentlab.paths import sample_checkpoint_dir
 from latentlab.core.explorer_state import ClipField, ExplorerState
 from latentlab.gui import session
 from latentlab.gui.clip_player import ClipPlayer
@@ -51,7 +52,10 @@ class SampleData:
 
 
 #: File → Open sample data (a sub-menu once there are several).
-SAMPLE_DATASETS: list[SampleData] = [SampleData("Bouncing sprites (the bundled model)")]
+SAMPLE_DATASETS: list[SampleData] = [
+    SampleData("Bouncing sprites"),  # the bundled demo model and the sprites it records
+    SampleData("Moving handwritten digits", checkpoint=lambda: str(sample_checkpoint_dir("digits"))),
+]
 
 
 def describe_source(store: str | None, checkpoint: str | None, shown_store: str | None = None,

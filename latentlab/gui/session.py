@@ -63,19 +63,25 @@ def model_geometry(checkpoint: str | Path) -> tuple[int, int, int, int] | None:
         return None
 
 
-# ------------------------------------------------------------------------------------ demo data
-def demo_spec(checkpoint: str | Path | None = None):
-    """The DemoSpec recorded in the demo checkpoint's config.json (the default spec if none is)."""
-    from latentlab.media.demo_data import DemoSpec
+# ------------------------------------------------------------------------------------ sample data
+def sample_spec(checkpoint: str | Path | None = None):
+    """``(sample dataset, spec)`` a sample-data checkpoint's config.json records (the sprites' default
+    spec when it records none)."""
+    from latentlab.media.sample_data import SAMPLE_DATASETS, sample_for_config
 
     path = Path(checkpoint or demo_checkpoint_dir()) / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return DemoSpec()
-    found = _find_key(config, "demo_spec") or _find_key(config, "demo") or {}
-    known = {f.name for f in dc_fields(DemoSpec)}
-    return DemoSpec(**{k: v for k, v in found.items() if k in known}) if isinstance(found, dict) else DemoSpec()
+        config = {}
+    sample = sample_for_config(config) or SAMPLE_DATASETS["sprites"]
+    found = _find_key(config, "sample_spec") or _find_key(config, "demo_spec") or _find_key(config, "demo") or {}
+    return sample, sample.spec(**found) if isinstance(found, dict) else sample.spec()
+
+
+def demo_spec(checkpoint: str | Path | None = None):
+    """The spec of the sample data a checkpoint was trained on (see :func:`sample_spec`)."""
+    return sample_spec(checkpoint)[1]
 
 
 def _find_key(obj, key: str):
@@ -90,13 +96,18 @@ def _find_key(obj, key: str):
 
 
 def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
-    """Path of the demo store, generating it on first use (into a temp folder, then renamed)."""
+    """Path of a sample store (sprites or digits, from the spec's type), generated on first use into
+    a temp folder, then renamed."""
+    from dataclasses import asdict
+
     from latentlab.media.clip_store import ClipStore, StoreError
-    from latentlab.media.demo_data import write_demo_store
+    from latentlab.media.sample_data import SAMPLE_DATASETS
 
     spec = spec or demo_spec()
+    sample = next(s for s in SAMPLE_DATASETS.values() if isinstance(spec, s.spec_type))
+    extra = "".join(f"-{v}" for k, v in asdict(spec).items() if k not in ("n_clips", "frames", "size", "seed", "fps"))
     root = user_data_dir() / "demo"
-    path = root / f"sprites-{spec.n_clips}x{spec.frames}x{spec.size}-seed{spec.seed}"
+    path = root / f"{sample.kind}-{spec.n_clips}x{spec.frames}x{spec.size}-seed{spec.seed}{extra}"
     try:
         if len(ClipStore.open(path)) == spec.n_clips:
             return path
@@ -106,7 +117,8 @@ def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(path, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    write_demo_store(tmp, spec, progress=lambda done, total: progress and progress(done / total, "generating demo clips"))
+    sample.write_store(tmp, spec, progress=lambda done, total: progress and progress(
+        done / total, f"generating the {sample.title.lower()}"))
     tmp.rename(path)
     return path
 
@@ -242,18 +254,16 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
     if store is not None:
         sources = [Path(str(s.get("path", "?"))).name for s in store.sources]
         fields["source"] = ClipField("source", np.asarray(store.table["source_id"]), tuple(sources))
-        for fname, values in store.factors().items():
-            cats = None
-            if fname == "shape":
-                from latentlab.media.demo_data import SHAPES
+        from latentlab.media.sample_data import SAMPLE_DATASETS
 
-                cats = tuple(SHAPES)
-            fields[fname] = ClipField(fname, np.asarray(values), cats)
+        classes = {s.class_factor: tuple(s.class_names) for s in SAMPLE_DATASETS.values()}
+        for fname, values in store.factors().items():
+            fields[fname] = ClipField(fname, np.asarray(values), classes.get(fname))
     if clusters and ds.n_clips >= 2:
         fields["cluster"] = cluster_field(ds)
     fields["KL"] = ClipField("KL", ds.kl_per_clip())
-    # Order: the most telling first (ground truth shape for the demo, else the source videos).
-    order = ["shape", "cluster", "source", "KL"]
+    # Order: the most telling first (the class a sample dataset shows, else the source videos).
+    order = ["shape", "digit", "cluster", "source", "KL"]
     ds.fields = {k: fields[k] for k in order if k in fields} | {k: v for k, v in fields.items() if k not in order}
     return ds
 

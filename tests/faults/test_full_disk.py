@@ -30,7 +30,7 @@ def tiny_disk(monkeypatch):
 def test_demo_data_refuses_more_than_the_disk_holds(cli, tmp_path):
     out = tmp_path / "demo"
     line = one_line_error(cli("demo-data", "-o", out, "--n", "1000000000", "-q"), "demo-data")
-    assert "needs about 98.4 TB" in line and "free" in line and not out.exists()
+    assert "needs about 24.7 TB" in line and "free" in line and not out.exists()
 
 
 def test_demo_data_on_a_tiny_disk(cli, tmp_path, tiny_disk):

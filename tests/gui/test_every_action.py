@@ -183,7 +183,8 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
 
     tried: list[str] = []
     run_every_action(qtbot, w, errors, tried, prepare)
-    for expected in ("Open store…", "Open checkpoint…", "Open sample data", "Save screenshot…", "New project…",
+    for expected in ("Open store…", "Open checkpoint…", "Bouncing sprites", "Moving handwritten digits",
+                     "Save screenshot…", "New project…",
                      "Open project…", "Save project", "Save project as…", "Export…", "Train a model…",
                      "Compare with checkpoint…", "Undo", "Grow to k nearest…", "Near-duplicates…",
                      "Suggest tags…", "Save selection as…", "Colour by reconstruction error", "Reset zoom",
@@ -207,7 +208,7 @@ def test_every_action_on_an_empty_window(make_window, qtbot, answers, errors, mo
     tried: list[str] = []
     run_every_action(qtbot, w, errors, tried)
     assert w.state.dataset is None
-    assert {"Open store…", "Open sample data", "About latentlab"} <= set(tried)
+    assert {"Open store…", "Bouncing sprites", "Moving handwritten digits", "About latentlab"} <= set(tried)
     for needs_data in ("Export…", "Grow to k nearest…", "Suggest tags…", "Colour by reconstruction error",
                        "Save selection as…", "Probe to clip"):
         assert needs_data not in tried, f"{needs_data} is offered with nothing open"

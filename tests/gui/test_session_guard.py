@@ -70,7 +70,7 @@ def _open_checkpoint(w, other):
 
 
 def _open_sample(w, other):
-    action(w, "Open sample data").trigger()
+    action(w, "Bouncing sprites").trigger()  # File → Open sample data → the first dataset
 
 
 def _open_recent(w, other):

@@ -115,5 +115,5 @@ def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, caps
     assert config["training"]["augment"] == ["flip", "crop", "time"]  # 'auto' for videos
     assert config["data"]["val_sources"] == ["b.mp4"] and config["data"]["n_val"] == 40
     assert "/videos" not in json.dumps(config["data"])  # no machine path in a checkpoint
-    assert main([*args[:3], str(tmp_path / "ck2"), *args[4:-1], "nope.mp4"]) == 2
+    assert main([*args[:3], str(tmp_path / "ck2"), *args[4:-1], "nope.mp4"]) == 1  # a user error
     assert "no video of that name" in capsys.readouterr().err

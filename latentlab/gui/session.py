@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from latentlab.core.errors import UserError
 from latentlab.core.explorer_state import ClipField, Dataset
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
@@ -35,7 +36,7 @@ class Loaded:
     checkpoint: str = ""
 
 
-class SessionError(Exception):
+class SessionError(UserError):
     """A store or checkpoint that cannot be opened, in words."""
 
 

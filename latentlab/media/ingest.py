@@ -29,6 +29,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from latentlab.core.atomic import read_json, write_json_atomic
+from latentlab.core.disk_space import NotEnoughSpace, require_free_space
 from latentlab.core.errors import UserError
 from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipGeometry, ClipStore, StoreError
@@ -249,6 +250,10 @@ def ingest(
 def _commit_spool(store: ClipStore, rec: dict, settings: CutSettings) -> None:
     """Append one finished spool to the store in chunks of 32 clips (a few MB: bounded memory)."""
     g, count = store.geometry, int(rec["spool"]["count"])
+    try:  # the amount is known now: refuse with the figures rather than fail half-way with ENOSPC
+        require_free_space(store.path, count * (g.nbytes + store.table_dtype.itemsize), f"its {count} clips")
+    except NotEnoughSpace as exc:
+        raise StoreError(str(exc)) from None
     source = {k: rec[k] for k in ("path", "fingerprint", "status", "reason", "frames_read", "duration_s",
                                   "frame_size", "header_fps", "rotation") if k in rec}
     source["params"] = settings.to_dict()

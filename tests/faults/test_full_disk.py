@@ -94,3 +94,19 @@ def test_free_space_figures(tmp_path):
     with pytest.raises(NotEnoughSpace, match="needs about .* but the disk of .* has only"):
         require_free_space(tmp_path / "not" / "yet", shutil.disk_usage(tmp_path).free * 2, "this")
     require_free_space(tmp_path, 1, "this")
+
+
+def test_ingest_checks_the_space_of_each_file_before_adding_it(cli, tmp_path, monkeypatch):
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.media.video_writer import write_video
+    from tests.media.helpers import moving_frames
+
+    video = tmp_path / "in" / "a.avi"
+    video.parent.mkdir()
+    write_video(video, moving_frames(24, 48, 64), 12.0)
+    monkeypatch.setattr("latentlab.core.disk_space.shutil.disk_usage", lambda p: Usage(10**9, 10**9, 1000))
+    out = tmp_path / "s"
+    result = cli("ingest", video, "-o", out, "--jobs", "0", "--strict", "--size", "16", "-T", "4")
+    assert result.code == 2 and "Traceback" not in result.err
+    assert "clips needs about" in result.err and "has only 1.0 KB free" in result.err
+    assert len(ClipStore.open(out)) == 0

@@ -1,33 +1,54 @@
-"""The bundled demo model loads, records how to regenerate its data, and reconstructs held-out clips."""
+"""The bundled sample-data models load, record how to regenerate their data, and do what the README says.
+
+The figures asserted here are loose floors of what ``benchmarks/judge_sample_models.py`` measures
+(BENCHMARKS.md), checked on a few hundred clips of a fresh seed so that the test stays fast.
+"""
 
 import numpy as np
 import pytest
 
-from latentlab.paths import demo_checkpoint_dir
+from latentlab.core.baselines import PixelPCA, psnr_u8
+from latentlab.core.probes import knn_accuracy
+from latentlab.paths import sample_checkpoint_dir
+
+MODELS = {"sprites": "demo", "digits": "digits"}
 
 
-@pytest.fixture(scope="module")
-def demo_codec():
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def sample_codec(request):
     from latentlab.ml.codec import ClipCodec
 
-    if not (demo_checkpoint_dir() / "model.safetensors").is_file():
-        pytest.fail("the bundled demo model checkpoints/demo/ is missing")
-    return ClipCodec.from_checkpoint(demo_checkpoint_dir(), device="cpu")
+    folder = sample_checkpoint_dir(MODELS[request.param])
+    if not (folder / "model.safetensors").is_file():
+        pytest.fail(f"the bundled model {folder} is missing")
+    return request.param, folder, ClipCodec.from_checkpoint(folder, device="cpu")
 
 
-def test_demo_model_reconstructs_held_out_clips(demo_codec):
-    from latentlab.media.demo_data import DemoSpec, generate_clips
+def _clips(kind: str, seed: int, n: int, images: str = "train"):
+    from latentlab.media.sample_data import SAMPLE_DATASETS
 
-    cfg = demo_codec.config
-    spec = DemoSpec(**cfg["data"]["demo_spec"])
-    assert (demo_codec.frames, demo_codec.height, demo_codec.width, demo_codec.channels) == (
-        spec.frames, spec.size, spec.size, 3)
-    # the validation clips of the trainer's split (the last 5 %) were never trained on
-    clips, _ = generate_clips(spec, spec.n_clips - 32, 32)
-    rec = demo_codec.reconstruct(clips)
-    mse = np.mean((rec.astype(np.float64) - clips) ** 2) / 255.0**2
-    assert 10 * np.log10(1 / mse) > 25.0
-    mu, _ = demo_codec.encode(clips)
-    assert int((mu.var(0) > 0.01).sum()) >= demo_codec.latent_dim // 2
-    assert (demo_checkpoint_dir() / "model.safetensors").stat().st_size < 8_000_000
-    assert not (demo_checkpoint_dir() / "training_state.safetensors").exists()
+    sample = SAMPLE_DATASETS[kind]
+    extra = {"images": images} if kind == "digits" else {}
+    spec = sample.spec(n_clips=n, frames=8, size=32, seed=seed, **extra)
+    if kind == "digits":
+        from latentlab.media.digits_data import generate_digit_clips
+
+        return generate_digit_clips(spec, 0, n), sample
+    from latentlab.media.demo_data import generate_clips
+
+    return generate_clips(spec, 0, n), sample
+
+
+def test_sample_model_keeps_the_class_and_beats_pca(sample_codec):
+    kind, folder, codec = sample_codec
+    assert codec.config["data"]["sample_kind"] == kind
+    assert (codec.frames, codec.height, codec.width, codec.channels) == (8, 32, 32, 3)
+    (clips, factors), sample = _clips(kind, seed=11, n=400, images="test")  # never trained on
+    (fit, _), _ = _clips(kind, seed=12, n=400)
+    rec = codec.reconstruct(clips)
+    pca = PixelPCA.fit(fit, codec.latent_dim)
+    assert psnr_u8(rec, clips) > psnr_u8(pca.reconstruct(clips), clips) + 3.0
+    mu, _ = codec.encode(clips)
+    assert knn_accuracy(mu, factors[sample.class_factor]) > 0.85
+    assert (folder / "model.safetensors").stat().st_size < 10_000_000
+    assert not (folder / "training_state.safetensors").exists()

@@ -5,7 +5,8 @@ factors, labels ``--per-tag`` clips of each tag (seeded) and lets ``suggest_tags
 "Suggest tags…") tag the rest. Reports accuracy over all suggestions and over the confident ones:
 
 - colour: the sprite's dominant channel (red / green / blue), a factor the model encodes;
-- shape: circle / square / diamond / triangle, which a 16-latent model at 32x32 barely encodes.
+- shape: circle / square / cross / triangle, which the model keeps (a judge reads it from 99.9 % of
+  its reconstructions, BENCHMARKS.md).
 
     python benchmarks/bench_demo_suggestions.py [--n 6000] [--per-tag 150] [--confidence 0.9]
 """

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +27,20 @@ from latentlab.core.errors import UserError
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 #: How many of a store's clips the PCA pre-reduction is fitted on.
 REDUCTION_SAMPLE = 512
+FACTORY_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def is_factory_spec(text: str) -> bool:
+    """``package.module:factory`` (and not an existing path)."""
+    return bool(FACTORY_PATTERN.match(text)) and not Path(text).exists()
 
 
 class ModelSourceError(UserError):
     """A model path that latentlab cannot open, in words."""
+
+
+class PickleRefused(ModelSourceError):
+    """Weights stored as pickles: refused, with the safetensors explanation."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +53,6 @@ class ModelSource:
     @classmethod
     def parse(cls, text: str | os.PathLike, weights: str | os.PathLike | None = None) -> "ModelSource":
         """From ``--model TEXT [--weights FILE]`` or a spec string ``module:factory@FILE``."""
-        from latentlab.ml.adapters.torch_module import is_factory_spec
-
         text = os.fspath(text)
         spec, at, file = text.partition("@")
         if at and is_factory_spec(spec):
@@ -64,7 +73,7 @@ def model_kind(source: ModelSource) -> str:
         return "torch-module"
     path = Path(source.path)
     if path.is_file() and path.suffix.lower() in PICKLE_SUFFIXES:
-        raise ModelSourceError(_pickle_words(path.name, path.parent))
+        raise PickleRefused(_pickle_words(path.name, path.parent))
     if path.is_file() and path.suffix.lower() == ".safetensors":
         raise ModelSourceError(f"{path} is a bare state dict: give the code that builds the model too, "
                                f"`--model package.module:factory --weights {path.name}`")
@@ -83,13 +92,26 @@ def model_kind(source: ModelSource) -> str:
         return "latentlab"
     if isinstance(config, dict) and isinstance(config.get("_class_name"), str):
         if not safetensors and pickles:
-            raise ModelSourceError(_pickle_words(", ".join(pickles[:3]), path))
+            raise PickleRefused(_pickle_words(", ".join(pickles[:3]), path))
         return "diffusers"
     if pickles and not safetensors:
-        raise ModelSourceError(_pickle_words(", ".join(pickles[:3]), path))
+        raise PickleRefused(_pickle_words(", ".join(pickles[:3]), path))
     raise ModelSourceError(f"{path} holds no model latentlab knows: a latentlab checkpoint (config.json + "
                            "model.safetensors), a diffusers autoencoder (config.json + "
                            "diffusion_pytorch_model.safetensors), or --model module:factory --weights FILE.safetensors")
+
+
+def loader_kind(source: ModelSource) -> str:
+    """:func:`model_kind`, except that a folder that is no model at all is handed to latentlab's own
+    checkpoint loader (``latentlab``), whose messages say what is wrong with a damaged bundle."""
+    try:
+        return model_kind(source)
+    except PickleRefused:
+        raise
+    except ModelSourceError:
+        if source.factory or Path(source.path).suffix.lower() == ".safetensors":
+            raise
+        return "latentlab"
 
 
 def _pickle_words(names: str, folder: Path) -> str:
@@ -103,7 +125,7 @@ def load_clip_model(source: ModelSource, device: str = "auto"):
     codecs: :func:`open_codec` keeps those on :class:`~latentlab.ml.codec.ClipCodec`)."""
     from latentlab.ml.device import resolve_device
 
-    kind, dev = model_kind(source), resolve_device(device)
+    kind, dev = loader_kind(source), resolve_device(device)
     if kind == "torch-module":
         from latentlab.ml.adapters.torch_module import load_torch_module
 
@@ -127,7 +149,7 @@ def open_codec(source: ModelSource | str, device: str = "auto", store=None):
     :class:`~latentlab.ml.model_codec.ModelCodec` for the rest, fitted to ``store``'s clips (their
     geometry, and the PCA pre-reduction on a sample of their latents)."""
     source = source if isinstance(source, ModelSource) else ModelSource.parse(source)
-    if model_kind(source) == "latentlab":
+    if loader_kind(source) == "latentlab":
         from latentlab.ml.codec import ClipCodec
 
         return ClipCodec.from_checkpoint(source.path, device=device)
@@ -153,7 +175,7 @@ def default_clip(rule) -> tuple[int, int, int, int]:
 def describe_model(source: ModelSource | str, device: str = "auto") -> str:
     """What ``latentlab info`` prints for a model of any kind."""
     source = source if isinstance(source, ModelSource) else ModelSource.parse(source)
-    if model_kind(source) == "latentlab":
+    if loader_kind(source) == "latentlab":
         from latentlab.ml.checkpoint import describe_checkpoint
 
         return describe_checkpoint(source.path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 from pathlib import Path
 
 import torch
@@ -24,16 +23,8 @@ from latentlab.core.errors import UserError
 from latentlab.ml.checkpoint import content_hash, tensors_from_bytes
 from latentlab.ml.model_protocol import InputRule
 
-FACTORY_PATTERN = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-
-
 class TorchModuleError(UserError):
     """A ``module:factory`` model that cannot be built or loaded, in words."""
-
-
-def is_factory_spec(text: str) -> bool:
-    """``package.module:factory`` (and not an existing path)."""
-    return bool(FACTORY_PATTERN.match(text)) and not Path(text).exists()
 
 
 class TorchModuleModel:

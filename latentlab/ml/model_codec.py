@@ -80,7 +80,7 @@ class ModelCodec:
         self.flat_dim = int(np.prod(self.latent_shape))
         self.latent_dim = self.flat_dim
         self.config = {"kind": self.kind, "latent_shape": list(self.latent_shape)}
-        self.weights_hash = content_hash(f"{model.weights_hash}-{clip}".encode())
+        self.weights_hash = self._base_hash = content_hash(f"{model.weights_hash}-{clip}".encode())
 
     # ------------------------------------------------------------------------------ geometry
     def _probe(self) -> tuple[tuple[int, ...], bool]:
@@ -137,11 +137,16 @@ class ModelCodec:
             return None
         self.reduction = None
         mu, _ = self._encode_flat(clips_u8)
-        self.reduction = LatentReduction.fit(mu, max_dims)
-        self.latent_dim = self.reduction.dims
-        basis = content_hash(self.reduction.components.tobytes() + self.reduction.mean.tobytes())
-        self.weights_hash = content_hash(f"{self.weights_hash}-pca-{basis}".encode())
-        return self.reduction
+        return self.set_reduction(LatentReduction.fit(mu, max_dims))
+
+    def set_reduction(self, reduction: LatentReduction) -> LatentReduction:
+        """Use ``reduction`` (fitted earlier on this model's latents of these clips)."""
+        if reduction.flat_dim != self.flat_dim:
+            raise ValueError(f"the reduction is for {reduction.flat_dim} values, the latent has {self.flat_dim}")
+        self.reduction, self.latent_dim = reduction, reduction.dims
+        basis = content_hash(reduction.components.tobytes() + reduction.mean.tobytes())
+        self.weights_hash = content_hash(f"{self._base_hash}-pca-{basis}".encode())
+        return reduction
 
     # ------------------------------------------------------------------------------ API
     def _encode_flat(self, clips_u8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

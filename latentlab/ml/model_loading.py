@@ -159,10 +159,36 @@ def open_codec(source: ModelSource | str, device: str = "auto", store=None):
     clip = tuple(store.geometry.shape) if store is not None else default_clip(model.input_rule)
     codec = ModelCodec(model, clip)
     if store is not None and len(store) >= 2:
-        n = len(store)
-        idx = np.unique(np.linspace(0, n - 1, min(n, REDUCTION_SAMPLE)).astype(np.int64))
-        codec.fit_reduction(store.read(idx))
+        _reduce(codec, store)
     return codec
+
+
+def _reduce(codec, store) -> None:
+    """Fit the PCA pre-reduction on a sample of the store's clips, or reuse the one fitted for this
+    model and store before: a refit on a GPU may differ in the last bits, and the latent cache keys
+    on the basis, so reusing it keeps the cache."""
+    from latentlab.core.atomic import atomic_open
+    from latentlab.core.latent_reduction import MAX_LATENT_DIMS, LatentReduction
+    from latentlab.paths import user_data_dir
+
+    if codec.flat_dim <= MAX_LATENT_DIMS:
+        return
+    path = user_data_dir() / "reductions" / f"{store.fingerprint[:16]}-{codec.weights_hash[:16]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            codec.set_reduction(LatentReduction(f["mean"], f["components"], float(f["explained"])))
+        return
+    except (OSError, KeyError, ValueError):
+        pass  # none yet, or unreadable: fit again
+    n = len(store)
+    idx = np.unique(np.linspace(0, n - 1, min(n, REDUCTION_SAMPLE)).astype(np.int64))
+    red = codec.fit_reduction(store.read(idx))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_open(path, "wb") as fh:
+            np.savez(fh, mean=red.mean, components=red.components, explained=np.float64(red.explained))
+    except OSError:
+        pass  # a read-only data folder costs a refit next time
 
 
 def default_clip(rule) -> tuple[int, int, int, int]:

@@ -132,3 +132,16 @@ def test_nothing_is_downloaded(small_store, tmp_path, monkeypatch):
     codec = open_codec(str(folder), "cpu", small_store)
     assert codec.decode(codec.encode(small_store.read([0]))[0]).shape == (1, 2, 16, 16, 3)
     assert tried == []
+
+
+def test_the_reduction_is_fitted_once_per_model_and_store(small_store, tmp_path, monkeypatch):
+    from latentlab.ml.model_codec import ModelCodec
+
+    weights = save_tiny_module(tmp_path / "mine.safetensors")
+    spec = f"{FACTORY}@{weights}"
+    first = open_codec(spec, "cpu", small_store)
+    fits = []
+    monkeypatch.setattr(ModelCodec, "fit_reduction", lambda self, clips, *a: fits.append(1))
+    again = open_codec(spec, "cpu", small_store)
+    assert fits == [] and again.weights_hash == first.weights_hash  # the saved basis: the latent cache is kept
+    np.testing.assert_array_equal(again.reduction.components, first.reduction.components)

@@ -44,7 +44,7 @@ def _foreign_model(path: Path, weights: str | None) -> bool:
         return path.suffix.lower() in (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".safetensors")
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         config = None
     if isinstance(config, dict):
         return "_class_name" in config

@@ -84,7 +84,7 @@ def model_kind(source: ModelSource) -> str:
                                f"{path} is not a model folder")
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
         config = None
     safetensors = list(path.glob("*.safetensors"))
     pickles = sorted(p.name for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)

@@ -100,7 +100,7 @@ def is_diffusers_folder(folder: Path) -> bool:
 
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(config, dict) and isinstance(config.get("_class_name"), str)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from latentlab.cli import main
+from latentlab.core.codec_protocol import LatentCodec
 from latentlab.core.latent_reduction import LatentReduction
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from latentlab.ml.model_codec import ModelGeometryError, fitted_size
@@ -64,6 +65,7 @@ def test_latentlabs_own_vae_implements_the_interface(tiny_config, rng):
     assert isinstance(model, ClipModel)
     clips = rng.integers(0, 256, (3, 4, 16, 16, 3), dtype=np.uint8)
     ours, theirs = ClipCodec(vae, {}, "h"), ModelCodec(model, (4, 16, 16, 3))
+    assert isinstance(ours, LatentCodec) and isinstance(theirs, LatentCodec)
     for a, b in zip(ours.encode(clips), theirs.encode(clips)):
         np.testing.assert_allclose(a, b, atol=1e-5)
     np.testing.assert_array_equal(ours.decode(ours.encode(clips)[0]), theirs.decode(theirs.encode(clips)[0]))
@@ -145,3 +147,17 @@ def test_the_reduction_is_fitted_once_per_model_and_store(small_store, tmp_path,
     again = open_codec(spec, "cpu", small_store)
     assert fits == [] and again.weights_hash == first.weights_hash  # the saved basis: the latent cache is kept
     np.testing.assert_array_equal(again.reduction.components, first.reduction.components)
+
+
+def test_a_diffusers_folder_without_diffusers_says_which_extra_to_install(small_store, tmp_path, monkeypatch):
+    import sys
+
+    from latentlab.ml.adapters.diffusers_vae import DiffusersError
+
+    folder = tmp_path / "vae"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"_class_name": "AutoencoderKLWan"}), encoding="utf-8")
+    (folder / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    monkeypatch.setitem(sys.modules, "diffusers", None)
+    with pytest.raises(DiffusersError, match=r"pip install latentlab\[diffusers\]"):
+        open_codec(str(folder), "cpu", small_store)

@@ -71,7 +71,7 @@ def main() -> int:
             t0 = time.perf_counter()
             codec.decode(z[None])
             lat.append(1000 * (time.perf_counter() - t0))
-        params = codec.model.n_parameters / 1e6
+        params = codec.clip_model.n_parameters / 1e6
         print(f"{name}: {params:.0f} M parameters on {codec.device}; {codec.describe()}; opened and fitted in "
               f"{opened:.1f} s; encode {enc:.2f} clips/s; probe decode median {np.median(lat):.0f} ms, "
               f"p95 {np.percentile(lat, 95):.0f} ms")

@@ -59,6 +59,9 @@ class ModelCodec:
 
     Attributes
     ----------
+    clip_model : ClipModel
+        The model (not ``model``: views that need latentlab's own VAE, such as the ELBO panel, look
+        for that name and say the model gives no likelihood).
     latent_shape : tuple
         The model's latent shape for one clip (e.g. ``(C', T', H', W')``).
     reduction : LatentReduction | None
@@ -68,7 +71,7 @@ class ModelCodec:
     """
 
     def __init__(self, model: ClipModel, clip: tuple[int, int, int, int], max_batch: int = 64) -> None:
-        self.model = model
+        self.clip_model = model
         self.kind = model.kind
         self.frames, self.height, self.width, self.channels = (int(v) for v in clip)
         self.fit_t, self.fit_h, self.fit_w = fitted_size(model.input_rule, clip)
@@ -86,12 +89,12 @@ class ModelCodec:
     def _probe(self) -> tuple[tuple[int, ...], bool]:
         """Encode and decode one blank clip: the latent shape, and the decoder's frame count checked
         (some causal decoders take only some of the counts the rule allows: the next ones are tried)."""
-        rule = self.model.input_rule
+        rule = self.clip_model.input_rule
         for _ in range(4):
-            x = torch.full((1, rule.channels, self.fit_t, self.fit_h, self.fit_w), 0.5, device=self.model.device)
+            x = torch.full((1, rule.channels, self.fit_t, self.fit_h, self.fit_w), 0.5, device=self.clip_model.device)
             with torch.inference_mode():
-                mu, logvar = self.model.encode(x)
-                y = self.model.decode(mu)
+                mu, logvar = self.clip_model.encode(x)
+                y = self.clip_model.decode(mu)
             if tuple(y.shape[2:]) == (self.fit_t, self.fit_h, self.fit_w):
                 return tuple(mu.shape[1:]), logvar is not None
             if rule.frames is not None or y.shape[3:] != x.shape[3:]:
@@ -102,10 +105,10 @@ class ModelCodec:
 
     def _to_model(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C, T, H, W)`` 0..1 of the store's size -> the size the model runs on."""
-        if x.shape[1] == 1 and self.model.input_rule.channels == 3:
+        if x.shape[1] == 1 and self.clip_model.input_rule.channels == 3:
             x = x.expand(-1, 3, -1, -1, -1)
         t, h, w = x.shape[2:]
-        rule = self.model.input_rule
+        rule = self.clip_model.input_rule
         if rule.height is not None and (h, w) != (self.fit_h, self.fit_w):
             b = x.shape[0]
             frames = x.transpose(1, 2).reshape(b * t, -1, h, w)  # (B*T, C, H, W)
@@ -118,7 +121,7 @@ class ModelCodec:
     def _from_model(self, y: torch.Tensor) -> torch.Tensor:
         """Decoded ``(B, C, T*, H*, W*)`` -> the store's size."""
         y = y[:, :, : self.frames]
-        rule = self.model.input_rule
+        rule = self.clip_model.input_rule
         if rule.height is not None and (self.fit_h, self.fit_w) != (self.height, self.width):
             b, c, t = y.shape[:3]
             frames = y.transpose(1, 2).reshape(b * t, c, self.fit_h, self.fit_w)
@@ -159,8 +162,8 @@ class ModelCodec:
         with self._lock, torch.inference_mode():
             for a in range(0, len(clips_u8), self.max_batch):
                 x = to_model_layout(torch.from_numpy(np.ascontiguousarray(clips_u8[a:a + self.max_batch])),
-                                    self.model.device)  # (b, C, T, H, W)
-                mu, logvar = self.model.encode(self._to_model(x))
+                                    self.clip_model.device)  # (b, C, T, H, W)
+                mu, logvar = self.clip_model.encode(self._to_model(x))
                 mus.append(mu.float().reshape(len(mu), -1).cpu().numpy())  # (b, F)
                 lv = torch.zeros_like(mu) if logvar is None else logvar
                 logvars.append(lv.float().reshape(len(mu), -1).cpu().numpy())
@@ -183,9 +186,9 @@ class ModelCodec:
         out = [np.zeros((0, self.frames, self.height, self.width, self.channels), np.uint8)]
         with self._lock, torch.inference_mode():
             for a in range(0, len(flat), self.max_batch):
-                zz = torch.from_numpy(flat[a:a + self.max_batch]).to(self.model.device)
+                zz = torch.from_numpy(flat[a:a + self.max_batch]).to(self.clip_model.device)
                 zz = zz.reshape(len(zz), *self.latent_shape)  # (b, C', T', H', W') or (b, D)
-                out.append(from_model_layout(self._from_model(self.model.decode(zz).float())))
+                out.append(from_model_layout(self._from_model(self.clip_model.decode(zz).float())))
         return np.concatenate(out)
 
     def reconstruct(self, clips_u8: np.ndarray) -> np.ndarray:

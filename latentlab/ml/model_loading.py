@@ -206,11 +206,11 @@ def describe_model(source: ModelSource | str, device: str = "auto") -> str:
 
         return describe_checkpoint(source.path)
     codec = open_codec(source, device)
-    rule = codec.model.input_rule
+    rule = codec.clip_model.input_rule
     return "\n".join([
         f"{codec.kind}: {source.spec()}",
         f"  takes {rule.describe()}",
         f"  latent of a {codec.frames}×{codec.height}×{codec.width} clip: {'×'.join(map(str, codec.latent_shape))}"
         f" ({codec.flat_dim} values" + ("" if codec.has_logvar else ", means only") + ")",
-        f"  {codec.model.n_parameters:,} parameters on {codec.device}; weights {codec.model.weights_hash}",
+        f"  {codec.clip_model.n_parameters:,} parameters on {codec.device}; weights {codec.clip_model.weights_hash}",
     ])

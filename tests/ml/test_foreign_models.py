@@ -117,6 +117,8 @@ def test_pickle_weights_are_refused_with_the_safetensors_explanation(name, small
     assert "pickle" in err and "safetensors" in err and "arbitrary code" in err
     assert main(["info", str(folder / name)]) == 1
     assert "pickle" in capsys.readouterr().err
+    assert main(["explore", "--store", str(small_store.path), "--model", str(folder)]) == 1  # before Qt starts
+    assert "pickle" in capsys.readouterr().err
 
 
 def test_nothing_is_downloaded(small_store, tmp_path, monkeypatch):

@@ -92,9 +92,13 @@ class ModelCodec:
         rule = self.clip_model.input_rule
         for _ in range(4):
             x = torch.full((1, rule.channels, self.fit_t, self.fit_h, self.fit_w), 0.5, device=self.clip_model.device)
-            with torch.inference_mode():
-                mu, logvar = self.clip_model.encode(x)
-                y = self.clip_model.decode(mu)
+            try:
+                with torch.inference_mode():
+                    mu, logvar = self.clip_model.encode(x)
+                    y = self.clip_model.decode(mu)
+            except RuntimeError as exc:  # a size the model's layers cannot take
+                raise ModelGeometryError(f"the model cannot run on clips of {self.fit_t}×{self.fit_h}×{self.fit_w} "
+                                         f"(T×H×W; it takes {rule.describe()}): {str(exc).splitlines()[0]}") from exc
             if tuple(y.shape[2:]) == (self.fit_t, self.fit_h, self.fit_w):
                 return tuple(mu.shape[1:]), logvar is not None
             if rule.frames is not None or y.shape[3:] != x.shape[3:]:

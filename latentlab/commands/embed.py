@@ -16,7 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "clips that are not cached yet (new sources, or the rest of an interrupted run). On a cluster, "
         "run one job per --shard i/N (0-based); the last one to finish merges them, or run --merge."
     )
-    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="model folder (config.json + model.safetensors)")
+    parser.add_argument("checkpoint", metavar="MODEL",
+                        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
+                             "with --weights")
+    parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for MODEL package.module:factory")
     parser.add_argument("store", metavar="STORE", help="clip store folder")
     parser.add_argument("--batch-size", type=int_range(1, 65_536), default=256, help="clips per batch (default 256)")
     parser.add_argument("--shard", type=shard, metavar="i/N", help="encode only slice i of N (0-based) for a job array")
@@ -32,10 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from latentlab.core.errors import LatentSpaceError
     from latentlab.core.latent_cache import LatentCache, parse_shard
     from latentlab.media.clip_store import ClipStore, StoreError
+    from latentlab.core.errors import UserError
     from latentlab.ml.checkpoint import CheckpointError
-    from latentlab.ml.codec import ClipCodec
     from latentlab.ml.device import DeviceError
     from latentlab.ml.embedding import embed_store
+    from latentlab.ml.model_loading import ModelSource, open_codec
 
     def fail(message: str) -> int:
         print(f"latentlab embed: error: {message}", file=sys.stderr)
@@ -44,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         shard = parse_shard(args.shard) if args.shard else None
         store = ClipStore.open(args.store)
-        codec = ClipCodec.from_checkpoint(args.checkpoint, device=args.device)
-    except (LatentSpaceError, StoreError, CheckpointError, DeviceError, OSError) as exc:
+        codec = open_codec(ModelSource.parse(args.checkpoint, args.weights), device=args.device, store=store)
+    except (LatentSpaceError, StoreError, CheckpointError, DeviceError, UserError, OSError) as exc:
         return fail(str(exc))
     g = store.geometry
     if g.shape != (codec.frames, codec.height, codec.width, codec.channels):
@@ -78,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         encoded = count["done"]
     folder = LatentCache(store.path, codec.weights_hash).folder
     what = "all clips" if table.complete else f"shard {args.shard} ({len(table)} clips)"
+    if hasattr(codec, "describe"):
+        print(codec.describe())
     print(f"{what}: {encoded} encoded now, {len(table) - encoded} from the cache, D={table.mu.shape[1]}, "
           f"{time.perf_counter() - t0:.1f} s on {codec.device} -> {folder}")
     return 0

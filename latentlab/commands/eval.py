@@ -24,7 +24,10 @@ import sys
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import COUNT, SEED, int_range
 
-    parser.add_argument("checkpoint", help="checkpoint folder (config.json + model.safetensors)")
+    parser.add_argument("checkpoint", metavar="MODEL",
+                        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
+                             "with --weights (models from elsewhere get a shorter report: PSNR and speed)")
+    parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for MODEL package.module:factory")
     parser.add_argument("store", help="clip store to evaluate on")
     parser.add_argument("--split", choices=("val", "all"), default="all",
                         help="'val': only the validation clips of the trainer's split (when this is its "
@@ -49,7 +52,11 @@ def run(args: argparse.Namespace) -> int:
     from latentlab.ml.data import from_model_layout, split_indices, to_model_layout
     from latentlab.ml.device import resolve_device
     from latentlab.ml.metrics import evaluate_full
+    from latentlab.ml.model_loading import ModelSource, loader_kind
 
+    source = ModelSource.parse(args.checkpoint, args.weights)  # errors: one line (cli)
+    if loader_kind(source) != "latentlab":
+        return _eval_other(source, args)
     model, config, weights_hash = _load(args.checkpoint, resolve_device(args.device))  # errors: one line (cli)
     store = ClipStore.open(args.store)
     c, g = model.config, store.geometry
@@ -96,6 +103,24 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(_text(report))
+    return 0
+
+
+def _eval_other(source, args: argparse.Namespace) -> int:
+    """Reconstruction PSNR and speed of a diffusers or torch-module model on a sample of the store."""
+    import numpy as np
+
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.ml.model_loading import open_codec
+    from latentlab.ml.model_report import codec_report
+
+    store = ClipStore.open(args.store)
+    codec = open_codec(source, device=args.device, store=store)
+    idx = np.arange(len(store))
+    if len(idx) > args.max_clips:
+        idx = np.sort(np.random.default_rng(args.seed).choice(idx, args.max_clips, replace=False))
+    report = codec_report(codec, store.read(idx))
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.text())
     return 0
 
 

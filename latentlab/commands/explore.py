@@ -16,7 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="project to open (its store, model, tags and view); same as --project")
     parser.add_argument("--project", metavar="PROJECT.latentlab", help="project to open")
     parser.add_argument("--store", help="clip store folder to explore (default: the demo clips)")
-    parser.add_argument("--checkpoint", help="model checkpoint folder (default: the bundled demo model)")
+    parser.add_argument("--checkpoint", "--model", dest="checkpoint", metavar="MODEL",
+                        help="model to explore with (default: the bundled demo model): a latentlab checkpoint folder, "
+                             "a diffusers autoencoder folder, or package.module:factory with --weights")
+    parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for --model package.module:factory")
     parser.add_argument("--projection", choices=PROJECTIONS, default="pca",
                         help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca)")
     parser.add_argument("--colour", "--color", dest="colour", metavar="FIELD",
@@ -37,11 +40,17 @@ def run(args: argparse.Namespace) -> int:
         print("latentlab explore: error: a project names its own store and checkpoint; "
               "give either a project or --store/--checkpoint", file=sys.stderr)
         return 2
-    for name in ("store", "checkpoint"):
-        value = getattr(args, name)
-        if value is not None and not Path(value).is_dir():
-            print(f"latentlab explore: error: --{name} {value} is not a folder", file=sys.stderr)
+    if args.store is not None and not Path(args.store).is_dir():
+        print(f"latentlab explore: error: --store {args.store} is not a folder", file=sys.stderr)
+        return 2
+    if args.checkpoint is not None:
+        from latentlab.ml.model_loading import ModelSource, loader_kind  # no torch yet
+
+        source = ModelSource.parse(args.checkpoint, args.weights)  # a pickle or a bare state dict: one line (cli)
+        if loader_kind(source) == "latentlab" and not Path(args.checkpoint).is_dir():
+            print(f"latentlab explore: error: --checkpoint {args.checkpoint} is not a folder", file=sys.stderr)
             return 2
+        args.checkpoint = source.spec()
     if args.store is not None:  # a folder that is not a store: one line now, not a window that fails later
         from latentlab.media.clip_store import ClipStore
 

@@ -1,4 +1,5 @@
-"""``latentlab info PATH``: describe a clip store (with its ingest report) or a checkpoint folder."""
+"""``latentlab info PATH``: describe a clip store (with its ingest report) or a model of any kind
+(a latentlab checkpoint, a diffusers autoencoder folder, ``package.module:factory --weights FILE``)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import int_range
 
-    parser.description = "Describe a clip store (geometry, clips, sources, last ingest) or a checkpoint folder."
-    parser.add_argument("path", metavar="PATH", help="a clip store folder or a checkpoint folder")
+    parser.description = ("Describe a clip store (geometry, clips, sources, last ingest) or a model: a latentlab "
+                          "checkpoint, a diffusers autoencoder folder, or package.module:factory with --weights "
+                          "(kind, latent shape, parameters, device).")
+    parser.add_argument("path", metavar="PATH", help="a clip store folder or a model")
+    parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict when PATH is package.module:factory")
+    parser.add_argument("--device", default="auto", help="where to load a model: auto (GPU when there is one), cpu, cuda")
     parser.add_argument("--sources", type=int_range(0, 10**6), default=10, metavar="N", help="list at most N sources (default 10)")
 
 
@@ -22,11 +27,40 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if (path / "manifest.json").is_file():
         return _store_info(path, args.sources)
+    if _foreign_model(path, args.weights):
+        return _model_info(args)
     if (path / "config.json").is_file():
         return _checkpoint_info(path)
     print(f"latentlab info: error: {path} is neither a clip store (no manifest.json) "
           "nor a checkpoint folder (no config.json)", file=sys.stderr)
     return 1
+
+
+def _foreign_model(path: Path, weights: str | None) -> bool:
+    """A diffusers folder, a folder of pickles, or package.module:factory (not a latentlab bundle)."""
+    if weights or (":" in str(path) and not path.exists()):
+        return True
+    if path.is_file():
+        return path.suffix.lower() in (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".safetensors")
+    try:
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
+        config = None
+    if isinstance(config, dict):
+        return "_class_name" in config
+    return path.is_dir() and any(p.suffix.lower() in (".bin", ".pt", ".pth", ".ckpt") for p in path.iterdir())
+
+
+def _model_info(args: argparse.Namespace) -> int:
+    from latentlab.core.errors import UserError
+    from latentlab.ml.model_loading import ModelSource, describe_model
+
+    try:
+        print(describe_model(ModelSource.parse(args.path, args.weights), device=args.device))
+    except (UserError, OSError) as exc:
+        print(f"latentlab info: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _store_info(path: Path, max_sources: int) -> int:

@@ -13,6 +13,8 @@ from typing import Any, Callable
 import numpy as np
 from psygnal import Signal
 
+from latentlab.core.codec_protocol import LatentCodec
+
 SELECT_MODES = ("replace", "add", "remove", "toggle")
 INTERPOLATION_METHODS = ("lerp", "slerp")
 
@@ -42,8 +44,8 @@ class ClipField:
 class Dataset:
     """Everything the explorer shows about one store + model pair.
 
-    ``codec`` is any object with the ``ClipCodec`` interface (``decode(z (B,D)) -> (B,T,H,W,C) uint8``,
-    ``reconstruct``, ``latent_dim``, ``frames``...). ``read_clips(indices) -> (B,T,H,W,C) uint8``
+    ``codec`` is a :class:`~latentlab.core.codec_protocol.LatentCodec` (``decode(z (B,D)) -> (B,T,H,W,C)
+    uint8``, ``reconstruct``, ``latent_dim``, ``frames``...), or None while the model loads. ``read_clips(indices) -> (B,T,H,W,C) uint8``
     reads clips from the store. ``index`` answers ``knn(query, k)``. None of them is called on the GUI
     thread by the views: they hand them to workers.
     """
@@ -51,13 +53,13 @@ class Dataset:
     name: str
     mu: np.ndarray  # (N, D) float32
     logvar: np.ndarray  # (N, D) float32
-    codec: Any
+    codec: LatentCodec | None
     read_clips: Callable[[np.ndarray], np.ndarray]
     index: Any = None
     fields: dict[str, ClipField] = field(default_factory=dict)
     fps: float = 12.0
     store: Any = None
-    message: str = ""
+    message: str = ""  # what the map caption adds about the model (a foreign model's latent and reduction)
     cache_dir: Any = None  # folder for derived per-dataset results (first map, clusters), or None
     _keys: Any = field(default=None, repr=False, compare=False)
 

@@ -215,7 +215,8 @@ class LatentMap(QWidget):
                 order = np.concatenate([order[dim[order]], order[~dim[order]]])
                 note = f"showing {n - int(dim.sum()):,} of {n:,} clips"
             self.raster.set_points(self.coords, colours, order)
-        self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}")
+        model = f" · {ds.message}" if ds.message else ""  # a model from elsewhere: its latent and reduction
+        self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}{model}")
         self.layout_drawn.emit()
 
     def _draw_density(self) -> None:

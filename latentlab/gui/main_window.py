@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         m = self.file_menu = self.menuBar().addMenu("&File")
         m.addAction("Open &store…", guarded(self._ask_store))
-        m.addAction("Open &checkpoint…", guarded(self._ask_checkpoint))
+        m.addAction("Open &model…", guarded(self._ask_checkpoint))
         self.recent_menu = m.addMenu("Open &recent")
         samples = SAMPLE_DATASETS
         if len(samples) == 1:
@@ -443,7 +443,8 @@ class MainWindow(QMainWindow):
             self.open(path, self.checkpoint)
 
     def _ask_checkpoint(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open checkpoint folder")
+        path = QFileDialog.getExistingDirectory(
+            self, "Open model folder (latentlab checkpoint or diffusers autoencoder)")
         if path:
             self.open(self.store_path, path)
 

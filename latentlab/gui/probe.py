@@ -7,6 +7,8 @@ the reliability of the inverse at that spot and the nearest real clip beside it.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
@@ -21,8 +23,10 @@ def render_probe(inverse, codec, x: float, y: float, anchor: int | None = None) 
     """Invert ``(x, y)`` to a latent and decode it (runs on the worker thread)."""
     res = inverse.invert(np.array([[x, y]], np.float64), anchor=anchor)
     z = np.asarray(res.z[:1], np.float32)  # (1, D)
+    t0 = time.perf_counter()
     frames = codec.decode(z)[0]  # (T, H, W, C) uint8
-    return dict(pos=(x, y), z=z[0], frames=frames, reliability=float(np.ravel(res.reliability)[0]),
+    decode_ms = 1000 * (time.perf_counter() - t0)
+    return dict(pos=(x, y), z=z[0], frames=frames, reliability=float(np.ravel(res.reliability)[0]), decode_ms=decode_ms,
                 nearest=int(np.ravel(res.nearest)[0]), map_distance=float(np.ravel(res.map_distance)[0]))
 
 
@@ -100,7 +104,9 @@ class ProbePanel(QWidget):
             self.worker.request("probe_near", lambda: (ds, i, ds.read_clips(np.array([i]))[0]))
         self.reliability.setValue(int(round(100 * r["reliability"])))
         x, y = r["pos"]
-        self.info.setText(f"({x:.3g}, {y:.3g}) · nearest clip {r['nearest']}, {r['map_distance']:.2g} away")
+        device = getattr(self.state.dataset.codec if self.state.dataset is not None else None, "device", "")
+        took = f" · decode {r['decode_ms']:.0f} ms on {device}" if "decode_ms" in r and device else ""
+        self.info.setText(f"({x:.3g}, {y:.3g}) · nearest clip {r['nearest']}, {r['map_distance']:.2g} away{took}")
         self.info.setToolTip(self.info.text())  # the whole line, should a narrow panel clip it
         self.rendered.emit(r)
 

@@ -137,6 +137,8 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     from latentlab.media.clip_store import ClipStore
 
     progress = progress or (lambda f, t: None)
+    if checkpoint is not None and foreign_model(checkpoint):
+        return _open_with_foreign_model(store_path, str(checkpoint), progress, cancel)
     checkpoint = Path(checkpoint or demo_checkpoint_dir())
     if not (checkpoint / "config.json").is_file():
         if checkpoint == demo_checkpoint_dir():
@@ -171,6 +173,45 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     return loaded
 
 
+def foreign_model(checkpoint: str | Path) -> bool:
+    """True for a model latentlab did not train (a diffusers folder, ``module:factory@weights``);
+    a folder of pickle weights raises SessionError with the safetensors explanation. No torch."""
+    from latentlab.ml.model_loading import ModelSource, ModelSourceError, PickleRefused, model_kind
+
+    try:
+        return model_kind(ModelSource.parse(checkpoint)) != "latentlab"
+    except PickleRefused as exc:
+        raise SessionError(str(exc)) from None
+    except ModelSourceError:
+        return False  # not a model at all: the latentlab checks below say what is wrong
+
+
+def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, cancel) -> Loaded:
+    """A diffusers or torch-module model: no latents are known before the model has seen the store
+    (the PCA pre-reduction is fitted on its clips), so the model loads first, then the clips are encoded."""
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.ml.embedding import embed_store
+
+    if store_path is None:
+        raise SessionError(f"{Path(checkpoint).name} is not a latentlab model: open a clip store to explore with it "
+                           "(File → Open store, or explore --store STORE)")
+    store = ClipStore.open(store_path)
+    store.check_table()
+    progress(0.0, "loading model")
+    codec = load_codec(checkpoint, store)
+    table = embed_store(codec, store, cancel=cancel,
+                        progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"))
+    progress(0.9, "building the map")
+    dataset = make_dataset(Path(store_path).name, np.asarray(table.mu), np.asarray(table.logvar), codec, store,
+                           clusters=False)
+    dataset.message = codec.describe()
+    cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{codec.weights_hash[:16]}"
+    dataset.cache_dir = cache
+    loaded = first_map(dataset, cache=cache)
+    loaded.store_path, loaded.checkpoint = str(store_path), checkpoint
+    return loaded
+
+
 def weights_hash(checkpoint: str | Path) -> str | None:
     """The weights hash recorded in a checkpoint's config.json (read without torch), or None."""
     try:
@@ -198,10 +239,10 @@ def configure_torch_threads() -> int:
 
 def load_codec(checkpoint: str | Path, store=None):
     """Load the model (torch) and check that it takes the store's clips."""
-    from latentlab.ml.codec import ClipCodec
+    from latentlab.ml.model_loading import open_codec
 
     configure_torch_threads()
-    codec = ClipCodec.from_checkpoint(checkpoint, device="auto")
+    codec = open_codec(str(checkpoint), device="auto", store=store)
     if store is not None:
         g = store.geometry
         if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):

@@ -183,7 +183,7 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
 
     tried: list[str] = []
     run_every_action(qtbot, w, errors, tried, prepare)
-    for expected in ("Open store…", "Open checkpoint…", "Bouncing sprites", "Moving handwritten digits",
+    for expected in ("Open store…", "Open model…", "Bouncing sprites", "Moving handwritten digits",
                      "Save screenshot…", "New project…",
                      "Open project…", "Save project", "Save project as…", "Export…", "Train a model…",
                      "Compare with checkpoint…", "Undo", "Grow to k nearest…", "Near-duplicates…",

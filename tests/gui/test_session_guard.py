@@ -66,7 +66,7 @@ def _open_store(w, other):
 
 def _open_checkpoint(w, other):
     w._next_dir = str(other[1])
-    action(w, "Open checkpoint…").trigger()
+    action(w, "Open model…").trigger()
 
 
 def _open_sample(w, other):
@@ -178,7 +178,7 @@ def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qt
     monkeypatch.setattr(session, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(model)))
     w.store_path = str(store)  # a store is open (say, from explore --store); now File → Open checkpoint
-    action(w, "Open checkpoint…").trigger()
+    action(w, "Open model…").trigger()
     qtbot.waitUntil(lambda: "Ways forward" in w.status.last_error, timeout=10000)
     assert "the store clips holds clips of 4 frames of 12×12 but the model model32 takes 8 frames of 32×32" \
         in w.status.last_error

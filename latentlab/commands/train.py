@@ -12,7 +12,9 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import FRACTION_OPEN, SEED, float_range, int_range
-    from latentlab.ml.config import DECODERS  # torch-free: --help stays fast
+    from latentlab.ml.config import DECODERS, VAEConfig  # torch-free: --help stays fast
+
+    defaults = VAEConfig()
 
     parser.add_argument("store", help="clip store folder (see `latentlab ingest` / `latentlab demo-data`)")
     parser.add_argument("-o", "--output", required=True, help="checkpoint folder to write (config.json + model.safetensors)")
@@ -27,9 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latent-dim", type=int_range(1, 4096), default=16)
     parser.add_argument("--width", type=int_range(1, 1024), default=16,
                         help="base channel width of the encoder (and of the conv decoder)")
-    parser.add_argument("--frame-code", type=int_range(1, 65536), default=192,
-                        help="width of the per-frame code and of the decoder's token MLP (default 192)")
-    parser.add_argument("--decoder", choices=DECODERS, default="upconv",
+    parser.add_argument("--frame-code", type=int_range(1, 65536), default=defaults.frame_code,
+                        help=f"width of the per-frame code and of the decoder's token MLP (default {defaults.frame_code})")
+    parser.add_argument("--decoder", choices=DECODERS, default=defaults.decoder,
                         help="upconv: token GEMMs then upsampling convolutions, no patch seams (default); "
                              "tokens: per-patch GEMMs; conv: transposed convolutions")
     parser.add_argument("--beta", type=float_range(0.0, 1e6), default=1.0, help="weight of the KL term")

@@ -62,7 +62,7 @@ class VAEConfig:
     channels: int = 3
     latent_dim: int = 16
     base_width: int = 32
-    frame_code: int = 256
+    frame_code: int = 192
     beta: float = 1.0
     likelihood: str = "gaussian"
     sigma: float = 0.05

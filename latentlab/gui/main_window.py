@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
                 return
             projection, inverse, reused = result
             self.state.set_projection(projection, inverse)
+            self._sync_projection_combo()  # also when the fit was asked for by code (explore --projection)
             shown = getattr(projection, "method", method)
             how = "reused the saved map" if reused else f"fitted in {time.perf_counter() - t0:.1f} s"
             note = f" ({projection.message})" if getattr(projection, "message", "") else ""

@@ -106,3 +106,19 @@ def test_choosing_another_method_mid_fit_keeps_the_new_choice(window, qtbot, mon
     qtbot.waitUntil(lambda: not window.fitting() and not window.runner.jobs, timeout=10000)
     assert window.projection_combo.currentText() == "pca" and window.state.projection.method == "pca"
     np.testing.assert_allclose(window.map.coords, window.state.projection.coords)
+
+
+def test_a_fit_asked_for_by_code_shows_its_method_in_the_box(window, qtbot, monkeypatch):
+    """explore --projection tsne fits through set_projection, not the box: the box must follow the map."""
+    n = window.state.dataset.n_clips
+    coords = np.random.default_rng(2).normal(size=(n, 2)).astype(np.float32)
+
+    def fake_fit(mu, method, progress=None, cancel=None, seed=0):
+        projection = tsne_like(mu, coords)
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", fake_fit)
+    assert window.projection_combo.currentText() == "pca"
+    window.set_projection("tsne")
+    qtbot.waitUntil(lambda: not window.fitting() and window.state.projection.method == "tsne", timeout=10000)
+    assert window.projection_combo.currentText() == "tsne"

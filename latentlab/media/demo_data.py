@@ -122,23 +122,38 @@ def _render(f: dict[str, np.ndarray], frames: int, size: int) -> tuple[np.ndarra
 def generate_clips(spec: DemoSpec, start: int, count: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Clips ``start .. start+count`` of the dataset: ``(count, T, H, W, 3)`` uint8 and factors.
 
-    Each chunk of 250 clips has its own seed derived from ``spec.seed``, so any range can be
-    generated independently and the result does not depend on how the range is split.
+    Each chunk of clips has its own seed derived from ``spec.seed``, so any range can be generated
+    independently and the result does not depend on how the range is split.
     """
-    out, factors = [], {k: [] for k in FACTOR_NAMES}
-    chunk = 250
-    for c in range(start // chunk, (start + count - 1) // chunk + 1 if count else start // chunk):
-        rng = np.random.default_rng([spec.seed, c])
-        f = _sample_factors(rng, chunk)
-        lo, hi = max(start, c * chunk) - c * chunk, min(start + count, (c + 1) * chunk) - c * chunk
+    def chunk(c: int, lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        f = _sample_factors(np.random.default_rng([spec.seed, c]), CHUNK)
         f = {k: v[lo:hi] for k, v in f.items()}
         clips, extra = _render(f, spec.frames, spec.size)
-        f.update(extra)
+        return clips, f | extra
+
+    return generate_chunked(start, count, (spec.frames, spec.size, spec.size, 3), FACTOR_NAMES, chunk)
+
+
+CHUNK = 250  # clips drawn from one seed
+
+
+def generate_chunked(start: int, count: int, clip_shape: tuple[int, ...], factor_names: tuple[str, ...],
+                     chunk: Callable[[int, int, int], tuple[np.ndarray, dict[str, np.ndarray]]],
+                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Clips ``start .. start+count`` of a procedural dataset drawn :data:`CHUNK` clips per seed.
+
+    ``chunk(c, lo, hi)`` makes clips ``lo .. hi`` of chunk ``c`` (uint8 ``(hi - lo, *clip_shape)``)
+    and their factors.
+    """
+    out, factors = [], {k: [] for k in factor_names}
+    for c in range(start // CHUNK, (start + count - 1) // CHUNK + 1 if count else start // CHUNK):
+        lo, hi = max(start, c * CHUNK) - c * CHUNK, min(start + count, (c + 1) * CHUNK) - c * CHUNK
+        clips, f = chunk(c, lo, hi)
         out.append(clips)
-        for k in FACTOR_NAMES:
+        for k in factor_names:
             factors[k].append(f[k])
     if not out:
-        return np.zeros((0, spec.frames, spec.size, spec.size, 3), np.uint8), {k: np.zeros(0) for k in FACTOR_NAMES}
+        return np.zeros((0, *clip_shape), np.uint8), {k: np.zeros(0) for k in factor_names}
     return np.concatenate(out), {k: np.concatenate(v) for k, v in factors.items()}
 
 

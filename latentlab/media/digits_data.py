@@ -34,7 +34,7 @@ import numpy as np
 
 from latentlab.core.fingerprint import text_fingerprint
 from latentlab.media.clip_store import ClipGeometry, ClipStore
-from latentlab.media.demo_data import _bounce, _clipped_normal, write_generated_store
+from latentlab.media.demo_data import CHUNK, _bounce, _clipped_normal, generate_chunked, write_generated_store
 
 DIGITS = tuple(str(d) for d in range(10))
 FACTOR_NAMES = ("digit", "image", "x", "y", "x_mid", "y_mid", "vx", "vy")
@@ -92,13 +92,10 @@ def generate_digit_clips(spec: DigitsSpec, start: int, count: int) -> tuple[np.n
     side = spec.size // 2
     glyphs, classes, image_ids = digit_images(side, spec.images)
     half = side / 2 / spec.size  # the digit's half-width as a fraction of the frame
-    out, factors = [], {k: [] for k in FACTOR_NAMES}
-    chunk = 250
     t = np.arange(spec.frames, dtype=np.float64) - spec.frames // 2
-    for c in range(start // chunk, (start + count - 1) // chunk + 1 if count else start // chunk):
-        rng = np.random.default_rng([spec.seed, c, 1])
-        f = _sample_factors(rng, chunk, len(glyphs), half)
-        lo, hi = max(start, c * chunk) - c * chunk, min(start + count, (c + 1) * chunk) - c * chunk
+
+    def chunk(c: int, lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        f = _sample_factors(np.random.default_rng([spec.seed, c, 1]), CHUNK, len(glyphs), half)
         f = {k: v[lo:hi] for k, v in f.items()}
         m = hi - lo
         lim = np.full(m, half)
@@ -113,17 +110,11 @@ def generate_digit_clips(spec: DigitsSpec, start: int, count: int) -> tuple[np.n
             for k in range(spec.frames):
                 clips[i, k, top[i, k]:top[i, k] + side, left[i, k]:left[i, k] + side] = g[i]
         u8 = np.rint(clips * 255.0).astype(np.uint8)
-        out.append(np.repeat(u8[..., None], 3, axis=-1))  # white on black, RGB
-        factors["digit"].append(classes[f["pick"]].astype(np.float64))
-        factors["image"].append(image_ids[f["pick"]].astype(np.float64))
-        factors["x"].append(xs[:, 0])
-        factors["y"].append(ys[:, 0])
-        for k in ("x_mid", "y_mid", "vx", "vy"):
-            factors[k].append(f[k])
-    if not out:
-        return (np.zeros((0, spec.frames, spec.size, spec.size, 3), np.uint8),
-                {k: np.zeros(0) for k in FACTOR_NAMES})
-    return np.concatenate(out), {k: np.concatenate(v) for k, v in factors.items()}
+        factors = dict(digit=classes[f["pick"]].astype(np.float64), image=image_ids[f["pick"]].astype(np.float64),
+                       x=xs[:, 0], y=ys[:, 0], **{k: f[k] for k in ("x_mid", "y_mid", "vx", "vy")})
+        return np.repeat(u8[..., None], 3, axis=-1), factors  # white on black, RGB
+
+    return generate_chunked(start, count, (spec.frames, spec.size, spec.size, 3), FACTOR_NAMES, chunk)
 
 
 def write_digits_store(

@@ -12,6 +12,9 @@ from latentlab.core.probes import knn_accuracy
 from latentlab.paths import sample_checkpoint_dir
 
 MODELS = {"sprites": "demo", "digits": "digits"}
+# kNN accuracy of the class from mu on 400 fresh clips: floors under what BENCHMARKS.md measures on
+# 5 000 (sprites 99.0 %, digits on held-out handwriting 77.2 %; 54 % on these 400: fewer neighbours).
+KNN_FLOOR = {"sprites": 0.95, "digits": 0.45}
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -49,6 +52,6 @@ def test_sample_model_keeps_the_class_and_beats_pca(sample_codec):
     pca = PixelPCA.fit(fit, codec.latent_dim)
     assert psnr_u8(rec, clips) > psnr_u8(pca.reconstruct(clips), clips) + 3.0
     mu, _ = codec.encode(clips)
-    assert knn_accuracy(mu, factors[sample.class_factor]) > 0.85
+    assert knn_accuracy(mu, factors[sample.class_factor]) > KNN_FLOOR[kind]
     assert (folder / "model.safetensors").stat().st_size < 10_000_000
     assert not (folder / "training_state.safetensors").exists()

@@ -13,8 +13,9 @@ from latentlab.paths import sample_checkpoint_dir
 
 MODELS = {"sprites": "demo", "digits": "digits"}
 # kNN accuracy of the class from mu on 400 fresh clips: floors under what BENCHMARKS.md measures on
-# 5 000 (sprites 99.0 %, digits on held-out handwriting 77.2 %; 54 % on these 400: fewer neighbours).
-KNN_FLOOR = {"sprites": 0.95, "digits": 0.45}
+# 5 000 (sprites 99.0 %, digits on held-out handwriting 77.2 %); on these 400 clips, with fewer
+# neighbours to vote, 85.5 % and 54 %.
+KNN_FLOOR = {"sprites": 0.75, "digits": 0.45}
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))

@@ -20,8 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model to explore with (default: the bundled demo model): a latentlab checkpoint folder, "
                              "a diffusers autoencoder folder, or package.module:factory with --weights")
     parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for --model package.module:factory")
-    parser.add_argument("--projection", choices=PROJECTIONS, default="pca",
-                        help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca)")
+    parser.add_argument("--projection", choices=PROJECTIONS, default=None,
+                        help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca, "
+                             "and for the sample datasets their t-SNE map, fitted once and then cached)")
     parser.add_argument("--colour", "--color", dest="colour", metavar="FIELD",
                         help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)")
     parser.add_argument("--screenshot", metavar="FILE",

@@ -53,7 +53,7 @@ def ready_for_screenshot(window) -> bool:
             and window.sliders.view.frames is not None)
 
 
-def run_explorer(store: str | None = None, checkpoint: str | None = None, projection: str = "pca",
+def run_explorer(store: str | None = None, checkpoint: str | None = None, projection: str | None = None,
                  screenshot: str | None = None, settings: QSettings | None = None,
                  timeout_s: float = 600.0, colour: str | None = None, project: str | None = None) -> int:
     """Open the explorer (``None`` store and checkpoint: the bundled demo); return the exit code.
@@ -95,10 +95,12 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
             app.quit()
 
     job.failed.connect(failed)
-    if projection != "pca" and projection not in available_projections():
+    if projection is not None:
+        window.sample_map = None  # an explicit --projection wins over the sample data's t-SNE map
+    if projection not in (None, "pca") and projection not in available_projections():
         print(f"latentlab: the {projection} projection is not installed (pip install umap-learn); "
               "showing PCA", file=sys.stderr)
-    elif projection != "pca":
+    elif projection not in (None, "pca"):
         job.succeeded.connect(lambda *_: window.set_projection(projection))
     if colour:
         def apply_colour(*_) -> None:

@@ -83,6 +83,9 @@ class MainWindow(QMainWindow):
         self.store_path: str | None = None
         self.checkpoint: str | None = None
         self._fit_job: Job | None = None
+        #: The map a sample dataset is shown on after its first (PCA) map; None keeps PCA
+        #: (``explore --projection`` sets it: an explicit choice wins).
+        self.sample_map: str | None = "tsne"
         self._raster_job: Job | None = None
         self._closed = False
         self._data_actions: list[QAction] = []
@@ -265,6 +268,11 @@ class MainWindow(QMainWindow):
         if "cluster" not in ds.fields and ds.n_clips >= 2:
             job = self.runner.submit("clusters", lambda ctx: session.cluster_field(ds))
             job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
+        if loaded.sample and self.sample_map in session.available_projections() \
+                and getattr(loaded.projection, "method", "pca") == "pca":
+            # The sample data's classes lie in neighbourhoods a PCA plane does not separate: show the
+            # t-SNE map, fitted once in the background (then cached), as the default map.
+            self.set_projection(self.sample_map)
         self.setWindowTitle(f"latentlab explorer — {loaded.dataset.name} ({loaded.dataset.n_clips:,} clips)")
         model = Path(loaded.checkpoint).name if loaded.checkpoint else "the model"
         self.statusBar().showMessage(f"opened {ds.name}: {count(ds.n_clips, 'clip')} with the model {model}", MESSAGE_MS)

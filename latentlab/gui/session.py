@@ -34,6 +34,7 @@ class Loaded:
     inverse: Any
     store_path: str = ""
     checkpoint: str = ""
+    sample: bool = False  # a generated sample dataset: the window then shows its t-SNE map too
 
 
 class SessionError(UserError):
@@ -145,7 +146,8 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
             raise SessionError(f"the bundled demo model is missing ({checkpoint} has no config.json): "
                                "train one with `latentlab train` or open a checkpoint from the File menu")
         raise SessionError(f"{checkpoint} is not a latentlab checkpoint (no config.json)")
-    if store_path is None:
+    sample = store_path is None
+    if sample:
         store_path = ensure_demo_store(demo_spec(checkpoint), progress)
     store = ClipStore.open(store_path)
     store.check_table()  # a garbled table: one message now, not an IndexError in the clip player later
@@ -169,7 +171,7 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{(weights or 'model')[:16]}" if weights else None
     dataset.cache_dir = cache
     loaded = first_map(dataset, cache=cache)
-    loaded.store_path, loaded.checkpoint = str(store_path), str(checkpoint)
+    loaded.store_path, loaded.checkpoint, loaded.sample = str(store_path), str(checkpoint), sample
     return loaded
 
 

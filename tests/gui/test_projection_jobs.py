@@ -122,3 +122,32 @@ def test_a_fit_asked_for_by_code_shows_its_method_in_the_box(window, qtbot, monk
     window.set_projection("tsne")
     qtbot.waitUntil(lambda: not window.fitting() and window.state.projection.method == "tsne", timeout=10000)
     assert window.projection_combo.currentText() == "tsne"
+
+
+def test_sample_data_opens_on_its_tsne_map_and_other_data_on_pca(qtbot, settings, loaded, monkeypatch):
+    """Open sample data shows the map that separates its classes (t-SNE); a user's store stays on PCA,
+    and so does a window told so (explore --projection pca)."""
+    from dataclasses import replace
+
+    from latentlab.gui.main_window import MainWindow
+
+    fits = []
+
+    def fake_fit(mu, method, progress=None, cancel=None, seed=0):
+        fits.append(method)
+        projection = tsne_like(mu, np.asarray(loaded.projection.coords))
+        return projection, make_inverse(mu, projection)
+
+    monkeypatch.setattr(session, "fit_map", fake_fit)
+    monkeypatch.setattr(session, "available_projections", lambda: ("pca", "tsne"))
+    for sample, sample_map, expected in ((True, "tsne", ["tsne"]), (False, "tsne", []), (True, None, [])):
+        fits.clear()
+        w = MainWindow(settings=settings)
+        qtbot.addWidget(w)
+        w.status.dialogs_enabled = False
+        w.sample_map = sample_map
+        w.show_loaded(replace(loaded, sample=sample))
+        qtbot.waitUntil(lambda: not w.fitting(), timeout=10000)
+        assert fits == expected
+        assert w.projection_combo.currentText() == ("tsne" if expected else "pca")
+        w.close()

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             x = to_model_layout(torch.from_numpy(clips), next(model.parameters()).device)
             mu = model.encode(x)[0].half().float()  # what a float16 latent gives back
             rec = from_model_layout(model.decode(mu))
-        from latentlab.media.codec_roundtrip import psnr_u8
+        from latentlab.core.baselines import psnr_u8
 
         comp["latent_psnr_codec_clips_fp16"] = psnr_u8(rec, clips)
         comp["codec_clips"] = int(len(cidx))

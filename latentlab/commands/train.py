@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
 def augment_list(text: str) -> str:
     """``--augment``: 'auto', 'none' or known names separated by commas (checked without torch)."""
-    known = ("flip", "crop", "time", "reverse")  # = latentlab.ml.augment.AUGMENTATIONS (a test checks)
+    from latentlab.ml.config import AUGMENTATIONS as known  # torch-free
     if text in ("auto", "none", ""):
         return text
     unknown = [n for n in text.split(",") if n not in known]
@@ -115,11 +115,11 @@ def augment_list(text: str) -> str:
 
 
 def _augmentations(spec: str, store) -> tuple[str, ...]:
-    from latentlab.ml.augment import DEFAULT_FOR_VIDEOS
+    from latentlab.ml.config import AUGMENT_VIDEOS
 
     if spec == "auto":
         procedural = any(str(s.get("path", "")).startswith("procedural:") for s in store.sources)
-        return () if procedural else DEFAULT_FOR_VIDEOS
+        return () if procedural else AUGMENT_VIDEOS
     return tuple(n for n in spec.split(",") if n and spec != "none")
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from latentlab.core.baselines import psnr_u8
+
 CODECS = {"MJPG": (".avi", cv2.CAP_OPENCV_MJPEG), "mp4v": (".mp4", cv2.CAP_FFMPEG)}
 MJPG_QUALITIES = (5, 20, 50, 80, 95)
 SCALES = (1.0, 0.5, 0.25)
@@ -44,12 +46,6 @@ class CodecPoint:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def psnr_u8(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB between two uint8 arrays of the same shape (peak 255)."""
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float(10.0 * np.log10(255.0**2 / max(mse, 1e-12)))
 
 
 def roundtrip(clips_u8: np.ndarray, codec: str, quality: int | None = None, scale: float = 1.0,

@@ -49,7 +49,7 @@ class DemoSpec:
 
     n_clips: int = 20_000
     frames: int = 8
-    size: int = 64
+    size: int = 32  # the bundled model's size
     seed: int = 0
     fps: float = 12.0
 

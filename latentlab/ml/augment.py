@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-AUGMENTATIONS = ("flip", "crop", "time", "reverse")
-DEFAULT_FOR_VIDEOS = ("flip", "crop", "time")
+from latentlab.ml.config import AUGMENT_VIDEOS as DEFAULT_FOR_VIDEOS  # noqa: F401 (re-exported)
+from latentlab.ml.config import AUGMENTATIONS
 
 
 def check_augmentations(names) -> tuple[str, ...]:

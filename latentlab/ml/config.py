@@ -12,6 +12,9 @@ from latentlab.core.errors import UserError
 
 LIKELIHOODS = ("gaussian", "bernoulli")
 DECODERS = ("upconv", "tokens", "conv")
+#: Training-data augmentations (:mod:`latentlab.ml.augment`), and those right for a user's videos.
+AUGMENTATIONS = ("flip", "crop", "time", "reverse")
+AUGMENT_VIDEOS = ("flip", "crop", "time")
 #: Upper bounds of the integer fields: far beyond any real model, small enough to allocate.
 _MAX = {"frames": 1024, "height": 4096, "width": 4096, "latent_dim": 4096, "base_width": 1024, "frame_code": 65536}
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.

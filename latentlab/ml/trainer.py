@@ -67,7 +67,7 @@ class TrainSettings:
     max_val_clips: int = 1000
     num_workers: int = 0  # the GUI trains in-process: worker processes would fork the GUI
     device: str = "auto"
-    augment: tuple[str, ...] = ()  # names from latentlab.ml.augment.AUGMENTATIONS
+    augment: tuple[str, ...] = ()  # names from latentlab.ml.config.AUGMENTATIONS
     val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
 
     def to_dict(self) -> dict:

@@ -14,7 +14,6 @@ reconstructions and prior samples as one picture.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 

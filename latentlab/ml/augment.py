@@ -17,7 +17,6 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from latentlab.ml.config import AUGMENT_VIDEOS as DEFAULT_FOR_VIDEOS  # noqa: F401 (re-exported)
 from latentlab.ml.config import AUGMENTATIONS
 
 

@@ -78,20 +78,33 @@ def state(loaded):
 
 
 @pytest.fixture
-def window(qtbot, settings, loaded):
-    """The main window showing the tiny fake dataset."""
+def open_window(qtbot, settings):
+    """A factory: ``open_window(loaded)`` is a main window showing ``loaded`` (closed after the test)."""
     from latentlab.gui.errors import hub
     from latentlab.gui.main_window import MainWindow
 
-    hub()
-    w = MainWindow(settings=settings)
-    w.status.dialogs_enabled = False
-    qtbot.addWidget(w)
-    w.resize(1100, 700)
-    w.show()
-    w.show_loaded(loaded)
-    yield w
-    w.close()
+    made = []
+
+    def open_(loaded):
+        hub()
+        w = MainWindow(settings=settings)
+        w.status.dialogs_enabled = False
+        qtbot.addWidget(w)
+        w.resize(1100, 700)
+        w.show()
+        w.show_loaded(loaded)
+        made.append(w)
+        return w
+
+    yield open_
+    for w in made:
+        w.close()
+
+
+@pytest.fixture
+def window(open_window, loaded):
+    """The main window showing the tiny fake dataset."""
+    return open_window(loaded)
 
 
 def frames_of(codec: FakeCodec, z: np.ndarray) -> np.ndarray:

@@ -18,29 +18,6 @@ def small_store(tmp_path_factory):
     return write_demo_store(tmp_path_factory.mktemp("byo-gui") / "clips", DemoSpec(n_clips=12, frames=2, size=16))
 
 
-@pytest.fixture
-def open_window(qtbot, settings):
-    from latentlab.gui.errors import hub
-    from latentlab.gui.main_window import MainWindow
-
-    made = []
-
-    def open_(loaded):
-        hub()
-        w = MainWindow(settings=settings)
-        w.status.dialogs_enabled = False
-        qtbot.addWidget(w)
-        w.resize(1100, 700)
-        w.show()
-        w.show_loaded(loaded)
-        made.append(w)
-        return w
-
-    yield open_
-    for w in made:
-        w.close()
-
-
 def _explore(window, qtbot, tmp_path):
     codec, state = window.state.dataset.codec, window.state
     assert state.dataset.message in window.map.caption.text() and "PCA" in state.dataset.message

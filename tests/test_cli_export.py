@@ -20,17 +20,9 @@ TAGS = {"cat": [0, 2, 5], "tab\there ü": [2, 3], "empty": []}
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    import torch
+    from tests.tiny_models import save_tiny_checkpoint
 
-    from latentlab.ml.checkpoint import save_checkpoint
-    from latentlab.ml.config import VAEConfig
-    from latentlab.ml.model import VideoVAE
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("ck") / "model"
-    save_checkpoint(path, VideoVAE(VAEConfig(frames=4, height=16, width=16, channels=3, latent_dim=4,
-                                             base_width=4, frame_code=16)))
-    return path
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("ck") / "model")
 
 
 @pytest.fixture

@@ -60,17 +60,9 @@ def store(base_store, tmp_path):
 @pytest.fixture(scope="session")
 def base_checkpoint(tmp_path_factory):
     """An untrained model for the 4 x 16 x 16 x 3 clips (the weights do not matter here)."""
-    import torch
+    from tests.tiny_models import save_tiny_checkpoint
 
-    from latentlab.ml.checkpoint import save_checkpoint
-    from latentlab.ml.config import VAEConfig
-    from latentlab.ml.model import VideoVAE
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("fault-ck") / "model"
-    save_checkpoint(path, VideoVAE(VAEConfig(frames=4, height=16, width=16, channels=3, latent_dim=4,
-                                             base_width=4, frame_code=16)))
-    return path
+    return save_tiny_checkpoint(tmp_path_factory.mktemp("fault-ck") / "model")
 
 
 @pytest.fixture

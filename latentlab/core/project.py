@@ -33,6 +33,7 @@ import numpy as np
 
 from latentlab.core.atomic import atomic_open
 from latentlab.core.errors import UserError
+from latentlab.core.projection_methods import DEFAULT_METHOD
 
 SCHEMA = "latentlab-project"
 VERSION = 1
@@ -48,7 +49,7 @@ class ProjectError(UserError):
 
 
 def default_projection() -> dict:
-    return {"method": "pca", "params": {}, "seed": 0}
+    return {"method": DEFAULT_METHOD, "params": {}, "seed": 0}
 
 
 def default_view() -> dict:

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from latentlab.core.baselines import psnr_u8
+from latentlab.core.frame_rate import FALLBACK_FPS
 
 CODECS = {"MJPG": (".avi", cv2.CAP_OPENCV_MJPEG), "mp4v": (".mp4", cv2.CAP_FFMPEG)}
 MJPG_QUALITIES = (5, 20, 50, 80, 95)
@@ -49,7 +50,7 @@ class CodecPoint:
 
 
 def roundtrip(clips_u8: np.ndarray, codec: str, quality: int | None = None, scale: float = 1.0,
-              fps: float = 12.0) -> tuple[np.ndarray, float]:
+              fps: float = FALLBACK_FPS) -> tuple[np.ndarray, float]:
     """Encode clips ``(N, T, H, W, 3)`` uint8 RGB with ``codec`` and decode them again.
 
     Returns the decoded clips (same shape; frames the decoder dropped stay black) and the file
@@ -93,7 +94,7 @@ def _scale_name(scale: float) -> str:
     return "1" if scale == 1 else f"1/{int(round(1 / scale))}"
 
 
-def codec_ladder(clips_u8: np.ndarray, codec: str, fps: float = 12.0) -> list[CodecPoint]:
+def codec_ladder(clips_u8: np.ndarray, codec: str, fps: float = FALLBACK_FPS) -> list[CodecPoint]:
     """Measure every setting of ``codec`` on ``clips_u8`` (RGB, ``(N, T, H, W, 3)``)."""
     if clips_u8.shape[-1] != 3:  # codecs want colour: grey clips are repeated to RGB
         clips_u8 = np.repeat(clips_u8, 3, axis=-1)
@@ -120,7 +121,7 @@ def nearest_to_budget(points: list[CodecPoint], budget_bytes: float) -> dict:
             **{k: v for k, v in chosen.to_dict().items() if k != "codec"}}
 
 
-def compression_report(clips_u8: np.ndarray, budget_bytes: float, fps: float = 12.0) -> dict:
+def compression_report(clips_u8: np.ndarray, budget_bytes: float, fps: float = FALLBACK_FPS) -> dict:
     """For MJPG and mp4v: every setting measured and the one nearest ``budget_bytes`` per clip."""
     report = {}
     for codec in CODECS:

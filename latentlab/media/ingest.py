@@ -34,10 +34,7 @@ from latentlab.core.errors import UserError
 from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipGeometry, ClipStore, StoreError
 from latentlab.media.ingest_worker import SPOOL_DTYPE, process_file
-
-VIDEO_EXTENSIONS = frozenset(
-    ".mp4 .m4v .mov .avi .mkv .webm .mpg .mpeg .m2v .wmv .flv .3gp .3g2 .ts .mts .m2ts .ogv .vob .gif".split()
-)
+from latentlab.media.video_formats import is_video
 REPORT = "ingest_report.json"
 SPOOL_DIR = ".spool"
 STATUSES = ("ok", "partial", "failed", "skipped")
@@ -106,8 +103,9 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
     """Expand files and folders (recursively) into video paths, plus records for what is skipped.
 
     Folders are walked in sorted order without following symbolic links to folders; hidden
-    files and folders (name starting with ``.``) and clip stores inside them are ignored. A file whose extension is not in
-    :data:`VIDEO_EXTENSIONS` is *skipped*; a path that does not exist is *failed*.
+    files and folders (name starting with ``.``) and clip stores inside them are ignored. A file whose
+    extension is not a video's (:data:`~latentlab.media.video_formats.VIDEO_EXTENSIONS`) is *skipped*;
+    a path that does not exist is *failed*.
     """
     videos, records, seen = [], [], set()
     exclude = exclude.resolve() if exclude is not None else None
@@ -117,7 +115,7 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
         if key in seen:
             return
         seen.add(key)
-        if p.suffix.lower() in VIDEO_EXTENSIONS:
+        if is_video(p):
             videos.append(key)
         else:
             records.append(_record(key, "skipped", f"not a video file (extension {p.suffix or 'none'!r})"))

@@ -130,12 +130,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.set_postfix_str(f"{self.n_frames} frames", refresh=False)
 
-    def record(self, rec: dict) -> None:
+    def record(self, rec) -> None:
         if self.bar is not None:
             self.bar.update(1)
-        if self.quiet or rec["reason"].startswith("not a video file ("):  # counted in the summary
+        if self.quiet or rec.reason.startswith("not a video file ("):  # counted in the summary
             return
-        line = f"{rec['status']:8s} {rec['path']}  ({rec.get('clips', 0)} clips) {rec['reason']}"
+        line = f"{rec.status:8s} {rec.path}  ({rec.clips} clips) {rec.reason}"
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
         else:
@@ -156,9 +156,9 @@ def format_summary(summary, limit: int = 12) -> str:
         f"  {js['frames_read']} frames read, {js['clips_written']} clips written; the store now holds "
         f"{summary.clips_in_store} clips",
     ]
-    bad = [r for r in summary.records if r["status"] in ("failed", "partial") or r["reason"].startswith("duplicate of")]
+    bad = [r for r in summary.records if r.status in ("failed", "partial") or r.is_duplicate]
     for r in bad[:limit]:
-        lines.append(f"  {r['status']:7s} {r['path']}: {r['reason']}")
+        lines.append(f"  {r.status:7s} {r.path}: {r.reason}")
     if len(bad) > limit:
         lines.append(f"  ... and {len(bad) - limit} more")
     if bad or c["skipped"]:

@@ -3,7 +3,7 @@
 A project is a small UTF-8 JSON document::
 
     {"schema": "latentlab-project", "version": 1,
-     "store": {"relative": "data/clips", "absolute": "/home/me/proj/data/clips"} | null,
+     "store": {"relative": "data/clips", "absolute": "/Users/me/proj/data/clips"} | null,
      "checkpoint": {...} | null,          # null = the bundled demo store / model
      "projection": {"method": "pca", "params": {}, "seed": 0},
      "tags": {...}, "selections": {...},  # TagBook / SavedSelections .to_dict() output, kept as is

@@ -70,7 +70,7 @@ def _window(z: np.ndarray, rep: int) -> None:
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.session import Loaded, make_dataset
+    from latentlab.app.dataset import Loaded, make_dataset
 
     app = QApplication.instance() or QApplication([])
     n = len(z)

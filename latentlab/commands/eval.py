@@ -22,6 +22,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.ml.config import DEVICE_CHOICES  # torch-free
     from latentlab.commands.options import COUNT, SEED, int_range
 
     parser.add_argument("checkpoint", metavar="MODEL",
@@ -39,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--judge-steps", type=int_range(1, 1_000_000), default=1500,
                         help="training steps of the class judge")
     parser.add_argument("--seed", type=SEED, default=0, help="seed of the clip sample and the prior samples")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
 
 

@@ -64,7 +64,7 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     could not be loaded within ``timeout_s``).
     """
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.session import available_projections
+    from latentlab.app.maps import available_projections
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_app()

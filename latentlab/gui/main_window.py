@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QFileDialog, QLabel, QMain
 
 from latentlab.paths import sample_checkpoint_dir
 from latentlab.core.explorer_state import ClipField, ExplorerState
-from latentlab.gui import session
+from latentlab.app import dataset as app_dataset
+from latentlab.app import loading, maps
 from latentlab.gui.clip_player import ClipPlayer
 from latentlab.gui import extensions
 from latentlab.gui.errors import guarded, listen
@@ -132,8 +133,8 @@ class MainWindow(QMainWindow):
         bar.setObjectName("toolbar_map")
         bar.addWidget(QLabel(" projection "))
         self.projection_combo = QComboBox()
-        self.projection_combo.addItems(session.available_projections())
-        if "umap" not in session.available_projections():
+        self.projection_combo.addItems(maps.available_projections())
+        if "umap" not in maps.available_projections():
             self.projection_combo.setToolTip("pca or t-SNE; UMAP needs umap-learn: pip install umap-learn")
         self.projection_combo.currentTextChanged.connect(guarded(self.set_projection))
         bar.addWidget(self.projection_combo)
@@ -207,8 +208,8 @@ class MainWindow(QMainWindow):
 
         def load(ctx):
             try:
-                return session.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled)
-            except session.GeometryMismatch as exc:
+                return loading.open_dataset(store, checkpoint, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled)
+            except loading.GeometryMismatch as exc:
                 mismatch.append(exc)
                 raise
 
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         job.failed.connect(lambda *_: mismatch and guarded(self.offer_ways_forward)(mismatch[0]))
         return job
 
-    def offer_ways_forward(self, exc: "session.GeometryMismatch") -> None:
+    def offer_ways_forward(self, exc: "loading.GeometryMismatch") -> None:
         """A store the model cannot take (own videos cut at another size): train a model on it from
         the Train dock (filled in and shown), or cut the videos again at the model's size."""
         t, h, w, _c = exc.model
@@ -238,14 +239,14 @@ class MainWindow(QMainWindow):
         return all(getattr(ext, "confirm_replace", lambda _what: True)(what) for ext in exts)
 
     def load(self, name: str, fn: Callable) -> Job:
-        """Run a loader ``fn(ctx) -> session.Loaded`` as a job and show its result."""
+        """Run a loader ``fn(ctx) -> loading.Loaded`` as a job and show its result."""
         if self._fit_job is not None:
             self._fit_job.cancel()
         job = self.runner.submit(name, fn)
         job.succeeded.connect(guarded(self.show_loaded))
         return job
 
-    def show_loaded(self, loaded: "session.Loaded") -> None:
+    def show_loaded(self, loaded: "loading.Loaded") -> None:
         """Show a loaded dataset and its first map (on the GUI thread)."""
         self.store_path, self.checkpoint = loaded.store_path or None, loaded.checkpoint or None
         self.state.set_dataset(loaded.dataset)
@@ -263,12 +264,12 @@ class MainWindow(QMainWindow):
                 self._add_recent(path)
         ds = loaded.dataset
         if ds.codec is None and loaded.checkpoint:  # the map came from cached latents: now the model
-            job = self.runner.submit("load model", lambda ctx: session.load_codec(loaded.checkpoint, ds.store))
+            job = self.runner.submit("load model", lambda ctx: loading.load_codec(loaded.checkpoint, ds.store))
             job.succeeded.connect(guarded(lambda codec: self.state.dataset is ds and self.state.set_codec(codec)))
         if "cluster" not in ds.fields and ds.n_clips >= 2:
-            job = self.runner.submit("clusters", lambda ctx: session.cluster_field(ds))
+            job = self.runner.submit("clusters", lambda ctx: app_dataset.cluster_field(ds))
             job.succeeded.connect(guarded(lambda f: self.state.dataset is ds and self._add_field(f)))
-        if loaded.sample and self.sample_map in session.available_projections() \
+        if loaded.sample and self.sample_map in maps.available_projections() \
                 and getattr(loaded.projection, "method", "pca") == "pca":
             # The sample data's classes lie in neighbourhoods a PCA plane does not separate: show the
             # t-SNE map, fitted once in the background (then cached), as the default map.
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
 
         def fit(ctx):
-            return session.map_for(ds, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+            return maps.map_for(ds, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
 
         def previewed(_f, coords, _t) -> None:
             if coords is not None and job is self._fit_job and self.state.dataset is ds:
@@ -402,7 +403,7 @@ class MainWindow(QMainWindow):
         ds = self.state.dataset
         if ds is None:
             return None
-        job = self.runner.submit("reconstruction error", lambda ctx: session.reconstruction_errors(
+        job = self.runner.submit("reconstruction error", lambda ctx: app_dataset.reconstruction_errors(
             ds, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled))
         job.succeeded.connect(guarded(lambda e: self.state.dataset is ds and self._add_error_field(e)))
         return job

@@ -76,7 +76,7 @@ def check_geometry(config: dict, store, checkpoint: str) -> None:
 def load_side(checkpoint: str, store, progress=None, cancel=None) -> ModelSide:
     """Load ``checkpoint``, encode ``store`` with it (cached) and map it (job thread)."""
     from latentlab.core.projection import fit_projection
-    from latentlab.gui.session import load_codec
+    from latentlab.app.loading import load_codec
     from latentlab.ml.checkpoint import read_config
     from latentlab.ml.embedding import embed_store
 

@@ -12,8 +12,6 @@ the job does, so the window starts as fast as before.
 from __future__ import annotations
 
 import dataclasses
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,56 +21,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QScrollArea, Q
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
                                QWidget)
 
+from latentlab.app.training_job import (TrainingControl, TrainingEvents, TrainRequest, TrainResult,
+                                        run_training)
 from latentlab.core.explorer_state import ClipField
+from latentlab.ml.config import DEVICE_CHOICES
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.training_views import EpochMap, LossCurves
 from latentlab.gui.workers import Job, JobCancelled
 
-#: ``latentlab.ml.device.DEVICE_CHOICES`` (not imported: that module imports torch at start-up).
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 JOIN_TIMEOUT_MS = 60_000
-
-
-@dataclass(frozen=True)
-class TrainRequest:
-    """Everything a run needs, fixed when Start is pressed (the job gets this, not the widgets)."""
-
-    store: str
-    output: str
-    latent_dim: int = 16
-    beta: float = 1.0
-    epochs: int = 20
-    batch_size: int = 64
-    device: str = "auto"
-    resume: bool = False
-    sample_size: int = 1000
-    model: dict = field(default_factory=lambda: {"base_width": 16})  # more VAEConfig fields
-    settings: dict = field(default_factory=dict)  # more TrainSettings fields
-    previous_map: np.ndarray | None = field(default=None, compare=False)  # (S, 2): a resumed run aligns to it
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    output: str
-    store: str
-    metrics: dict
-    stopped: bool
-
-
-def sample_field(store, indices: np.ndarray) -> ClipField | None:
-    """What to colour the epoch map by: the demo's shape, another store factor, or the source video."""
-    factors = store.factors()
-    if "shape" in factors:
-        from latentlab.media.demo_data import SHAPES
-
-        return ClipField("shape", np.asarray(factors["shape"])[indices], tuple(SHAPES))
-    if factors:
-        name = next(iter(factors))
-        return ClipField(name, np.asarray(factors[name], np.float64)[indices])
-    if len(store.sources) > 1:
-        names = tuple(Path(str(s.get("path", "?"))).name for s in store.sources)
-        return ClipField("source", np.asarray(store.table["source_id"])[indices], names)
-    return None
 
 
 class _Bridge(QObject):
@@ -103,9 +60,7 @@ class TrainingPanel(QWidget):
         self.message = ""
         self.total_steps = 0
         self._field: ClipField | None = None
-        self._lock = threading.Lock()
-        self._live = None  # LiveTraining, created by the job
-        self._pending = {"pause": False, "stop": False}
+        self.control = TrainingControl()  # pause / stop of the run (a new one per run)
         self._store_auto = True
         self._bridge = _Bridge(self)
         self._bridge.prepared.connect(guarded(self._on_prepared))
@@ -228,14 +183,21 @@ class TrainingPanel(QWidget):
         if request.resume and request.previous_map is None and self.epoch_map.coords is not None:
             request = dataclasses.replace(request, previous_map=self.epoch_map.coords)
         self.request, self.result, self.message = request, None, ""
-        with self._lock:
-            self._live, self._pending = None, {"pause": False, "stop": False}
+        self.control = control = TrainingControl()
         if not request.resume:
             self._clear_plots()
-        bridge, lock = self._bridge, self._lock
+        b = self._bridge
+        events = TrainingEvents(prepared=b.prepared.emit, fit_started=b.fit_started.emit, stepped=b.stepped.emit,
+                                epoch_done=b.epoch_done.emit, pause_changed=b.pause_changed.emit)
 
         def run(ctx):
-            return _train(ctx, request, bridge, lambda live: self._adopt(live, lock))
+            def progress(fraction: float, text: str) -> None:
+                try:
+                    ctx.progress(fraction, text=text)
+                except JobCancelled:  # seen by the live callback on this step: the trainer stops and saves
+                    pass
+
+            return run_training(request, events, control, progress, ctx.is_cancelled)
 
         self.job = self.window_.runner.submit(f"train {Path(request.store).name}", run)
         self.job.succeeded.connect(guarded(self._on_finished))
@@ -246,42 +208,22 @@ class TrainingPanel(QWidget):
         self.started.emit()
         return self.job
 
-    def _adopt(self, live, lock: threading.Lock) -> None:  # on the training thread
-        with lock:
-            self._live = live
-            if self._pending["pause"]:
-                live.pause()
-            if self._pending["stop"]:
-                live.stop()
-
-    def _control(self, action: str) -> None:
-        with self._lock:
-            live = self._live
-            if live is None:
-                if action in ("pause", "stop"):
-                    self._pending[action] = True
-                elif action == "resume":
-                    self._pending["pause"] = False
-                return
-        getattr(live, action)()
-
     def toggle_pause(self) -> None:
         """Pause a running run between steps, or let a paused one go on."""
         if not self.running:
             return
-        if self.pause_button.text() == "Pause":
-            self._control("pause")
-            self.pause_button.setText("Resume")
+        if not self.control.paused:
+            self.control.pause()
             self.status.setText("pausing after this step…")
         else:
-            self._control("resume")
-            self.pause_button.setText("Pause")
+            self.control.resume()
             self.status.setText("resuming…")
+        self.pause_button.setText("Resume" if self.control.paused else "Pause")
 
     def stop(self) -> None:
         """End the run after its current step; its bundle is saved and can be resumed."""
         if self.running:
-            self._control("stop")
+            self.control.stop()
             self.status.setText("stopping after this step…")
 
     def open_in_explorer(self) -> Job | None:
@@ -313,7 +255,7 @@ class TrainingPanel(QWidget):
         job = self.job
         if job is None:
             return
-        self._control("stop")
+        self.control.stop()
         job.cancel()
         if not job.thread.wait(JOIN_TIMEOUT_MS):
             job.thread.wait()
@@ -328,7 +270,7 @@ class TrainingPanel(QWidget):
 
     def _on_step(self, step: int, metrics: dict) -> None:
         self.loss.add(step, metrics)
-        if not self.pause_button.text() == "Resume":
+        if not self.control.paused:
             self.status.setText(f"epoch {metrics.get('epoch', 0):.2f} · step {step}/{self.total_steps} · "
                                 f"NLL {metrics.get('nll', np.nan):.1f} · KL {metrics.get('kl', np.nan):.2f} · "
                                 f"beta {metrics.get('beta', np.nan):.3g}")
@@ -369,8 +311,7 @@ class TrainingPanel(QWidget):
     def _end(self, how: str) -> None:
         self.loss.draw()
         self.job = None
-        with self._lock:
-            self._live = None
+        self.control.release()
         self.status.setText(self.message)
         self._set_running(False)
         self.finished.emit(how)
@@ -381,6 +322,7 @@ class TrainingPanel(QWidget):
             w.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
+        self.control.paused = False
         self.pause_button.setText("Pause")
         self._update_result_buttons()
 
@@ -394,44 +336,6 @@ class TrainingPanel(QWidget):
     def _clear_plots(self) -> None:
         self.loss.clear()
         self.epoch_map.clear()
-
-
-def _train(ctx, request: TrainRequest, bridge: _Bridge, adopt) -> TrainResult:
-    """The job: build the trainer and the live callback, train, return what happened (training thread)."""
-    from latentlab.gui.session import configure_torch_threads
-    from latentlab.media.clip_store import ClipStore
-    from latentlab.ml.config import VAEConfig
-    from latentlab.ml.live_training import LiveTraining
-    from latentlab.ml.trainer import Trainer, TrainerCallback, TrainSettings
-
-    configure_torch_threads()
-    store = ClipStore.open(request.store)
-    g = store.geometry
-    config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
-                       latent_dim=request.latent_dim, beta=request.beta, **request.model)
-    settings = TrainSettings(**{**request.settings, "epochs": request.epochs, "batch_size": request.batch_size,
-                                "device": request.device, "num_workers": 0})  # workers would fork the GUI
-    trainer = Trainer(config, store, request.output, settings, resume=request.resume)
-
-    class Status(TrainerCallback):
-        def on_fit_start(self, total_steps, start_step):
-            bridge.fit_started.emit(total_steps, start_step)
-
-        def on_step(self, step, metrics):
-            try:
-                ctx.progress(step / max(1, live.total_steps), text=f"step {step}/{live.total_steps}")
-            except JobCancelled:  # seen by live on this step: the trainer stops and saves
-                pass
-
-    live = LiveTraining(store, sample_size=request.sample_size, seed=trainer.settings.seed,  # a resume's own seed
-                        previous_map=request.previous_map,
-                        on_step=bridge.stepped.emit, on_epoch=bridge.epoch_done.emit,
-                        on_pause=bridge.pause_changed.emit, cancel=ctx.is_cancelled)
-    bridge.prepared.emit(sample_field(store, live.indices))
-    adopt(live)
-    live.attach(trainer)
-    metrics = trainer.fit([Status(), live])
-    return TrainResult(request.output, request.store, metrics, stopped=trainer.cancelled)
 
 
 def install(window) -> TrainingPanel:

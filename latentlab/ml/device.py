@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 
 from latentlab.core.errors import UserError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from latentlab.ml.config import DEVICE_CHOICES  # noqa: F401 - one list, torch-free for the CLI and the GUI
 
 
 class DeviceError(RuntimeError, UserError):

@@ -18,7 +18,7 @@ from latentlab.core.undo import UndoStack
 from latentlab.gui import export_dialog
 from latentlab.gui.export_dialog import ExportDialog
 from tests.media.helpers import read_video
-from latentlab.gui.session import Loaded, make_dataset
+from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 
 

@@ -16,7 +16,7 @@ import pytest
 from latentlab.core.project import autosave_path, load_project, recovery_available
 from latentlab.core.project_lock import lock_path
 from latentlab.core.tags import CreateTag, TagClips
-from latentlab.gui import extensions, session
+from latentlab.gui import extensions
 from latentlab.media.clip_store import ClipGeometry, ClipStore
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from tests.gui.fakes import FakeCodec

@@ -11,11 +11,12 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from latentlab.core.project import load_project
 from latentlab.core.tags import CreateTag, TagClips
-from latentlab.gui import ingest_offer, project_controller, session
+from latentlab.gui import ingest_offer, project_controller
+from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
 from tests.gui.fakes import SPEC, fake_open_dataset
 
-REAL_OPEN_DATASET = session.open_dataset
+REAL_OPEN_DATASET = loading.open_dataset
 
 
 def action(window, text: str):
@@ -40,7 +41,7 @@ def guarded_window(make_window, folder, qtbot, monkeypatch, tmp_path):
         opened.append((store_path, checkpoint))
         return fake_open_dataset(store_path or str(store), checkpoint or str(ckpt))
 
-    monkeypatch.setattr(session, "open_dataset", open_dataset)
+    monkeypatch.setattr(loading, "open_dataset", open_dataset)
     w, ctl = make_window()
     job = w.open(str(store), str(ckpt))
     with qtbot.waitSignal(job.succeeded, timeout=10000):
@@ -175,7 +176,7 @@ def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qt
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"model": {"frames": 8, "height": 32, "width": 32, "channels": 3}}))
     w, ctl = make_window()
-    monkeypatch.setattr(session, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
+    monkeypatch.setattr(loading, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(model)))
     w.store_path = str(store)  # a store is open (say, from explore --store); now File → Open checkpoint
     action(w, "Open model…").trigger()

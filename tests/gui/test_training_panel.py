@@ -43,11 +43,11 @@ def _start_paused(qtbot, panel, request):
         panel.toggle_pause()
 
 
-def test_the_device_choices_are_the_ml_ones():
-    from latentlab.gui.training_panel import DEVICE_CHOICES
+def test_the_device_choices_are_the_ml_ones(panel):
+    from latentlab.ml.config import DEVICE_CHOICES
     from latentlab.ml.device import DEVICE_CHOICES as ML_CHOICES
 
-    assert DEVICE_CHOICES == ML_CHOICES
+    assert tuple(panel.device.itemText(i) for i in range(panel.device.count())) == DEVICE_CHOICES == ML_CHOICES
 
 
 def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, window, panel, tmp_path, tiny_store):

@@ -1,4 +1,7 @@
-"""``latentlab project STORE``: fit a 2-D map (PCA, t-SNE, UMAP or your coordinates) of cached latents."""
+"""``latentlab map STORE``: fit a 2-D map (PCA, t-SNE, UMAP or your coordinates) of cached latents.
+
+``latentlab project STORE`` is the command's old name and still works.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from latentlab.media.clip_store import ClipStore, StoreError
 
     def fail(message: str) -> int:
-        print(f"latentlab project: error: {message}", file=sys.stderr)
+        print(f"latentlab map: error: {message}", file=sys.stderr)
         return 1
 
     try:
@@ -56,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 hashes.append(read_json(m)["weights_hash"])
             except (OSError, ValueError, KeyError, TypeError):  # a damaged or foreign cache: not ours to use
-                print(f"latentlab project: skipping {m.parent}: not a readable latent cache", file=sys.stderr)
+                print(f"latentlab map: skipping {m.parent}: not a readable latent cache", file=sys.stderr)
     for h in hashes:
         table = LatentCache(store.path, h).load(store)
         if table is not None:

@@ -140,7 +140,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
         qtbot.addWidget(w)
         w.show()
         made.append(w)
-        return w, w.extensions["project"]
+        return w, w.context.project
 
     yield make
     for w in made:

@@ -12,7 +12,7 @@ from tests.gui.fakes import tiny_loaded
 
 @pytest.fixture
 def cur(window):
-    return window.extensions["curation"]
+    return window.context.curation
 
 
 def menu_action(menu, text):

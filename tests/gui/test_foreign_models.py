@@ -83,7 +83,7 @@ def test_a_pickle_folder_and_a_model_without_a_store_are_refused_in_words(small_
 def test_the_elbo_panel_says_a_foreign_model_gives_no_likelihood(small_store, tmp_path, open_window, qtbot):
     weights = save_tiny_module(tmp_path / "mine.safetensors")
     w = open_window(loading.open_dataset(small_store.path, f"tests.foreign_models:tiny_module@{weights}"))
-    teach = w.extensions["teach"]
+    teach = w.context.teach
     teach.show_panel("elbo")
     w.state.select([3])
     qtbot.waitUntil(lambda: "Clip 3" in teach.elbo.text.text(), timeout=5000)

@@ -266,11 +266,12 @@ def test_the_progress_label_does_not_repeat_the_job_name(window, qtbot):
 
 def test_sample_datasets_are_a_list_a_second_one_makes_a_submenu(qtbot, settings, monkeypatch):
     from latentlab.gui import main_window
+    from latentlab.gui.sample_data import SampleData
 
     opened = []
     monkeypatch.setattr(main_window.MainWindow, "open", lambda self, store, ckpt: opened.append((store, ckpt)))
     monkeypatch.setattr(main_window, "SAMPLE_DATASETS", [
-        main_window.SampleData("Sprites"), main_window.SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
+        SampleData("Sprites"), SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
     sub = next(a.menu() for a in w.file_menu.actions() if a.text() == "Open &sample data")

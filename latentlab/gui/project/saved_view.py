@@ -1,7 +1,7 @@
 """The part of a project that is the window's view: map range, colour field, current clip and
 projection method, captured for saving and restored once a project's data is shown.
 
-Split from :mod:`latentlab.gui.project_controller` (which owns files, locks and dirty state).
+Split from :mod:`latentlab.gui.project.project_extension` (which owns files, locks and dirty state).
 """
 
 from __future__ import annotations
@@ -11,22 +11,23 @@ from pathlib import Path
 import numpy as np
 
 from latentlab.gui.errors import guarded
+from latentlab.gui.shell import WindowContext
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
 METHODS = ("pca", "tsne", "umap")
 
 
-class ProjectView:
-    """Reads and restores the view of ``window`` (clips named by key, so a view survives a re-ingest)."""
+class SavedView:
+    """Reads and restores the window's view (clips named by key, so a view survives a re-ingest)."""
 
-    def __init__(self, window) -> None:
-        self.window = window
+    def __init__(self, ctx: WindowContext) -> None:
+        self.ctx, self.state = ctx, ctx.state
         self._pending_colour: str | None = None
-        window.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
+        ctx.runner.job_finished.connect(guarded(lambda *_: self._apply_pending_colour()))
 
     def clip_keys(self) -> np.ndarray:
         """Keys of the shown dataset's clips, ``(N,)`` str (``#<index>`` without a clip store)."""
-        return self.keys_of(self.window.state.dataset)
+        return self.keys_of(self.state.dataset)
 
     def keys_of(self, dataset) -> np.ndarray:
         """Keys of ``dataset``'s clips (:meth:`Dataset.clip_keys`, computed once per dataset)."""
@@ -34,32 +35,32 @@ class ProjectView:
 
     def method(self) -> str:
         """The projection method on screen, as a project stores it (a precomputed map counts as PCA)."""
-        method = getattr(self.window.state.projection, "method", "pca")
+        projection = self.state.projection
+        method = projection.method if projection is not None else "pca"
         return method if method in METHODS else "pca"
 
     def capture(self) -> dict:
         """``{"x_range", "y_range", "colour", "current"}`` of the window now."""
-        w = self.window
-        (x0, x1), (y0, y1) = w.map.view.viewRange()
-        keys, current = self.clip_keys(), w.state.current
-        return {"x_range": [float(x0), float(x1)], "y_range": [float(y0), float(y1)],
-                "colour": w.state.colour_field or None,
+        (x0, x1), (y0, y1) = self.ctx.view_range()
+        keys, current = self.clip_keys(), self.state.current
+        return {"x_range": [x0, x1], "y_range": [y0, y1],
+                "colour": self.state.colour_field or None,
                 "current": str(keys[current]) if 0 <= current < len(keys) else None}
 
     def restore(self, view: dict, method: str) -> None:
         """Show ``view``: the current clip, the colour field (once it exists: the cluster field
         comes from a later job), the projection ``method`` (fitted in the background) and then the
         map range."""
-        w = self.window
         current = view.get("current")
         if current is not None:
             hit = np.flatnonzero(self.clip_keys() == str(current))
             if hit.size:
-                w.state.select([int(hit[0])])
+                self.state.select([int(hit[0])])
         self._pending_colour = view.get("colour") or None
         self._apply_pending_colour()
-        if method in METHODS and method != getattr(w.state.projection, "method", "pca"):
-            fit = w.set_projection(method)
+        shown = self.state.projection.method if self.state.projection is not None else "pca"
+        if method in METHODS and method != shown:
+            fit = self.ctx.set_projection(method)
             if fit is not None:
                 fit.succeeded.connect(guarded(lambda *_: self._restore_range(view)))
                 return
@@ -68,17 +69,17 @@ class ProjectView:
     def _restore_range(self, view: dict) -> None:
         x, y = view.get("x_range"), view.get("y_range")
         if _is_range(x) and _is_range(y):
-            self.window.map.view.setRange(xRange=tuple(x), yRange=tuple(y), padding=0)
+            self.ctx.set_view_range(tuple(x), tuple(y))
 
     def _apply_pending_colour(self) -> None:
-        name, state = self._pending_colour, self.window.state
+        name, state = self._pending_colour, self.state
         if name and state.dataset is not None and name in state.dataset.fields:
             self._pending_colour = None
             state.set_colour_field(name)
 
     def missing_sources(self) -> list[str]:
         """A note on the source videos of the shown store that no longer exist ([] if none)."""
-        store = getattr(self.window.state.dataset, "store", None)
+        store = self.state.dataset.store if self.state.dataset is not None else None
         if store is None:
             return []
         gone = [str(s["path"]) for s in store.sources

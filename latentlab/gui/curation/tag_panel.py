@@ -2,7 +2,7 @@
 
 The buttons act on the tag chosen in the table (New tag, Rename, Colour, Delete, Tag / Untag the
 selection, Select the tag's clips); "Show only" dims every other clip on the map. A double click
-on a row selects the tag's clips. Every edit goes through :class:`~latentlab.gui.curation.Curation`
+on a row selects the tag's clips. Every edit goes through :class:`~latentlab.gui.curation.curation_extension.Curation`
 (one undo step each); the table redraws from the book whenever the curation state changes.
 """
 
@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from latentlab.gui import curation_menus as ask
+from latentlab.gui.curation import curation_menus as ask
 from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
 

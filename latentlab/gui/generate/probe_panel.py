@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QV
 from latentlab.app.probe import ProbeResult, render_probe
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
+from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
 
 

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
-from latentlab.gui.wrapped_label import WrappedLabel
+from latentlab.gui.widgets.wrapped_label import WrappedLabel
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.panel_plot import panel_plot
+from latentlab.gui.widgets.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_elbo"

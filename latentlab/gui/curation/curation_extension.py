@@ -1,12 +1,12 @@
 """Curation in the explorer: tags with undo, saved selections and neighbourhood tools.
 
-:func:`install` adds a "Tags" dock (:class:`~latentlab.gui.tag_table.TagPanel`), an Edit menu
-(Undo / Redo following the stack) and a Select menu (:mod:`latentlab.gui.curation_menus`). Every
-action gathers its arguments in a dialog and then calls a method of :class:`Curation` with explicit
+:class:`CurationExtension` adds a "Tags" dock (:class:`~latentlab.gui.curation.tag_panel.TagPanel`), an Edit
+menu (Undo / Redo following the stack) and a Select menu (:mod:`latentlab.gui.curation.curation_menus`). Every
+action gathers its arguments in a dialog and then calls a method of :class:`CurationExtension` with explicit
 arguments (``grow_knn(5)``, ``tag_selection("cats")``), which is what tests and other extensions call.
 
-Every tag edit is a command on :attr:`Curation.undo`. Neighbour queries, duplicate search, the
-diverse subset and tag suggestions run as jobs on ``window.runner``; their results are applied on the
+Every tag edit is a command on :attr:`CurationExtension.undo`. Neighbour queries, duplicate search, the
+diverse subset and tag suggestions run as jobs on the window's runner; their results are applied on the
 GUI thread, and dropped if another dataset was loaded meanwhile.
 
 "Scope": the neighbourhood tools that look at a set of clips (near-duplicates, diverse subset, tag
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDockWidget
 
 from latentlab.core.neighbours import LatentIndex, diverse_subset, near_duplicate_groups
@@ -26,21 +26,23 @@ from latentlab.core.tags import (FIELD_NAME, CreateTag, DeleteTag, RecolourTag, 
                                  TagError, UntagClips, suggest_from_tags, tag_clips)
 from latentlab.core.undo import Command, UndoStack
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.shell import ExtensionBase, WindowContext, while_shown
 from latentlab.gui.wording import count
 from latentlab.gui.workers import Job
 
 DUPLICATE_TAG = "duplicate"
 
 
-class Curation(QObject):
-    """Tags, saved selections and their undo history for the dataset shown in ``window``."""
+class CurationExtension(ExtensionBase):
+    """Tags, saved selections and their undo history for the dataset shown in the window."""
 
     state_changed = Signal()  # any edit of the tags or the saved selections, or new ones loaded
     duplicates_changed = Signal()  # a near-duplicate search found groups, or they were used / dropped
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window, self.state = window, window.state
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx)
+        ctx.curation = self
+        self.state = ctx.state
         self.undo = UndoStack()
         self.book = TagBook(0)
         self.selections = SavedSelections(0)
@@ -50,7 +52,23 @@ class Curation(QObject):
         self.suggestions: tuple[np.ndarray, list[str], np.ndarray] | None = None
         self.suggestions_dialog = None
         self.undo.changed.connect(self._on_edited)
-        listen(window, self.state.dataset_changed, self._on_dataset_changed)
+        listen(ctx.window, self.state.dataset_changed, self._on_dataset_changed)
+        self._build()
+
+    def _build(self) -> None:
+        """The Tags dock (a tab beside Generate) and the Edit and Select menus."""
+        from latentlab.gui.curation.curation_menus import build_menus
+        from latentlab.gui.curation.tag_panel import TagPanel
+
+        self.panel = TagPanel(self)
+        self.dock = QDockWidget("Tags", self.ctx.window)
+        self.dock.setObjectName("dock_tags")
+        self.dock.setWidget(self.panel)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.ctx.add_dock(self.dock)
+        self.menus = build_menus(self)
+        self._on_dataset_changed(self.state.dataset)
 
     # ------------------------------------------------------------------------- state and storage
     def clip_keys(self) -> np.ndarray:
@@ -84,13 +102,11 @@ class Curation(QObject):
     @guarded
     def _on_edited(self) -> None:
         if self.state.dataset is not None and self.book.n_clips == self.state.dataset.n_clips:
-            self.state.add_field(self.book.field())
-            if self.window.colour_combo.findText(FIELD_NAME) < 0:
-                self.window.colour_combo.addItem(FIELD_NAME)
+            self.state.add_field(self.book.field())  # the colour choices follow (state.field_added)
         if self.shown_tag is not None and self.shown_tag not in self.book:
             self.shown_tag = None
-        if self.shown_tag is not None or self.window.map.shown is not None:  # members may have changed
-            self.window.map.set_shown(None if self.shown_tag is None else self.book.members(self.shown_tag))
+        if self.shown_tag is not None or self.state.shown is not None:  # members may have changed
+            self.state.set_shown(None if self.shown_tag is None else self.book.members(self.shown_tag))
         self.state_changed.emit()
 
     # ------------------------------------------------------------------------------- tag edits
@@ -136,7 +152,7 @@ class Curation(QObject):
         if name is not None:
             self.book.members(name)  # TagError for an unknown tag
         self.shown_tag = name
-        self.window.map.set_shown(None if name is None else self.book.members(name))
+        self.state.set_shown(None if name is None else self.book.members(name))
 
     def accept_suggestions(self, clips, tags: list[str]) -> None:
         """Tag each of ``clips`` with its tag in ``tags``: one undo step for all of them."""
@@ -268,10 +284,10 @@ class Curation(QObject):
         return self.state.dataset is not None and sum(1 for c in self.book.counts().values() if c) >= 2
 
     def _show_suggestions(self, clips, tags, confidence, where: str = "all untagged clips") -> None:
-        from latentlab.gui.suggestions_dialog import SuggestionsDialog
+        from latentlab.gui.curation.suggestions_dialog import SuggestionsDialog
 
         colours = {t: self.book.colour(t) for t in set(tags) if t in self.book}
-        dialog = SuggestionsDialog(clips, tags, confidence, colours, self.window)
+        dialog = SuggestionsDialog(clips, tags, confidence, colours, self.ctx.window)
         dialog.setWindowTitle(f"Suggested tags for {where}")
         dialog.applied.connect(guarded(self.accept_suggestions))
         dialog.clip_chosen.connect(guarded(lambda i: self.state.select([i])))
@@ -292,12 +308,12 @@ class Curation(QObject):
 
     def _job(self, name: str, work: Callable, apply: Callable) -> Job:
         ds = self.state.dataset
-        job = self.window.runner.submit(name, work)
-        job.succeeded.connect(guarded(lambda result: self.state.dataset is ds and apply(result)))
+        job = self.ctx.runner.submit(name, work)
+        job.succeeded.connect(guarded(while_shown(self.state, ds, apply)))
         return job
 
     def _say(self, text: str) -> None:
-        self.window.statusBar().showMessage(text, 8000)
+        self.ctx.say(text)
 
 
 class _SelectingCommand(Command):
@@ -314,26 +330,3 @@ class _SelectingCommand(Command):
     def undo(self) -> None:
         self.inner.undo()
         self.state.select(self.before)
-
-
-def install(window) -> Curation:
-    """Add the Tags dock and the Edit and Select menus to ``window``."""
-    from latentlab.gui.curation_menus import build_menus
-    from latentlab.gui.tag_table import TagPanel
-
-    curation = Curation(window)
-    curation.panel = TagPanel(curation)
-    dock = QDockWidget("Tags", window)
-    dock.setObjectName("dock_tags")
-    dock.setWidget(curation.panel)
-    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-    # A tab beside "Generate" on the right: a dock of its own would widen the window's minimum size.
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    generate = window.findChild(QDockWidget, "dock_generate")
-    if generate is not None:
-        window.tabifyDockWidget(generate, dock)
-        generate.raise_()
-    curation.dock = dock
-    curation.menus = build_menus(curation)
-    curation._on_dataset_changed(window.state.dataset)
-    return curation

@@ -1,7 +1,7 @@
 """Teaching with latentlab: a "Teach" dock (ELBO, posterior/prior samples, lerp vs slerp) and a
 Help menu with the guided tour and About.
 
-``install(window) -> Teach`` (see :mod:`latentlab.gui.extensions`). The dock is tabified with the
+:class:`TeachExtension` (see :mod:`latentlab.gui.extensions`). The dock is tabified with the
 Generate dock and computes only while it is shown: the panels' work goes to the window's decode
 worker on their own channels (latest wins), so a window that never opens it pays nothing.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QScrollArea, QTabWidget, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QMessageBox, QScrollArea, QTabWidget, QWidget
 
-from latentlab.gui.elbo_panel import ElboPanel
+from latentlab.gui.teach.elbo_panel import ElboPanel
 from latentlab.gui.errors import guarded
-from latentlab.gui.posterior_cloud import PosteriorCloud
-from latentlab.gui.teach_paths import LerpSlerpPanel
-from latentlab.gui.tour import Tour
+from latentlab.gui.shell import ExtensionBase, WindowContext
+from latentlab.gui.teach.posterior_cloud import PosteriorCloud
+from latentlab.gui.teach.lerp_slerp_panel import LerpSlerpPanel
+from latentlab.gui.teach.tour import Tour
 
 PANELS = ("elbo", "samples", "paths")
 MIN_OPEN_HEIGHT = 500  # px the dock is given when opened from a menu or the tour
@@ -26,17 +27,7 @@ ABOUT = ("<b>latentlab {version}</b><p>See and touch what a video VAE has learne
          "prior at work.</p><p>Help → Guided tour walks through the explorer in six steps.</p>")
 
 
-def help_menu(window) -> QMenu:
-    """The window's Help menu (created once; other extensions may add to it)."""
-    menu = getattr(window, "help_menu", None)
-    if menu is None:
-        menu = window.menuBar().addMenu("&Help")
-        menu.setObjectName("menu_help")
-        window.help_menu = menu
-    return menu
-
-
-class Teach(QObject):
+class TeachExtension(ExtensionBase):
     """The teaching dock and the tour of one window.
 
     Attributes
@@ -49,12 +40,12 @@ class Teach(QObject):
         The :class:`Tour` (created the first time it is opened), or None.
     """
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        st, worker = window.state, window.worker
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx)
+        ctx.teach = self
+        st, worker = ctx.state, ctx.worker
         self.elbo = ElboPanel(st, worker)
-        self.samples = PosteriorCloud(st, worker, window.map)
+        self.samples = PosteriorCloud(st, worker, ctx.map)
         self.paths = LerpSlerpPanel(st, worker)
         self.tabs = QTabWidget()
         for panel, title in ((self.elbo, "ELBO"), (self.samples, "Samples"), (self.paths, "lerp vs slerp")):
@@ -62,23 +53,19 @@ class Teach(QObject):
             scroll.setWidgetResizable(True)
             scroll.setWidget(panel)
             self.tabs.addTab(scroll, title)
-        self.dock = QDockWidget("Teach", window)
+        self.dock = QDockWidget("Teach", ctx.window)
         self.dock.setObjectName("dock_teach")
         self.dock.setWidget(self.tabs)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        generate = window.findChild(QDockWidget, "dock_generate")
-        if generate is not None:
-            window.tabifyDockWidget(generate, self.dock)
-            generate.raise_()
+        ctx.add_dock(self.dock)
         self.dock.visibilityChanged.connect(guarded(self._on_visibility))
         self.tour: Tour | None = None
-        v = window.view_menu
+        v = ctx.view_menu
         v.addSeparator()
         v.addAction("&Teaching panels", guarded(lambda: self.show_panel("elbo")))
-        h = help_menu(window)
+        h = ctx.help_menu()
         self.tour_action = h.addAction("Guided &tour", guarded(lambda: self.open_tour()))
         h.addSeparator()
         h.addAction("&About latentlab", guarded(self.about))
@@ -95,11 +82,11 @@ class Teach(QObject):
         self.dock.show()
         self.dock.raise_()
         self.tabs.setCurrentIndex(PANELS.index(name))
-        clip = self.window.findChild(QDockWidget, "dock_player")
+        clip = self.ctx.dock("player")
         if clip is not None and not self.dock.isFloating() and self.dock.height() < MIN_OPEN_HEIGHT:
             # room for the formulas and the bars: the clip dock above gives up what it can spare
             total = clip.height() + self.dock.height()
-            self.window.resizeDocks([clip, self.dock], [max(total - MIN_OPEN_HEIGHT, 1), MIN_OPEN_HEIGHT],
+            self.ctx.window.resizeDocks([clip, self.dock], [max(total - MIN_OPEN_HEIGHT, 1), MIN_OPEN_HEIGHT],
                                     Qt.Orientation.Vertical)
         self._on_visibility(True)
         return self.panels[name]
@@ -114,36 +101,25 @@ class Teach(QObject):
     def open_tour(self, step: int = 0) -> Tour:
         """Open the guided tour (again) at ``step``."""
         if self.tour is None:
-            self.tour = Tour(self.window, self._show_target)
+            self.tour = Tour(self.ctx.window, self._show_target)
         self.tour.start(step)
         return self.tour
 
     def _show_target(self, name: str) -> QWidget | None:
-        w = self.window
-        generate = w.findChild(QDockWidget, "dock_generate")
-        tab = {"probe": w.probe, "interpolate": w.interpolation, "sliders": w.sliders}.get(name)
+        tab = self.ctx.show_generate(name)
         if tab is not None:
-            if generate is not None:
-                generate.show()
-                generate.raise_()
-            w.tabs.setCurrentWidget(tab)
             return tab
         if name == "elbo":
             return self.show_panel("elbo")
-        return {"map": w.map, "clip": w.player}.get(name)
+        return self.ctx.widget(name)
 
     def about(self) -> None:
         try:
             version = metadata.version("latentlab")
         except metadata.PackageNotFoundError:
             version = "(source checkout)"
-        QMessageBox.about(self.window, "About latentlab", ABOUT.format(version=version))
+        QMessageBox.about(self.ctx.window, "About latentlab", ABOUT.format(version=version))
 
     def shutdown(self) -> None:
         if self.tour is not None:
             self.tour.dismiss()
-
-
-def install(window) -> Teach:
-    """Add the Teach dock, the Help menu and the tour to ``window``."""
-    return Teach(window)

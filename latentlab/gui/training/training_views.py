@@ -12,7 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ClipField
-from latentlab.gui.map_colours import colour_groups
+from latentlab.gui.map.map_colours import colour_groups
 
 CURVE_REFRESH_MS = 100
 TERMS = {"nll": ("reconstruction NLL (nats/clip)", (99, 164, 255)), "kl": ("KL (nats/clip)", (255, 138, 101))}

@@ -2,14 +2,14 @@
 
 The controller owns the open :class:`~latentlab.core.project.Project` and its
 :class:`~latentlab.core.project_lock.ProjectLock`. Opening a project loads its store and model
-through ``window.open`` and, once that job has shown the data, gives the tags and saved selections
+through the window's ``open`` and, once that job has shown the data, gives the tags and saved selections
 to the curation extension and restores the view (projection, colour field, current clip, zoom).
 Saving gathers the same things back. Edits mark the project dirty (a "*" in the title); a dirty
 project is autosaved every minute to ``name.latentlab.autosave`` beside it, which a clean save or a
 discard removes, so an autosave found on opening means a crash and recovery is offered.
 
 Every user decision (recover? save before closing?) goes through a method argument, so tests and
-scripts never meet a dialog; with ``window.status.dialogs_enabled`` off no dialog is shown at all.
+scripts never meet a dialog; with the job strip's ``dialogs_enabled`` off no dialog is shown at all.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -26,7 +26,8 @@ from latentlab.core.project import (
 )
 from latentlab.core.project_lock import ProjectLock, describe_holder
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.project_view import ProjectView, user_path
+from latentlab.gui.project.saved_view import SavedView, user_path
+from latentlab.gui.shell import ExtensionBase, WindowContext
 from latentlab.gui.workers import Job
 
 AUTOSAVE_MS = 60_000
@@ -46,15 +47,16 @@ def ask(parent, title: str, text: str, buttons: list[str]) -> str:
     return buttons[made.index(clicked)] if clicked in made else buttons[-1]
 
 
-class ProjectController(QObject):
-    """The window's project (see the module docstring). ``window.extensions["project"]``."""
+class ProjectExtension(ExtensionBase):
+    """The window's project (see the module docstring)."""
 
     opened = Signal(object)  # Project, once its data, tags and view are shown
     saved = Signal(str)  # path written
 
-    def __init__(self, window, autosave_ms: int = AUTOSAVE_MS) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, ctx: WindowContext, autosave_ms: int = AUTOSAVE_MS) -> None:
+        super().__init__(ctx)
+        ctx.project = self
+        window = ctx.window
         self.project: Project | None = None
         self.lock = ProjectLock()
         self.read_only = False
@@ -67,32 +69,25 @@ class ProjectController(QObject):
         self._carry: tuple[dict, dict, bool] | None = None  # (tags, selections, dirty) across a dataset change
         self._base_title = window.windowTitle()
         self._title = ""
-        self.view = ProjectView(window)
+        self.view = SavedView(ctx)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(autosave_ms)
         self.autosave_timer.timeout.connect(guarded(self.autosave_now))
         self.autosave_timer.start()
-        self._curation = None
+        self.curation = ctx.curation  # built before this extension (extensions.py)
+        self.curation.state_changed.connect(guarded(self._on_edited))
         self._build_actions()
         # Before curation empties its book for a new dataset (priority), and after it (listen).
         early = guarded(self._before_curation_reset)
-        window.state.dataset_changed.connect(early, priority=10)
-        window.destroyed.connect(lambda *_: window.state.dataset_changed.disconnect(early, missing_ok=True))
-        listen(window, window.state.dataset_changed, self._on_dataset_changed)
+        state = ctx.state
+        state.dataset_changed.connect(early, priority=10)
+        window.destroyed.connect(lambda *_: state.dataset_changed.disconnect(early, missing_ok=True))
+        listen(window, state.dataset_changed, self._on_dataset_changed)
         window.windowTitleChanged.connect(guarded(self._on_title_changed))
-
-    @property
-    def curation(self):
-        """The curation extension (looked up on first use: ``window.extensions`` is only filled in
-        once every extension is installed)."""
-        if self._curation is None:
-            self._curation = self.window.extensions["curation"]
-            self._curation.state_changed.connect(guarded(self._on_edited))
-        return self._curation
 
     # ------------------------------------------------------------------------------ menus
     def _build_actions(self) -> None:
-        w, menu, end = self.window, self.window.file_menu, self.window.file_menu_end
+        w = self.ctx.window
         self.new_action = QAction("&New project…", w, triggered=guarded(lambda: self.new_project()))
         self.open_action = QAction("&Open project…", w, triggered=guarded(lambda: self.open_project()))
         self.save_action = QAction("&Save project", w, shortcut=QKeySequence.StandardKey.Save,
@@ -100,15 +95,15 @@ class ProjectController(QObject):
         self.save_as_action = QAction("Save project &as…", w, shortcut=QKeySequence.StandardKey.SaveAs,
                                       triggered=guarded(lambda: self.save_as()))
         for act in (self.new_action, self.open_action, self.save_action, self.save_as_action):
-            menu.insertAction(end, act)
-        menu.insertSeparator(end)
+            self.ctx.add_file_action(act)
+        self.ctx.add_file_separator()
 
     def _ask_path(self, title: str, save: bool) -> str | None:
         start = str(self.project.path) if self.project and self.project.path else ""
         if save:
-            path, _ = QFileDialog.getSaveFileName(self.window, title, start or f"untitled{SUFFIX}", FILE_FILTER)
+            path, _ = QFileDialog.getSaveFileName(self.ctx.window, title, start or f"untitled{SUFFIX}", FILE_FILTER)
         else:
-            path, _ = QFileDialog.getOpenFileName(self.window, title, start, FILE_FILTER)
+            path, _ = QFileDialog.getOpenFileName(self.ctx.window, title, start, FILE_FILTER)
         if path and save and not path.endswith(SUFFIX):
             path += SUFFIX
         return path or None
@@ -139,7 +134,7 @@ class ProjectController(QObject):
         if not read_only and recovery_available(path):
             if recover is None:
                 recover = self._dialogs() and ask(
-                    self.window, "Recover project",
+                    self.ctx.window, "Recover project",
                     f"{path.name} was not closed cleanly. Recover the unsaved changes from its autosave?",
                     ["Recover", "Open the saved file"]) == "Recover"
             if recover:
@@ -149,7 +144,7 @@ class ProjectController(QObject):
         except ProjectError as exc:
             if source == path:
                 return refuse(str(exc))
-            self.window.status.show_error(f"the autosave cannot be recovered ({exc}); opening the saved file")
+            self.ctx.status.show_error(f"the autosave cannot be recovered ({exc}); opening the saved file")
             source = path
             try:
                 project = load_project(path)
@@ -161,7 +156,7 @@ class ProjectController(QObject):
         if not self.can_close():  # asked only now: a file that cannot be opened costs nothing
             return refuse(None)
         project.path = path
-        job = self.window.open(project.store, project.checkpoint)
+        job = self.ctx.open(project.store, project.checkpoint)
         self._opening = job
 
         def give_up(*_args) -> None:
@@ -176,9 +171,9 @@ class ProjectController(QObject):
         return job
 
     def _refuse(self, message: str) -> None:
-        self.window.status.show_error(message)
+        self.ctx.status.show_error(message)
         if self._dialogs():
-            QMessageBox.warning(self.window, "latentlab", message)
+            QMessageBox.warning(self.ctx.window, "latentlab", message)
         return None
 
     def _show(self, job: Job, project: Project, lock: ProjectLock, read_only: bool, recovered: bool) -> None:
@@ -206,7 +201,7 @@ class ProjectController(QObject):
             notes.append(f"recovered the unsaved changes of {project.name} from its autosave")
         notes += self.view.missing_sources()
         if notes:
-            self.window.status.show_error("; ".join(notes))
+            self.ctx.status.show_error("; ".join(notes))
         self._refresh_title()
         self._remember(path=project.path)
         self.opened.emit(project)
@@ -232,13 +227,12 @@ class ProjectController(QObject):
 
     def gather(self) -> Project:
         """The window's state as a project (the path is the open project's, if any)."""
-        w = self.window
         tags, selections = self._dump_state()
         old = self.project or Project()
         projection = {**old.projection, "method": self.view.method()}
         if projection["method"] != old.projection.get("method"):
             projection["params"] = {}
-        return Project(store=user_path(w.store_path, "store"), checkpoint=user_path(w.checkpoint, "checkpoint"),
+        return Project(store=user_path(self.ctx.store_path, "store"), checkpoint=user_path(self.ctx.checkpoint, "checkpoint"),
                        projection=projection, tags=tags, selections=selections, view=self.view.capture(),
                        path=old.path)
 
@@ -294,7 +288,7 @@ class ProjectController(QObject):
         self.project = project
         remove_autosave(path)
         self._mark_clean()
-        self.window.statusBar().showMessage(f"saved {path}", 5000)
+        self.ctx.say(f"saved {path}", 5000)
         self._remember(path=path)
         self.saved.emit(str(path))
         return True
@@ -306,7 +300,7 @@ class ProjectController(QObject):
         try:
             save_project(self.gather(), autosave_path(self.project.path))
         except ProjectError as exc:
-            self.window.status.show_error(f"autosave failed: {exc}")
+            self.ctx.status.show_error(f"autosave failed: {exc}")
             return False
         return True
 
@@ -321,7 +315,7 @@ class ProjectController(QObject):
                 self.autosave_now()  # a scripted run must not block on a question: keep the work
                 return True
             name = self.project.name if self.project else "untitled"
-            choice = ask(self.window, "Unsaved changes", f"Save the changes to {name}?",
+            choice = ask(self.ctx.window, "Unsaved changes", f"Save the changes to {name}?",
                          ["Save", "Discard", "Cancel"]).lower()
         if choice == "save":
             return self.save()
@@ -341,7 +335,7 @@ class ProjectController(QObject):
             return True
         if choice is None and self._dialogs():
             name = self.project.name if self.project else "untitled"
-            choice = ask(self.window, "Unsaved changes",
+            choice = ask(self.ctx.window, "Unsaved changes",
                          f"Opening {what} replaces the clips on the map.\n"
                          f"Save the tags and selections of {name} first?",
                          ["Save", "Discard", "Cancel"]).lower()
@@ -361,7 +355,7 @@ class ProjectController(QObject):
         self.lock.release()
 
     def _remember(self, path: Path | None) -> None:
-        settings = self.window.settings
+        settings = self.ctx.settings
         if path is None:
             settings.remove(OPEN_KEY)
         else:
@@ -370,7 +364,7 @@ class ProjectController(QObject):
 
     def crashed_project(self) -> Path | None:
         """The project of a window that did not close cleanly, if it left an autosave to recover."""
-        value = self.window.settings.value(OPEN_KEY)
+        value = self.ctx.settings.value(OPEN_KEY)
         if not isinstance(value, str) or not value:
             return None
         return Path(value) if recovery_available(value) else None
@@ -385,7 +379,7 @@ class ProjectController(QObject):
             return None
         if recover is None:
             recover = self._dialogs() and ask(
-                self.window, "Recover project",
+                self.ctx.window, "Recover project",
                 f"latentlab did not close cleanly while {path.name} had unsaved changes. Recover them?",
                 ["Recover", "Not now"]) == "Recover"
         if not recover:
@@ -427,8 +421,8 @@ class ProjectController(QObject):
                 self.curation.load_state(carry[0], carry[1])
             finally:
                 self._applying = False
-        w, p = self.window, self.project
-        moved = (user_path(w.store_path, "store"), user_path(w.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
+        p = self.project
+        moved = (user_path(self.ctx.store_path, "store"), user_path(self.ctx.checkpoint, "checkpoint")) != (p.store, p.checkpoint)
         self._forced_dirty = self._forced_dirty or moved or bool(carry and carry[2])
         self._update_dirty()
 
@@ -440,19 +434,16 @@ class ProjectController(QObject):
         """What is on screen now is what the file holds (``forced_dirty``: not yet, e.g. recovered)."""
         self._clean_selections = self._selections_now()
         self._forced_dirty = forced_dirty
-        undo = getattr(self.curation, "undo", None)
-        if undo is not None:
-            self._applying = True
-            try:
-                undo.set_clean()
-            finally:
-                self._applying = False
+        self._applying = True
+        try:
+            self.curation.undo.set_clean()
+        finally:
+            self._applying = False
         self._update_dirty()
 
     def _update_dirty(self) -> None:
         """Dirty: an edit since the save that was not undone, another saved selection, or forced."""
-        undo = getattr(self.curation, "undo", None)
-        self.dirty = (self._forced_dirty or (undo is not None and not undo.is_clean)
+        self.dirty = (self._forced_dirty or not self.curation.undo.is_clean
                       or self._selections_now() != self._clean_selections)
         self._refresh_title()
 
@@ -468,11 +459,7 @@ class ProjectController(QObject):
         else:
             prefix = f"{self.project.name}{'*' if self.dirty else ''}{' [read-only]' if self.read_only else ''}"
         self._title = f"{prefix} — {self._base_title}" if prefix else self._base_title
-        self.window.setWindowTitle(self._title)
+        self.ctx.window.setWindowTitle(self._title)
 
     def _dialogs(self) -> bool:
-        return bool(getattr(self.window.status, "dialogs_enabled", True))
-
-
-def install(window) -> ProjectController:
-    return ProjectController(window)
+        return self.ctx.dialogs_enabled

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
+from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
 
 STEPS_PER_UNIT = 100  # slider ticks per unit of z

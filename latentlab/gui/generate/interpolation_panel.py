@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
 from latentlab.core import interpolation
 from latentlab.core.explorer_state import INTERPOLATION_METHODS, ExplorerState
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
+from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker, JobRunner
 
 SLIDER_STEPS = 100  # the live slider walks a path of SLIDER_STEPS + 1 latents

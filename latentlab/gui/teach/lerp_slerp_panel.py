@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QS
 from latentlab.core import interpolation, teaching
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
-from latentlab.gui.panel_plot import panel_plot
+from latentlab.gui.widgets.frame_view import FrameView
+from latentlab.gui.widgets.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_paths"

@@ -185,7 +185,7 @@ class Tour(QFrame):
         if not self.isVisible():
             return
         self.adjustSize()
-        anchor = getattr(self.window_, "map", None)
+        anchor = self.show_target("map")  # the map: no side effects, it is always shown
         if anchor is not None and anchor.isVisible():
             origin = anchor.mapTo(self.window_, QPoint(0, 0))
             x, y = origin.x() + 12, origin.y() + anchor.height() - self.height() - 36

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
-from latentlab.gui.map_colours import colour_groups
-from latentlab.gui.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
-from latentlab.gui.point_raster import PointRaster
+from latentlab.gui.widgets.frame_view import FrameView
+from latentlab.gui.map.map_colours import colour_groups
+from latentlab.gui.map.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
+from latentlab.gui.map.point_raster import PointRaster
 from latentlab.gui.workers import DecodeWorker
 
 DENSITY_THRESHOLD = 200_000
@@ -102,7 +102,8 @@ class LatentMap(QWidget):
                              (state.selection_changed, self._draw_selection),
                              (state.current_changed, self._draw_selection),
                              (state.probe_moved, self._on_probe_moved),
-                             (state.path_changed, self._on_path_changed)):
+                             (state.path_changed, self._on_path_changed),
+                             (state.shown_changed, self._on_shown_changed)):
             listen(self, signal, slot)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
@@ -115,9 +116,9 @@ class LatentMap(QWidget):
         """``pan`` (drag pans, wheel zooms), ``box`` or ``lasso`` selection."""
         self.view.set_tool(tool)
 
-    def set_shown(self, indices: np.ndarray | None) -> None:
+    def _on_shown_changed(self, indices: np.ndarray | None) -> None:
         """Show only clips ``indices`` (the others are dimmed, still pickable); ``None`` shows all."""
-        self.shown = None if indices is None else np.asarray(indices, np.int64)
+        self.shown = indices
         self._redraw_points()
 
     def _on_dataset_changed(self, _dataset=None) -> None:
@@ -132,7 +133,8 @@ class LatentMap(QWidget):
     def _on_projection_changed(self, projection) -> None:
         self._preview_timer.stop()
         self._pending_preview = None
-        tree = getattr(self.state.inverse, "map_tree", None)  # built with the inverse, in its job
+        inverse = self.state.inverse
+        tree = inverse.map_tree if inverse is not None else None  # built with the inverse, in its job
         self._set_coords(np.asarray(projection.coords, np.float32), autorange=True, tree=tree)
 
     def show_projection(self) -> None:
@@ -189,7 +191,7 @@ class LatentMap(QWidget):
             self.layout_drawn.emit()
             return
         field = ds.fields.get(self.state.colour_field)
-        method = getattr(self.state.projection, "method", "preview") if self.state.projection is not None else "…"
+        method = self.state.projection.method if self.state.projection is not None else "…"
         if n > DENSITY_THRESHOLD:
             self.raster.hide()
             self._draw_density()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.frame_view import FrameView
+from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_cloud"

@@ -1,7 +1,7 @@
 """The Edit and Select menus of curation, and the small dialogs that gather their arguments.
 
 Each ``ask_*`` function only asks (``QInputDialog`` / ``QColorDialog``) and then calls the
-:class:`~latentlab.gui.curation.Curation` method with explicit arguments, so tests drive the
+:class:`~latentlab.gui.curation.curation_extension.Curation` method with explicit arguments, so tests drive the
 methods directly, or patch ``QInputDialog.getInt`` and friends to go through a menu.
 """
 
@@ -19,8 +19,8 @@ class CurationMenus:
 
     def __init__(self, curation) -> None:
         self.curation = cur = curation
-        window = cur.window
-        bar, before = window.menuBar(), window.view_menu.menuAction()
+        window = cur.ctx.window
+        bar, before = window.menuBar(), cur.ctx.view_menu.menuAction()
         self.edit_menu = QMenu("&Edit", window)
         bar.insertMenu(before, self.edit_menu)
         self.undo_action = QAction("Undo", window, shortcut=QKeySequence("Ctrl+Z"))
@@ -101,21 +101,21 @@ def typical_spacing(curation, k: int = 5, sample: int = 64) -> float:
 
 # --------------------------------------------------------------------------------- the asking
 def ask_grow_knn(cur) -> None:
-    k, ok = QInputDialog.getInt(cur.window, "Grow selection", "Add the k nearest clips of each selected clip, k:",
+    k, ok = QInputDialog.getInt(cur.ctx.window, "Grow selection", "Add the k nearest clips of each selected clip, k:",
                                 5, 1, 1000)
     if ok:
         cur.grow_knn(k)
 
 
 def ask_grow_radius(cur) -> None:
-    r, ok = QInputDialog.getDouble(cur.window, "Grow selection", "Add clips within this latent distance:",
+    r, ok = QInputDialog.getDouble(cur.ctx.window, "Grow selection", "Add clips within this latent distance:",
                                    round(typical_spacing(cur), 3), 0.0, 1e9, 3)
     if ok:
         cur.grow_radius(r)
 
 
 def ask_duplicates(cur) -> None:
-    t, ok = QInputDialog.getDouble(cur.window, "Near-duplicates",
+    t, ok = QInputDialog.getDouble(cur.ctx.window, "Near-duplicates",
                                    "Clips closer than this latent distance are duplicates\n"
                                    "(searched in the selection if it holds 2 clips or more, else in all):",
                                    round(0.25 * typical_spacing(cur, k=1), 4), 0.0, 1e9, 4)
@@ -124,21 +124,21 @@ def ask_duplicates(cur) -> None:
 
 
 def ask_diverse(cur) -> None:
-    n, ok = QInputDialog.getInt(cur.window, "Diverse subset", "Number of clips spread over latent space\n"
+    n, ok = QInputDialog.getInt(cur.ctx.window, "Diverse subset", "Number of clips spread over latent space\n"
                                 "(from the selection if it holds 2 clips or more, else from all):", 50, 1, 10**7)
     if ok:
         cur.diverse_subset(n)
 
 
 def ask_save_selection(cur) -> None:
-    name, ok = QInputDialog.getText(cur.window, "Save selection", f"Name for the {cur.state.selection.size:,} "
+    name, ok = QInputDialog.getText(cur.ctx.window, "Save selection", f"Name for the {cur.state.selection.size:,} "
                                     "selected clips:", text=f"selection {len(cur.selections.names()) + 1}")
     if ok:
         cur.save_selection(name)
 
 
 def ask_new_tag(cur) -> str | None:
-    name, ok = QInputDialog.getText(cur.window, "New tag", "Tag name:")
+    name, ok = QInputDialog.getText(cur.ctx.window, "New tag", "Tag name:")
     if ok:
         cur.create_tag(name)
         return name
@@ -146,7 +146,7 @@ def ask_new_tag(cur) -> str | None:
 
 
 def ask_rename(cur, old: str) -> None:
-    new, ok = QInputDialog.getText(cur.window, "Rename tag", f"New name for {old!r}:", text=old)
+    new, ok = QInputDialog.getText(cur.ctx.window, "Rename tag", f"New name for {old!r}:", text=old)
     if ok and new != old:
         cur.rename_tag(old, new)
 
@@ -154,6 +154,6 @@ def ask_rename(cur, old: str) -> None:
 def ask_colour(cur, name: str) -> None:
     from PySide6.QtGui import QColor
 
-    colour = QColorDialog.getColor(QColor(cur.book.colour(name)), cur.window, f"Colour of {name!r}")
+    colour = QColorDialog.getColor(QColor(cur.book.colour(name)), cur.ctx.window, f"Colour of {name!r}")
     if colour.isValid():
         cur.recolour_tag(name, colour.name())

@@ -1,11 +1,11 @@
 """Train from the window: a "Train" dock with the run's settings, live loss curves and an epoch map.
 
-The trainer runs as a job of ``window.runner`` (torch never runs on the GUI thread) with a
+The trainer runs as a job of the window's runner (torch never runs on the GUI thread) with a
 :class:`~latentlab.ml.live_training.LiveTraining` callback; its per-step loss terms, per-epoch maps
 of a fixed sample of clips and pause notices come back through queued Qt signals. Pause holds the
 run between steps, Stop ends it after the current step (the trainer saves a bundle that loads and
 resumes), Start with "resume" ticked continues the bundle in the output folder, and "Open in
-explorer" loads the new model with ``window.open(store, checkpoint)``. Nothing here imports torch:
+explorer" loads the new model in the window. Nothing here imports torch:
 the job does, so the window starts as fast as before.
 """
 
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDockWidget, QScrollArea, QDoubleSpinBox, QFileDialog, QFormLayout,
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
                                QWidget)
 
@@ -26,8 +26,11 @@ from latentlab.app.training_job import (TrainingControl, TrainingEvents, TrainRe
 from latentlab.core.explorer_state import ClipField
 from latentlab.ml.config import DEVICE_CHOICES
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.training_views import EpochMap, LossCurves
+from latentlab.gui.training.training_views import EpochMap, LossCurves
 from latentlab.gui.workers import Job, JobCancelled
+
+if TYPE_CHECKING:
+    from latentlab.gui.shell import WindowContext
 
 JOIN_TIMEOUT_MS = 60_000
 
@@ -51,9 +54,9 @@ class TrainingPanel(QWidget):
     paused_changed = Signal(bool)  # the training thread is now held (True) or running (False)
     finished = Signal(str)  # "done", "stopped" or "failed"
 
-    def __init__(self, window, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: "WindowContext", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.window_ = window
+        self.ctx = ctx
         self.job: Job | None = None
         self.request: TrainRequest | None = None
         self.result: TrainResult | None = None
@@ -69,8 +72,8 @@ class TrainingPanel(QWidget):
         self._bridge.epoch_done.connect(guarded(self._on_epoch))
         self._bridge.pause_changed.connect(guarded(self._on_pause_changed))
         self._build()
-        listen(self, window.state.dataset_changed, self._on_dataset_changed)
-        self._on_dataset_changed(window.state.dataset)
+        listen(self, ctx.state.dataset_changed, self._on_dataset_changed)
+        self._on_dataset_changed(ctx.state.dataset)
         self._set_running(False)
 
     # ------------------------------------------------------------------------------ building
@@ -138,7 +141,7 @@ class TrainingPanel(QWidget):
                 self._store_auto = False
 
     def _on_dataset_changed(self, dataset) -> None:
-        store = getattr(dataset, "store", None) if dataset is not None else None
+        store = dataset.store if dataset is not None else None
         if self._store_auto and store is not None:
             self.store_edit.setText(str(store.path))
         self._update_result_buttons()
@@ -199,7 +202,7 @@ class TrainingPanel(QWidget):
 
             return run_training(request, events, control, progress, ctx.is_cancelled)
 
-        self.job = self.window_.runner.submit(f"train {Path(request.store).name}", run)
+        self.job = self.ctx.runner.submit(f"train {Path(request.store).name}", run)
         self.job.succeeded.connect(guarded(self._on_finished))
         self.job.failed.connect(guarded(lambda msg, _tb: self._on_failed(msg)))
         self.job.cancelled.connect(guarded(self._on_cancelled))
@@ -230,22 +233,18 @@ class TrainingPanel(QWidget):
         """Load the trained bundle with its store in the window."""
         if self.request is None or not (Path(self.request.output) / "config.json").is_file():
             raise ValueError("there is no trained checkpoint to open yet")
-        return self.window_.open(self.request.store, self.request.output)
+        return self.ctx.open(self.request.store, self.request.output)
 
     def offer_store(self, store: str, note: str) -> None:
-        """Fill in ``store`` (one the open model cannot take), say ``note`` and show the dock."""
+        """Fill in ``store`` (one the open model cannot take) and say ``note``."""
         if not self.running:
             self.store_edit.setText(store)
             self._store_auto = False
             self.status.setText(note)
-        dock = getattr(self, "dock", None)
-        if dock is not None:
-            dock.show()
-            dock.raise_()
 
     def compare_with_open_model(self):
         """Open the trained bundle beside the window's model (the ``compare`` extension)."""
-        compare = getattr(self.window_, "extensions", {}).get("compare")
+        compare = self.ctx.compare
         if compare is None or self.request is None:
             raise ValueError("model comparison is not available")
         return compare.open_checkpoint(self.request.output)
@@ -328,7 +327,8 @@ class TrainingPanel(QWidget):
 
     def _update_result_buttons(self) -> None:
         has_bundle = self.request is not None and (Path(self.request.output) / "config.json").is_file()
-        store = getattr(self.window_.state.dataset, "store", None)
+        dataset = self.ctx.state.dataset
+        store = dataset.store if dataset is not None else None
         same_store = has_bundle and store is not None and Path(str(store.path)) == Path(self.request.store)
         self.open_button.setEnabled(not self.running and has_bundle)
         self.compare_button.setEnabled(not self.running and same_store)
@@ -336,29 +336,3 @@ class TrainingPanel(QWidget):
     def _clear_plots(self) -> None:
         self.loss.clear()
         self.epoch_map.clear()
-
-
-def install(window) -> TrainingPanel:
-    """Add the "Train" dock (hidden until File → Train a model… or View → Train) to ``window``."""
-    panel = TrainingPanel(window)
-    dock = QDockWidget("Train", window)
-    dock.setObjectName("dock_training")
-    scroll = QScrollArea()  # on a small screen the form and plots scroll instead of growing the window
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setWidget(panel)
-    dock.setWidget(scroll)
-    # A tab beside Generate: a dock of its own beside the map squeezed the map to 250 px and widened
-    # the window for good (its plots' minimum widths).
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    generate = window.findChild(QDockWidget, "dock_generate")
-    if generate is not None:
-        window.tabifyDockWidget(generate, dock)
-        generate.raise_()
-    dock.hide()
-    panel.dock = dock
-    act = QAction("&Train a model…", window)
-    window.file_menu.insertAction(window.file_menu_end, act)
-    act.triggered.connect(lambda: (dock.show(), dock.raise_()))
-    window.view_menu.addAction(dock.toggleViewAction())
-    return panel

@@ -7,6 +7,8 @@ Reading the clip, reconstructing it (torch) and finding its neighbours happen on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
@@ -22,7 +24,22 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MIN_VIEW = 112  # px: a 32×32 clip at 3× with its caption (55 px at 1280×720 was too small to see)
 
 
-def clip_report(dataset, index: int, k: int = N_NEIGHBOURS) -> dict:
+@dataclass(frozen=True)
+class ClipReport:
+    """Everything the player shows about one clip: the clip and its reconstruction ``(T, H, W, C)``
+    uint8, their MSE and PSNR, the clip's KL, its latent neighbours and their clips."""
+
+    index: int
+    clip: np.ndarray
+    recon: np.ndarray
+    mse: float
+    psnr: float
+    kl: float
+    neighbours: np.ndarray
+    thumbs: np.ndarray | None
+
+
+def clip_report(dataset, index: int, k: int = N_NEIGHBOURS) -> ClipReport:
     """Everything the player shows about clip ``index`` (runs on the worker thread)."""
     clip = dataset.read_clips(np.array([index]))[0]  # (T, H, W, C) uint8
     recon = dataset.codec.reconstruct(clip[None])[0]
@@ -34,8 +51,8 @@ def clip_report(dataset, index: int, k: int = N_NEIGHBOURS) -> dict:
         idx, _ = dataset.index.knn(int(index), min(k + 1, dataset.n_clips))
         neighbours = np.array([j for j in np.ravel(idx) if j != index][:k], np.int64)
     thumbs = dataset.read_clips(neighbours) if neighbours.size else None
-    return dict(index=index, clip=clip, recon=recon, mse=float(err), psnr=float(psnr), kl=kl,
-                neighbours=neighbours, thumbs=thumbs)
+    return ClipReport(index=index, clip=clip, recon=recon, mse=float(err), psnr=float(psnr), kl=kl,
+                      neighbours=neighbours, thumbs=thumbs)
 
 
 class ClipPlayer(QWidget):
@@ -89,7 +106,8 @@ class ClipPlayer(QWidget):
         self.play.toggled.connect(self._on_play_toggled)
         self.scrubber.valueChanged.connect(self._on_scrub)
         self.speed.currentIndexChanged.connect(lambda *_: self._restart())
-        worker.result_ready.connect(self._on_result)
+        self.channel = worker.channel("player")
+        self.channel.ready.connect(self._on_result)
         self.original.clip_painted.connect(lambda tag: self.shown.emit(int(tag)))
         listen(self, state.current_changed, self._on_current_changed)
         listen(self, state.codec_changed, lambda *_: self._on_current_changed(self.state.current))
@@ -115,29 +133,29 @@ class ClipPlayer(QWidget):
         if ds.codec is None:  # the model is still loading: codec_changed brings us back
             self.numbers.setText(f"clip {index} · loading the model…")
             return
-        self.worker.request("player", lambda: clip_report(ds, index))
+        self.channel.request(lambda: clip_report(ds, index))
 
     @guarded
-    def _on_result(self, channel: str, _rid: int, r: dict) -> None:
-        if channel != "player" or r["index"] != self.state.current:
+    def _on_result(self, _rid: int, r: ClipReport) -> None:
+        if r.index != self.state.current:
             return
         ds = self.state.dataset
-        self.index = r["index"]
-        self.original.set_frames(r["clip"], tag=self.index, keep_index=False)
-        self.recon.set_frames(r["recon"], tag=self.index, keep_index=False)
-        self.scrubber.setRange(0, len(r["clip"]) - 1)
+        self.index = r.index
+        self.original.set_frames(r.clip, tag=self.index, keep_index=False)
+        self.recon.set_frames(r.recon, tag=self.index, keep_index=False)
+        self.scrubber.setRange(0, len(r.clip) - 1)
         self.scrubber.setValue(0)
         source = ""
         if ds is not None and "source" in ds.fields and ds.fields["source"].categories:
             code = int(ds.fields["source"].values[self.index])
             source = f" · {ds.fields['source'].categories[code]}"
-        self.numbers.setText(f"clip {self.index}{source}\nMSE {r['mse']:.2f} · PSNR {r['psnr']:.2f} dB · "
-                             f"KL {r['kl']:.2f} nats")
-        self._neighbours = r["neighbours"]
+        self.numbers.setText(f"clip {self.index}{source}\nMSE {r.mse:.2f} · PSNR {r.psnr:.2f} dB · "
+                             f"KL {r.kl:.2f} nats")
+        self._neighbours = r.neighbours
         for j, view in enumerate(self.strip):
             if j < len(self._neighbours):
-                view.set_frames(r["thumbs"][j], tag=int(self._neighbours[j]))
-                view.set_index(len(r["thumbs"][j]) // 2)
+                view.set_frames(r.thumbs[j], tag=int(self._neighbours[j]))
+                view.set_index(len(r.thumbs[j]) // 2)
                 view.setToolTip(f"clip {int(self._neighbours[j])}")
             else:
                 view.set_frames(None)

@@ -7,6 +7,7 @@ shows ``N`` steps, and the whole walk exports to MP4 or GIF as a background job.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,14 @@ from latentlab.core.explorer_state import INTERPOLATION_METHODS, ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker, JobRunner
+
+
+@dataclass(frozen=True)
+class InterpolationFrame:
+    """What the "interp" channel returns: the slider step ``t`` and its clip ``(T, H, W, C)`` uint8."""
+
+    t: int
+    frames: np.ndarray
 
 SLIDER_STEPS = 100  # the live slider walks a path of SLIDER_STEPS + 1 latents
 MAX_STRIP = 12
@@ -98,7 +107,12 @@ class InterpolationPanel(QWidget):
         self.slider.valueChanged.connect(guarded(self._request_frame))
         self.export_mp4.clicked.connect(guarded(lambda: self.export(None, ".mp4")))
         self.export_gif.clicked.connect(guarded(lambda: self.export(None, ".gif")))
-        worker.result_ready.connect(self._on_result)
+        self.path_channel = worker.channel("interp_path")  # (n, 2) map positions of the path
+        self.strip_channel = worker.channel("interp_strip")  # (B, T, H, W, C) clips along the path
+        self.frame_channel = worker.channel("interp")  # InterpolationFrame at the slider
+        self.path_channel.ready.connect(lambda _rid, xy: self.state.set_path(xy))
+        self.strip_channel.ready.connect(self._on_strip)
+        self.frame_channel.ready.connect(self._on_frame)
         listen(self, state.interpolation_changed, self._on_interpolation_changed)
         listen(self, state.dataset_changed, lambda *_: self._on_interpolation_changed())
         listen(self, state.projection_changed, lambda *_: self._on_interpolation_changed())
@@ -131,34 +145,32 @@ class InterpolationPanel(QWidget):
         strip_z = path_latents(ds.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
         projection, path_z, codec = s.projection, self.path_z[::4], ds.codec
         if projection is not None:  # a t-SNE transform takes ~1 s: on the worker
-            self.worker.request("interp_path", lambda: projection.transform(path_z))
+            self.path_channel.request(lambda: projection.transform(path_z))
         if codec is None:
             return
-        self.worker.request("interp_strip", lambda: codec.decode(strip_z))
+        self.strip_channel.request(lambda: codec.decode(strip_z))
         self._request_frame(self.slider.value())
 
     def _request_frame(self, t: int) -> None:
         if self.path_z is None or self.state.dataset is None or self.state.dataset.codec is None:
             return
         z, codec = self.path_z[int(t)][None], self.state.dataset.codec
-        self.worker.request("interp", lambda: (int(t), codec.decode(z)[0]))
+        self.frame_channel.request(lambda: InterpolationFrame(int(t), codec.decode(z)[0]))
 
     @guarded
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        if channel == "interp_path":
-            self.state.set_path(result)
-        elif channel == "interp_strip":
-            for j, v in enumerate(self.strip):
-                v.setVisible(j < len(result))
-                if j < len(result):
-                    v.set_frames(result[j], tag=j)
-                    v.set_index(len(result[j]) // 2)
-        elif channel == "interp":
-            t, frames = result
-            if self.state.dataset is not None:
-                self.view.set_fps(self.state.dataset.fps)
-            self.view.set_frames(frames, tag=rid)
-            self.rendered.emit(t, frames)
+    def _on_strip(self, _rid: int, clips: np.ndarray) -> None:
+        for j, v in enumerate(self.strip):
+            v.setVisible(j < len(clips))
+            if j < len(clips):
+                v.set_frames(clips[j], tag=j)
+                v.set_index(len(clips[j]) // 2)
+
+    @guarded
+    def _on_frame(self, rid: int, frame: "InterpolationFrame") -> None:
+        if self.state.dataset is not None:
+            self.view.set_fps(self.state.dataset.fps)
+        self.view.set_frames(frame.frames, tag=rid)
+        self.rendered.emit(frame.t, frame.frames)
 
     # ---------------------------------------------------------------------------- export
     def export(self, path: str | None, suffix: str = ".mp4"):

@@ -7,6 +7,8 @@ sample z = mu + sigma * eps of the current clip, or reset to its mu.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider,
@@ -16,6 +18,14 @@ from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
+
+
+@dataclass(frozen=True)
+class DecodedLatent:
+    """What the "sliders" channel returns: the latent ``z (D,)`` and its clip ``(T, H, W, C)`` uint8."""
+
+    z: np.ndarray
+    frames: np.ndarray
 
 STEPS_PER_UNIT = 100  # slider ticks per unit of z
 Z_RANGE = 4.0
@@ -59,7 +69,8 @@ class LatentSliders(QWidget):
         listen(self, state.dataset_changed, self._on_dataset_changed)
         listen(self, state.current_changed, lambda *_: self.reset_to_clip())
         listen(self, state.codec_changed, lambda *_: self.reset_to_clip())
-        worker.result_ready.connect(self._on_result)
+        self.channel = worker.channel("sliders")
+        self.channel.ready.connect(self._on_result)
 
     # ---------------------------------------------------------------------------- building
     def _on_dataset_changed(self, dataset) -> None:
@@ -152,13 +163,11 @@ class LatentSliders(QWidget):
         if ds is None or ds.codec is None:
             return
         codec, z = ds.codec, self.z.copy()
-        self.worker.request("sliders", lambda: (z, codec.decode(z[None])[0]))
+        self.channel.request(lambda: DecodedLatent(z, codec.decode(z[None])[0]))
 
     @guarded
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        if channel != "sliders":
-            return
-        z, frames = result
+    def _on_result(self, rid: int, result: "DecodedLatent") -> None:
+        z, frames = result.z, result.frames
         if self.state.dataset is not None:
             self.view.set_fps(self.state.dataset.fps)
         self.view.set_frames(frames, tag=rid)

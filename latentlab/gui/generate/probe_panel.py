@@ -7,6 +7,9 @@ the reliability of the inverse at that spot and the nearest real clip beside it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QVBoxLayout, QWidget
@@ -15,7 +18,15 @@ from latentlab.app.probe import ProbeResult, render_probe
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
-from latentlab.gui.workers import DecodeWorker
+from latentlab.gui.workers import ClipFrames, DecodeWorker
+
+
+@dataclass(frozen=True)
+class ProbeFrame:
+    """What the "probe" channel returns: the render and the dataset it was made for."""
+
+    dataset: Any
+    result: ProbeResult
 
 
 class ProbePanel(QWidget):
@@ -50,7 +61,10 @@ class ProbePanel(QWidget):
         lay.addWidget(self.reliability)
         lay.addWidget(self.info)
         self.nearest.clicked.connect(self._on_nearest_clicked)
-        worker.result_ready.connect(self._on_result)
+        self.channel = worker.channel("probe")
+        self.near_channel = worker.channel("probe_near")  # the nearest real clip comes second
+        self.channel.ready.connect(self._on_result)
+        self.near_channel.ready.connect(self._on_nearest)
         listen(self, state.probe_moved, self._on_probe_moved)
         listen(self, state.codec_changed, lambda *_: state.probe is not None and self._on_probe_moved(*state.probe))
         listen(self, state.dataset_changed, lambda *_: self._clear())
@@ -70,20 +84,18 @@ class ProbePanel(QWidget):
         # No anchor: on a PCA map the probe moves the *nearest* clip's latent within the map plane,
         # so what is decoded stays close to the real clip shown beside it.
         # The result carries its dataset: one still in flight when the dataset changes is dropped.
-        self.worker.request("probe", lambda: (ds, render_probe(inverse, codec, x, y)))
+        self.channel.request(lambda: ProbeFrame(ds, render_probe(inverse, codec, x, y)))
 
     @guarded
-    def _on_result(self, channel: str, rid: int, r) -> None:
-        if channel == "probe_near":  # the nearest real clip comes second: the decoded frame goes first
-            ds, i, clip = r
-            if ds is self.state.dataset and self.result is not None and i == self.result.nearest:
-                self.nearest.set_frames(clip, tag=i)
-            return
-        if channel != "probe":
-            return  # another panel's channel
-        ds, r = r
-        if ds is not self.state.dataset:
+    def _on_nearest(self, _rid: int, near: ClipFrames) -> None:
+        if near.dataset is self.state.dataset and self.result is not None and near.index == self.result.nearest:
+            self.nearest.set_frames(near.frames, tag=near.index)
+
+    @guarded
+    def _on_result(self, rid: int, frame: ProbeFrame) -> None:
+        if frame.dataset is not self.state.dataset:
             return  # a frame decoded for the dataset shown before
+        r = frame.result
         previous = self.result.nearest if self.result is not None else -1
         self.result = r
         fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
@@ -92,7 +104,7 @@ class ProbePanel(QWidget):
         self.decoded.set_frames(r.frames, tag=rid)
         if r.nearest != previous and self.state.dataset is not None:
             ds, i = self.state.dataset, r.nearest
-            self.worker.request("probe_near", lambda: (ds, i, ds.read_clips(np.array([i]))[0]))
+            self.near_channel.request(lambda: ClipFrames(i, ds.read_clips(np.array([i]))[0], ds))
         self.reliability.setValue(int(round(100 * r.reliability)))
         x, y = r.pos
         codec = self.state.dataset.codec if self.state.dataset is not None else None

@@ -23,7 +23,7 @@ from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.map.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
 from latentlab.gui.map.point_raster import PointRaster
-from latentlab.gui.workers import DecodeWorker
+from latentlab.gui.workers import ClipFrames, DecodeWorker
 
 DENSITY_THRESHOLD = 200_000
 MAX_SELECTION_DRAWN = 200_000
@@ -94,7 +94,8 @@ class LatentMap(QWidget):
         lay.addWidget(self.caption)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
-        worker.result_ready.connect(self._on_result)
+        self.hover_channel = worker.channel("hover")
+        self.hover_channel.ready.connect(self._on_result)
         for signal, slot in ((state.dataset_changed, self._on_dataset_changed),
                              (state.projection_changed, self._on_projection_changed),
                              (state.layout_preview, self._on_layout_preview),
@@ -330,13 +331,11 @@ class LatentMap(QWidget):
         if index < 0 or ds is None:
             self.thumb.hide()
             return
-        self.worker.request("hover", lambda: (ds, index, ds.read_clips(np.array([index]))[0]))
+        self.hover_channel.request(lambda: ClipFrames(index, ds.read_clips(np.array([index]))[0], ds))
 
     @guarded
-    def _on_result(self, channel: str, _rid: int, result) -> None:
-        if channel != "hover":
-            return
-        ds, index, clip = result
+    def _on_result(self, _rid: int, result: ClipFrames) -> None:
+        ds, index, clip = result.dataset, result.index, result.frames
         if ds is not self.state.dataset or index != self._hover:  # stale: another clip or dataset
             return
         self.thumb.set_fps(ds.fps)

@@ -103,8 +103,9 @@ class ElboPanel(QWidget):
         lay.addWidget(self.plot, 1)
         lay.addWidget(self.note)
         self.samples.valueChanged.connect(guarded(lambda *_: self.refresh()))
-        worker.result_ready.connect(self._on_result)
-        worker.failed.connect(self._on_failed)
+        self.channel = worker.channel(CHANNEL)
+        self.channel.ready.connect(self._on_result)
+        self.channel.failed.connect(self._on_failed)
         listen(self, state.dataset_changed, self._on_dataset_changed)
         listen(self, state.codec_changed, lambda *_: self.refresh())
         listen(self, state.current_changed, lambda *_: self.refresh())
@@ -153,7 +154,7 @@ class ElboPanel(QWidget):
 
                 return token, codec_clip_elbo(codec, ds.read_clips(np.array([i]))[0], n_samples=s, seed=i)
 
-            self.worker.request(CHANNEL, work)
+            self.channel.request(work)
         self.updated.emit(i)
 
     def _draw_bars(self, kl: np.ndarray) -> None:
@@ -174,8 +175,8 @@ class ElboPanel(QWidget):
             self.units_label.setText("")
 
     @guarded
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        if channel != CHANNEL or rid != self.worker.latest(CHANNEL):  # stale: a newer clip was asked for
+    def _on_result(self, rid: int, result) -> None:
+        if rid != self.channel.latest:  # stale: a newer clip was asked for
             return
         token, elbo = result
         if token is not self._token:
@@ -193,7 +194,7 @@ class ElboPanel(QWidget):
         self.updated.emit(i)
 
     @guarded
-    def _on_failed(self, channel: str, rid: int, message: str) -> None:
+    def _on_failed(self, rid: int, message: str) -> None:
         ds, i = self.state.dataset, self._clip
-        if channel == CHANNEL and rid == self.worker.latest(CHANNEL) and self._token is not None and ds is not None:
+        if rid == self.channel.latest and self._token is not None and ds is not None:
             self.text.setText(formula_html(i, float(self.kl_dims.sum()), ds.latent_dim, status=f"failed: {message}"))

@@ -81,7 +81,8 @@ class LerpSlerpPanel(QWidget):
         lay.addLayout(views, 1)
         self.random_ends.clicked.connect(guarded(self.pick_random_ends))
         self.slider.valueChanged.connect(guarded(lambda *_: self._request_decode()))
-        worker.result_ready.connect(self._on_result)
+        self.channel = worker.channel(CHANNEL)
+        self.channel.ready.connect(self._on_result)
         for signal in (state.interpolation_changed, state.dataset_changed, state.codec_changed):
             listen(self, signal, lambda *_: self.refresh())
 
@@ -146,11 +147,11 @@ class LerpSlerpPanel(QWidget):
         zs = interpolation.slerp(z0, z1, T_STEPS + 1)[v:v + 1]
         codec, token = ds.codec, object()
         self._token = token
-        self.worker.request(CHANNEL, lambda: (token, t, codec.decode(np.concatenate([zl, zs]))))
+        self.channel.request(lambda: (token, t, codec.decode(np.concatenate([zl, zs]))))
 
     @guarded
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        if channel != CHANNEL or rid != self.worker.latest(CHANNEL):
+    def _on_result(self, rid: int, result) -> None:
+        if rid != self.channel.latest:
             return
         token, t, clips = result
         if token is not self._token:

@@ -100,7 +100,8 @@ class PosteriorCloud(QWidget):
                        self.scale.valueChanged, self.on_map.toggled):
             signal.connect(guarded(lambda *_: self.refresh()))
         self.resample.clicked.connect(guarded(lambda: self.seed.setValue(self.seed.value() + 1)))
-        worker.result_ready.connect(self._on_result)
+        self.channel = worker.channel(CHANNEL)
+        self.channel.ready.connect(self._on_result)
         listen(self, state.dataset_changed, lambda *_: self.refresh())
         listen(self, state.projection_changed, lambda *_: self.refresh())
         listen(self, state.codec_changed, lambda *_: self.refresh())
@@ -169,7 +170,7 @@ class PosteriorCloud(QWidget):
             frames = None if codec is None else codec.decode(z[: GRID * GRID])  # (k, T, H, W, C)
             return token, z, xy, frames
 
-        self.worker.request(CHANNEL, work)
+        self.channel.request(work)
 
     def _stats_text(self, z: np.ndarray, mu, logvar) -> str:
         """Sample statistics against what they estimate: the teaching point of the slider."""
@@ -185,8 +186,8 @@ class PosteriorCloud(QWidget):
                 f"sample std / σ = {ratio:.3f} (expected {s:.2f}); mean σ of this clip {sigma.mean():.3f}")
 
     @guarded
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        if channel != CHANNEL or rid != self.worker.latest(CHANNEL):  # a newer request is on its way
+    def _on_result(self, rid: int, result) -> None:
+        if rid != self.channel.latest:  # a newer request is on its way
             return
         token, z, xy, frames = result
         if token is not self._token:

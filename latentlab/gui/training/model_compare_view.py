@@ -19,6 +19,7 @@ from latentlab.app.model_compare import ModelSide
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.widgets.frame_view import FrameView
+from latentlab.gui.workers import ClipFrames
 
 if TYPE_CHECKING:
     from latentlab.gui.shell import WindowContext
@@ -91,10 +92,14 @@ class ModelCompareView(QWidget):
         lay.addLayout(frames, 2)
         lay.addWidget(self.frame_caption)
         lay.addWidget(self.kl_plot, 2)
+        self._targets = {"compare-clip": self.original, "compare-a": self.recons["a"], "compare-b": self.recons["b"]}
+        self._results = {name: (lambda rid, result, name=name: self._on_result(name, rid, result)) for name in self._targets}
+        self.channels = {name: self.worker.channel(name) for name in ("compare-clip", "compare-a", "compare-b")}
+        for name, channel in self.channels.items():
+            channel.ready.connect(self._results[name])
         self._draw_points()
         self._draw_selection()
         self._show_current()
-        self.worker.result_ready.connect(self._on_result)
         self._listening = True
         for signal, slot in ((self.state.selection_changed, self._draw_selection),
                              (self.state.current_changed, self._show_current),
@@ -146,18 +151,20 @@ class ModelCompareView(QWidget):
             self.current_marks[side].setData(pos=np.asarray(self.sides[side].coords)[[i]])
         self.frame_caption.setText(f"clip {i}: the clip, then each model's reconstruction of its posterior mean")
         ds = self.dataset
-        self.worker.request("compare-clip", lambda: (i, ds.read_clips(np.array([i]))[0]))
+        self.channels["compare-clip"].request(lambda: ClipFrames(i, ds.read_clips(np.array([i]))[0]))
         for side in SIDES:
             codec = self.sides[side].codec
             if codec is None:
                 self.recons[side].set_frames(None)
                 continue
-            self.worker.request(f"compare-{side}", lambda c=codec: (i, c.reconstruct(ds.read_clips(np.array([i])))[0]))
+            self.channels[f"compare-{side}"].request(
+                lambda c=codec: ClipFrames(i, c.reconstruct(ds.read_clips(np.array([i])))[0]))
 
     def closeEvent(self, event) -> None:
         if self._listening:  # the worker outlives this window
             self._listening = False
-            self.worker.result_ready.disconnect(self._on_result)
+            for name, channel in self.channels.items():
+                channel.ready.disconnect(self._results[name])
         super().closeEvent(event)
 
     def _on_codec_changed(self, codec) -> None:
@@ -165,10 +172,8 @@ class ModelCompareView(QWidget):
             self.sides["a"].codec = codec
             self._show_current()
 
-    def _on_result(self, channel: str, rid: int, result) -> None:
-        target = {"compare-clip": self.original, "compare-a": self.recons["a"], "compare-b": self.recons["b"]}.get(channel)
-        if target is None or rid != self.worker.latest(channel):
+    def _on_result(self, name: str, rid: int, result: ClipFrames) -> None:
+        if rid != self.channels[name].latest:
             return
-        index, frames = result
-        if index == self.state.current:
-            target.set_frames(frames, tag=index)
+        if result.index == self.state.current:
+            self._targets[name].set_frames(result.frames, tag=result.index)

@@ -23,7 +23,7 @@ from tests.gui.fakes import SPEC, fake_open_dataset  # noqa: F401  (the fixtures
 
 
 def wait_open(qtbot, ctl, job):
-    assert job is not None, ctl.window.status.last_error
+    assert job is not None, ctl.ctx.status.last_error
     with qtbot.waitSignal(ctl.opened, timeout=10000):
         pass
 
@@ -45,16 +45,18 @@ def test_save_then_reopen_restores_tags_selections_and_view(make_window, qtbot, 
     w, ctl = make_window()
     load(qtbot, w, store, ckpt)
     assert not ctl.dirty
+    cur = w.context.curation
     tag(w, "cats", [1, 3, 20])
-    w.context.curation.selections.save("pick", [2, 5])
+    w.state.select([2, 5])
+    cur.save_selection("pick")  # one undo step, like the tag edits
     assert ctl.dirty and "*" in w.windowTitle()
-    w.context.curation.undo.undo()  # untag
-    w.context.curation.undo.undo()  # and the new tag
-    assert ctl.dirty  # the saved selection is still new
-    w.context.curation.selections.delete("pick")
+    cur.undo.undo()  # the saved selection
+    assert ctl.dirty and "pick" not in cur.selections  # the tag is still new
+    cur.undo.undo()  # untag
+    cur.undo.undo()  # and the new tag
     assert not ctl.dirty and "*" not in w.windowTitle()  # back to the state on disk
     tag(w, "cats", [1, 3, 20])
-    w.context.curation.selections.save("pick", [2, 5])
+    cur.save_selection("pick")
     w.state.set_colour_field("x")
     w.state.select([7])
     w.map.view.setRange(xRange=(-1.0, 1.0), yRange=(-2.0, 2.0), padding=0)
@@ -98,7 +100,7 @@ def test_autosave_then_recovery_after_a_crash(make_window, qtbot, folder):
     os.utime(path, ns=(1, 1))  # the autosave is newer, whatever the file system's clock resolution
     saved = path.read_bytes()
     ctl.lock.release()  # "crash": the window dies without saving or cleaning up
-    ctl.dirty = False
+    ctl.session.mark_clean()  # nothing left to ask about when the fixture closes the window
 
     assert recovery_available(path)
     w2, ctl2 = make_window()
@@ -401,13 +403,13 @@ def test_a_failed_save_as_keeps_the_project_where_it_was(make_window, qtbot, fol
     def full_disk(project, where):
         raise ProjectError(f"the project cannot be saved to {where}: No space left on device")
 
-    monkeypatch.setattr("latentlab.gui.project.project_extension.save_project", full_disk)
+    monkeypatch.setattr("latentlab.app.project_session.save_project", full_disk)
     other = tmp_path / "new" / "folder" / "q.latentlab"
     assert not ctl.save_as(other)
     assert "No space left" in w.status.last_error
     assert ctl.project.path == path and ctl.lock.path == lock_path(path) and ctl.dirty
     assert not lock_path(other).exists() and not other.exists()
-    monkeypatch.setattr("latentlab.gui.project.project_extension.save_project", core_project.save_project)
+    monkeypatch.setattr("latentlab.app.project_session.save_project", core_project.save_project)
     assert ctl.save_as(other) and ctl.lock.path == lock_path(other)
     assert not lock_path(path).exists()  # the old project is let go once the new one is written
 

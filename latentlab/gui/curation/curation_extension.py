@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QDockWidget
 from latentlab.core.neighbours import LatentIndex, diverse_subset, near_duplicate_groups
 from latentlab.core.tags import (FIELD_NAME, CreateTag, DeleteTag, RecolourTag, RenameTag, SavedSelections, TagBook,
                                  TagError, UntagClips, suggest_from_tags, tag_clips)
+from latentlab.core.selections import DeleteSelection, SaveSelection
 from latentlab.core.undo import Command, UndoStack
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.shell import ExtensionBase, WindowContext, while_shown
@@ -187,16 +188,16 @@ class CurationExtension(ExtensionBase):
 
     # ------------------------------------------------------------------------- saved selections
     def save_selection(self, name: str) -> None:
-        """Save the current selection as ``name`` (replacing a selection of that name)."""
-        self.selections.save(name, self.state.selection)
+        """Save the current selection as ``name`` (replacing a selection of that name); one undo step."""
+        self.push(SaveSelection(self.selections, name, self.state.selection))
 
     def restore_selection(self, name: str) -> None:
         """Select the clips of saved selection ``name``."""
         self.state.select(self.selections.get(name))
 
     def delete_selection(self, name: str) -> None:
-        """Forget saved selection ``name``."""
-        self.selections.delete(name)
+        """Forget saved selection ``name`` (undo brings it back)."""
+        self.push(DeleteSelection(self.selections, name))
 
     # ------------------------------------------------------------------- neighbourhood (jobs)
     def grow_knn(self, k: int) -> Job:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from latentlab.core.project import Project
 from latentlab.gui.errors import guarded
 from latentlab.gui.shell import WindowContext
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
@@ -76,6 +77,23 @@ class SavedView:
         if name and state.dataset is not None and name in state.dataset.fields:
             self._pending_colour = None
             state.set_colour_field(name)
+
+    def gather(self, curation, old: Project | None) -> Project:
+        """The window's state as a project: ``curation``'s tags and selections, this view, the store and
+        model shown; the path and projection parameters of ``old`` (the open project, if any)."""
+        keys = self.clip_keys()  # cached per dataset: this runs on every autosave
+        if len(keys) == curation.book.n_clips == curation.selections.n_clips:
+            tags, selections = curation.book.to_dict(keys), curation.selections.to_dict(keys)
+        else:
+            tags, selections = curation.dump_state()
+        old = old or Project()
+        projection = {**old.projection, "method": self.method()}
+        if projection["method"] != old.projection.get("method"):
+            projection["params"] = {}
+        return Project(store=user_path(self.ctx.store_path, "store"),
+                       checkpoint=user_path(self.ctx.checkpoint, "checkpoint"),
+                       projection=projection, tags=tags, selections=selections, view=self.capture(),
+                       path=old.path)
 
     def missing_sources(self) -> list[str]:
         """A note on the source videos of the shown store that no longer exist ([] if none)."""

@@ -70,7 +70,7 @@ def _window(z: np.ndarray, rep: int) -> None:
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.session import Loaded, make_dataset
+    from latentlab.app.dataset import Loaded, make_dataset
 
     app = QApplication.instance() or QApplication([])
     n = len(z)
@@ -83,7 +83,7 @@ def _window(z: np.ndarray, rep: int) -> None:
     w.resize(1400, 860)
     w.show()
     w.show_loaded(Loaded(ds, projection, make_inverse(z, projection)))
-    cur = w.extensions["curation"]
+    cur = w.context.curation
     w.state.select(np.arange(0, n, 4))
     cur.create_tag("a")
     cur.tag_selection("a")

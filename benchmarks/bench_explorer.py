@@ -83,7 +83,7 @@ def make_loaded(n, codec):
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.core.synthetic_latents import structured_latents
-    from latentlab.gui.session import Loaded, make_dataset
+    from latentlab.app.dataset import Loaded, make_dataset
     from latentlab.media.demo_data import DemoSpec, generate_clips
 
     mu, _ = structured_latents(n, codec.latent_dim, seed=1)
@@ -188,7 +188,7 @@ def bench_drag(app, window, seconds):
     last = window.worker.latest("probe")
     send(QEvent.Type.MouseButtonRelease, m.plot.mapFromScene(m.view.mapViewToScene(m.probe.pos())), L, N)
     wait_until(app, lambda: window.worker.pending == 0 and window.probe.decoded.tag == last)
-    final_ok = window.probe.result["pos"] == state.probe
+    final_ok = window.probe.result.pos == state.probe
     gaps = np.diff(beats) * 1000 if len(beats) > 1 else np.zeros(1)
     worst = int(np.argmax(gaps))
     stall_at = beats[worst] - t_start if len(beats) > 1 else 0.0
@@ -272,7 +272,7 @@ def main() -> int:
         return 0
     import torch
 
-    from latentlab.gui.session import configure_torch_threads
+    from latentlab.app.loading import configure_torch_threads
 
     threads = configure_torch_threads()  # what the app does: all cores but one for torch
     from PySide6.QtCore import QSettings

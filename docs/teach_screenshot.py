@@ -31,7 +31,7 @@ def main(out: str = "docs/teach_elbo.png", clip: int = 123, panel: str = "elbo")
     window.resize(1440, 900)
     window.show()
     window.open(None, None)
-    teach = window.extensions["teach"]
+    teach = window.context.teach
     t0, stage, code = time.perf_counter(), [0], [1]
 
     def poll() -> None:

@@ -29,9 +29,12 @@ COMMANDS: dict[str, str] = {
     "train": "train a video VAE on a clip store",
     "eval": "evaluate a checkpoint on a clip store",
     "embed": "encode every clip of a store to latents (cached beside the store)",
-    "project": "project a store's latents to 2-D (PCA, t-SNE, UMAP)",
+    "map": "fit a 2-D map of a store's latents (PCA, t-SNE, UMAP); `project` is its old name",
     "export": "export clips, manifests or latents from a project",
 }
+
+#: Old command names still accepted: alias -> command.
+ALIASES: dict[str, str] = {"project": "map"}
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_STATUS = """\
@@ -81,7 +84,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     wanted = _first_command(argv)
     for name, help_text in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        aliases = [old for old, new in ALIASES.items() if new == name]
+        p = sub.add_parser(name, help=help_text, description=help_text, aliases=aliases)
         if name == wanted:
             module = _command_module(name)
             module.add_arguments(p)
@@ -96,6 +100,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def _first_command(argv: list[str] | None) -> str | None:
     for arg in argv or []:
         if not arg.startswith("-"):
+            arg = ALIASES.get(arg, arg)
             return arg if arg in COMMANDS else None
     return None
 
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         return gui_main([a for a in argv if a != "--debug"])
-    return run_command(args.command, args._run, args, debug=args.debug)
+    return run_command(ALIASES.get(args.command, args.command), args._run, args, debug=args.debug)
 
 
 def run_command(name: str, run, args: argparse.Namespace, *, debug: bool = False) -> int:

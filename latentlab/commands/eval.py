@@ -22,6 +22,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from latentlab.ml.config import DEVICE_CHOICES  # torch-free
     from latentlab.commands.options import COUNT, SEED, int_range
     from latentlab.ml.config import DEVICE_CHOICES  # torch-free
 

@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     parser.add_argument("--reconstructions", action="store_true", help="videos: also write the model's reconstructions")
     parser.add_argument("--checkpoint", help="model for latents/reconstructions (default: the project's model)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, mps (when the model has to run)")
+    from latentlab.ml.config import DEVICE_CHOICES  # torch-free
+
+    parser.add_argument("--device", default="auto", help=f"{', '.join(DEVICE_CHOICES)} (when the model has to run)")
     parser.add_argument("--force", action="store_true", help="write into an existing non-empty OUT")
     parser.add_argument("--json", action="store_true", help="print the report (files written, counts) as JSON")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -170,7 +172,7 @@ def _demo_checkpoint():
 
 def _demo_store(checkpoint: str) -> str:
     """A project without a store is on the demo data (generated once, as the explorer does)."""
-    from latentlab.gui.session import demo_spec, ensure_demo_store  # Qt-free module
+    from latentlab.app.demo import demo_spec, ensure_demo_store
 
     return str(ensure_demo_store(demo_spec(checkpoint)))
 

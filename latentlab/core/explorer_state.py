@@ -8,6 +8,7 @@ view alike (napari's ``Dims`` / ``QtDims`` pattern). Only the GUI thread changes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -16,6 +17,7 @@ from psygnal import Signal
 from latentlab.core.codec_protocol import LatentCodec
 from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.core.interpolation import INTERPOLATION_METHODS
+from latentlab.core.protocols import ClipSource, InverseMap, MapProjection, NeighbourIndex
 
 SELECT_MODES = ("replace", "add", "remove", "toggle")
 
@@ -56,12 +58,12 @@ class Dataset:
     logvar: np.ndarray  # (N, D) float32
     codec: LatentCodec | None
     read_clips: Callable[[np.ndarray], np.ndarray]
-    index: Any = None
+    index: NeighbourIndex | None = None
     fields: dict[str, ClipField] = field(default_factory=dict)
     fps: float = FALLBACK_FPS
-    store: Any = None
+    store: ClipSource | None = None
     message: str = ""  # what the map caption adds about the model (a foreign model's latent and reduction)
-    cache_dir: Any = None  # folder for derived per-dataset results (first map, clusters), or None
+    cache_dir: Path | None = None  # folder for derived per-dataset results (first map, clusters), or None
     _keys: Any = field(default=None, repr=False, compare=False)
 
     def clip_keys(self) -> np.ndarray:
@@ -102,13 +104,15 @@ class ExplorerState:
     current_changed = Signal(int)  # the clip shown in the player, -1 for none
     probe_moved = Signal(float, float)
     colour_field_changed = Signal(str)
+    field_added = Signal(str)  # a per-clip field was added or replaced (the colour choices follow)
+    shown_changed = Signal(object)  # (K,) int64 clips the map shows undimmed, or None for all
     interpolation_changed = Signal(object)  # (a, b, method) with a/b clip index or -1
     path_changed = Signal(object)  # (n, 2) map coordinates of the interpolation path, or None
 
     def __init__(self) -> None:
         self.dataset: Dataset | None = None
-        self.projection: Any = None
-        self.inverse: Any = None
+        self.projection: MapProjection | None = None
+        self.inverse: InverseMap | None = None
         self.selection = np.zeros(0, np.int64)
         self.current = -1
         self.probe: tuple[float, float] | None = None
@@ -117,6 +121,7 @@ class ExplorerState:
         self.interp_b = -1
         self.interp_method = "slerp"
         self.path_xy: np.ndarray | None = None
+        self.shown: np.ndarray | None = None
 
     # ------------------------------------------------------------------------------- dataset
     def set_dataset(self, dataset: Dataset | None) -> None:
@@ -127,17 +132,18 @@ class ExplorerState:
         self.current = -1
         self.probe = None
         self.interp_a = self.interp_b = -1
+        self.shown = None
         if dataset is not None and self.colour_field not in dataset.fields:
             self.colour_field = next(iter(dataset.fields), "")
         self.dataset_changed.emit(dataset)
 
-    def set_codec(self, codec: Any) -> None:
+    def set_codec(self, codec: LatentCodec) -> None:
         """Give the dataset its model (the map can be shown before the model has loaded)."""
         if self.dataset is not None:
             self.dataset.codec = codec
             self.codec_changed.emit(codec)
 
-    def set_projection(self, projection: Any, inverse: Any = None) -> None:
+    def set_projection(self, projection: MapProjection, inverse: InverseMap | None = None) -> None:
         """Install a fitted projection (``.coords (N, 2)``) and its inverse (``.invert``)."""
         coords = np.asarray(projection.coords)
         if self.dataset is not None and coords.shape != (self.dataset.n_clips, 2):
@@ -206,8 +212,14 @@ class ExplorerState:
         if self.dataset is None:
             return
         self.dataset.fields[clip_field.name] = clip_field
+        self.field_added.emit(clip_field.name)
         if self.colour_field == clip_field.name:
             self.colour_field_changed.emit(clip_field.name)
+
+    def set_shown(self, indices) -> None:
+        """Show only clips ``indices`` on the map (the others dimmed, still pickable); ``None`` shows all."""
+        self.shown = None if indices is None else np.asarray(indices, np.int64)
+        self.shown_changed.emit(self.shown)
 
     # --------------------------------------------------------------------------- interpolation
     def set_interpolation(self, a: int | None = None, b: int | None = None, method: str | None = None) -> None:

@@ -64,7 +64,7 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     could not be loaded within ``timeout_s``).
     """
     from latentlab.gui.main_window import MainWindow
-    from latentlab.gui.session import available_projections
+    from latentlab.app.maps import available_projections
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_app()
@@ -76,7 +76,7 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
         window.status.dialogs_enabled = False
         window.resize(*SCREENSHOT_SIZE)
     window.show()
-    projects = window.extensions["project"]
+    projects = window.context.project
     if project:
         job = projects.open_project(project)
         if job is None:  # the project could not be opened: the window has said why

@@ -1,26 +1,21 @@
-"""Feature modules that plug into the explorer window.
+"""The features that plug into the explorer window, in the order they are built.
 
-Each entry is a module of ``latentlab.gui`` with ``install(window) -> object``: it adds its docks,
-menus and actions to the :class:`~latentlab.gui.main_window.MainWindow` and returns the object that
-owns them; the window keeps it as ``window.extensions[name]``. Keeping features here (instead of in
-``main_window.py``) lets curation, teaching and training grow without one ever-longer window class.
+Each entry is an :class:`~latentlab.gui.shell.Extension` class, built with the window's
+:class:`~latentlab.gui.shell.WindowContext`. Keeping features here (instead of in ``main_window.py``)
+lets curation, teaching and training grow without one ever-longer window class. Projects come after
+curation (they save its tags) and export after both.
 """
 
 from __future__ import annotations
 
-import importlib
+from latentlab.gui.curation.curation_extension import CurationExtension
+from latentlab.gui.project.export_extension import ExportExtension
+from latentlab.gui.project.project_extension import ProjectExtension
+from latentlab.gui.shell import ExtensionBase
+from latentlab.gui.teach.teach_extension import TeachExtension
+from latentlab.gui.training.compare_extension import CompareExtension
+from latentlab.gui.training.training_extension import TrainingExtension
 
-#: Short name -> module (installed in this order).
-EXTENSIONS: dict[str, str] = {
-    "curation": "latentlab.gui.curation",
-    "project": "latentlab.gui.project_controller",
-    "export": "latentlab.gui.export_dialog",
-    "teach": "latentlab.gui.teach",
-    "training": "latentlab.gui.training_panel",
-    "compare": "latentlab.gui.model_compare",
-}
-
-
-def install_all(window) -> dict[str, object]:
-    """Install every extension into ``window``; return ``{name: installed object}``."""
-    return {name: importlib.import_module(module).install(window) for name, module in EXTENSIONS.items()}
+EXTENSIONS: list[type[ExtensionBase]] = [
+    CurationExtension, ProjectExtension, ExportExtension, TeachExtension, TrainingExtension, CompareExtension,
+]

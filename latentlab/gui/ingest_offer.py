@@ -19,7 +19,7 @@ from latentlab.paths import user_data_dir
 def target_store(window) -> Path:
     """Where dropped videos go: the open store if it holds videos, else ``<user data>/ingested``."""
     ds = window.state.dataset
-    store = getattr(ds, "store", None)
+    store = ds.store if ds is not None else None
     if store is not None and not store.factor_names:
         return Path(store.path)
     return user_data_dir() / "ingested"
@@ -39,7 +39,7 @@ def offer_ingest(window, files: list[str]):
     except ImportError as exc:  # the media layer is optional in a partial install
         window.status.show_error(f"would ingest {len(files)} video file(s), but ingest is unavailable: {exc}")
         return None
-    codec = getattr(window.state.dataset, "codec", None)
+    codec = window.state.dataset.codec if window.state.dataset is not None else None
     if codec is None:
         window.status.show_error("open a model first: dropped videos are cut to the model's clip size")
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton, QWidget
 
 from latentlab.gui.errors import hub
 from latentlab.gui.workers import Job, JobRunner
@@ -116,7 +116,7 @@ class JobStatus(QWidget):
 
     def _bar(self):
         window = self.window()
-        return window.statusBar() if hasattr(window, "statusBar") else None
+        return window.statusBar() if isinstance(window, QMainWindow) else None
 
     def _message(self) -> str:
         bar = self._bar()

@@ -4,12 +4,13 @@
   ``QThread``, with progress, partial results, cancellation and errors delivered as signals on the
   GUI thread (the idea of Orange's ``TaskState`` and superqt's ``thread_worker``).
 * :class:`DecodeWorker` is the live renderer: one long-lived ``QThread`` and a one-slot mailbox per
-  channel ("probe", "sliders", ...). A new request replaces the waiting one, so a flood of mouse
+  :class:`DecodeChannel` ("probe", "sliders", ...). A new request replaces the waiting one, so a flood of mouse
   moves never builds a backlog: requests superseded while waiting are dropped unrun. Results carry
   their request id; one older than what the channel already showed is dropped, so the last frame
   shown is always the one for the last request (napari's ``_layer_slicer``). A finished result is
   shown even if newer requests are waiting: when a decode takes longer than the gap between mouse
-  moves, dropping it would freeze the view for the whole drag.
+  moves, dropping it would freeze the view for the whole drag. Each channel delivers its own results
+  (``channel.ready``) to the one view that asked: no view sees another's results.
 
 Work functions are plain callables: they take immutable inputs, return values, never touch widgets.
 Every exception is caught in the worker and reported through a signal. ``shutdown`` cancels, stops
@@ -22,7 +23,10 @@ import logging
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from typing import Any, Callable
+
+import numpy as np
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -179,16 +183,49 @@ class JobRunner(QObject):
         self._jobs.clear()
 
 
+@dataclass(frozen=True)
+class ClipFrames:
+    """A clip read or decoded on the worker: ``frames (T, H, W, C)`` uint8 of clip ``index`` of ``dataset``
+    (``None`` where the view checks nothing but the index)."""
+
+    index: int
+    frames: np.ndarray
+    dataset: Any = None
+
+
+class DecodeChannel(QObject):
+    """One view's mailbox on the :class:`DecodeWorker` (see :meth:`DecodeWorker.channel`).
+
+    ``request(fn)`` queues ``fn`` (latest wins) and returns its id; what ``fn`` returns arrives as
+    ``ready(request_id, result)`` on the GUI thread, in request order; an exception as ``failed(id, message)``.
+    """
+
+    ready = Signal(int, object)
+    failed = Signal(int, str)
+
+    def __init__(self, worker: "DecodeWorker", name: str) -> None:
+        super().__init__(worker)
+        self.worker, self.name = worker, name
+
+    def request(self, fn: Callable[[], Any]) -> int:
+        return self.worker.request(self.name, fn)
+
+    @property
+    def latest(self) -> int:
+        """Id of the newest request made on this channel (0 if none)."""
+        return self.worker.latest(self.name)
+
+
 class DecodeWorker(QObject):
     """Latest-wins renderer: one thread, one waiting request per channel.
 
-    ``request(channel, fn)`` returns a request id; ``fn()`` runs on the worker thread unless a newer
-    request of that channel replaced it first, and its result arrives as
-    ``result_ready(channel, request_id, result)`` on the GUI thread, in request order per channel.
-    Errors arrive as ``failed(channel, id, message)``.
+    ``channel(name)`` gives a view its :class:`DecodeChannel`; ``request(name, fn)`` (what the channel
+    calls) returns a request id; ``fn()`` runs on the worker thread unless a newer request of that
+    channel replaced it first, and its result arrives on that channel's ``ready`` on the GUI thread,
+    in request order per channel. Errors arrive on the channel's ``failed`` and, for the window's
+    error strip, as ``failed(channel name, id, message)`` here.
     """
 
-    result_ready = Signal(str, int, object)
     failed = Signal(str, int, str)
     _raw_result = Signal(str, int, object)
     _raw_failed = Signal(str, int, str)
@@ -202,11 +239,18 @@ class DecodeWorker(QObject):
         self._next_id = 0
         self._running = 0
         self._stop = False
+        self._channels: dict[str, DecodeChannel] = {}
         self.stats = {"requested": 0, "superseded": 0, "computed": 0, "delivered": 0, "dropped": 0}
         self._raw_result.connect(self._on_raw_result)
         self._raw_failed.connect(self._on_raw_failed)
         self._thread = _LoopThread(self._loop)
         self._thread.start()
+
+    def channel(self, name: str) -> DecodeChannel:
+        """The channel ``name`` (made on first use; views that share a name share its mailbox)."""
+        if name not in self._channels:
+            self._channels[name] = DecodeChannel(self, name)
+        return self._channels[name]
 
     def request(self, channel: str, fn: Callable[[], Any]) -> int:
         """Queue ``fn`` for ``channel``, replacing any request of that channel still waiting."""
@@ -262,10 +306,11 @@ class DecodeWorker(QObject):
             return
         self._shown[channel] = rid
         self.stats["delivered"] += 1
-        self.result_ready.emit(channel, rid, result)
+        self.channel(channel).ready.emit(rid, result)
 
     @Slot(str, int, str)
     def _on_raw_failed(self, channel: str, rid: int, message: str) -> None:
+        self.channel(channel).failed.emit(rid, message)
         self.failed.emit(channel, rid, message)
 
     def shutdown(self) -> None:

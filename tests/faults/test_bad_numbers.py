@@ -57,7 +57,7 @@ def base_args(store, base_checkpoint, project, tmp_path):
                   "--width", "4", "--device", "cpu"],
         "eval": ["eval", base_checkpoint, store, "--codec-clips", "0", "--max-clips", "8", "--device", "cpu"],
         "embed": ["embed", base_checkpoint, store, "-q", "--device", "cpu"],
-        "project": ["project", store],
+        "map": ["map", store],
         "export": ["export", project, "--all", "--format", "manifest", "-o", tmp_path / "exported", "-q"],
     }
 

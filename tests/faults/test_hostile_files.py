@@ -134,16 +134,16 @@ def test_damaged_latent_rows_are_encoded_again(store, base_checkpoint, cli):
     bad = good.copy()
     bad[[1, 7]] = np.nan
     np.save(mu_path, bad)
-    assert cli("project", store).code == 1  # the damaged cache is not served
+    assert cli("map", store).code == 1  # the damaged cache is not served
     result = cli(*args)
     assert result.code == 0 and "2 encoded now" in result.out
     mu_path = manifest.parent / json.loads(manifest.read_text())["mu_file"]
     np.testing.assert_allclose(np.load(mu_path), good, rtol=1e-5, atol=1e-6)
-    assert cli("project", store).code == 0
+    assert cli("map", store).code == 0
 
 
 def test_the_window_refuses_a_garbled_clip_table_when_it_opens_the_store(store, base_checkpoint):
-    from latentlab.gui.session import open_dataset  # Qt-free module
+    from latentlab.app.loading import open_dataset
 
     s = ClipStore.open(store)
     table = np.memmap(store / s.manifest["table_file"], s.table_dtype, "r+", shape=(len(s),))

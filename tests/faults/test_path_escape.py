@@ -73,7 +73,7 @@ def test_latent_cache_index_cannot_name_a_file_outside_the_cache(store, base_che
     with pytest.raises(LatentSpaceError, match="refused"):
         LatentCache(store, weights).load(ClipStore.open(store))
     one_line_error(cli("embed", base_checkpoint, store, "-q", "--device", "cpu"), "embed")
-    one_line_error(cli("project", store), "project")
+    one_line_error(cli("map", store), "map")
 
 
 @pytest.mark.parametrize("files", [None, [], "model.safetensors", {"../model.safetensors": {"blake2b": "00"}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlab.gui import session
+from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
 
 from tests.gui.fakes import SPEC, FakeCodec, fake_open_dataset, tiny_loaded
@@ -127,7 +127,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
     from latentlab.gui.errors import hub
     from latentlab.gui.main_window import MainWindow
 
-    monkeypatch.setattr(session, "open_dataset", fake_open_dataset)
+    monkeypatch.setattr(loading, "open_dataset", fake_open_dataset)
     hub()
     made = []
 
@@ -140,7 +140,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
         qtbot.addWidget(w)
         w.show()
         made.append(w)
-        return w, w.extensions["project"]
+        return w, w.context.project
 
     yield make
     for w in made:

@@ -13,8 +13,9 @@ import threading
 import numpy as np
 
 from latentlab.core.projection import fit_projection
-from latentlab.gui import session
-from latentlab.gui.session import Loaded, make_dataset
+from latentlab.app import dataset as app_dataset
+from latentlab.app import loading
+from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.media.clip_store import ClipStore
 from latentlab.media.demo_data import DemoSpec
 
@@ -79,16 +80,16 @@ SPEC = DemoSpec(n_clips=24, frames=4, size=12, seed=5)
 
 
 def fake_open_dataset(store_path, checkpoint, progress=None, cancel=None):
-    """session.open_dataset without torch: the clips of a real store, 'encoded' by FakeCodec."""
+    """loading.open_dataset without torch: the clips of a real store, 'encoded' by FakeCodec."""
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
 
     if store_path is None or checkpoint is None:
-        raise session.SessionError("these tests always name a store and a checkpoint")
+        raise loading.SessionError("these tests always name a store and a checkpoint")
     store = ClipStore.open(store_path)
     g = store.geometry
     codec = FakeCodec(latent_dim=4, frames=g.frames, size=g.height)
     mu, logvar = codec.encode(store.read(np.arange(len(store))))
-    ds = session.make_dataset(os.path.basename(store_path), mu, logvar, codec, store, clusters=False)
+    ds = app_dataset.make_dataset(os.path.basename(store_path), mu, logvar, codec, store, clusters=False)
     projection = fit_projection(mu, "pca")
-    return session.Loaded(ds, projection, make_inverse(mu, projection), str(store_path), str(checkpoint))
+    return app_dataset.Loaded(ds, projection, make_inverse(mu, projection), str(store_path), str(checkpoint))

@@ -12,7 +12,7 @@ from tests.gui.fakes import tiny_loaded
 
 @pytest.fixture
 def cur(window):
-    return window.extensions["curation"]
+    return window.context.curation
 
 
 def menu_action(menu, text):
@@ -123,7 +123,7 @@ def dup_window(window):
     from tests.gui.fakes import tiny_latents
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
-    from latentlab.gui.session import Loaded, make_dataset
+    from latentlab.app.dataset import Loaded, make_dataset
 
     codec = window.state.dataset.codec
     mu, logvar = tiny_latents(60, 6, seed=4)

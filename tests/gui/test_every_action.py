@@ -9,12 +9,13 @@ import itertools
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, QMessageBox, QToolBar, QWidgetAction
 
 from latentlab.core.tags import CreateTag, TagClips
-from latentlab.gui import ingest_offer, model_compare, session
+from latentlab.app import loading
+from latentlab.gui import ingest_offer
+from latentlab.gui.training import compare_extension as model_compare
 from latentlab.gui.errors import hub
 from latentlab.gui.workers import JobCancelled
 from tests.gui.fakes import fake_open_dataset
@@ -161,7 +162,7 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
         loaded.dataset.codec.config = {"model": {"beta": 1.0}}  # what compare reads of the open model
         return loaded
 
-    monkeypatch.setattr(session, "open_dataset", open_dataset)
+    monkeypatch.setattr(loading, "open_dataset", open_dataset)
     w, ctl = make_window()
     w.settings.setValue("export/parent", str(tmp_path))
     w.status.dialogs_enabled = True
@@ -169,7 +170,7 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
     with qtbot.waitSignal(job.succeeded, timeout=10000):
         pass
     qtbot.waitUntil(lambda: not w.runner.jobs, timeout=10000)
-    cur = w.extensions["curation"]
+    cur = w.context.curation
 
     def prepare() -> None:
         """What a user has after a few minutes (a new project or another store starts afresh): two
@@ -204,7 +205,7 @@ def test_every_action_on_an_empty_window(make_window, qtbot, answers, errors, mo
     def cancelled(*_a, **_k):
         raise JobCancelled()
 
-    monkeypatch.setattr(session, "open_dataset", cancelled)
+    monkeypatch.setattr(loading, "open_dataset", cancelled)
     w, ctl = make_window()
     w.status.dialogs_enabled = True
     tried: list[str] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,12 +12,10 @@ from PySide6.QtWidgets import QDialog
 from latentlab.core.export_tables import ExportError
 from latentlab.core.inverse import make_inverse
 from latentlab.core.projection import fit_projection
-from latentlab.core.tags import CreateTag, SavedSelections, TagBook, TagClips
-from latentlab.core.undo import UndoStack
-from latentlab.gui import export_dialog
-from latentlab.gui.export_dialog import ExportDialog
+from latentlab.core.tags import CreateTag, TagClips
+from latentlab.gui.project.export_dialog import ExportDialog
 from tests.media.helpers import read_video
-from latentlab.gui.session import Loaded, make_dataset
+from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 
 
@@ -30,10 +27,7 @@ def stored(window, tmp_path, codec):
     ds = make_dataset("t", mu, np.full_like(mu, -1.0), codec, store=store, clusters=False)
     projection = fit_projection(mu, "pca")
     window.show_loaded(Loaded(ds, projection, make_inverse(mu, projection), str(store.path)))
-    cur = window.extensions.get("curation")
-    if cur is None:  # the curation extension is not installed: the same API from core
-        cur = SimpleNamespace(book=TagBook(len(store)), selections=SavedSelections(len(store)), undo=UndoStack())
-        window.extensions["curation"] = cur
+    cur = window.context.curation
     cur.undo.push(CreateTag(cur.book, "cat"))
     cur.undo.push(CreateTag(cur.book, "dog ü"))
     cur.undo.push(TagClips(cur.book, "cat", [1, 4, 7]))
@@ -47,7 +41,7 @@ def _menu_action(window):
 
 
 def test_export_from_the_menu_writes_and_reports(window, stored, qtbot, tmp_path, monkeypatch):
-    controller = window.extensions["export"]
+    controller = window.context.export
     out = tmp_path / "out"
     seen = {}
 
@@ -78,7 +72,7 @@ def test_export_from_the_menu_writes_and_reports(window, stored, qtbot, tmp_path
 
 
 def test_the_dialog_asks_before_writing_into_a_full_folder(window, stored, qtbot, tmp_path, monkeypatch):
-    controller = window.extensions["export"]
+    controller = window.context.export
     out = tmp_path / "full"
     out.mkdir()
     (out / "mine.txt").write_text("keep")
@@ -101,7 +95,7 @@ def test_the_dialog_asks_before_writing_into_a_full_folder(window, stored, qtbot
 
 
 def test_controller_videos_with_reconstructions_and_folders(window, stored, qtbot, tmp_path):
-    controller = window.extensions["export"]
+    controller = window.context.export
     with qtbot.waitSignal(controller.exported, timeout=20000) as blocker:
         controller.export(("selection", "pair"), "videos", tmp_path / "v", reconstructions=True)
     assert blocker.args[0].counts == {"clips": 2, "reconstructions": 2, "videos": 4}
@@ -115,7 +109,7 @@ def test_controller_videos_with_reconstructions_and_folders(window, stored, qtbo
 
 
 def test_controller_refuses_what_it_cannot_do(window, stored, qtbot, tmp_path):
-    controller = window.extensions["export"]
+    controller = window.context.export
     window.state.select([])
     with pytest.raises(ExportError, match="no clips"):
         controller.export(("current", None), "manifest", tmp_path / "x")
@@ -134,9 +128,10 @@ def test_controller_refuses_what_it_cannot_do(window, stored, qtbot, tmp_path):
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["a"]
 
 
-def test_install_is_registered_after_project():
+def test_export_is_built_after_curation_and_projects():
+    from latentlab.gui.curation.curation_extension import CurationExtension
     from latentlab.gui.extensions import EXTENSIONS
+    from latentlab.gui.project.export_extension import ExportExtension
+    from latentlab.gui.project.project_extension import ProjectExtension
 
-    names = list(EXTENSIONS)
-    assert EXTENSIONS["export"] == export_dialog.__name__
-    assert all(names.index(n) < names.index("export") for n in ("curation", "project") if n in names)
+    assert EXTENSIONS.index(CurationExtension) < EXTENSIONS.index(ProjectExtension) < EXTENSIONS.index(ExportExtension)

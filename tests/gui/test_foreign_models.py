@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlab.gui import session
+from latentlab.app import loading
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 from tests.foreign_models import save_tiny_diffusers, save_tiny_module
 from tests.gui import mouse
@@ -27,7 +27,7 @@ def _explore(window, qtbot, tmp_path):
     mouse.drag(window.map, [(p0.x(), p0.y())] + [tuple(p0.x() + t * (target - [p0.x(), p0.y()]))
                                                  for t in np.linspace(0.2, 1, 5)])
     final = state.probe
-    qtbot.waitUntil(lambda: window.probe.result["pos"] == final, timeout=10000)
+    qtbot.waitUntil(lambda: window.probe.result.pos == final, timeout=10000)
     z = state.inverse.invert(np.array([final], np.float64)).z[:1].astype(np.float32)
     np.testing.assert_array_equal(window.probe.decoded.frames, codec.decode(z)[0])
     assert window.probe.decoded.frames.shape == (2, 16, 16, 3)
@@ -58,14 +58,14 @@ def _explore(window, qtbot, tmp_path):
 def test_explore_a_diffusers_autoencoder(class_name, small_store, tmp_path, open_window, qtbot):
     pytest.importorskip("diffusers")
     folder = save_tiny_diffusers(class_name, tmp_path / class_name)
-    loaded = session.open_dataset(small_store.path, str(folder))
+    loaded = loading.open_dataset(small_store.path, str(folder))
     assert f"diffusers {class_name}" in loaded.dataset.message
     _explore(open_window(loaded), qtbot, tmp_path)
 
 
 def test_explore_a_torch_module(small_store, tmp_path, open_window, qtbot):
     weights = save_tiny_module(tmp_path / "mine.safetensors")
-    loaded = session.open_dataset(small_store.path, f"tests.foreign_models:tiny_module@{weights}")
+    loaded = loading.open_dataset(small_store.path, f"tests.foreign_models:tiny_module@{weights}")
     _explore(open_window(loaded), qtbot, tmp_path)
 
 
@@ -73,17 +73,17 @@ def test_a_pickle_folder_and_a_model_without_a_store_are_refused_in_words(small_
     folder = tmp_path / "pickled"
     folder.mkdir()
     (folder / "pytorch_model.bin").write_bytes(b"\x80\x04")
-    with pytest.raises(session.SessionError, match="pickle weights .*safetensors"):
-        session.open_dataset(small_store.path, str(folder))
+    with pytest.raises(loading.SessionError, match="pickle weights .*safetensors"):
+        loading.open_dataset(small_store.path, str(folder))
     weights = save_tiny_module(tmp_path / "mine.safetensors")
-    with pytest.raises(session.SessionError, match="open a clip store"):
-        session.open_dataset(None, f"tests.foreign_models:tiny_module@{weights}")
+    with pytest.raises(loading.SessionError, match="open a clip store"):
+        loading.open_dataset(None, f"tests.foreign_models:tiny_module@{weights}")
 
 
 def test_the_elbo_panel_says_a_foreign_model_gives_no_likelihood(small_store, tmp_path, open_window, qtbot):
     weights = save_tiny_module(tmp_path / "mine.safetensors")
-    w = open_window(session.open_dataset(small_store.path, f"tests.foreign_models:tiny_module@{weights}"))
-    teach = w.extensions["teach"]
+    w = open_window(loading.open_dataset(small_store.path, f"tests.foreign_models:tiny_module@{weights}"))
+    teach = w.context.teach
     teach.show_panel("elbo")
     w.state.select([3])
     qtbot.waitUntil(lambda: "Clip 3" in teach.elbo.text.text(), timeout=5000)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from latentlab.gui import latent_map as latent_map_module
-from latentlab.gui.map_tools import points_in_polygon
+from latentlab.gui.map import latent_map as latent_map_module
+from latentlab.gui.map.map_tools import points_in_polygon
 from tests.gui import mouse
 
 SHIFT, CTRL = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
@@ -154,7 +154,7 @@ def test_every_point_is_drawn_in_its_colour_and_selection_is_outlined(window, qt
 
 
 def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
-    from latentlab.gui import latent_map
+    from latentlab.gui.map import latent_map
 
     m, _ = _ready(window, qtbot)
     monkeypatch.setattr(latent_map, "MAX_SELECTION_DRAWN", 1)
@@ -169,7 +169,7 @@ def test_the_outlining_note_is_rebuilt_not_appended(window, qtbot, monkeypatch):
     assert m.caption.text().endswith(" · 1 clip selected")
     window.state.select([3, 4])
     assert " · 2 clips selected" in m.caption.text()
-    assert window.extensions["curation"].panel.hint.text().startswith("2 clips selected. Create a tag")
+    assert window.context.curation.panel.hint.text().startswith("2 clips selected. Create a tag")
 
 
 def test_picking_reuses_the_inverse_projections_tree(window, qtbot):
@@ -201,7 +201,7 @@ def test_the_thumbnail_hides_when_the_mouse_leaves_or_the_points_move(window, qt
 
 def test_more_sources_than_palette_colours_get_colours_of_their_own():
     from latentlab.core.explorer_state import ClipField
-    from latentlab.gui.map_colours import PALETTE, colour_groups
+    from latentlab.gui.map.map_colours import PALETTE, colour_groups
 
     n = len(PALETTE) + 2  # 14 source videos
     groups = colour_groups(ClipField("source", np.arange(n), tuple(f"v{i}.mp4" for i in range(n))), n)

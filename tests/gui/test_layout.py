@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QStyle, QStyleOptionComboBox
 
-from latentlab.gui.frame_view import FrameView
+from latentlab.gui.widgets.frame_view import FrameView
 
 SIZES = [(1280, 720), (1440, 900)]
 MIN_CLIP_VIEW = 96  # px: a 32×32 clip at 3× (the issue saw 55 px at 1280×720)
@@ -84,9 +84,9 @@ def test_nothing_is_cut_off_and_the_map_keeps_half_the_width(make_window, folder
     qtbot.waitUntil(lambda: w.probe.result is not None, timeout=10000)
     for step in ("start", "teach", "train"):
         if step == "teach":
-            w.extensions["teach"].show_panel("elbo")
+            w.context.teach.show_panel("elbo")
         elif step == "train":
-            w.extensions["training"].dock.show()
+            w.context.training.dock.show()
         qtbot.wait(0)  # layouts run on the event loop: no sleeping, one turn of it
         settle(qtbot, w)
         assert w.width() <= size[0] and w.height() <= size[1], f"{step}: the window grew to {w.width()}×{w.height()}"
@@ -107,7 +107,7 @@ def test_every_dock_can_be_closed_and_reopened_from_the_view_menu(make_window):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_export_dialog_shows_its_folder_and_result_whole(make_window, folder, qtbot, size, tmp_path):
-    from latentlab.gui.export_dialog import ExportDialog
+    from latentlab.gui.project.export_dialog import ExportDialog
 
     root, store, ckpt = folder
     w, _ctl = make_window()
@@ -116,7 +116,7 @@ def test_the_export_dialog_shows_its_folder_and_result_whole(make_window, folder
     job = w.open(str(store), str(ckpt))
     with qtbot.waitSignal(job.succeeded, timeout=10000):
         pass
-    dialog = ExportDialog(w.extensions["export"], w)
+    dialog = ExportDialog(w.context.export, w)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.error.setText("cannot write the export: " + str(tmp_path / ("another-long-name-" * 6)) + " is read-only")

@@ -20,7 +20,7 @@ def test_tsne_fits_in_the_background_and_animates_in(window, qtbot, monkeypatch)
     a stand-in fit reports intermediate layouts like openTSNE does, then a real projection."""
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
-    from latentlab.gui import session
+    from latentlab.app import maps
 
     rng = np.random.default_rng(0)
     final = rng.normal(size=(window.state.dataset.n_clips, 2)).astype(np.float32)
@@ -32,7 +32,7 @@ def test_tsne_fits_in_the_background_and_animates_in(window, qtbot, monkeypatch)
         projection = fit_projection(mu, "precomputed", coords=final)
         return projection, make_inverse(mu, projection)
 
-    monkeypatch.setattr(session, "fit_map", fake_fit)
+    monkeypatch.setattr(maps, "fit_map", fake_fit)
     qtbot.waitUntil(lambda: window.player.index == window.state.current, timeout=5000)
     previews = []
     window.state.layout_preview.connect(lambda c: previews.append(c))
@@ -45,14 +45,14 @@ def test_tsne_fits_in_the_background_and_animates_in(window, qtbot, monkeypatch)
     # The probe now goes through the t-SNE map's inverse.
     with qtbot.waitSignal(window.probe.rendered, timeout=5000):
         window.state.move_probe(*map(float, window.state.coords[3]))
-    assert window.probe.result["nearest"] == 3
+    assert window.probe.result.nearest == 3
     # ... and, once the new map's inverse is tabulated in the background, through its raster.
     inverse = window.state.inverse
     qtbot.waitUntil(lambda: inverse.raster is not None, timeout=10000)
     with qtbot.waitSignal(window.probe.rendered, timeout=5000):
         window.state.move_probe(*map(float, window.state.coords[5]))
-    assert window.probe.result["nearest"] == 5
-    np.testing.assert_allclose(window.probe.result["z"], window.state.dataset.mu[5], atol=1e-5)
+    assert window.probe.result.nearest == 5
+    np.testing.assert_allclose(window.probe.result.z, window.state.dataset.mu[5], atol=1e-5)
 
 
 def test_closing_during_a_running_job_is_clean(qtbot, settings, loaded):
@@ -101,7 +101,7 @@ def test_a_decoder_exception_is_shown_and_the_app_stays_usable(window, qtbot, co
     codec.fail = False
     with qtbot.waitSignal(window.probe.rendered, timeout=5000):
         window.state.move_probe(0.3, 0.4)
-    assert window.probe.result["pos"] == (0.3, 0.4)
+    assert window.probe.result.pos == (0.3, 0.4)
 
 
 def test_a_failing_load_job_is_reported(window, qtbot):
@@ -158,7 +158,7 @@ def test_layout_and_recent_files_are_remembered(qtbot, settings, loaded, tmp_pat
 
 
 def test_open_recent_splits_stores_and_checkpoints_and_drops_failures(window, qtbot, tmp_path, monkeypatch):
-    from latentlab.gui import session
+    from latentlab.app import loading
 
     store, ckpt, gone = tmp_path / "clips", tmp_path / "model", tmp_path / "deleted"
     store.mkdir()
@@ -170,9 +170,9 @@ def test_open_recent_splits_stores_and_checkpoints_and_drops_failures(window, qt
     assert texts == ["Stores", str(store), "Checkpoints", str(ckpt)]  # the deleted folder is not offered
 
     def refuse(*_a, **_k):
-        raise session.SessionError("not a clip store")
+        raise loading.SessionError("not a clip store")
 
-    monkeypatch.setattr(session, "open_dataset", refuse)
+    monkeypatch.setattr(loading, "open_dataset", refuse)
     entry = next(a for a in window.recent_menu.actions() if a.text() == str(store))
     entry.trigger()
     qtbot.waitUntil(lambda: str(store) not in window.recent(), timeout=5000)
@@ -267,11 +267,12 @@ def test_the_progress_label_does_not_repeat_the_job_name(window, qtbot):
 
 def test_sample_datasets_are_a_list_a_second_one_makes_a_submenu(qtbot, settings, monkeypatch):
     from latentlab.gui import main_window
+    from latentlab.gui.sample_data import SampleData
 
     opened = []
     monkeypatch.setattr(main_window.MainWindow, "open", lambda self, store, ckpt: opened.append((store, ckpt)))
     monkeypatch.setattr(main_window, "SAMPLE_DATASETS", [
-        main_window.SampleData("Sprites"), main_window.SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
+        SampleData("Sprites"), SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
     sub = next(a.menu() for a in w.file_menu.actions() if a.text() == "Open &sample data")

@@ -45,7 +45,7 @@ def opened(qtbot, window, tiny_store, tmp_path, monkeypatch):
 
 def test_compare_shows_two_maps_linked_reconstructions_and_kl_bars(qtbot, opened, tmp_path):
     window = opened
-    compare = window.extensions["compare"]
+    compare = window.context.compare
     assert compare.action in window.file_menu.actions()
     b = _checkpoint(tmp_path / "beta4", latent_dim=6, beta=4.0, seed=1)
     with qtbot.waitSignal(compare.opened, timeout=WAIT_MS) as got:
@@ -78,7 +78,7 @@ def test_compare_shows_two_maps_linked_reconstructions_and_kl_bars(qtbot, opened
 
 
 def test_a_checkpoint_for_other_clips_gives_a_clear_message(qtbot, opened, tmp_path):
-    compare = opened.extensions["compare"]
+    compare = opened.context.compare
     other = _checkpoint(tmp_path / "big", frames=8, size=32)
     with qtbot.waitSignal(compare.failed, timeout=WAIT_MS) as got:
         compare.open_checkpoint(other)
@@ -87,7 +87,7 @@ def test_a_checkpoint_for_other_clips_gives_a_clear_message(qtbot, opened, tmp_p
 
 
 def test_compare_needs_an_open_store(qtbot, window, tmp_path):
-    compare = window.extensions["compare"]  # the window fixture shows clips without a store
+    compare = window.context.compare  # the window fixture shows clips without a store
     with qtbot.waitSignal(compare.failed, timeout=1000) as got:
         compare.open_checkpoint(str(tmp_path / "whatever"))
     assert "open a clip store" in got.args[0] and compare.view is None
@@ -97,7 +97,8 @@ def test_the_compare_window_closes_from_the_keyboard(window, qtbot):
     from PySide6.QtCore import Qt
 
     from latentlab.core.projection import fit_projection
-    from latentlab.gui.model_compare import ModelCompareView, ModelSide
+    from latentlab.app.model_compare import ModelSide
+    from latentlab.gui.training.model_compare_view import ModelCompareView
 
     ds = window.state.dataset
     sides = [ModelSide(name, "", ds.mu, ds.logvar, fit_projection(ds.mu, "pca").coords, ds.codec, 1.0)

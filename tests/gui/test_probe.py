@@ -36,10 +36,10 @@ def test_dragging_the_probe_decodes_the_final_position(window, qtbot, codec):
     final = window.state.probe
     here = mouse.to_viewport(m, *final)
     assert abs(here.x() - last_px.x()) < 3 and abs(here.y() - last_px.y()) < 3  # the marker followed the mouse
-    qtbot.waitUntil(lambda: window.probe.result["pos"] == final, timeout=5000)
+    qtbot.waitUntil(lambda: window.probe.result.pos == final, timeout=5000)
     expected, res = _expected(window, codec)
     np.testing.assert_array_equal(window.probe.decoded.frames, expected)
-    assert window.probe.result["nearest"] == int(res.nearest[0])
+    assert window.probe.result.nearest == int(res.nearest[0])
     qtbot.waitUntil(lambda: window.probe.nearest.tag == int(res.nearest[0]), timeout=5000)
     np.testing.assert_array_equal(window.probe.nearest.frames, window.state.dataset.read_clips([res.nearest[0]])[0])
     assert window.probe.reliability.value() == int(round(100 * float(res.reliability[0])))
@@ -58,19 +58,19 @@ def test_a_flood_of_500_moves_ends_on_the_last_frame_with_no_backlog(window, qtb
     mouse.drag(m, path)
     codec.gate.set()
     final = window.state.probe
-    qtbot.waitUntil(lambda: window.probe.result["pos"] == final, timeout=10000)
+    qtbot.waitUntil(lambda: window.probe.result.pos == final, timeout=10000)
     qtbot.waitUntil(lambda: window.worker.pending == 0, timeout=5000)
     requested = window.worker.stats["requested"] - stats0["requested"]
     computed = window.worker.stats["computed"] - stats0["computed"]
     assert requested >= 490 and computed <= 10  # stale requests were replaced, never decoded
     np.testing.assert_array_equal(window.probe.decoded.frames, _expected(window, codec)[0])
     qtbot.wait(50)  # nothing late may overwrite the final frame
-    assert window.probe.result["pos"] == final
+    assert window.probe.result.pos == final
 
 
 def test_clicking_the_nearest_clip_plays_it(window, qtbot):
     _start(window, qtbot)
-    nearest = window.probe.result["nearest"]
+    nearest = window.probe.result.nearest
     qtbot.mouseClick(window.probe.nearest, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
     assert window.state.current == nearest
 

@@ -16,16 +16,14 @@ import pytest
 from latentlab.core.project import autosave_path, load_project, recovery_available
 from latentlab.core.project_lock import lock_path
 from latentlab.core.tags import CreateTag, TagClips
-from latentlab.gui import extensions, session
+from latentlab.gui import extensions
 from latentlab.media.clip_store import ClipGeometry, ClipStore
-from latentlab.media.demo_data import DemoSpec, write_demo_store
-from tests.gui.fakes import FakeCodec
 
 from tests.gui.fakes import SPEC, fake_open_dataset  # noqa: F401  (the fixtures are in conftest.py)
 
 
 def wait_open(qtbot, ctl, job):
-    assert job is not None, ctl.window.status.last_error
+    assert job is not None, ctl.ctx.status.last_error
     with qtbot.waitSignal(ctl.opened, timeout=10000):
         pass
 
@@ -37,7 +35,7 @@ def load(qtbot, w, store, ckpt):
 
 
 def tag(w, name, indices):
-    cur = w.extensions["curation"]
+    cur = w.context.curation
     cur.undo.push(CreateTag(cur.book, name))
     cur.undo.push(TagClips(cur.book, name, indices))
 
@@ -47,16 +45,18 @@ def test_save_then_reopen_restores_tags_selections_and_view(make_window, qtbot, 
     w, ctl = make_window()
     load(qtbot, w, store, ckpt)
     assert not ctl.dirty
+    cur = w.context.curation
     tag(w, "cats", [1, 3, 20])
-    w.extensions["curation"].selections.save("pick", [2, 5])
+    w.state.select([2, 5])
+    cur.save_selection("pick")  # one undo step, like the tag edits
     assert ctl.dirty and "*" in w.windowTitle()
-    w.extensions["curation"].undo.undo()  # untag
-    w.extensions["curation"].undo.undo()  # and the new tag
-    assert ctl.dirty  # the saved selection is still new
-    w.extensions["curation"].selections.delete("pick")
+    cur.undo.undo()  # the saved selection
+    assert ctl.dirty and "pick" not in cur.selections  # the tag is still new
+    cur.undo.undo()  # untag
+    cur.undo.undo()  # and the new tag
     assert not ctl.dirty and "*" not in w.windowTitle()  # back to the state on disk
     tag(w, "cats", [1, 3, 20])
-    w.extensions["curation"].selections.save("pick", [2, 5])
+    cur.save_selection("pick")
     w.state.set_colour_field("x")
     w.state.select([7])
     w.map.view.setRange(xRange=(-1.0, 1.0), yRange=(-2.0, 2.0), padding=0)
@@ -70,7 +70,7 @@ def test_save_then_reopen_restores_tags_selections_and_view(make_window, qtbot, 
 
     w2, ctl2 = make_window()
     wait_open(qtbot, ctl2, ctl2.open_project(path))
-    cur = w2.extensions["curation"]
+    cur = w2.context.curation
     np.testing.assert_array_equal(cur.book.members("cats"), [1, 3, 20])
     np.testing.assert_array_equal(cur.selections.get("pick"), [2, 5])
     assert w2.state.colour_field == "x" and w2.colour_combo.currentText() == "x"
@@ -100,18 +100,18 @@ def test_autosave_then_recovery_after_a_crash(make_window, qtbot, folder):
     os.utime(path, ns=(1, 1))  # the autosave is newer, whatever the file system's clock resolution
     saved = path.read_bytes()
     ctl.lock.release()  # "crash": the window dies without saving or cleaning up
-    ctl.dirty = False
+    ctl.session.mark_clean()  # nothing left to ask about when the fixture closes the window
 
     assert recovery_available(path)
     w2, ctl2 = make_window()
     wait_open(qtbot, ctl2, ctl2.open_project(path, recover=False))
-    assert w2.extensions["curation"].book.names() == [] and not ctl2.dirty
+    assert w2.context.curation.book.names() == [] and not ctl2.dirty
     assert autosave_path(path).exists()  # declining keeps the autosave until the next save
 
     w3, ctl3 = make_window()
     ctl2.shutdown()
     wait_open(qtbot, ctl3, ctl3.open_project(path, recover=True))
-    np.testing.assert_array_equal(w3.extensions["curation"].book.members("late"), [4])
+    np.testing.assert_array_equal(w3.context.curation.book.members("late"), [4])
     assert ctl3.dirty and "p*" in w3.windowTitle() and "recovered" in w3.status.last_error
     assert path.read_bytes() == saved  # recovering does not write the project
     assert ctl3.save()
@@ -129,7 +129,7 @@ HOLDER = textwrap.dedent("""
 
 
 def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path, monkeypatch):
-    from latentlab.gui import project_controller
+    from latentlab.gui.project import project_extension as project_controller
 
     root, store, ckpt = folder
     w, ctl = make_window()
@@ -158,7 +158,7 @@ def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path,
         assert ctl2.read_only and "[read-only]" in w2.windowTitle()
         assert "read-only" in w2.status.last_error and str(proc.pid) in w2.status.last_error
         assert not ctl2.save_action.isEnabled() and ctl2.save_as_action.isEnabled()
-        np.testing.assert_array_equal(w2.extensions["curation"].book.members("a"), [0])
+        np.testing.assert_array_equal(w2.context.curation.book.members("a"), [0])
         before = path.read_bytes()
         autosave_path(path).unlink()
         tag(w2, "b", [1])
@@ -225,7 +225,7 @@ def test_moving_the_project_folder_with_its_store_keeps_it_working(make_window, 
     wait_open(qtbot, ctl2, ctl2.open_project(tmp_path / "renamed" / "p.latentlab"))
     assert w2.store_path == str(tmp_path / "renamed" / "data" / "clips")
     assert w2.checkpoint == str(tmp_path / "renamed" / "model")
-    np.testing.assert_array_equal(w2.extensions["curation"].book.members("moved"), [9, 10])
+    np.testing.assert_array_equal(w2.context.curation.book.members("moved"), [9, 10])
 
 
 def test_missing_source_videos_are_reported_and_browsing_works(make_window, qtbot, tmp_path):
@@ -251,7 +251,7 @@ def test_missing_source_videos_are_reported_and_browsing_works(make_window, qtbo
 
 
 def test_closing_asks_about_unsaved_changes(make_window, qtbot, folder, monkeypatch):
-    from latentlab.gui import project_controller
+    from latentlab.gui.project import project_extension as project_controller
 
     root, store, ckpt = folder
     w, ctl = make_window()
@@ -279,13 +279,13 @@ def test_an_edit_in_the_project_survives_opening_another_model(make_window, qtbo
     assert ctl.new_project(root / "p.latentlab")
     tag(w, "keep", [5])
     load(qtbot, w, store, ckpt)  # the same data again (say, from Open recent): the edit is still unsaved
-    np.testing.assert_array_equal(w.extensions["curation"].book.members("keep"), [5])
+    np.testing.assert_array_equal(w.context.curation.book.members("keep"), [5])
     assert ctl.dirty
     assert ctl.save() and not ctl.dirty
     load(qtbot, w, store, ckpt)
-    assert not ctl.dirty and w.extensions["curation"].book.names() == ["keep"]
+    assert not ctl.dirty and w.context.curation.book.names() == ["keep"]
     load(qtbot, w, store, other)  # same clips, another model: the same clip keys
-    np.testing.assert_array_equal(w.extensions["curation"].book.members("keep"), [5])
+    np.testing.assert_array_equal(w.context.curation.book.members("keep"), [5])
     assert ctl.dirty and ctl.save()
     assert load_project(root / "p.latentlab").checkpoint == str(other)
 
@@ -329,8 +329,11 @@ def test_the_project_entries_are_in_the_file_menu(make_window):
 
 
 def test_registered_right_after_curation():
-    names = list(extensions.EXTENSIONS)
-    assert names.index("project") == names.index("curation") + 1
+    from latentlab.gui.curation.curation_extension import CurationExtension
+    from latentlab.gui.project.project_extension import ProjectExtension
+
+    names = extensions.EXTENSIONS
+    assert names.index(ProjectExtension) == names.index(CurationExtension) + 1
 
 
 def test_after_a_crash_the_next_start_offers_the_project(make_window, qtbot, folder):
@@ -347,7 +350,7 @@ def test_after_a_crash_the_next_start_offers_the_project(make_window, qtbot, fol
     w2, ctl2 = make_window("shared.ini")
     assert ctl2.crashed_project() == path
     wait_open(qtbot, ctl2, ctl2.offer_recovery(recover=True))
-    np.testing.assert_array_equal(w2.extensions["curation"].book.members("unsaved"), [6])
+    np.testing.assert_array_equal(w2.context.curation.book.members("unsaved"), [6])
     assert ctl2.dirty and ctl2.project.path == path
     assert ctl2.can_close("discard")
     w2.close()  # a clean close: nothing to offer next time
@@ -357,7 +360,7 @@ def test_after_a_crash_the_next_start_offers_the_project(make_window, qtbot, fol
 
 
 def test_a_damaged_autosave_falls_back_to_the_saved_file(make_window, qtbot, folder, monkeypatch):
-    from latentlab.gui import project_controller
+    from latentlab.gui.project import project_extension as project_controller
 
     root, store, ckpt = folder
     w, ctl = make_window()
@@ -382,7 +385,7 @@ def test_a_damaged_autosave_falls_back_to_the_saved_file(make_window, qtbot, fol
     assert ctl2.can_close("discard")
     wait_open(qtbot, ctl2, ctl2.open_project(path, recover=True))
     assert "autosave cannot be recovered" in w2.status.last_error
-    assert w2.extensions["curation"].book.names() == ["saved"] and not ctl2.dirty
+    assert w2.context.curation.book.names() == ["saved"] and not ctl2.dirty
     assert autosave_path(path).read_bytes() == b"{torn"  # left for the user to inspect until the next save
 
 
@@ -400,13 +403,13 @@ def test_a_failed_save_as_keeps_the_project_where_it_was(make_window, qtbot, fol
     def full_disk(project, where):
         raise ProjectError(f"the project cannot be saved to {where}: No space left on device")
 
-    monkeypatch.setattr("latentlab.gui.project_controller.save_project", full_disk)
+    monkeypatch.setattr("latentlab.app.project_session.save_project", full_disk)
     other = tmp_path / "new" / "folder" / "q.latentlab"
     assert not ctl.save_as(other)
     assert "No space left" in w.status.last_error
     assert ctl.project.path == path and ctl.lock.path == lock_path(path) and ctl.dirty
     assert not lock_path(other).exists() and not other.exists()
-    monkeypatch.setattr("latentlab.gui.project_controller.save_project", core_project.save_project)
+    monkeypatch.setattr("latentlab.app.project_session.save_project", core_project.save_project)
     assert ctl.save_as(other) and ctl.lock.path == lock_path(other)
     assert not lock_path(path).exists()  # the old project is let go once the new one is written
 

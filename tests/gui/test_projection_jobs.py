@@ -10,7 +10,7 @@ import numpy as np
 
 from latentlab.core.inverse import make_inverse
 from latentlab.core.projection import fit_projection
-from latentlab.gui import session
+from latentlab.app import maps
 
 
 def tsne_like(mu, coords):
@@ -31,7 +31,7 @@ def test_cancelling_a_fit_gives_the_previous_map_back(window, qtbot, monkeypatch
             threading.Event().wait(0.01)
         raise InterruptedError("cancelled")
 
-    monkeypatch.setattr(session, "fit_map", slow_fit)
+    monkeypatch.setattr(maps, "fit_map", slow_fit)
     pca = window.state.projection
     window.projection_combo.setCurrentText("tsne")
     qtbot.waitUntil(lambda: previewed.is_set() and np.allclose(window.map.coords, half), timeout=10000)
@@ -54,7 +54,7 @@ def test_a_fitted_map_is_reused_when_the_data_comes_back(window, qtbot, monkeypa
         projection = tsne_like(mu, final) if method == "tsne" else fit_projection(mu, method)
         return projection, make_inverse(mu, projection)
 
-    monkeypatch.setattr(session, "fit_map", fake_fit)
+    monkeypatch.setattr(maps, "fit_map", fake_fit)
     for method in ("tsne", "pca", "tsne"):
         window.projection_combo.setCurrentText(method)
         qtbot.waitUntil(lambda m=method: not window.fitting() and window.state.projection.method == m, timeout=10000)
@@ -67,12 +67,12 @@ def test_the_maps_latentlab_project_saved_are_used(tmp_path):
     mu = np.random.default_rng(2).normal(size=(30, 4)).astype(np.float32)
     store = SimpleNamespace(path=tmp_path / "store")
     ds = SimpleNamespace(cache_dir=tmp_path / "maps" / "fp-abcdef0123456789", store=store, mu=mu, n_clips=30)
-    assert session.cached_map(ds, "tsne") is None
+    assert maps.cached_map(ds, "tsne") is None
     coords = np.random.default_rng(3).normal(size=(30, 2)).astype(np.float32)
     folder = tmp_path / "store" / "latents" / "abcdef0123456789" / "projections"
     folder.mkdir(parents=True)
     tsne_like(mu, coords).save(folder, "tsne-seed0")  # the name `latentlab project --method tsne` writes
-    projection, inverse = session.cached_map(ds, "tsne")
+    projection, inverse = maps.cached_map(ds, "tsne")
     np.testing.assert_allclose(projection.coords, coords)
 
 
@@ -80,11 +80,11 @@ def test_umap_is_offered_only_when_installed(window, monkeypatch):
     import importlib.util
 
     items = [window.projection_combo.itemText(i) for i in range(window.projection_combo.count())]
-    assert items == list(session.available_projections())
+    assert items == list(maps.available_projections())
     assert ("umap" in items) == (importlib.util.find_spec("umap") is not None)
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a))
-    assert session.available_projections() == ("pca", "tsne")
+    assert maps.available_projections() == ("pca", "tsne")
 
 
 def test_choosing_another_method_mid_fit_keeps_the_new_choice(window, qtbot, monkeypatch):
@@ -99,7 +99,7 @@ def test_choosing_another_method_mid_fit_keeps_the_new_choice(window, qtbot, mon
         projection = fit_projection(mu, "pca")
         return projection, make_inverse(mu, projection)
 
-    monkeypatch.setattr(session, "fit_map", slow_fit)
+    monkeypatch.setattr(maps, "fit_map", slow_fit)
     window.projection_combo.setCurrentText("tsne")
     qtbot.waitUntil(started.is_set, timeout=10000)
     window.projection_combo.setCurrentText("pca")  # changed their mind: the t-SNE fit is cancelled
@@ -117,7 +117,7 @@ def test_a_fit_asked_for_by_code_shows_its_method_in_the_box(window, qtbot, monk
         projection = tsne_like(mu, coords)
         return projection, make_inverse(mu, projection)
 
-    monkeypatch.setattr(session, "fit_map", fake_fit)
+    monkeypatch.setattr(maps, "fit_map", fake_fit)
     assert window.projection_combo.currentText() == "pca"
     window.set_projection("tsne")
     qtbot.waitUntil(lambda: not window.fitting() and window.state.projection.method == "tsne", timeout=10000)
@@ -138,8 +138,8 @@ def test_sample_data_opens_on_its_tsne_map_and_other_data_on_pca(qtbot, settings
         projection = tsne_like(mu, np.asarray(loaded.projection.coords))
         return projection, make_inverse(mu, projection)
 
-    monkeypatch.setattr(session, "fit_map", fake_fit)
-    monkeypatch.setattr(session, "available_projections", lambda: ("pca", "tsne"))
+    monkeypatch.setattr(maps, "fit_map", fake_fit)
+    monkeypatch.setattr(maps, "available_projections", lambda: ("pca", "tsne"))
     for sample, sample_map, expected in ((True, "tsne", ["tsne"]), (False, "tsne", []), (True, None, [])):
         fits.clear()
         w = MainWindow(settings=settings)

@@ -11,11 +11,13 @@ from PySide6.QtWidgets import QFileDialog, QMenu
 
 from latentlab.core.project import load_project
 from latentlab.core.tags import CreateTag, TagClips
-from latentlab.gui import ingest_offer, project_controller, session
+from latentlab.gui import ingest_offer
+from latentlab.gui.project import project_extension as project_controller
+from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
 from tests.gui.fakes import SPEC, fake_open_dataset
 
-REAL_OPEN_DATASET = session.open_dataset
+REAL_OPEN_DATASET = loading.open_dataset
 
 
 def action(window, text: str):
@@ -40,7 +42,7 @@ def guarded_window(make_window, folder, qtbot, monkeypatch, tmp_path):
         opened.append((store_path, checkpoint))
         return fake_open_dataset(store_path or str(store), checkpoint or str(ckpt))
 
-    monkeypatch.setattr(session, "open_dataset", open_dataset)
+    monkeypatch.setattr(loading, "open_dataset", open_dataset)
     w, ctl = make_window()
     job = w.open(str(store), str(ckpt))
     with qtbot.waitSignal(job.succeeded, timeout=10000):
@@ -51,7 +53,7 @@ def guarded_window(make_window, folder, qtbot, monkeypatch, tmp_path):
     monkeypatch.setattr(project_controller, "ask", lambda _p, _t, text, buttons: asked.append(text) or (answers.pop(0) if answers else "Discard"))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: w._next_dir))
     w.status.dialogs_enabled = True
-    cur = w.extensions["curation"]
+    cur = w.context.curation
     cur.undo.push(CreateTag(cur.book, "keep"))
     cur.undo.push(TagClips(cur.book, "keep", [3]))
     assert ctl.dirty
@@ -80,7 +82,7 @@ def _open_recent(w, other):
 
 
 def _train_dock(w, other):
-    panel = w.extensions["training"]
+    panel = w.context.training.panel
     panel.request = panel.make_request(output=str(other[1]))
     panel._update_result_buttons()
     assert panel.open_button.isEnabled()
@@ -119,7 +121,7 @@ def test_every_path_that_replaces_the_data_asks_first(guarded_window, qtbot, mon
     assert "replaces the clips on the map" in asked[0]
     assert w.state.dataset is ds and ctl.dirty and not opened  # nothing was opened, nothing lost
     assert "not opened" in w.statusBar().currentMessage()
-    np.testing.assert_array_equal(w.extensions["curation"].book.members("keep"), [3])
+    np.testing.assert_array_equal(w.context.curation.book.members("keep"), [3])
     answers.append("Discard")
     PATHS[path](w, other)
     qtbot.waitUntil(lambda: bool(opened), timeout=10000)
@@ -140,7 +142,7 @@ def test_save_saves_before_the_new_data_comes(guarded_window, qtbot, monkeypatch
 def test_discard_in_a_project_goes_back_to_its_saved_tags(guarded_window, qtbot, tmp_path):
     w, ctl, opened, asked, answers, other = guarded_window
     assert ctl.save_as(tmp_path / "p.latentlab")
-    cur = w.extensions["curation"]
+    cur = w.context.curation
     cur.undo.push(TagClips(cur.book, "keep", [4]))  # unsaved
     answers.append("Discard")
     _open_checkpoint(w, other)
@@ -169,7 +171,7 @@ def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qt
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"model": {"frames": 8, "height": 32, "width": 32, "channels": 3}}))
     w, ctl = make_window()
-    monkeypatch.setattr(session, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
+    monkeypatch.setattr(loading, "open_dataset", REAL_OPEN_DATASET)  # it refuses before torch is imported
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(model)))
     w.store_path = str(store)  # a store is open (say, from explore --store); now File → Open checkpoint
     action(w, "Open model…").trigger()
@@ -177,6 +179,6 @@ def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qt
     assert "the store clips holds clips of 4 frames of 12×12 but the model model32 takes 8 frames of 32×32" \
         in w.status.last_error
     assert "latentlab ingest VIDEOS -o NEW_STORE --frames 8 --size 32x32" in w.status.last_error
-    panel = w.extensions["training"]
-    assert panel.dock.isVisible() and panel.store_edit.text() == str(store)
+    panel = w.context.training.panel
+    assert w.context.training.dock.isVisible() and panel.store_edit.text() == str(store)
     assert "Press Start to train a model on clips" in panel.status.text()

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from latentlab.core import teaching
-from latentlab.gui.posterior_cloud import SOURCES
+from latentlab.gui.teach.posterior_cloud import SOURCES
 
 
 @pytest.fixture
 def teach(window):
-    return window.extensions["teach"]
+    return window.context.teach
 
 
 def _cloud_xy(teach):
@@ -215,7 +215,7 @@ def test_tour_opens_steps_closes_and_reopens_from_help(window, teach, qtbot):
     with qtbot.waitSignal(tour.closed, timeout=2000):
         tour.next_button.click()  # Done
     assert not tour.is_open and not tour.highlight.isVisible()
-    action = next(a for a in window.help_menu.actions() if a.text().replace("&", "") == "Guided tour")
+    action = next(a for a in window.context.help_menu().actions() if a.text().replace("&", "") == "Guided tour")
     action.trigger()
     assert tour.is_open and tour.current == 0 and teach.tour is tour
     with qtbot.waitSignal(tour.closed, timeout=2000):
@@ -224,7 +224,7 @@ def test_tour_opens_steps_closes_and_reopens_from_help(window, teach, qtbot):
 
 
 def test_tour_text_comes_from_resources_and_bad_files_say_why(tmp_path):
-    from latentlab.gui.tour import TARGETS, TourError, load_steps
+    from latentlab.gui.teach.tour import TARGETS, TourError, load_steps
 
     steps = load_steps()
     assert [s.target for s in steps] == list(TARGETS)

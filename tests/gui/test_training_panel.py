@@ -23,7 +23,7 @@ def tiny_store(tmp_path_factory):
 @pytest.fixture
 def panel(window, tiny_store, monkeypatch):
     monkeypatch.setenv("LATENTLAB_TORCH_THREADS", "1")
-    p = window.extensions["training"]
+    p = window.context.training.panel
     p.store_edit.setText(str(tiny_store.path))
     p.latent_dim.setValue(4)
     p.epochs.setValue(2)
@@ -43,20 +43,20 @@ def _start_paused(qtbot, panel, request):
         panel.toggle_pause()
 
 
-def test_the_device_choices_are_the_ml_ones():
-    from latentlab.gui.training_panel import DEVICE_CHOICES
+def test_the_device_choices_are_the_ml_ones(panel):
+    from latentlab.ml.config import DEVICE_CHOICES
     from latentlab.ml.device import DEVICE_CHOICES as ML_CHOICES
 
-    assert DEVICE_CHOICES == ML_CHOICES
+    assert tuple(panel.device.itemText(i) for i in range(panel.device.count())) == DEVICE_CHOICES == ML_CHOICES
 
 
 def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, window, panel, tmp_path, tiny_store):
     from latentlab.ml.checkpoint import load_checkpoint
 
-    assert not panel.dock.isVisible()
+    assert not window.context.training.dock.isVisible()
     [train_action] = [a for a in window.file_menu.actions() if a.text() == "&Train a model…"]
     train_action.trigger()
-    assert panel.dock.isVisible()
+    assert window.context.training.dock.isVisible()
     out = tmp_path / "model"
     epochs_seen = []
     panel.epoch_shown.connect(epochs_seen.append)
@@ -75,7 +75,7 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
     model, config = load_checkpoint(out)
     assert config["metrics"]["epoch"] == 2 and config["model"]["latent_dim"] == 4
     assert "done" in panel.message and panel.open_button.isEnabled() and not panel.resume_box.isChecked()
-    panel.dock.resize(560, 900)
+    window.context.training.dock.resize(560, 900)
     shot = tmp_path / "training_panel.png"
     assert panel.grab().save(str(shot)) and shot.stat().st_size > 0
     if os.environ.get("LATENTLAB_SHOTS"):  # keep a copy to look at
@@ -88,7 +88,7 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
     assert window.state.dataset.n_clips == 48 and window.state.dataset.latent_dim == 4
     # the explorer now shows this store: the run can be compared with the open model (here: itself)
     assert panel.compare_button.isEnabled()
-    with qtbot.waitSignal(window.extensions["compare"].opened, timeout=WAIT_MS) as got:
+    with qtbot.waitSignal(window.context.compare.opened, timeout=WAIT_MS) as got:
         panel.compare_button.click()
     assert got.args[0].sides["b"].checkpoint == str(out) and got.args[0].point_count("b") == 48
 

@@ -59,9 +59,10 @@ def test_cancelled_exception_type():
 def test_flood_of_requests_ends_with_the_last_and_no_backlog(qtbot, worker):
     gate = threading.Event()
     results = []
-    worker.result_ready.connect(lambda ch, rid, r: results.append((rid, r)))
-    worker.request("probe", lambda: gate.wait(5) and -1)  # holds the thread busy
-    ids = [worker.request("probe", lambda i=i: i) for i in range(500)]
+    probe = worker.channel("probe")
+    probe.ready.connect(lambda rid, r: results.append((rid, r)))
+    probe.request(lambda: gate.wait(5) and -1)  # holds the thread busy
+    ids = [probe.request(lambda i=i: i) for i in range(500)]
     gate.set()
     qtbot.waitUntil(lambda: bool(results) and results[-1][0] == ids[-1], timeout=5000)
     qtbot.waitUntil(lambda: worker.pending == 0, timeout=5000)
@@ -71,21 +72,27 @@ def test_flood_of_requests_ends_with_the_last_and_no_backlog(qtbot, worker):
     assert len(results) <= 2  # the busy first one (shown: it was newer than nothing) and the last
 
 
-def test_channels_do_not_replace_each_other(qtbot, worker):
+def test_channels_do_not_replace_each_other_and_deliver_only_their_own(qtbot, worker):
     got = {}
-    worker.result_ready.connect(lambda ch, rid, r: got.__setitem__(ch, r))
-    worker.request("a", lambda: 1)
-    worker.request("b", lambda: 2)
-    qtbot.waitUntil(lambda: got == {"a": 1, "b": 2}, timeout=5000)
+    a, b = worker.channel("a"), worker.channel("b")
+    a.ready.connect(lambda rid, r: got.setdefault("a", []).append(r))
+    b.ready.connect(lambda rid, r: got.setdefault("b", []).append(r))
+    a.request(lambda: 1)
+    b.request(lambda: 2)
+    qtbot.waitUntil(lambda: got == {"a": [1], "b": [2]}, timeout=5000)
+    assert worker.channel("a") is a and a.latest == worker.latest("a") > 0
 
 
 def test_render_error_is_reported_and_the_worker_goes_on(qtbot, worker):
+    probe = worker.channel("probe")
+    own = []
+    probe.failed.connect(lambda rid, message: own.append(message))
     with qtbot.waitSignal(worker.failed, timeout=5000) as blocker:
-        worker.request("probe", lambda: [][1])
-    assert blocker.args[0] == "probe" and "IndexError" in blocker.args[2]
-    with qtbot.waitSignal(worker.result_ready, timeout=5000) as blocker:
-        worker.request("probe", lambda: "fine")
-    assert blocker.args[2] == "fine"
+        probe.request(lambda: [][1])
+    assert blocker.args[0] == "probe" and "IndexError" in blocker.args[2] and own == [blocker.args[2]]
+    with qtbot.waitSignal(probe.ready, timeout=5000) as blocker:
+        probe.request(lambda: "fine")
+    assert blocker.args[1] == "fine"
 
 
 def test_shutdown_drops_waiting_requests(qtbot, worker):

@@ -148,21 +148,21 @@ def test_project_command_writes_a_map_beside_the_latents(store, capsys):
     from latentlab.cli import main
     from latentlab.core.projection import Projection
 
-    assert main(["project", str(store.path), "-q"]) == 1
+    assert main(["map", str(store.path), "-q"]) == 1
     assert "latentlab embed" in capsys.readouterr().err
     table = embed_store(FakeCodec(), store)
-    assert main(["project", str(store.path), "--method", "pca", "-q"]) == 0
+    assert main(["map", str(store.path), "--method", "pca", "-q"]) == 0
     out = capsys.readouterr().out
     assert "sklearn-pca" in out
     saved = next((store.path / "latents" / ("ab" * 8) / "projections").glob("*.json"))
     proj = Projection.load(saved, latents=table.mu)
     assert proj.coords.shape == (57, 2)
-    assert main(["project", str(store.path), "--method", "precomputed", "--coords", "nope.csv", "-q"]) == 1
+    assert main(["map", str(store.path), "--method", "precomputed", "--coords", "nope.csv", "-q"]) == 1
     assert "does not exist" in capsys.readouterr().err
     broken = store.path / "latents" / "0123456789abcdef"
     broken.mkdir()
     (broken / "manifest.json").write_text("{not json")  # a damaged cache beside the good one
-    assert main(["project", str(store.path), "--method", "pca", "-q"]) == 0
+    assert main(["map", str(store.path), "--method", "pca", "-q"]) == 0
     assert "skipping" in capsys.readouterr().err
 
 

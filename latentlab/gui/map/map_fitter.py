@@ -1,0 +1,104 @@
+"""MapFitter: fits the map the user chose in the background and tabulates its inverse for the probe.
+
+A fit previews its intermediate layouts on the map (openTSNE reports them), reuses a map saved for
+this store, model and method (:func:`latentlab.app.maps.map_for`), and when cancelled or failed
+gives the map it replaced back. A newer fit replaces an older one; a fit for a dataset that was
+replaced meanwhile is dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from latentlab.app import maps
+from latentlab.core.explorer_state import ExplorerState
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.map.latent_map import LatentMap
+from latentlab.gui.workers import Job, JobRunner
+
+
+class MapFitter(QObject):
+    """The projection jobs of one window (its state, runner and map)."""
+
+    said = Signal(str)  # a one-line result for the status bar
+    method_shown = Signal(str)  # the method of the map on screen (after a fit, or when one gave up)
+
+    def __init__(self, state: ExplorerState, runner: JobRunner, latent_map: LatentMap) -> None:
+        super().__init__(latent_map)
+        self.state, self.runner, self.map = state, runner, latent_map
+        self.fit_job: Job | None = None
+        self._raster_job: Job | None = None
+        listen(latent_map, state.projection_changed, self.tabulate_inverse)
+
+    def shown_method(self) -> str:
+        """The method of the map the state holds ("pca" before any)."""
+        return self.state.projection.method if self.state.projection is not None else "pca"
+
+    def fitting(self) -> bool:
+        """Is a map being fitted (the screenshot of ``explore --projection`` waits for it)?"""
+        return self.fit_job is not None
+
+    def cancel(self) -> None:
+        if self.fit_job is not None:
+            self.fit_job.cancel()
+
+    def set_projection(self, method: str) -> Job | None:
+        """Fit ``method`` in the background (or reuse the map saved for this store and model); the
+        map animates through the intermediate layouts, and goes back to the map it showed if the
+        fit is cancelled or fails."""
+        ds = self.state.dataset
+        if ds is None:
+            return None
+        self.cancel()
+        t0 = time.perf_counter()
+
+        def fit(ctx):
+            return maps.map_for(ds, method, progress=lambda f, c=None: ctx.progress(f, c), cancel=ctx.is_cancelled)
+
+        def previewed(_f, coords, _t) -> None:
+            if coords is not None and job is self.fit_job and self.state.dataset is ds:
+                self.state.preview_layout(coords)
+
+        def fitted(result) -> None:
+            if self.state.dataset is not ds:
+                return
+            projection, inverse, reused = result
+            self.state.set_projection(projection, inverse)
+            self.method_shown.emit(self.shown_method())  # also when the fit was asked for by code
+            how = "reused the saved map" if reused else f"fitted in {time.perf_counter() - t0:.1f} s"
+            note = f" ({projection.message})" if projection.message else ""
+            self.said.emit(f"{projection.method} map of {ds.n_clips:,} clips: {how}{note}")
+
+        def ended(how: str) -> None:
+            if job is not self.fit_job:
+                return  # a newer fit replaced this one: the map and the box follow that one
+            self.fit_job = None
+            if how and self.state.dataset is ds:
+                self.map.show_projection()  # the map the state holds, not the half-fitted layout
+                self.method_shown.emit(self.shown_method())
+                self.said.emit(f"{method} {how}: the {self.shown_method()} map is back")
+
+        job = self.runner.submit(f"fit {method}", fit)
+        job.progressed.connect(previewed)
+        job.succeeded.connect(guarded(fitted))
+        job.succeeded.connect(lambda *_: ended(""))
+        job.failed.connect(lambda *_: ended("failed"))
+        job.cancelled.connect(lambda: ended("cancelled"))
+        self.fit_job = job
+        return job
+
+    def tabulate_inverse(self, _projection=None) -> Job | None:
+        """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each
+        probe move then costs a ~0.03 ms lookup instead of a ~0.1 ms local fit."""
+        if self._raster_job is not None:
+            self._raster_job.cancel()
+            self._raster_job = None
+        inverse = self.state.inverse
+        if inverse is None:
+            return None
+        self._raster_job = self.runner.submit(
+            "tabulate the map for the probe",
+            lambda ctx: inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled))
+        return self._raster_job

@@ -41,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--fixed-sigma its value throughout")
     parser.add_argument("--fixed-sigma", action="store_true",
                         help="keep --sigma fixed instead of learning it with the weights")
+    parser.add_argument("--linear-path", choices=("auto", "on", "off"), default="auto",
+                        help="start from probabilistic PCA of the clips, the networks as residuals (auto: on for "
+                             "your videos, off for the sample data, whose shapes PCA cannot draw)")
     parser.add_argument("--kl-warmup", type=float_range(0.0, 1.0), default=0.2, metavar="FRACTION",
                         help="fraction of the run over which beta ramps up from 0 (default 0.2)")
     parser.add_argument("--lr-warmup", type=float_range(0.0, 1.0), default=0.03, metavar="FRACTION",
@@ -114,12 +117,16 @@ def augment_list(text: str) -> str:
     return text
 
 
+def _procedural(store) -> bool:
+    """Sample data made by ``latentlab demo-data`` (not a user's videos)."""
+    return any(str(s.get("path", "")).startswith("procedural:") for s in store.sources)
+
+
 def _augmentations(spec: str, store) -> tuple[str, ...]:
     from latentlab.ml.config import AUGMENT_VIDEOS
 
     if spec == "auto":
-        procedural = any(str(s.get("path", "")).startswith("procedural:") for s in store.sources)
-        return () if procedural else AUGMENT_VIDEOS
+        return () if _procedural(store) else AUGMENT_VIDEOS
     return tuple(n for n in spec.split(",") if n and spec != "none")
 
 
@@ -139,7 +146,9 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
     config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
                        latent_dim=args.latent_dim, base_width=args.width, frame_code=args.frame_code,
                        beta=args.beta, likelihood=args.likelihood, sigma=args.sigma, decoder=args.decoder,
-                       learn_sigma=not args.fixed_sigma)
+                       learn_sigma=not args.fixed_sigma,
+                       linear_path=args.linear_path == "on" or (args.linear_path == "auto" and not _procedural(store)
+                                                                       and args.likelihood == "gaussian"))
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, minutes=args.minutes,
                              kl_warmup=args.kl_warmup, lr_warmup=args.lr_warmup, seed=args.seed,
                              val_fraction=args.val_fraction, num_workers=args.num_workers, device=args.device,

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
@@ -42,6 +43,7 @@ from latentlab.ml.distributed import DistContext
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
 from latentlab.ml.train_state import load_train_state, save_train_state
+from latentlab.ml.training_warnings import data_warnings, overfit_warning
 
 
 class TrainingError(RuntimeError, UserError):
@@ -177,7 +179,7 @@ class Trainer:
         device = dist.device
         torch.manual_seed(s.seed)
         model = self.model = VideoVAE(self.config).to(device)
-        opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        opt = torch.optim.AdamW(_param_groups(model, s.weight_decay), lr=s.lr)
         noise = torch.Generator(device=device)
         noise.manual_seed(s.seed * 1_000_003 + dist.rank)
         epoch, batch_in_epoch, step, train_seconds = 0, 0, 0, 0.0
@@ -189,12 +191,13 @@ class Trainer:
                 # the rank and the step, so a DDP resume is reproducible, though not bit-identical to
                 # a run that never stopped (a single-process resume is).
                 noise.manual_seed((s.seed * 1_000_003 + dist.rank) * 1_000_003 + step)
-        wrapped = dist.wrap(model)
-
         try:
             train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources)
         except ValueError as exc:
             raise TrainingError(str(exc)) from None
+        if self.config.linear_path and not self.resume:  # every rank fits the same PCA (same seed, same clips)
+            model.fit_linear_path(self._pca_sample(train_idx, device))
+        wrapped = dist.wrap(model)
         self.val_source_names = held_out_sources(self.store, val_idx)
         augs = check_augmentations(s.augment)
         if dist.is_main:
@@ -268,6 +271,15 @@ class Trainer:
             cb.on_fit_end(metrics)
         return metrics
 
+    def _pca_sample(self, train_idx, device) -> torch.Tensor:
+        """Up to :data:`~latentlab.ml.linear_path.FIT_CLIPS` training clips, spread evenly, in model layout."""
+        from latentlab.ml.linear_path import FIT_CLIPS
+
+        idx = np.asarray(train_idx)
+        if len(idx) > FIT_CLIPS:
+            idx = idx[np.linspace(0, len(idx) - 1, FIT_CLIPS).round().astype(np.int64)]
+        return to_model_layout(torch.from_numpy(self.store.read(np.sort(idx))), device)
+
     def _out_of_time(self, t_start: float) -> bool:
         return bool(self.settings.minutes) and time.perf_counter() - t_start >= 60.0 * self.settings.minutes
 
@@ -316,43 +328,21 @@ class Trainer:
                 float(scalars["train_seconds"]))
 
 
-#: Fewer training clips than this per million parameters, and a model learns its clips by heart.
-CLIPS_PER_MILLION_PARAMETERS = 2000
-#: Validation PSNR this far below training PSNR (dB) means the model is memorising its clips.
-OVERFIT_GAP_DB = 3.0
-
-
-def data_warnings(n_train: int, n_params: int) -> list[str]:
-    """Warnings about the data's size for this model (an empty list when there is nothing to say)."""
-    need = int(CLIPS_PER_MILLION_PARAMETERS * n_params / 1e6)
-    if n_train < need:
-        return [f"warning: {n_train} training clips for a model of {n_params / 1e6:.1f} M parameters; with fewer "
-                f"than about {need} it tends to memorise its clips (ingest more video, cut shorter clips, or "
-                "train with --augment)"]
-    return []
-
-
-def overfit_warning(metrics: dict) -> str | None:
-    """A warning when validation PSNR lags training PSNR by more than :data:`OVERFIT_GAP_DB`."""
-    from latentlab.ml.losses import psnr_from_mse
-
-    if "val_psnr" not in metrics or not metrics.get("train_mse"):
-        return None
-    gap = psnr_from_mse(metrics["train_mse"]) - metrics["val_psnr"]
-    if gap > OVERFIT_GAP_DB:
-        return (f"warning: validation PSNR {metrics['val_psnr']:.1f} dB lags training by {gap:.1f} dB: the model "
-                "is memorising its training clips (more data, --augment, a smaller --latent-dim or a shorter run)")
-    return None
+def _param_groups(model: VideoVAE, weight_decay: float) -> list[dict]:
+    """Weight decay on the networks only: decaying the PCA-started linear path would pull it away
+    from the data's principal directions, and the gates and sigma are scalars with a meaning."""
+    plain = [p for n, p in model.named_parameters() if n.startswith(("linear_path.", "residual_gates", "log_sigma"))]
+    ids = {id(p) for p in plain}
+    decayed = [p for p in model.parameters() if id(p) not in ids]
+    return [{"params": decayed, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:
     """Loss through the (possibly DDP-wrapped) module, so that gradients are all-reduced."""
-    from latentlab.ml.losses import elbo_terms
+    from latentlab.ml.losses import vae_loss
 
     out = wrapped(x, noise)
-    terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config, out.sigma)
-    total = terms["nll"] + beta * terms["kl"]
-    names = [*terms, "loss"]
+    total, terms = vae_loss(x, out.logits, out.mu, out.logvar, model.config, out.sigma, beta)
     # One device -> host copy for all the numbers (a float() each would sync a GPU once per term).
-    values = torch.stack([v.detach().float().reshape(()) for v in (*terms.values(), total)]).tolist()
-    return total, dict(zip(names, values))
+    values = torch.stack([v.detach().float().reshape(()) for v in terms.values()]).tolist()
+    return total, dict(zip(terms, values))

@@ -50,7 +50,7 @@ def test_train_the_conv_decoder(tmp_path, tiny_store):
     assert main(_train_args(tiny_store.path, out, "--decoder", "conv")) == 0
     assert json.loads((out / "config.json").read_text())["model"]["decoder"] == "conv"
     model, _ = load_checkpoint(out)
-    assert model.config.decoder == "conv" and hasattr(model, "frame_decoder")
+    assert model.config.decoder == "conv" and type(model.decoder).__name__ == "ConvDecoder"
 
 
 def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):

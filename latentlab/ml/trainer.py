@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
@@ -38,10 +37,14 @@ from latentlab.media.clip_store import ClipStore
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.augment import augment, check_augmentations
-from latentlab.ml.data import ClipDataset, collate_batch, held_out_sources, split_indices, to_model_layout
+from latentlab.ml.data import (ClipDataset, collate_batch, held_out_sources, split_indices, spread_sample,
+                               to_model_layout)
+from latentlab.ml.linear_path import FIT_CLIPS
 from latentlab.ml.distributed import DistContext
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
+from latentlab.ml.best_weights import BestWeights
+from latentlab.ml.param_groups import param_groups
 from latentlab.ml.train_state import load_train_state, save_train_state
 from latentlab.ml.training_warnings import data_warnings, overfit_warning
 
@@ -71,6 +74,8 @@ class TrainSettings:
     device: str = "auto"
     augment: tuple[str, ...] = ()  # names from latentlab.ml.config.AUGMENTATIONS
     val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
+    split: str = "sources"  # latentlab.ml.data.SPLITS: hold out whole videos, or the last moments of each
+    keep_best: bool = False  # end with the weights of the best validation ELBO seen (early stopping)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -179,7 +184,7 @@ class Trainer:
         device = dist.device
         torch.manual_seed(s.seed)
         model = self.model = VideoVAE(self.config).to(device)
-        opt = torch.optim.AdamW(_param_groups(model, s.weight_decay), lr=s.lr)
+        opt = torch.optim.AdamW(param_groups(model, s.weight_decay), lr=s.lr)
         noise = torch.Generator(device=device)
         noise.manual_seed(s.seed * 1_000_003 + dist.rank)
         epoch, batch_in_epoch, step, train_seconds = 0, 0, 0, 0.0
@@ -192,11 +197,11 @@ class Trainer:
                 # a run that never stopped (a single-process resume is).
                 noise.manual_seed((s.seed * 1_000_003 + dist.rank) * 1_000_003 + step)
         try:
-            train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources)
+            train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources, by=s.split)
         except ValueError as exc:
             raise TrainingError(str(exc)) from None
         if self.config.linear_path and not self.resume:  # every rank fits the same PCA (same seed, same clips)
-            model.fit_linear_path(self._pca_sample(train_idx, device))
+            model.fit_linear_path(spread_sample(self.store, train_idx, FIT_CLIPS, device))
         wrapped = dist.wrap(model)
         self.val_source_names = held_out_sources(self.store, val_idx)
         augs = check_augmentations(s.augment)
@@ -216,6 +221,10 @@ class Trainer:
         for cb in callbacks:  # with a time budget the number of steps is not known in advance: 0
             cb.on_fit_start(0 if s.minutes else total_steps, step)
         metrics: dict = self.history[-1] if self.history else {}
+        best = BestWeights(s.keep_best and len(val_idx) > 0)
+        if best.enabled and dist.is_main and step == 0:  # the starting point competes too (PCA, with a linear path)
+            model.eval()
+            best.offer(model, evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed), step)
         t_start = time.perf_counter() - train_seconds
         while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
             sampler.set_epoch(epoch)
@@ -229,7 +238,7 @@ class Trainer:
                 frac = s.progress(step, total_steps, time.perf_counter() - t_start)
                 lr = self._lr(frac)
                 for group in opt.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * group["lr_scale"]
                 beta = self.config.beta * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else self.config.beta
                 x = augment(to_model_layout(clips_u8, device), augs, noise)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
@@ -256,6 +265,7 @@ class Trainer:
             if dist.is_main:
                 model.eval()
                 metrics.update(evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed))
+                best.offer(model, metrics, step)
                 self.history.append(metrics)
                 lag = overfit_warning(metrics)
                 if lag:
@@ -267,18 +277,18 @@ class Trainer:
             if finished:
                 for cb in callbacks:
                     cb.on_epoch_end(epoch, metrics)
+        if best.enabled and dist.is_main and best.state is not None:
+            model.load_state_dict(best.state)
+            metrics = {**metrics, **best.metrics, "best_step": best.step, "last_step": step}
+            self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
+                       len(train_idx), len(val_idx))
+            if best.step != step:
+                for cb in callbacks:
+                    cb.on_message(f"kept the weights of step {best.step}, the best validation ELBO "
+                                  f"({best.metrics['val_loss']:.1f} nats, {best.metrics['val_psnr']:.2f} dB)")
         for cb in callbacks:
             cb.on_fit_end(metrics)
         return metrics
-
-    def _pca_sample(self, train_idx, device) -> torch.Tensor:
-        """Up to :data:`~latentlab.ml.linear_path.FIT_CLIPS` training clips, spread evenly, in model layout."""
-        from latentlab.ml.linear_path import FIT_CLIPS
-
-        idx = np.asarray(train_idx)
-        if len(idx) > FIT_CLIPS:
-            idx = idx[np.linspace(0, len(idx) - 1, FIT_CLIPS).round().astype(np.int64)]
-        return to_model_layout(torch.from_numpy(self.store.read(np.sort(idx))), device)
 
     def _out_of_time(self, t_start: float) -> bool:
         return bool(self.settings.minutes) and time.perf_counter() - t_start >= 60.0 * self.settings.minutes
@@ -326,15 +336,6 @@ class Trainer:
         self.history = list(scalars.get("history", []))
         return (int(scalars["epoch"]), int(scalars["batch_in_epoch"]), int(scalars["step"]),
                 float(scalars["train_seconds"]))
-
-
-def _param_groups(model: VideoVAE, weight_decay: float) -> list[dict]:
-    """Weight decay on the networks only: decaying the PCA-started linear path would pull it away
-    from the data's principal directions, and the gates and sigma are scalars with a meaning."""
-    plain = [p for n, p in model.named_parameters() if n.startswith(("linear_path.", "residual_gates", "log_sigma"))]
-    ids = {id(p) for p in plain}
-    decayed = [p for p in model.parameters() if id(p) not in ids]
-    return [{"params": decayed, "weight_decay": weight_decay}, {"params": plain, "weight_decay": 0.0}]
 
 
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:

@@ -72,3 +72,43 @@ def test_weights_named_as_older_versions_named_them_are_renamed(tiny_config):
              for k, v in VideoVAE(cfg).state_dict().items()}  # dec_in.weight, frame_decoder.out.bias, ...
     assert "frame_decoder.out.bias" in state
     VideoVAE(cfg).load_state_dict(upgrade_state(state))
+
+
+def test_keep_best_ends_with_the_weights_of_the_best_validation_elbo(tiny_config, tiny_store, tmp_path):
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.ml.data import split_indices
+    from latentlab.ml.metrics import evaluate_elbo
+
+    cfg = dataclasses.replace(tiny_config, linear_path=True)
+    out = tmp_path / "ck"
+    settings = TrainSettings(epochs=4, batch_size=8, lr=0.05, val_fraction=0.2, seed=2, device="cpu",
+                             split="time", keep_best=True)
+    trainer = Trainer(cfg, tiny_store, out, settings)
+    final = trainer.fit()
+    seen = [h["val_loss"] for h in trainer.history]
+    assert final["val_loss"] <= min(seen) + 1e-6  # the best of every epoch (or the PCA start, if better)
+    assert final["best_step"] <= final["last_step"]
+    model, _ = load_checkpoint(out)
+    _, val = split_indices(ClipStore.open(tiny_store.path), 0.2, 2, by="time")
+    again = evaluate_elbo(model, tiny_store, val, batch_size=256, seed=2)
+    assert again["val_loss"] == pytest.approx(final["val_loss"], rel=1e-4)  # the saved weights are those
+
+
+def test_a_time_split_holds_out_the_last_moments_of_every_video(tmp_path):
+    from latentlab.media.clip_store import ClipGeometry, ClipStore
+    from latentlab.ml.data import split_indices
+
+    store = ClipStore.create(tmp_path / "two", ClipGeometry(4, 8, 8, 1))
+    for name, n in (("a.mp4", 20), ("b.mp4", 10)):
+        with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
+            t = np.arange(n)[::-1] / 3.0  # appended out of time order: the split must sort by time
+            app.append_batch(np.zeros((n, 4, 8, 8, 1), np.uint8), start_frame=(t * 3).astype(int) * 4,
+                             end_frame=(t * 3).astype(int) * 4 + 4, start_time=t, end_time=t + 1 / 3,
+                             fps=np.full(n, 12.0))
+    train, val = split_indices(store, 0.2, by="time")
+    table = store.table
+    for sid, k in ((0, 4), (1, 2)):
+        mine = val[table["source_id"][val] == sid]
+        assert len(mine) == k
+        rest = train[table["source_id"][train] == sid]
+        assert table["start_time"][mine].min() > table["start_time"][rest].max()

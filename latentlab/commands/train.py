@@ -50,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", choices=("auto", "best", "last"), default="auto",
                         help="end with the weights of the best validation ELBO, or the last step's "
                              "(auto: best with the linear path)")
+    parser.add_argument("--save-every", type=float_range(0.0, 1e6), default=60.0, metavar="SECONDS",
+                        help="write the checkpoint at most this often (default 60; 0: after every epoch); "
+                             "always at the end and when stopped")
     parser.add_argument("--kl-warmup", type=float_range(0.0, 1.0), default=0.2, metavar="FRACTION",
                         help="fraction of the run over which beta ramps up from 0 (default 0.2)")
     parser.add_argument("--lr-warmup", type=float_range(0.0, 1.0), default=0.03, metavar="FRACTION",
@@ -155,6 +158,7 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
                              val_fraction=args.val_fraction, num_workers=args.num_workers, device=args.device,
                              augment=_augmentations(args.augment, auto.augment), val_sources=tuple(args.val_source),
                              split=auto.split if args.split == "auto" else args.split,
+                             save_interval_s=args.save_every,
                              keep_best=auto.keep_best if args.keep == "auto" else args.keep == "best")
     trainer = Trainer(config, store, out, settings, resume=args.resume)
     callbacks = [TqdmProgress()] if main else []

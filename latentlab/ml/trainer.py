@@ -2,7 +2,8 @@
 
 ``Trainer(config, store, out_dir, settings).fit(callbacks)`` trains a
 :class:`~latentlab.ml.model.VideoVAE` on a clip store and writes a checkpoint bundle to
-``out_dir`` after every epoch (atomically) and when cancelled. The GUI runs ``fit`` in a worker
+``out_dir`` after every epoch, or at most every ``save_interval_s`` seconds (atomically), and at the
+end or when cancelled. The GUI runs ``fit`` in a worker
 thread and calls :meth:`Trainer.cancel` from the main thread; callbacks receive plain Python
 numbers only. Under ``torchrun`` (``WORLD_SIZE`` > 1) the same code trains with
 DistributedDataParallel (gloo on CPU, NCCL on GPU); only rank 0 validates and writes.
@@ -76,6 +77,7 @@ class TrainSettings:
     val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
     split: str = "sources"  # latentlab.ml.data.SPLITS: hold out whole videos, or the last moments of each
     keep_best: bool = False  # end with the weights of the best validation ELBO seen (early stopping)
+    save_interval_s: float = 0.0  # write the bundle at most this often (0: every epoch); always at the end
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -226,6 +228,7 @@ class Trainer:
             model.eval()
             best.offer(model, evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed), step)
         t_start = time.perf_counter() - train_seconds
+        last_save = time.perf_counter()
         while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
             sampler.set_epoch(epoch)
             loader = DataLoader(dataset, batch_size=s.batch_size, drop_last=True, num_workers=s.num_workers,
@@ -271,8 +274,11 @@ class Trainer:
                 if lag:
                     for cb in callbacks:
                         cb.on_message(lag)
-                self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
-                           len(train_idx), len(val_idx))
+                stopping = epoch >= s.epochs or self.cancelled or self._out_of_time(t_start)
+                if stopping or time.perf_counter() - last_save >= s.save_interval_s:
+                    self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
+                               len(train_idx), len(val_idx))
+                    last_save = time.perf_counter()
             dist.barrier()
             if finished:
                 for cb in callbacks:

@@ -104,6 +104,8 @@ class VAEConfig:
             raise ConfigError(f"model config: learn_sigma must be true or false, got {self.learn_sigma!r}")
         if not isinstance(self.linear_path, bool):
             raise ConfigError(f"model config: linear_path must be true or false, got {self.linear_path!r}")
+        if self.linear_path and self.decoder != "upconv":
+            raise ConfigError("model config: linear_path needs the upconv decoder")
         if self.linear_path and self.likelihood != "gaussian":
             raise ConfigError("model config: linear_path needs the gaussian likelihood (its decoder outputs pixel values)")
         if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):

@@ -5,7 +5,7 @@ Probabilistic PCA (Tipping & Bishop 1999) is the linear-Gaussian VAE: its maximu
 deviations (less the noise), its posterior mean the whitened coefficients ``diag(1/s) U^T (x - m)``,
 and its posterior variance ``sigma^2 / s^2`` per dimension. With ``VAEConfig.linear_path`` the model
 starts as exactly that model (fitted on a sample of the training clips by :meth:`LinearPath.fit`),
-and the network's nonlinear encoder and decoder are added as residuals behind gates that start at
+and the network's nonlinear encoder and decoder are added as residuals whose last layers start at
 zero, so training begins at PCA's reconstructions with a latent already distributed like N(0, I) and
 every step is spent on what the nonlinear part adds. On small sets of a user's real videos a
 nonlinear model trained from scratch for minutes lost to PCA of raw pixels by 3 dB; this path is the

@@ -12,10 +12,10 @@ LINEAR_PATH_LR_SCALE = 0.02
 
 def param_groups(model: VideoVAE, weight_decay: float) -> list[dict]:
     """Weight decay on the networks only: decaying the PCA-started linear path would pull it away
-    from the data's principal directions, and the gates and sigma are scalars with a meaning."""
+    from the data's principal directions, and sigma is a scalar with a meaning."""
     names = dict(model.named_parameters())
     linear = [p for n, p in names.items() if n.startswith("linear_path.")]
-    scalars = [p for n, p in names.items() if n.startswith(("residual_gates", "log_sigma"))]
+    scalars = [p for n, p in names.items() if n.startswith("log_sigma")]
     ids = {id(p) for p in linear + scalars}
     decayed = [p for p in model.parameters() if id(p) not in ids]
     return [{"params": decayed, "weight_decay": weight_decay, "lr_scale": 1.0},

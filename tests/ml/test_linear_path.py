@@ -39,14 +39,15 @@ def test_after_fitting_the_model_reconstructs_exactly_like_pca_with_a_whitened_l
     assert (logvar < -2).all()
 
 
-def test_the_residual_networks_start_switched_off_and_learn(tiny_config, tiny_store, tmp_path):
+def test_the_residual_networks_start_at_zero_and_learn(tiny_config, tiny_store, tmp_path):
     cfg = dataclasses.replace(tiny_config, linear_path=True)
     out = tmp_path / "ck"
     settings = TrainSettings(epochs=2, batch_size=8, lr=3e-3, val_fraction=0.1, seed=1, device="cpu")
     Trainer(cfg, tiny_store, out, settings).fit()
     model, config = load_checkpoint(out)
     assert config["model"]["linear_path"] is True
-    assert model.residual_gates.abs().min() > 0  # both gates opened during training
+    assert model.decoder.ups[-1].weight.abs().sum() > 0  # the residual decoder learnt (it starts at zero)
+    assert model.enc_mlp[-1].weight[: cfg.latent_dim].abs().sum() > 0  # and the residual encoder
     assert model.linear_path.dec.abs().sum() > 0  # fitted, not the zeros it is built with
 
 

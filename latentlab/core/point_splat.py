@@ -11,7 +11,7 @@ sampled away):
   weights), its brightness on a log scale of the count, so a crowded region keeps the colour of the
   groups in it (a black-hot heat map would lose the colour-by).
 
-:func:`crowding` (points per occupied pixel) sets how much of each the view shows: one point per
+:attr:`Splat.crowding` (points per occupied pixel) sets how much of each the view shows: one point per
 pixel shows dots only; past :data:`CROWD_DENSITY` the density only; in between the two cross-fade,
 so zooming into a dense region turns its density into the clips' dots. The GUI keeps hover and
 click on a spatial index, so every clip can be picked at any zoom.

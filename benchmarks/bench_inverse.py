@@ -23,11 +23,12 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 
 import numpy as np
 
-CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", "/tmp/latentlab-bench")
+CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", os.path.join(tempfile.gettempdir(), "latentlab-bench"))
 METHODS = [("local-linear (default)", "local-linear", None), ("kNN inverse-distance k=10", "idw", 10),
            ("snap to nearest clip", "snap", 1), ("iLAMP k=12", "ilamp", 12)]
 

@@ -17,12 +17,13 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
 
 
-CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", "/tmp/latentlab-bench")
+CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", os.path.join(tempfile.gettempdir(), "latentlab-bench"))
 
 
 def _latents(n: int, path: str | None) -> np.ndarray:

@@ -18,6 +18,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("videos")
     p.add_argument("--minutes", type=float, default=8.0)
-    p.add_argument("--work", default="/tmp/latentlab-real")
+    p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "latentlab-real"))
     p.add_argument("--grid")
     p.add_argument("--json")
     p.add_argument("--train-args", default="", help="more `latentlab train` options, e.g. \"--augment none\"")

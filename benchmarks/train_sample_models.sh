@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train the bundled sample-data models: checkpoints/demo (sprites) and checkpoints/digits.
 #
-#   benchmarks/train_sample_models.sh [sprites|digits|both] [WORKDIR]      (default: both, /tmp/latentlab-samples)
+#   benchmarks/train_sample_models.sh [sprites|digits|both] [WORKDIR]      (default: both, $TMPDIR/latentlab-samples)
 #
 # For each: the procedural dataset (20 000 clips of 8 x 32 x 32 RGB, seed 0; digits from the 'train'
 # handwriting), then a time-budgeted run on two CPU threads (45 minutes of training; the schedules
@@ -10,7 +10,7 @@
 # A time-budgeted run is not bit-reproducible (how many steps fit depends on the machine and its load).
 set -euo pipefail
 which=${1:-both}
-work=${2:-/tmp/latentlab-samples}
+work=${2:-${TMPDIR:-/tmp}/latentlab-samples}
 mkdir -p "$work"
 train() {  # kind, checkpoint folder, beta
     local kind=$1 out=$2 beta=$3

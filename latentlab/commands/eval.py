@@ -23,6 +23,7 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import COUNT, SEED, int_range
+    from latentlab.ml.config import DEVICE_CHOICES  # torch-free
 
     parser.add_argument("checkpoint", metavar="MODEL",
                         help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
@@ -33,13 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="'val': only the validation clips of the trainer's split (when this is its "
                              "training store); 'all': every clip (default)")
     parser.add_argument("--max-clips", type=COUNT, default=2000, help="evaluate at most this many clips")
-    parser.add_argument("--codec-clips", type=int_range(0, 100_000), default=200, help="clips for the codec comparison (0: skip)")
+    parser.add_argument("--baseline-clips", "--codec-clips", type=int_range(0, 100_000), default=200, help="clips for the MJPG/mp4v compression baseline (0: skip)")
     parser.add_argument("--no-judge", action="store_true",
                         help="skip the class judge (it trains a small CNN on the store's clips, about a minute)")
     parser.add_argument("--judge-steps", type=int_range(1, 1_000_000), default=1500,
                         help="training steps of the class judge")
     parser.add_argument("--seed", type=SEED, default=0, help="seed of the clip sample and the prior samples")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
 
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from latentlab.media.clip_store import ClipStore
-    from latentlab.media.codec_roundtrip import compression_report
+    from latentlab.media.compression_baseline import compression_report
     from latentlab.ml.checkpoint import _load
     from latentlab.ml.data import from_model_layout, split_indices, to_model_layout
     from latentlab.ml.device import resolve_device
@@ -80,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     latent = 2 * c.latent_dim  # float16 mu
     comp = {"raw_bytes_per_clip": raw, "latent_bytes_per_clip": latent, "ratio": raw / latent,
             "latent_psnr": report["psnr"]}
-    if args.codec_clips > 0:
-        cidx = idx[: args.codec_clips]
+    if args.baseline_clips > 0:
+        cidx = idx[: args.baseline_clips]
         clips = store.read(cidx)
         import torch
 
@@ -91,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
             rec = from_model_layout(model.decode(mu))
         from latentlab.core.baselines import psnr_u8
 
-        comp["latent_psnr_codec_clips_fp16"] = psnr_u8(rec, clips)
-        comp["codec_clips"] = int(len(cidx))
-        comp["codecs"] = compression_report(clips, latent)
+        comp["latent_psnr_baseline_clips_fp16"] = psnr_u8(rec, clips)
+        comp["baseline_clips"] = int(len(cidx))
+        comp["baselines"] = compression_report(clips, latent)
     report["compression"] = comp
     report["checkpoint"] = {"path": str(args.checkpoint), "weights_blake2b": weights_hash}
     report["store"] = {"path": str(store.path), "fingerprint": store.fingerprint,
@@ -186,12 +187,12 @@ def _text(r: dict) -> str:
                          f"with confidence >= 0.9: {q['prior_confident']:.1%}, per class {q['prior_classes']}")
     c = r["compression"]
     lines.append(f"compression: raw {c['raw_bytes_per_clip']} bytes/clip, latent {c['latent_bytes_per_clip']} bytes "
-                 f"(float16), {c['ratio']:.0f}x smaller; latent PSNR {c.get('latent_psnr_codec_clips_fp16', c['latent_psnr']):.2f} dB")
-    for codec, info in c.get("codecs", {}).items():
+                 f"(float16), {c['ratio']:.0f}x smaller; latent PSNR {c.get('latent_psnr_baseline_clips_fp16', c['latent_psnr']):.2f} dB")
+    for fourcc, info in c.get("baselines", {}).items():
         if "error" in info:
-            lines.append(f"  {codec}: {info['error']}")
+            lines.append(f"  {fourcc}: {info['error']}")
             continue
         n = info["nearest"]
-        lines.append(f"  {codec} ({n['setting']}): {n['bytes_per_clip']:.0f} bytes/clip, PSNR {n['psnr']:.2f} dB"
+        lines.append(f"  {fourcc} ({n['setting']}): {n['bytes_per_clip']:.0f} bytes/clip, PSNR {n['psnr']:.2f} dB"
                      + (f"  [{n['note']}]" if n["note"] else ""))
     return "\n".join(lines)

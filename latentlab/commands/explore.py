@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-PROJECTIONS = ("pca", "tsne", "umap")
+from latentlab.core.projection_methods import FITTED_METHODS as PROJECTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -37,6 +37,7 @@ def _size(text: str) -> tuple[int, int]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import SECONDS, float_range, int_range
+    from latentlab.media.clip_cutter import FITS, RESIZES  # numpy only: --help stays light
 
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
@@ -47,9 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--frames", "-T", type=int_range(1, 1024), default=8, help="frames per clip (default 8)")
     g.add_argument("--size", type=_size, default=(64, 64), metavar="WxH",
                    help="frame size, e.g. 64 or 96x64 (default 64x64); see --fit for the aspect ratio")
-    g.add_argument("--fit", choices=("crop", "pad", "stretch"), default="crop",
+    g.add_argument("--fit", choices=FITS, default="crop",
                    help="aspect ratio handling: centre-crop (default), pad with black, or stretch")
-    g.add_argument("--resize", choices=("fast", "area"), default="fast",
+    g.add_argument("--resize", choices=RESIZES, default="fast",
                    help="scaling: fast = bilinear to 2x then 2x2 averaging (default); area = exact area average (slower)")
     g.add_argument("--stride", type=int_range(1, 10**6), default=None,
                    help="frames between clip starts (default: the clip length, i.e. no overlap)")
@@ -101,10 +102,12 @@ def run(args: argparse.Namespace) -> int:
         print(format_summary(summary))
     spread = None if args.fps else summary.fps_spread()
     if spread:  # each file kept its own rate: say what that means for a clip, and the way out
+        from latentlab.core.frame_rate import FALLBACK_FPS
+
         lo, hi = spread
         print(f"latentlab ingest: warning: the videos' frame rates differ ({lo:g} to {hi:g} fps), so one "
               f"{args.frames}-frame clip spans {args.frames / hi:.2f} s of one video and {args.frames / lo:.2f} s "
-              f"of another; ingest again with --fps {min(12.0, lo):g} to cut every video at one rate",
+              f"of another; ingest again with --fps {min(FALLBACK_FPS, lo):g} to cut every video at one rate",
               file=sys.stderr)
     return 2 if args.strict and summary.any_failed else 0
 
@@ -127,12 +130,12 @@ class _Progress:
         if self.bar is not None:
             self.bar.set_postfix_str(f"{self.n_frames} frames", refresh=False)
 
-    def record(self, rec: dict) -> None:
+    def record(self, rec) -> None:
         if self.bar is not None:
             self.bar.update(1)
-        if self.quiet or rec["reason"].startswith("not a video file ("):  # counted in the summary
+        if self.quiet or rec.reason.startswith("not a video file ("):  # counted in the summary
             return
-        line = f"{rec['status']:8s} {rec['path']}  ({rec.get('clips', 0)} clips) {rec['reason']}"
+        line = f"{rec.status:8s} {rec.path}  ({rec.clips} clips) {rec.reason}"
         if self.bar is not None:
             self.bar.write(line, file=sys.stderr)
         else:
@@ -153,9 +156,9 @@ def format_summary(summary, limit: int = 12) -> str:
         f"  {js['frames_read']} frames read, {js['clips_written']} clips written; the store now holds "
         f"{summary.clips_in_store} clips",
     ]
-    bad = [r for r in summary.records if r["status"] in ("failed", "partial") or r["reason"].startswith("duplicate of")]
+    bad = [r for r in summary.records if r.status in ("failed", "partial") or r.is_duplicate]
     for r in bad[:limit]:
-        lines.append(f"  {r['status']:7s} {r['path']}: {r['reason']}")
+        lines.append(f"  {r.status:7s} {r.path}: {r.reason}")
     if len(bad) > limit:
         lines.append(f"  ... and {len(bad) - limit} more")
     if bad or c["skipped"]:

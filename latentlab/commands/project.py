@@ -9,6 +9,7 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import SEED, float_range, int_range
+    from latentlab.core.projection_methods import METHODS, TSNE_BACKENDS
 
     parser.description = (
         "Project a store's cached latents (from `latentlab embed`) to 2-D and save the map beside "
@@ -16,10 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("store", metavar="STORE", help="clip store folder with cached latents")
     parser.add_argument("--checkpoint", help="the model whose latents to use (needed when several are cached)")
-    parser.add_argument("--method", default="pca", choices=["pca", "tsne", "umap", "precomputed"])
+    parser.add_argument("--method", default="pca", choices=METHODS)
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--perplexity", type=float_range(0.0, 10_000.0, low_open=True), help="t-SNE perplexity (default 30)")
-    parser.add_argument("--backend", choices=["auto", "openTSNE", "sklearn"], help="t-SNE library (default auto)")
+    parser.add_argument("--backend", choices=TSNE_BACKENDS, help="t-SNE library (default auto)")
     parser.add_argument("--n-neighbors", type=int_range(2, 10_000), help="UMAP neighbours (default 15)")
     parser.add_argument("--min-dist", type=float_range(0.0, 1.0), help="UMAP min_dist (default 0.1)")
     parser.add_argument("--coords", help="CSV or NPY of (N, 2) positions for --method precomputed")

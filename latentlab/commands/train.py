@@ -12,7 +12,7 @@ import sys
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import FRACTION_OPEN, SEED, float_range, int_range
-    from latentlab.ml.config import DECODERS, VAEConfig  # torch-free: --help stays fast
+    from latentlab.ml.config import DECODERS, DEVICE_CHOICES, VAEConfig  # torch-free: --help stays fast
 
     defaults = VAEConfig()
 
@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "repeat for several")
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--val-fraction", type=FRACTION_OPEN, default=0.05)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                         help="auto picks a local GPU when there is one")
     parser.add_argument("--threads", type=int_range(1, 4096), default=None, help="CPU threads (default: torch's choice)")
     parser.add_argument("--num-workers", type=int_range(0, 256), default=0, help="DataLoader worker processes")

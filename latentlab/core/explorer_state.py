@@ -14,9 +14,10 @@ import numpy as np
 from psygnal import Signal
 
 from latentlab.core.codec_protocol import LatentCodec
+from latentlab.core.frame_rate import FALLBACK_FPS
+from latentlab.core.interpolation import INTERPOLATION_METHODS
 
 SELECT_MODES = ("replace", "add", "remove", "toggle")
-INTERPOLATION_METHODS = ("lerp", "slerp")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Dataset:
     read_clips: Callable[[np.ndarray], np.ndarray]
     index: Any = None
     fields: dict[str, ClipField] = field(default_factory=dict)
-    fps: float = 12.0
+    fps: float = FALLBACK_FPS
     store: Any = None
     message: str = ""  # what the map caption adds about the model (a foreign model's latent and reduction)
     cache_dir: Any = None  # folder for derived per-dataset results (first map, clusters), or None

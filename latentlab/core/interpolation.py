@@ -18,6 +18,9 @@ import numpy as np
 from latentlab.core.arrays import as_latents, check_index
 from latentlab.core.errors import LatentSpaceError
 
+#: Ways to walk between latents: straight lines, or great circles (for latents near the prior's shell).
+INTERPOLATION_METHODS = ("lerp", "slerp")
+
 _EPS = 1e-12
 
 
@@ -109,7 +112,7 @@ def path(points, n: int, method: str = "lerp") -> np.ndarray:
     method
         ``"lerp"`` or ``"slerp"``.
     """
-    if method not in ("lerp", "slerp"):
+    if method not in INTERPOLATION_METHODS:
         raise LatentSpaceError(f"path method must be 'lerp' or 'slerp', not {method!r}")
     pts = as_latents(points, name="path points", allow_empty=False).astype(np.float64)
     t = _steps(n)

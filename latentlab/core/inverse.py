@@ -80,7 +80,7 @@ class InverseProjection:
         self.ridge, self.bandwidth, self.max_correction = ridge, bandwidth, MAX_CORRECTION
         self.residual = residual
         self._tree = cKDTree(self.coords)
-        self._linear = projection.method in ("pca", "identity")
+        self._linear = projection.is_linear
         if projection.method == "pca":
             self._axes = np.asarray(projection.state["components"], np.float64)  # (2, D)
         elif projection.method == "identity":

@@ -3,7 +3,7 @@
 A project is a small UTF-8 JSON document::
 
     {"schema": "latentlab-project", "version": 1,
-     "store": {"relative": "data/clips", "absolute": "/home/me/proj/data/clips"} | null,
+     "store": {"relative": "data/clips", "absolute": "/Users/me/proj/data/clips"} | null,
      "checkpoint": {...} | null,          # null = the bundled demo store / model
      "projection": {"method": "pca", "params": {}, "seed": 0},
      "tags": {...}, "selections": {...},  # TagBook / SavedSelections .to_dict() output, kept as is
@@ -33,6 +33,7 @@ import numpy as np
 
 from latentlab.core.atomic import atomic_open
 from latentlab.core.errors import UserError
+from latentlab.core.projection_methods import DEFAULT_METHOD
 
 SCHEMA = "latentlab-project"
 VERSION = 1
@@ -48,7 +49,7 @@ class ProjectError(UserError):
 
 
 def default_projection() -> dict:
-    return {"method": "pca", "params": {}, "seed": 0}
+    return {"method": DEFAULT_METHOD, "params": {}, "seed": 0}
 
 
 def default_view() -> dict:

@@ -28,8 +28,8 @@ from latentlab.core import projection_backends as backends
 from latentlab.core.arrays import as_latents
 from latentlab.core.atomic import atomic_open, read_json, write_json_atomic
 from latentlab.core.errors import Cancelled, LatentSpaceError
+from latentlab.core.projection_methods import LINEAR_METHODS, METHODS, NEIGHBOUR_METHODS
 
-METHODS = ("pca", "tsne", "umap", "precomputed")
 PLACEMENT_K = 10
 FORMAT = "latentlab-projection"
 
@@ -69,7 +69,7 @@ class Projection:
     @property
     def is_linear(self) -> bool:
         """True when the map is a linear function of the latent (PCA, identity)."""
-        return self.method in ("pca", "identity")
+        return self.method in LINEAR_METHODS
 
     def attach_latents(self, latents) -> None:
         """Give a loaded projection the latents it was fitted on, so ``transform`` can place new ones."""
@@ -217,7 +217,7 @@ def _fit_reducing(lat, method, seed, progress, cancel, params) -> Projection:
     notes = []
     if n == 1:
         notes.append("1 clip: shown at the centre")
-    if method in ("tsne", "umap") and n < backends.MIN_NEIGHBOUR_CLIPS:
+    if method in NEIGHBOUR_METHODS and n < backends.MIN_NEIGHBOUR_CLIPS:
         notes.append(f"{n} clips are too few for {'t-SNE' if method == 'tsne' else 'UMAP'}: shown with PCA")
         method, params = "pca", {}
     if np.ptp(lat, axis=0).max() == 0 and n > 1:

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 
 from latentlab.core.errors import LatentSpaceError, ProjectionCancelled
+from latentlab.core.projection_methods import TSNE_BACKENDS
 
 Progress = Callable[[float, "np.ndarray | None"], None] | None
 Cancel = Callable[[], bool] | None
@@ -114,7 +115,7 @@ def fit_tsne(latents, seed, progress, cancel, params):
     # slower than 1 on 1000 clips (77 s vs 21 s) on a busy 2-core machine.
     p["n_jobs"] = int(p["n_jobs"] or (default_jobs() if latents.shape[0] >= SMALL_FOR_THREADS else 1))
     backend = p.pop("backend")
-    if backend not in ("auto", "openTSNE", "sklearn"):
+    if backend not in TSNE_BACKENDS:
         raise LatentSpaceError(f"t-SNE backend must be 'auto', 'openTSNE' or 'sklearn', not {backend!r}")
     have_open = _has_module("openTSNE")
     if backend == "openTSNE" and not have_open:

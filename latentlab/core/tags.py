@@ -1,62 +1,32 @@
-"""Tags and saved selections of the loaded dataset, and the undoable commands that edit tags.
+"""Tags and saved selections of the loaded dataset.
 
 A :class:`TagBook` holds, per tag in display order, a colour and its member clips (indices into the
-loaded dataset). GUI code never calls its ``_``-mutators directly: it pushes the commands below on
-an :class:`~latentlab.core.undo.UndoStack`, so every edit can be undone. On disk, clips are named by
-their stable keys (``ClipStore.clip_keys()``); keys that the loaded dataset does not hold are kept
-in ``orphans`` and written again on save, so tagging a subset of a store never loses the rest.
+loaded dataset). GUI code never calls its ``_``-mutators directly: it pushes the commands of
+:mod:`latentlab.core.tag_commands` on an :class:`~latentlab.core.undo.UndoStack`, so every edit can
+be undone. On disk, clips are named by their stable keys (``ClipStore.clip_keys()``); keys that the
+loaded dataset does not hold are kept in ``orphans`` and written again on save, so tagging a subset
+of a store never loses the rest.
 
 Tag names may hold any characters but must not be blank; exports escape them.
 """
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from psygnal import Signal
 
-from latentlab.core.errors import UserError
 from latentlab.core.explorer_state import ClipField
-from latentlab.core.undo import Command, MacroCommand
+from latentlab.core.tag_commands import (CreateTag, DeleteTag, RecolourTag, RenameTag, TagClips, UntagClips,
+                                         tag_clips)
+from latentlab.core.tag_rules import FIELD_NAME, PALETTE, TagError, check_colour, check_indices, check_name
+from latentlab.core.tag_rules import check_keys as _check_keys
+from latentlab.core.tag_rules import key_list as _key_list
+from latentlab.core.tag_suggestions import suggest_from_tags
 
-FIELD_NAME = "tag"
-#: Default colours of new tags, in order (the map's categorical palette, readable on black).
-PALETTE = ("#63a4ff", "#ff8a65", "#78dc8c", "#f0c850", "#c48cff", "#5ad7dc",
-           "#ff6eaa", "#b4c878", "#e6e6e6", "#ffaa3c", "#8c96ff", "#a06e50")
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-class TagError(ValueError, UserError):
-    """A tag edit that cannot be made (blank or taken name, unknown tag, clip out of range...)."""
-
-
-def check_colour(colour) -> str:
-    """``colour`` as lower-case ``"#rrggbb"``, or :class:`TagError`."""
-    if not isinstance(colour, str) or not _HEX.fullmatch(colour):
-        raise TagError(f"a tag colour must look like '#rrggbb', got {colour!r}")
-    return colour.lower()
-
-
-def check_name(name) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise TagError(f"a tag name must be some text, not {name!r}")
-    return name
-
-
-def check_indices(indices, n_clips: int) -> np.ndarray:
-    """Sorted unique int64 clip indices, or :class:`TagError` naming the first bad one."""
-    try:
-        arr = np.asarray(indices)
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError
-        idx = np.unique(arr.astype(np.int64).ravel())
-    except (TypeError, ValueError):
-        raise TagError("clips must be given as whole-number indices") from None
-    bad = idx[(idx < 0) | (idx >= n_clips)]
-    if bad.size:
-        raise TagError(f"clip {int(bad[0])} does not exist (the dataset has {n_clips:,} clips); nothing was changed")
-    return idx
+# The commands, rules and suggestions are importable from here too: the tag API in one place.
+__all__ = ["TagBook", "SavedSelections", "TagError", "FIELD_NAME", "PALETTE", "check_colour", "check_indices",
+           "check_name", "CreateTag", "RenameTag", "RecolourTag", "DeleteTag", "TagClips", "UntagClips", "tag_clips",
+           "suggest_from_tags"]
 
 
 class TagBook:
@@ -265,174 +235,6 @@ class SavedSelections:
         return sel
 
 
-# ------------------------------------------------------------------------------------ commands
-class CreateTag(Command):
-    def __init__(self, book: TagBook, name: str, colour: str | None = None) -> None:
-        self.book, self.name = book, name
-        self.colour = None if colour is None else check_colour(colour)
-        self.text = f"create tag {name!r}"
-
-    def redo(self) -> None:
-        if check_name(self.name) in self.book:
-            raise TagError(f"there is already a tag {self.name!r}")
-        self.colour = self.colour or self.book.next_colour()  # the same colour again after an undo
-        self.book._create(self.name, self.colour)
-
-    def undo(self) -> None:
-        self.book._delete(self.name)
-
-
-class RenameTag(Command):
-    def __init__(self, book: TagBook, old: str, new: str) -> None:
-        self.book, self.old, self.new = book, old, new
-        self.text = f"rename tag {old!r} to {new!r}"
-
-    def redo(self) -> None:
-        self.book._known(self.old)
-        if check_name(self.new) in self.book and self.new != self.old:
-            raise TagError(f"there is already a tag {self.new!r}")
-        self.book._rename(self.old, self.new)
-
-    def undo(self) -> None:
-        self.book._rename(self.new, self.old)
-
-
-class RecolourTag(Command):
-    def __init__(self, book: TagBook, name: str, colour: str) -> None:
-        self.book, self.name, self.colour = book, name, check_colour(colour)
-        self.old = ""
-        self.text = f"recolour tag {name!r}"
-
-    def redo(self) -> None:
-        self.old = self.book.colour(self.name)
-        self.book._recolour(self.name, self.colour)
-
-    def undo(self) -> None:
-        self.book._recolour(self.name, self.old)
-
-
-class DeleteTag(Command):
-    """Delete a tag, its members and its orphans; undo puts all of them back in place."""
-
-    def __init__(self, book: TagBook, name: str) -> None:
-        self.book, self.name = book, name
-        self.saved: tuple | None = None
-        self.text = f"delete tag {name!r}"
-
-    def redo(self) -> None:
-        self.book._known(self.name)
-        self.saved = self.book._delete(self.name)
-
-    def undo(self) -> None:
-        position, colour, members, orphans = self.saved
-        if orphans is not None:
-            self.book.orphans[self.name] = orphans
-        self.book._create(self.name, colour, members, position)
-
-
-class TagClips(Command):
-    """Add clips to a tag; undo removes only the clips this command added."""
-
-    def __init__(self, book: TagBook, name: str, indices) -> None:
-        self.book, self.name = book, name
-        self.indices = check_indices(indices, book.n_clips)
-        self.added = np.zeros(0, np.int64)
-        self.text = f"tag {_clips(self.indices.size)} as {name!r}"
-
-    def redo(self) -> None:
-        self.book._known(self.name)
-        self.added = self.book._add(self.name, self.indices)
-
-    def undo(self) -> None:
-        self.book._remove(self.name, self.added)
-
-
-class UntagClips(Command):
-    """Remove clips from a tag; undo adds back only the clips this command removed."""
-
-    def __init__(self, book: TagBook, name: str, indices) -> None:
-        self.book, self.name = book, name
-        self.indices = check_indices(indices, book.n_clips)
-        self.removed = np.zeros(0, np.int64)
-        self.text = f"untag {_clips(self.indices.size)} from {name!r}"
-
-    def redo(self) -> None:
-        self.book._known(self.name)
-        self.removed = self.book._remove(self.name, self.indices)
-
-    def undo(self) -> None:
-        self.book._add(self.name, self.removed)
-
-
-def tag_clips(book: TagBook, assignments: dict[str, np.ndarray], text: str | None = None) -> Command:
-    """One undoable command that tags clips with several tags, creating the tags that do not exist.
-
-    ``assignments`` maps tag name -> clip indices (accepted suggestions, "keep one per group").
-    """
-    parts: list[Command] = []
-    total = 0
-    for name, indices in assignments.items():
-        if name not in book:
-            parts.append(CreateTag(book, name))
-        part = TagClips(book, name, indices)
-        total += part.indices.size
-        parts.append(part)
-    if text is None:
-        text = f"tag {_clips(total)}" if len(assignments) != 1 else parts[-1].text
-    return MacroCommand(text, parts)
-
-
-def suggest_from_tags(book: TagBook, latents, scope=None, *, k: int = 10, method: str = "auto"):
-    """Suggest a tag for untagged clips from the tagged ones (a clip's first tag is its label).
-
-    Parameters
-    ----------
-    latents
-        ``(N, D)`` latents of the book's clips.
-    scope
-        Clip indices to suggest for (their untagged ones); ``None`` = every untagged clip.
-    k, method
-        Passed to :func:`latentlab.core.neighbours.suggest_tags`.
-
-    Returns
-    -------
-    (clips, tags, confidence)
-        ``(M,)`` int64 clip indices, a list of M tag names and ``(M,)`` confidences in [0, 1],
-        most confident first. Empty when no clip is tagged.
-    """
-    from latentlab.core.neighbours import suggest_tags
-
-    labels = book.field().values
-    if len(latents) != book.n_clips:
-        raise TagError(f"need one latent per clip ({book.n_clips}); got {len(latents)}")
-    targets = np.arange(book.n_clips) if scope is None else check_indices(scope, book.n_clips)
-    targets = targets[labels[targets] < 0]
-    if targets.size == 0 or not (labels >= 0).any():
-        return np.zeros(0, np.int64), [], np.zeros(0)
-    pred, conf = suggest_tags(latents, labels, method=method, k=k)
-    order = targets[np.argsort(-conf[targets], kind="stable")]
-    order = order[pred[order] >= 0]
-    names = book.names()
-    return order.astype(np.int64), [names[c] for c in pred[order]], conf[order].astype(np.float64)
-
-
-def _clips(n: int) -> str:
-    return f"{n:,} clip" + ("" if n == 1 else "s")
-
-
 def _has(sorted_members: np.ndarray, index: int) -> bool:
     pos = np.searchsorted(sorted_members, index)
     return bool(pos < sorted_members.size and sorted_members[pos] == index)
-
-
-def _check_keys(keys, n_clips: int) -> np.ndarray:
-    keys = np.asarray(keys).astype(str)
-    if keys.shape != (n_clips,):
-        raise TagError(f"need one clip key per clip ({n_clips}); got shape {keys.shape}")
-    return keys
-
-
-def _key_list(value, name: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
-        raise TagError(f"the saved clips of {name!r} must be a list of clip keys")
-    return value

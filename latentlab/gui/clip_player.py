@@ -16,6 +16,7 @@ from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
+from latentlab.core.frame_rate import FALLBACK_FPS
 
 N_NEIGHBOURS = 8
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -150,7 +151,7 @@ class ClipPlayer(QWidget):
     # ---------------------------------------------------------------------------- playback
     def _restart(self) -> None:
         ds = self.state.dataset
-        fps = ds.fps if ds is not None and ds.fps > 0 else 12.0
+        fps = ds.fps if ds is not None and ds.fps > 0 else FALLBACK_FPS
         speed = SPEEDS[self.speed.currentIndex()]
         if self.index >= 0 and not self.play.isChecked():
             self._timer.start(max(15, int(1000 / (fps * speed))))

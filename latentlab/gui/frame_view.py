@@ -12,6 +12,8 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from latentlab.core.frame_rate import FALLBACK_FPS, usable_fps
+
 
 class FrameView(QWidget):
     """Loops the frames of one clip; ``set_frames(frames_u8 (T,H,W,C), tag)`` replaces the clip."""
@@ -20,7 +22,7 @@ class FrameView(QWidget):
     frame_changed = Signal(int)
     clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, fps: float = 12.0, min_size: int = 64,
+    def __init__(self, parent: QWidget | None = None, *, fps: float = FALLBACK_FPS, min_size: int = 64,
                  caption: str = "", animate: bool = True) -> None:
         super().__init__(parent)
         self.frames: np.ndarray | None = None  # (T, H, W, 3) uint8, C-contiguous
@@ -74,7 +76,7 @@ class FrameView(QWidget):
         self._restart_timer()
 
     def set_fps(self, fps: float) -> None:
-        fps = float(fps) if fps > 0 else 12.0
+        fps = usable_fps(fps)
         if fps != self._fps:  # called per probe result: restarting the timer each time froze the loop
             self._fps = fps
             self._restart_timer()

@@ -65,8 +65,7 @@ def offer_ingest(window, files: list[str]):
     def finished(summary) -> None:
         counts = summary.counts()
         failed = counts.get("failed", 0)
-        written = sum(r.get("clips", 0) for r in summary.records)
-        dups = sum(r["reason"].startswith("duplicate of") for r in summary.records)
+        written, dups = summary.clips_written, summary.duplicates
         text = f"ingested {len(summary.records)} dropped file(s): {written:,} new clips in {store.name}"
         text += f"; {dups} skipped as byte-identical duplicates" if dups else ""
         spread = summary.fps_spread()

@@ -27,9 +27,9 @@ from latentlab.gui.latent_sliders import LatentSliders
 from latentlab.gui.probe import ProbePanel
 from latentlab.gui.wording import count
 from latentlab.gui.workers import DecodeWorker, Job, JobRunner
+from latentlab.media.video_formats import refusal_message, split_videos
 
 log = logging.getLogger(__name__)
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 MAX_RECENT = 8
 RECON_ERROR = "reconstruction error"
 COMPUTE_SUFFIX = " (compute)"
@@ -502,12 +502,13 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------------------ drops
     def dragEnterEvent(self, event) -> None:
-        if any(Path(u.toLocalFile()).suffix.lower() in VIDEO_SUFFIXES for u in event.mimeData().urls()):
+        if event.mimeData().hasUrls():  # files that are not videos are named when dropped
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        files = [u.toLocalFile() for u in event.mimeData().urls()
-                 if Path(u.toLocalFile()).suffix.lower() in VIDEO_SUFFIXES]
+        files, refused = split_videos(u.toLocalFile() for u in event.mimeData().urls())
+        if refused:
+            self.statusBar().showMessage(refusal_message(refused), MESSAGE_MS)
         if files:
             event.acceptProposedAction()
             guarded(self.offer_ingest)(files)

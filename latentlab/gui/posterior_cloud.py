@@ -22,6 +22,7 @@ from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
+from latentlab.core.frame_rate import FALLBACK_FPS
 
 CHANNEL = "teach_cloud"
 SOURCES = ("posterior of the clip", "prior N(0, I)")
@@ -196,7 +197,7 @@ class PosteriorCloud(QWidget):
             self.z = z
             self.cloud_shown.emit(z, xy)
         if frames is not None:
-            fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
+            fps = self.state.dataset.fps if self.state.dataset is not None else FALLBACK_FPS
             for k, v in enumerate(self.views):
                 v.set_fps(fps)
                 v.set_frames(frames[k] if k < len(frames) else None, tag=(rid, k))

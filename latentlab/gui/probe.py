@@ -17,6 +17,7 @@ from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
+from latentlab.core.frame_rate import FALLBACK_FPS
 
 
 def render_probe(inverse, codec, x: float, y: float, anchor: int | None = None) -> dict:
@@ -95,7 +96,7 @@ class ProbePanel(QWidget):
             return  # another panel's channel, or a frame decoded for the dataset shown before
         previous = self.result["nearest"] if self.result is not None else -1
         self.result = r
-        fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
+        fps = self.state.dataset.fps if self.state.dataset is not None else FALLBACK_FPS
         for view in (self.decoded, self.nearest):
             view.set_fps(fps)
         self.decoded.set_frames(r["frames"], tag=rid)

@@ -13,7 +13,7 @@ import numpy as np
 from latentlab.gui.errors import guarded
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
-METHODS = ("pca", "tsne", "umap")
+from latentlab.core.projection_methods import FITTED_METHODS as METHODS
 
 
 class ProjectView:

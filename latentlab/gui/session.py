@@ -19,6 +19,8 @@ import numpy as np
 
 from latentlab.core.errors import UserError
 from latentlab.core.explorer_state import ClipField, Dataset
+from latentlab.core.projection_methods import available_methods
+from latentlab.core.frame_rate import FALLBACK_FPS, usable_fps
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
 Progress = Callable[[float, str], None]
@@ -291,9 +293,9 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
     if read_clips is None:
         read_clips = store.read
     if fps is None:
-        fps = float(np.median(store.table["fps"])) if store is not None and len(store) else 12.0
+        fps = float(np.median(store.table["fps"])) if store is not None and len(store) else FALLBACK_FPS
     ds = Dataset(name=name, mu=mu, logvar=logvar, codec=codec, read_clips=read_clips,
-                 index=LatentIndex(mu), fps=fps if fps > 0 else 12.0, store=store)
+                 index=LatentIndex(mu), fps=usable_fps(fps), store=store)
     fields: dict[str, ClipField] = {}
     if store is not None:
         sources = [Path(str(s.get("path", "?"))).name for s in store.sources]
@@ -341,9 +343,7 @@ def first_map(dataset: Dataset, method: str = "pca", cache: Path | None = None) 
 def available_projections() -> tuple[str, ...]:
     """The map methods this installation can fit: UMAP only when umap-learn is installed
     (``pip install umap-learn``); t-SNE always (scikit-learn, or openTSNE when installed)."""
-    import importlib.util
-
-    return ("pca", "tsne") + (("umap",) if importlib.util.find_spec("umap") is not None else ())
+    return available_methods()
 
 
 def _map_files(dataset: Dataset, method: str) -> list[Path]:

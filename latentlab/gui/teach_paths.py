@@ -20,6 +20,7 @@ from latentlab.gui.errors import guarded, listen
 from latentlab.gui.frame_view import FrameView
 from latentlab.gui.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
+from latentlab.core.frame_rate import FALLBACK_FPS
 
 CHANNEL = "teach_paths"
 T_STEPS = 100
@@ -155,7 +156,7 @@ class LerpSlerpPanel(QWidget):
         token, t, clips = result
         if token is not self._token:
             return
-        fps = self.state.dataset.fps if self.state.dataset is not None else 12.0
+        fps = self.state.dataset.fps if self.state.dataset is not None else FALLBACK_FPS
         p = self.profile
         k = int(round(t * (len(p.t) - 1))) if p is not None else 0
         for view, clip, name, norms in ((self.lerp_view, clips[0], "lerp", p.lerp if p else None),

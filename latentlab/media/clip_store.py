@@ -17,73 +17,25 @@ become visible only once the manifest that counts them is in place, and a store 
 always opens to its last committed state.
 
 Opening a store reads the manifest and maps the two files: it takes constant time and no memory
-proportional to the number of clips.
+proportional to the number of clips. This module reads; :mod:`latentlab.media.clip_store_writer`
+creates, appends and compacts; :mod:`latentlab.media.clip_store_format` holds what both check.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
-from latentlab.core.atomic import fsync_dir, read_json, write_json_atomic
-from latentlab.core.errors import UserError
-from latentlab.core.fingerprint import text_fingerprint
-from latentlab.core.safe_names import UnsafeFileName, child_file
+from latentlab.core.atomic import read_json
+from latentlab.media.clip_store_format import (BASE_COLUMNS, FORMAT, MANIFEST, VERSION, ClipGeometry, StoreError,
+                                               check_manifest, data_paths)
+from latentlab.media.clip_store_writer import ClipAppender, WriterLock, new_store, remove_orphans, rewrite_without
 
-FORMAT = "latentlab-clip-store"
-VERSION = 1
-MANIFEST = "manifest.json"
-
-#: Columns every store has, in this order; factor columns (float32) follow.
-BASE_COLUMNS: list[tuple[str, str]] = [
-    ("source_id", "<i4"),  # index into manifest["sources"]
-    ("start_frame", "<i8"),  # source frame index of the clip's first frame
-    ("end_frame", "<i8"),  # source frame index one past the clip's last frame
-    ("start_time", "<f8"),  # seconds, timestamp of the first frame
-    ("end_time", "<f8"),  # seconds, timestamp after the last frame (start_time + T / fps)
-    ("fps", "<f8"),  # the clip's sampling rate (frames per second)
-]
-
-
-class StoreError(UserError):
-    """A clip store that cannot be opened or written, with a message that says why."""
-
-
-@dataclass(frozen=True)
-class ClipGeometry:
-    """Shape of every clip in a store: ``frames`` x ``height`` x ``width`` x ``channels``."""
-
-    frames: int
-    height: int
-    width: int
-    channels: int
-
-    def __post_init__(self) -> None:
-        for name in ("frames", "height", "width"):
-            if int(getattr(self, name)) < 1:
-                raise StoreError(f"clip {name} must be at least 1, got {getattr(self, name)}")
-        if self.channels not in (1, 3):
-            raise StoreError(f"clips have 1 (grey) or 3 (RGB) channels, got {self.channels}")
-
-    @property
-    def shape(self) -> tuple[int, int, int, int]:
-        """``(T, H, W, C)``."""
-        return (self.frames, self.height, self.width, self.channels)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of one clip."""
-        return self.frames * self.height * self.width * self.channels
-
-
-def _table_dtype(factor_names: Sequence[str]) -> np.dtype:
-    return np.dtype(BASE_COLUMNS + [(f"factor_{n}", "<f4") for n in factor_names])
+__all__ = ["ClipStore", "ClipAppender", "ClipGeometry", "StoreError", "BASE_COLUMNS", "FORMAT", "MANIFEST", "VERSION"]
 
 
 class ClipStore:
@@ -142,27 +94,7 @@ class ClipStore:
             raise StoreError(f"{path} exists and is not a folder")
         if path.exists() and any(path.iterdir()):
             raise StoreError(f"{path} is a folder that is not empty and holds no clip store")
-        path.mkdir(parents=True, exist_ok=True)
-        manifest = {
-            "format": FORMAT,
-            "version": VERSION,
-            "clip": asdict(geometry),
-            "n_clips": 0,
-            "generation": 1,
-            "data_file": "clips-000001.u8",
-            "table_file": "table-000001.bin",
-            "table_dtype": [list(c) for c in _table_dtype(factor_names).descr],
-            "factor_names": list(factor_names),
-            "sources": [],
-            "attrs": dict(attrs or {}),
-            "created": time.time(),
-            "updated": time.time(),
-        }
-        for key in ("data_file", "table_file"):
-            (path / manifest[key]).touch()
-        manifest["fingerprint"] = _store_fingerprint(manifest)
-        write_json_atomic(path / MANIFEST, manifest)
-        return cls(path, manifest)
+        return cls(path, new_store(path, geometry, factor_names, attrs))
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "ClipStore":
@@ -183,14 +115,14 @@ class ClipStore:
                 f"{path} was written by a newer latentlab (store format {version}); "
                 f"this version reads format {VERSION} and older"
             )
-        _check_manifest(path, manifest)
+        check_manifest(path, manifest)
         return cls(path, manifest)
 
     def _map(self) -> None:
         m = self._manifest
         n = int(m["n_clips"])
         self.table_dtype = np.dtype([tuple(c) for c in m["table_dtype"]])
-        data_path, table_path = _data_paths(self.path, m)
+        data_path, table_path = data_paths(self.path, m)
         for p, need in ((data_path, n * self.geometry.nbytes), (table_path, n * self.table_dtype.itemsize)):
             if not p.is_file():
                 raise StoreError(f"{self.path} is damaged: {p.name} is missing")
@@ -205,6 +137,11 @@ class ClipStore:
         else:
             self._clips = np.memmap(data_path, np.uint8, "r", shape=(n, *self.geometry.shape))
             self._table = np.memmap(table_path, self.table_dtype, "r", shape=(n,))
+
+    def _install(self, manifest: dict) -> None:
+        """Take a manifest just committed by the writer, and map its files."""
+        self._manifest = manifest
+        self._map()
 
     def reload(self) -> None:
         """Re-read the manifest (after another process appended)."""
@@ -319,9 +256,9 @@ class ClipStore:
         store adds ``id``, ``first_clip`` and ``n_clips``. A source with the same ``path`` already in
         the store is replaced (its old clips are removed) when the new one commits.
         """
-        with _WriterLock(self.path):
+        with WriterLock(self.path):
             self.reload()
-            _remove_orphans(self)
+            remove_orphans(self)
             appender = ClipAppender(self, dict(source))
             try:
                 yield appender
@@ -332,241 +269,7 @@ class ClipStore:
 
     def remove_sources(self, paths: Sequence[str]) -> int:
         """Remove every clip of the sources with these paths; return how many clips went."""
-        with _WriterLock(self.path):
+        with WriterLock(self.path):
             self.reload()
             paths = set(paths)
-            return _rewrite_without(self, {s["id"] for s in self.sources if s.get("path") in paths})
-
-
-class ClipAppender:
-    """Streams clips of one source to the end of the store's files (see :meth:`ClipStore.appender`)."""
-
-    def __init__(self, store: ClipStore, source: dict) -> None:
-        self._store = store
-        self.source = source
-        m = store._manifest
-        self._n0 = int(m["n_clips"])
-        g = store.geometry
-        data_path, table_path = _data_paths(store.path, m)  # never truncate a file outside the store
-        self._data = open(data_path, "r+b")
-        self._table = open(table_path, "r+b")
-        # Drop any uncommitted tail left by an interrupted writer.
-        self._data.truncate(self._n0 * g.nbytes)
-        self._table.truncate(self._n0 * store.table_dtype.itemsize)
-        self._data.seek(0, os.SEEK_END)
-        self._table.seek(0, os.SEEK_END)
-        self.count = 0
-
-    def append(
-        self,
-        clip_u8: np.ndarray,
-        *,
-        start_frame: int = 0,
-        end_frame: int = 0,
-        start_time: float = 0.0,
-        end_time: float = 0.0,
-        fps: float = 0.0,
-        factors: dict[str, float] | None = None,
-    ) -> None:
-        """Append one clip ``(T, H, W, C)`` uint8 with its table record."""
-        self.append_batch(
-            clip_u8[None],
-            start_frame=[start_frame],
-            end_frame=[end_frame],
-            start_time=[start_time],
-            end_time=[end_time],
-            fps=[fps],
-            factors=None if factors is None else {k: [v] for k, v in factors.items()},
-        )
-
-    def append_batch(self, clips_u8: np.ndarray, *, factors: dict | None = None, **columns) -> None:
-        """Append clips ``(B, T, H, W, C)`` uint8; ``columns`` hold one value per clip."""
-        g = self._store.geometry
-        if clips_u8.dtype != np.uint8 or clips_u8.shape[1:] != g.shape:
-            raise StoreError(
-                f"clips must be uint8 of shape (B, {g.frames}, {g.height}, {g.width}, {g.channels}); "
-                f"got {clips_u8.dtype} {clips_u8.shape}"
-            )
-        b = clips_u8.shape[0]
-        rec = np.zeros(b, self._store.table_dtype)
-        rec["source_id"] = len(self._store._manifest["sources"])  # fixed at commit
-        for name, values in columns.items():
-            rec[name] = values
-        for name in self._store.factor_names:
-            if factors is None or name not in factors:
-                raise StoreError(f"this store needs the factor {name!r} for every clip")
-            rec[f"factor_{name}"] = factors[name]
-        self._data.write(memoryview(np.ascontiguousarray(clips_u8)).cast("B"))  # no extra copy of the batch
-        self._table.write(rec.tobytes())
-        self.count += b
-
-    def _abort(self) -> None:
-        self._data.truncate(self._n0 * self._store.geometry.nbytes)
-        self._table.truncate(self._n0 * self._store.table_dtype.itemsize)
-        self._data.close()
-        self._table.close()
-
-    def _commit(self) -> None:
-        store = self._store
-        for fh in (self._data, self._table):
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-        m = dict(store._manifest)
-        sources = list(m["sources"])
-        sid = len(sources)  # the records were written with this source_id already
-        src = dict(self.source, id=sid, first_clip=self._n0, n_clips=self.count)
-        sources.append(src)
-        m.update(sources=sources, n_clips=self._n0 + self.count, updated=time.time())
-        m["fingerprint"] = _store_fingerprint(m)
-        write_json_atomic(store.path / MANIFEST, m)
-        store._manifest = m
-        store._map()
-        # The new version is committed; now drop the old one. A crash between the two leaves both
-        # versions listed: the next writer removes the older (see ``_superseded_ids``).
-        _rewrite_without(store, _superseded_ids(sources))
-
-
-_DATA_NAME, _TABLE_NAME = r"clips-[0-9]{6,12}\.u8", r"table-[0-9]{6,12}\.bin"  # as _rewrite_without names them
-
-
-def _data_paths(folder: Path, m: dict) -> tuple[Path, Path]:
-    """The two data files the manifest names, refused unless they are bare names inside the store."""
-    try:
-        return (child_file(folder, m.get("data_file"), _DATA_NAME, "the manifest's data_file"),
-                child_file(folder, m.get("table_file"), _TABLE_NAME, "the manifest's table_file"))
-    except UnsafeFileName as exc:
-        raise StoreError(str(exc)) from None
-
-
-def _check_manifest(path: Path, m: dict) -> None:
-    """Types and ranges of every manifest field this module reads (a hand-edited or hostile file)."""
-    def bad(what: str) -> StoreError:
-        return StoreError(f"{path / MANIFEST} is damaged: {what}")
-
-    _data_paths(path, m)
-    clip = m.get("clip")
-    if not isinstance(clip, dict) or not all(_is_int(clip.get(k)) for k in ("frames", "height", "width", "channels")):
-        raise bad("'clip' must give whole-number frames, height, width and channels")
-    if any(not 1 <= clip[k] <= 100_000 for k in ("frames", "height", "width")):
-        raise bad(f"the clip size {clip} is out of range")
-    for key in ("n_clips", "generation"):
-        if not _is_int(m.get(key)) or m[key] < 0:
-            raise bad(f"{key!r} must be a whole number >= 0, not {m.get(key)!r:.40}")
-    dtype = m.get("table_dtype")
-    try:
-        np.dtype([tuple(c) for c in dtype])
-        ok = all(isinstance(c, list) and len(c) == 2 and isinstance(c[1], str) and c[1][1:2] in "fiu"
-                 for c in dtype) and [list(c) for c in dtype[:len(BASE_COLUMNS)]] == [list(c) for c in BASE_COLUMNS]
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise bad("'table_dtype' is not a table of number columns starting with the base columns")
-    sources = m.get("sources")
-    if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
-        raise bad("'sources' must be a list of objects")
-    for s in sources:
-        if not (_is_int(s.get("id")) and _is_int(s.get("first_clip")) and _is_int(s.get("n_clips"))):
-            raise bad(f"a source lacks whole-number id, first_clip and n_clips: {s!r:.80}")
-    if not isinstance(m.get("fingerprint"), str) or not isinstance(m.get("factor_names", []), list):
-        raise bad("'fingerprint' or 'factor_names' has the wrong type")
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _remove_orphans(store: ClipStore) -> None:
-    """Delete data files the manifest does not name: a compaction killed before its manifest, or an
-    old generation that could not be deleted while mapped (Windows). Called under the writer lock."""
-    named = {store._manifest["data_file"], store._manifest["table_file"]}
-    for f in [*store.path.glob("clips-*.u8"), *store.path.glob("table-*.bin")]:
-        if f.name not in named:
-            try:
-                f.unlink()
-            except OSError:  # still mapped somewhere: the next writer tries again
-                pass
-
-
-def _superseded_ids(sources: list[dict]) -> set[int]:
-    """Ids of sources replaced by a later source with the same path (only the last one counts)."""
-    last = {s["path"]: s["id"] for s in sources if s.get("path") is not None}
-    return {s["id"] for s in sources if s.get("path") is not None and last[s["path"]] != s["id"]}
-
-
-def _rewrite_without(store: ClipStore, drop: set[int]) -> int:
-    """Compact the store into a new generation without the sources ``drop`` (ids); crash-safe."""
-    m = store._manifest
-    sources = m["sources"]
-    if not drop:
-        return 0
-    keep_sources = [s for s in sources if s["id"] not in drop]
-    gen = int(m["generation"]) + 1
-    data_name, table_name = f"clips-{gen:06d}.u8", f"table-{gen:06d}.bin"
-    new_ids = {s["id"]: i for i, s in enumerate(keep_sources)}
-    new_sources = []
-    with open(store.path / data_name, "wb") as dfh, open(store.path / table_name, "wb") as tfh:
-        n = 0
-        for s in keep_sources:
-            lo, cnt = int(s["first_clip"]), int(s["n_clips"])
-            for a in range(lo, lo + cnt, 256):  # bounded memory: 256 clips at a time
-                b = min(a + 256, lo + cnt)
-                dfh.write(np.ascontiguousarray(store._clips[a:b]).tobytes())
-                rec = np.array(store._table[a:b])
-                rec["source_id"] = new_ids[s["id"]]
-                tfh.write(rec.tobytes())
-            new_sources.append(dict(s, id=new_ids[s["id"]], first_clip=n))
-            n += cnt
-        for fh in (dfh, tfh):
-            fh.flush()
-            os.fsync(fh.fileno())
-    removed = len(store) - n
-    old_files = (m["data_file"], m["table_file"])
-    new = dict(m, generation=gen, data_file=data_name, table_file=table_name, sources=new_sources, n_clips=n)
-    new["updated"] = time.time()
-    new["fingerprint"] = _store_fingerprint(new)
-    fsync_dir(store.path)
-    write_json_atomic(store.path / MANIFEST, new)
-    store._manifest = new
-    store._map()
-    for name in old_files:
-        try:
-            os.unlink(store.path / name)
-        except OSError:  # still mapped elsewhere (Windows): a later writer cleans it
-            pass
-    return removed
-
-
-def _store_fingerprint(manifest: dict) -> str:
-    parts = [FORMAT, str(manifest["clip"]), str(manifest["n_clips"])]
-    for s in manifest["sources"]:
-        parts += [str(s.get("path")), str(s.get("fingerprint")), str(s.get("n_clips")), str(s.get("params", ""))]
-    return text_fingerprint(*parts)
-
-
-class _WriterLock:
-    """An exclusive lock on ``STORE/.lock`` so that two writers never interleave."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path / ".lock"
-        self._fh = None
-
-    def __enter__(self) -> "_WriterLock":
-        self._fh = open(self._path, "a+")
-        try:
-            import fcntl
-        except ImportError:  # Windows: single-writer use is documented, no OS lock
-            return self
-        try:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._fh.close()
-            raise StoreError(f"{self._path.parent} is being written by another latentlab process") from None
-        except OSError as exc:  # e.g. no locks on this file system (some network mounts)
-            self._fh.close()
-            raise StoreError(f"{self._path.parent} cannot be locked for writing: {exc}") from None
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._fh is not None:
-            self._fh.close()  # closing releases the flock
+            return rewrite_without(self, {s["id"] for s in self.sources if s.get("path") in paths})

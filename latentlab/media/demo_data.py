@@ -36,6 +36,7 @@ from typing import Callable
 import numpy as np
 
 from latentlab.core.fingerprint import text_fingerprint
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.media.clip_store import ClipGeometry, ClipStore
 
 SHAPES = ("circle", "square", "cross", "triangle")
@@ -51,7 +52,7 @@ class DemoSpec:
     frames: int = 8
     size: int = 32  # the bundled model's size
     seed: int = 0
-    fps: float = 12.0
+    fps: float = FALLBACK_FPS
 
 
 def _clipped_normal(rng: np.random.Generator, n: int, mean, sd, lo, hi) -> np.ndarray:

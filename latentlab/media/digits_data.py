@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from latentlab.core.fingerprint import text_fingerprint
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.media.clip_store import ClipGeometry, ClipStore
 from latentlab.media.demo_data import CHUNK, _bounce, _clipped_normal, generate_chunked, write_generated_store
 
@@ -50,7 +51,7 @@ class DigitsSpec:
     frames: int = 8
     size: int = 32
     seed: int = 0
-    fps: float = 12.0
+    fps: float = FALLBACK_FPS
     images: str = "train"
 
     def __post_init__(self) -> None:

@@ -34,11 +34,11 @@ from latentlab.core.atomic import write_json_atomic
 from latentlab.core.export_output import REPORT, ExportReport, staged_output, write_report
 from latentlab.core.export_tables import (ExportError, manifest_rows, projector_metadata, write_manifest_csv,
                                           write_manifest_json, write_projector_metadata, write_projector_vectors)
+from latentlab.core.frame_rate import usable_fps
 from latentlab.media.video_writer import VideoWriteError, write_video
 
 FORMATS = ("manifest", "videos", "projector", "folders")
 BATCH = 64
-DEFAULT_FPS = 12.0
 _OWN_FILES = {"labels.csv", "folders.json", REPORT}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
@@ -90,10 +90,6 @@ def clip_names(keys: Sequence[str], indices: Sequence[int]) -> list[str]:
     return [s if counts[s] == 1 else f"{s}-{i}" for s, i in zip(stems, indices)]
 
 
-def _fps(value: float) -> float:
-    return float(value) if value > 0 else DEFAULT_FPS
-
-
 def even_frames(clip_u8: np.ndarray) -> np.ndarray:
     """``(T, H, W, C)`` padded to even H and W by repeating the last row/column.
 
@@ -120,11 +116,11 @@ def _write_videos(store, idx: np.ndarray, targets: list[list[Path]], reconstruct
             paths = targets[a + k]
             try:
                 if paths:
-                    write_video(paths[0], even_frames(clips[k]), _fps(fps[i]))
+                    write_video(paths[0], even_frames(clips[k]), usable_fps(fps[i]))
                     for p in paths[1:]:
                         shutil.copyfile(paths[0], p)
                 if recon is not None:
-                    write_video(recon_paths[a + k], even_frames(np.asarray(recon[k], np.uint8)), _fps(fps[i]))
+                    write_video(recon_paths[a + k], even_frames(np.asarray(recon[k], np.uint8)), usable_fps(fps[i]))
             except (VideoWriteError, OSError) as exc:
                 raise ExportError(f"cannot write the video of clip {i}: {exc}") from exc
         progress(min(1.0, (a + len(batch)) / len(idx)), f"{what} {a + len(batch):,}/{len(idx):,}")

@@ -24,6 +24,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable
 
+from latentlab.media.ingest_types import FileRecord, FileTask, FramesDecoded
 from latentlab.media.ingest_worker import worker_main
 
 _PRELOAD = ["latentlab.media.ingest_worker", "cv2", "numpy"]
@@ -45,20 +46,20 @@ def _context():
 class _Worker:
     proc: mp.Process
     conn: object
-    task: dict | None = None
+    task: FileTask | None = None
     started: float = 0.0
     last_progress: float = 0.0
     frames: int = 0
 
 
 def run_pool(
-    tasks: list[dict],
-    on_done: Callable[[dict, dict], None],
+    tasks: list[FileTask],
+    on_done: Callable[[FileTask, FileRecord], None],
     *,
     jobs: int,
     stall_timeout: float | None = 60.0,
     max_seconds: float | None = None,
-    on_progress: Callable[[dict, int], None] | None = None,
+    on_progress: Callable[[FileTask, int], None] | None = None,
     worker: Callable = worker_main,
 ) -> None:
     """Run ``tasks`` in up to ``jobs`` worker processes; call ``on_done(task, record)`` in this process.
@@ -66,7 +67,7 @@ def run_pool(
     Parameters
     ----------
     tasks
-        Task dicts sent to the workers (picklable).
+        The files to ingest, sent to the workers as they are (picklable).
     on_done
         Called once per task, in the order tasks finish, with the worker's record or a *failed*
         record made here (time limit, crash). Runs in the parent: the place to commit results.
@@ -81,90 +82,119 @@ def run_pool(
     worker
         The worker loop (see :func:`latentlab.media.ingest_worker.worker_main`).
     """
-    ctx = _context()
-    pending = deque(tasks)
-    workers: list[_Worker] = []
+    pool = _Pool(tasks, on_done, on_progress, worker, max(1, jobs), stall_timeout, max_seconds)
+    try:
+        while pool.pending or pool.busy():
+            pool.hand_out()
+            pool.step()
+    finally:
+        pool.close()
 
-    def spawn() -> _Worker:
-        parent_end, child_end = ctx.Pipe()
-        proc = ctx.Process(target=worker, args=(child_end,), daemon=True, name="latentlab-ingest")
+
+class _Pool:
+    """The state of one :func:`run_pool` call: pending tasks and live workers."""
+
+    def __init__(self, tasks, on_done, on_progress, worker, jobs, stall_timeout, max_seconds) -> None:
+        self.ctx = _context()
+        self.pending = deque(tasks)
+        self.workers: list[_Worker] = []
+        self.on_done, self.on_progress, self.worker, self.jobs = on_done, on_progress, worker, jobs
+        self.stall_timeout, self.max_seconds = stall_timeout, max_seconds
+
+    def busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.task is not None]
+
+    def spawn(self) -> _Worker:
+        parent_end, child_end = self.ctx.Pipe()
+        proc = self.ctx.Process(target=self.worker, args=(child_end,), daemon=True, name="latentlab-ingest")
         proc.start()
         child_end.close()
         return _Worker(proc, parent_end)
 
-    def fail(w: _Worker, reason: str) -> None:
-        task = w.task
-        w.task = None
+    def drop(self, w: _Worker) -> None:
         _kill(w)
         w.conn.close()
-        workers.remove(w)
-        if task.get("spool"):  # what the killed worker had spooled is useless: free the disk now
-            for suffix in (".clips", ".table"):
-                Path(task["spool"]).with_suffix(suffix).unlink(missing_ok=True)
-        on_done(task, {"path": task.get("path"), "status": "failed", "reason": reason,
-                       "frames_read": w.frames, "clips": 0, "seconds": round(time.monotonic() - w.started, 3)})
+        self.workers.remove(w)
 
-    def give(w: _Worker) -> None:
+    def fail(self, w: _Worker, reason: str) -> None:
+        task, w.task = w.task, None
+        self.drop(w)
+        for suffix in (".clips", ".table"):  # what the killed worker had spooled is useless: free the disk now
+            Path(task.spool).with_suffix(suffix).unlink(missing_ok=True)
+        self.on_done(task, FileRecord.failed(task.path, reason, frames_read=w.frames,
+                                             seconds=round(time.monotonic() - w.started, 3)))
+
+    def give(self, w: _Worker) -> None:
         """Hand the next pending task to idle worker ``w`` (a worker that died idle is replaced)."""
-        task = pending.popleft()
+        task = self.pending.popleft()
         if not _assign(w, task):
-            pending.appendleft(task)
-            _kill(w)
-            w.conn.close()
-            workers.remove(w)
+            self.pending.appendleft(task)
+            self.drop(w)
 
-    try:
-        while pending or any(w.task is not None for w in workers):
-            for w in list(workers):  # hand out work to idle workers, starting them lazily
-                if w.task is None and pending:
-                    give(w)
-            while pending and len(workers) < max(1, jobs):
-                w = spawn()
-                workers.append(w)
-                give(w)
-            busy = [w for w in workers if w.task is not None]
-            wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.25)
-            now = time.monotonic()
-            finished = []  # committed below, after the workers have their next tasks: no idle cores
-            for w in busy:
-                messages = []
-                try:
-                    while w.conn.poll():
-                        messages.append(w.conn.recv())
-                except (EOFError, OSError):  # the worker died; its sentinel tells below
-                    pass
-                for kind, payload in messages:
-                    w.last_progress = time.monotonic()
-                    if kind == "progress" and w.task is not None:
-                        w.frames = int(payload)
-                        if on_progress is not None:
-                            on_progress(w.task, w.frames)
-                    elif kind == "done":
-                        finished.append((w.task, payload))
-                        w.task = None
-                        if pending:
-                            give(w)
-                if w.task is None:
-                    continue
-                if not w.proc.is_alive():
-                    code = w.proc.exitcode
-                    how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-                    fail(w, f"the decoder crashed (worker process ended with {how})")
-                elif stall_timeout and now - w.last_progress > stall_timeout:
-                    fail(w, f"timed out after {stall_timeout:g} s without progress (stuck decoder?)")
-                elif max_seconds and now - w.started > max_seconds:
-                    fail(w, f"timed out after {max_seconds:g} s (per-file time limit)")
-            for task, record in finished:
-                on_done(task, record)
-    finally:
-        for w in workers:
+    def hand_out(self) -> None:
+        """Give work to idle workers, starting new ones lazily up to ``jobs``."""
+        for w in list(self.workers):
+            if w.task is None and self.pending:
+                self.give(w)
+        while self.pending and len(self.workers) < self.jobs:
+            w = self.spawn()
+            self.workers.append(w)
+            self.give(w)
+
+    def step(self) -> None:
+        """Wait briefly for messages; pass on progress, commit finished files, kill stuck workers."""
+        busy = self.busy()
+        wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=0.25)
+        now = time.monotonic()
+        finished = []  # committed below, after the workers have their next tasks: no idle cores
+        for w in busy:
+            finished += self._receive(w)
+            if w.task is not None:
+                self._check(w, now)
+        for task, record in finished:
+            self.on_done(task, record)
+
+    def _receive(self, w: _Worker) -> list[tuple[FileTask, FileRecord]]:
+        messages, finished = [], []
+        try:
+            while w.conn.poll():
+                messages.append(w.conn.recv())
+        except (EOFError, OSError):  # the worker died; its sentinel tells in _check
+            pass
+        for msg in messages:
+            w.last_progress = time.monotonic()
+            if isinstance(msg, FramesDecoded):
+                if w.task is not None:
+                    w.frames = int(msg.frames)
+                    if self.on_progress is not None:
+                        self.on_progress(w.task, w.frames)
+            else:
+                finished.append((w.task, msg))
+                w.task = None
+                if self.pending:
+                    self.give(w)
+        return finished
+
+    def _check(self, w: _Worker, now: float) -> None:
+        if not w.proc.is_alive():
+            code = w.proc.exitcode
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            self.fail(w, f"the decoder crashed (worker process ended with {how})")
+        elif self.stall_timeout and now - w.last_progress > self.stall_timeout:
+            self.fail(w, f"timed out after {self.stall_timeout:g} s without progress (stuck decoder?)")
+        elif self.max_seconds and now - w.started > self.max_seconds:
+            self.fail(w, f"timed out after {self.max_seconds:g} s (per-file time limit)")
+
+    def close(self) -> None:
+        """Ask idle workers to exit (2 s), kill busy ones."""
+        for w in self.workers:
             if w.task is None:
                 try:
                     w.conn.send(None)
                 except OSError:
                     pass
         deadline = time.monotonic() + 2.0
-        for w in workers:
+        for w in self.workers:
             if w.task is not None:
                 _kill(w)
             else:
@@ -174,7 +204,7 @@ def run_pool(
             w.conn.close()
 
 
-def _assign(w: _Worker, task: dict) -> bool:
+def _assign(w: _Worker, task: FileTask) -> bool:
     try:
         w.conn.send(task)
     except OSError:  # the worker is gone

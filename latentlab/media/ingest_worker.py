@@ -2,9 +2,9 @@
 
 A worker never touches the store: it decodes and cuts one file into ``STORE/.spool/<token>.clips``
 (raw uint8 clips) and ``<token>.table`` (one :data:`SPOOL_DTYPE` record per clip), and returns a
-record. The parent, the single writer, appends finished spools to the store. :func:`process_file`
-is a plain function, so tests can call it in-process; :func:`worker_main` is the loop that runs it
-in a pool process.
+:class:`~latentlab.media.ingest_types.FileRecord`. The parent, the single writer, appends finished
+spools to the store. :func:`process_file` is a plain function, so tests can call it in-process;
+:func:`worker_main` is the loop that runs it in a pool process.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 from latentlab.core.fingerprint import file_fingerprint
 from latentlab.media.clip_cutter import ClipCutter, CutSettings, TimedFrame, TimestampResampler, make_resizer
 from latentlab.media.clip_store import BASE_COLUMNS
+from latentlab.media.ingest_types import FileRecord, FileTask, FramesDecoded, Spool
 from latentlab.media.video_reader import VideoOpenError, VideoReader, check_readable
 
 SPOOL_DTYPE = np.dtype(BASE_COLUMNS[1:])  # the store's per-clip columns less source_id (set at commit)
@@ -95,56 +96,57 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
     return reader
 
 
-def process_file(task: dict, on_frames: Callable[[int], None] | None = None) -> dict:
+def process_file(task: FileTask, on_frames: Callable[[int], None] | None = None) -> FileRecord:
     """Ingest one file into a spool; return its record (status, reason, frames read, clips ...).
 
-    ``task`` holds ``path``, ``settings`` (a :class:`CutSettings` dict), ``spool`` (the file stem
-    to write), and optionally ``known`` (``fingerprint`` and ``params`` of the same path already in
-    the store) and ``decode_threads``. Never raises for a bad file: the record says what went wrong.
+    A file whose fingerprint and cut settings match ``task.known`` is *skipped* without decoding.
+    Never raises for a bad file: the record says what went wrong.
     """
     t_start = time.perf_counter()
-    path = Path(task["path"])
-    settings = CutSettings(**task["settings"])
-    rec: dict = {"path": str(path), "status": "failed", "reason": "", "frames_read": 0, "clips": 0}
+    path = Path(task.path)
+    rec = FileRecord(str(path))
     spool = None
     try:
-        rec["size_bytes"] = check_readable(path)
-        rec["fingerprint"] = file_fingerprint(path, None if on_frames is None else lambda _done: on_frames(0))
-        known = task.get("known")
-        if known and known.get("fingerprint") == rec["fingerprint"] and known.get("params") == settings.to_dict():
-            rec.update(status="skipped", reason="unchanged since the last ingest (same content fingerprint)",
-                       clips_in_store=int(known.get("n_clips", 0)))
+        rec.size_bytes = check_readable(path)
+        rec.fingerprint = file_fingerprint(path, None if on_frames is None else lambda _done: on_frames(0))
+        known = task.known
+        if known and known.fingerprint == rec.fingerprint and known.params == task.settings.to_dict():
+            rec.status, rec.reason = "skipped", "unchanged since the last ingest (same content fingerprint)"
+            rec.clips_in_store = known.n_clips
             return rec
-        spool = SpoolWriter(Path(task["spool"]))
+        spool = SpoolWriter(Path(task.spool))
         try:
-            reader = cut_file(path, settings, spool.add, decode_threads=task.get("decode_threads"),
-                              on_frames=on_frames)
+            reader = cut_file(path, task.settings, spool.add, decode_threads=task.decode_threads, on_frames=on_frames)
         finally:
             spool.close()
-        st = reader.stats
-        rec.update(frames_read=st.frames_read, clips=spool.count, duration_s=round(st.last_time, 3),
-                   frame_size=list(st.frame_size), header_fps=st.header_fps, rotation=st.rotation)
-        problems = st.problems()
-        if spool.count == 0:
-            short = (f"too short for one clip: {st.frames_read} frames decoded"
-                     + (f" ({st.last_time:.2f} s at the {settings.fps:g} fps target)" if settings.fps else "")
-                     + f", a clip needs {settings.frames}")
-            rec.update(status="failed" if problems else "skipped", reason="; ".join(problems + [short]))
-        else:
-            rec.update(status="partial" if problems else "ok", reason="; ".join(problems) or "read to the end")
-            rec["spool"] = {"clips": str(spool.clips_path), "table": str(spool.table_path), "count": spool.count}
+        _describe(rec, reader.stats, spool, task.settings)
     except VideoOpenError as exc:
-        rec.update(status="failed", reason=str(exc))
+        rec.status, rec.reason = "failed", str(exc)
     except MemoryError:
-        rec.update(status="failed", reason="out of memory while decoding")
+        rec.status, rec.reason = "failed", "out of memory while decoding"
     except Exception as exc:  # a decoder or OS error must not end the batch
-        rec.update(status="failed", reason=f"unexpected error: {type(exc).__name__}: {exc}")
+        rec.status, rec.reason = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
     finally:
-        rec["seconds"] = round(time.perf_counter() - t_start, 3)
-        if spool is not None and "spool" not in rec:
+        rec.seconds = round(time.perf_counter() - t_start, 3)
+        if spool is not None and rec.spool is None:
             for p in (spool.clips_path, spool.table_path):
                 p.unlink(missing_ok=True)
     return rec
+
+
+def _describe(rec: FileRecord, st, spool: SpoolWriter, settings: CutSettings) -> None:
+    """Fill ``rec`` from the reader's stats ``st`` and the finished spool: status, reason, sizes."""
+    rec.frames_read, rec.clips, rec.duration_s = st.frames_read, spool.count, round(st.last_time, 3)
+    rec.frame_size, rec.header_fps, rec.rotation = list(st.frame_size), st.header_fps, st.rotation
+    problems = st.problems()
+    if spool.count == 0:
+        short = (f"too short for one clip: {st.frames_read} frames decoded"
+                 + (f" ({st.last_time:.2f} s at the {settings.fps:g} fps target)" if settings.fps else "")
+                 + f", a clip needs {settings.frames}")
+        rec.status, rec.reason = ("failed" if problems else "skipped"), "; ".join(problems + [short])
+    else:
+        rec.status, rec.reason = ("partial" if problems else "ok"), "; ".join(problems) or "read to the end"
+        rec.spool = Spool(str(spool.clips_path), str(spool.table_path), spool.count)
 
 
 def _die_with_parent() -> None:
@@ -159,7 +161,8 @@ def _die_with_parent() -> None:
 
 
 def worker_main(conn) -> None:
-    """Pool worker loop: receive task dicts, send ``("progress", frames)`` and ``("done", record)``."""
+    """Pool worker loop: for each :class:`FileTask` received, send :class:`FramesDecoded` messages,
+    then the file's :class:`FileRecord`; ``None`` ends the loop."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # Each file's record already says what went wrong; keep OpenCV's and FFmpeg's own chatter
@@ -172,10 +175,10 @@ def worker_main(conn) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.2:
             last[0] = now
-            conn.send(("progress", n))
+            conn.send(FramesDecoded(n))
 
     try:
         while (task := conn.recv()) is not None:
-            conn.send(("done", process_file(task, on_frames)))
+            conn.send(process_file(task, on_frames))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         pass

@@ -1,6 +1,6 @@
 """Write frames to video files (OpenCV) and animated GIFs (Pillow).
 
-The pip wheel of OpenCV cannot encode H.264, so the codec follows the file extension:
+The pip wheel of OpenCV cannot encode H.264, so the format follows the file extension:
 ``.mp4``/``.m4v``/``.mov`` -> MPEG-4 Part 2 (``mp4v``), ``.avi`` -> Motion JPEG (``MJPG``),
 ``.mkv``/``.webm`` -> VP8. Frames are RGB on the way in, as everywhere in latentlab.
 """
@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 #: file extension -> FourCC that the OpenCV wheel can encode
-CODECS: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
+FOURCC_BY_SUFFIX: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
 
 
 #: FourCCs of H.264 in OpenCV builds that have an encoder for it (system FFmpeg with libx264, OpenH264)
@@ -75,7 +75,7 @@ def write_video(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, f
     Parameters
     ----------
     path
-        Output file; its extension picks the codec (see ``CODECS``) unless ``fourcc`` is given.
+        Output file; its extension picks the FourCC (see ``FOURCC_BY_SUFFIX``) unless ``fourcc`` is given.
     frames_u8
         The frames, RGB.
     fps
@@ -95,9 +95,9 @@ def write_video(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, f
     """
     path = Path(path)
     frames = _as_frames(frames_u8)
-    code = fourcc or CODECS.get(path.suffix.lower())
+    code = fourcc or FOURCC_BY_SUFFIX.get(path.suffix.lower())
     if code is None:
-        raise VideoWriteError(f"cannot write {path.name}: unknown video extension; use one of {sorted(CODECS)} or .gif")
+        raise VideoWriteError(f"cannot write {path.name}: unknown video extension; use one of {sorted(FOURCC_BY_SUFFIX)} or .gif")
     if not fps > 0:
         raise VideoWriteError(f"fps must be positive, got {fps}")
     _, h, w, c = frames.shape

@@ -15,6 +15,9 @@ DECODERS = ("upconv", "tokens", "conv")
 #: Training-data augmentations (:mod:`latentlab.ml.augment`), and those right for a user's videos.
 AUGMENTATIONS = ("flip", "crop", "time", "reverse")
 AUGMENT_VIDEOS = ("flip", "crop", "time")
+#: Where to train and run a model (:func:`latentlab.ml.device.resolve_device`; ``auto``: a local GPU when
+#: there is one). Here, without torch, so the CLI and the window can offer them cheaply.
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 #: Upper bounds of the integer fields: far beyond any real model, small enough to allocate.
 _MAX = {"frames": 1024, "height": 4096, "width": 4096, "latent_dim": 4096, "base_width": 1024, "frame_code": 65536}
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 
 from latentlab.core.errors import UserError
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+from latentlab.ml.config import DEVICE_CHOICES
 
 
 class DeviceError(RuntimeError, UserError):

@@ -183,3 +183,11 @@ def test_save_and_load_round_trip(tmp_path, latents):
         loaded.transform(z[:2])
     with pytest.raises(LatentSpaceError, match="not a saved"):
         Projection.from_dict({"format": "other"})
+
+
+def test_every_method_name_comes_from_one_list():
+    from latentlab.core import projection
+    from latentlab.core.projection_methods import DEFAULT_METHOD, FITTED_METHODS, METHODS, available_methods
+
+    assert projection.METHODS is METHODS and DEFAULT_METHOD in available_methods()
+    assert set(available_methods()) <= set(FITTED_METHODS) < set(METHODS)

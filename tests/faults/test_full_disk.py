@@ -74,7 +74,7 @@ def test_train_on_a_disk_that_fills_keeps_the_previous_bundle(cli, store, tmp_pa
 def test_ingest_on_a_full_disk_is_one_line(cli, tmp_path, monkeypatch):
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
-    monkeypatch.setattr("latentlab.media.clip_store.write_json_atomic", _enospc)
+    monkeypatch.setattr("latentlab.media.clip_store_writer.write_json_atomic", _enospc)
     assert "No space left" in one_line_error(cli("ingest", notes, "-o", tmp_path / "s", "-q"), "ingest")
 
 

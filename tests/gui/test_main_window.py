@@ -203,6 +203,7 @@ def test_dropping_videos_offers_to_ingest_them(window, qtbot, monkeypatch, tmp_p
     window.dropEvent(QDropEvent(pos, Qt.DropAction.CopyAction, mime, *none))  # Qt routes a real drop here
     assert len(asked) == 1, window.status.last_error
     assert "holiday.mp4" in asked[0] and "notes.txt" not in asked[0]
+    assert window.statusBar().currentMessage().startswith("not a video, left out: notes.txt")  # said, not ignored
     assert "ingested" in asked[0]  # the fake dataset has no video store: a store of its own
     assert not [job for job in window.runner.jobs if "ingest" in job.name]  # declined: nothing started
 

@@ -90,17 +90,11 @@ def _train_dock(w, other):
 def _drop(w, other, qtbot=None):
     import latentlab.media.ingest as ingest_module
 
-    class Summary:
-        records, clips_in_store = [{"status": "ok", "reason": "read to the end", "clips": 8}], 8
+    from latentlab.media.ingest_types import FileRecord, IngestSummary
 
-        def counts(self):
-            return {"ok": 1}
-
-        def fps_spread(self):
-            return None
-
+    done = IngestSummary("store", [FileRecord("holiday.mp4", "ok", "read to the end", clips=8)], 0.1, 8)
     ingest_offer.ask = lambda *_a: True
-    ingest_module.ingest = lambda *a, **k: Summary()
+    ingest_module.ingest = lambda *a, **k: done
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(other[0] / "holiday.mp4"))])
     w.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,

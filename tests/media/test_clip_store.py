@@ -127,16 +127,16 @@ def test_second_writer_is_refused(tmp_path):
 def test_a_writer_killed_between_replace_and_compaction_is_healed_by_the_next(tmp_path, monkeypatch):
     """Replacing a changed source commits the new version first, then compacts the old one away; a
     crash in between leaves both listed. The next writer must drop the stale version."""
-    from latentlab.media import clip_store as cs
+    from latentlab.media import clip_store_writer as cs
 
     store = ClipStore.create(tmp_path / "s", GEOM)
     old, new, other = clips(5, 1), clips(3, 2), clips(2, 3)
     add(store, "a.mp4", old, fingerprint="v1")
-    real = cs._rewrite_without
-    monkeypatch.setattr(cs, "_rewrite_without", lambda st, drop: 0)  # "killed" before compaction
+    real = cs.rewrite_without
+    monkeypatch.setattr(cs, "rewrite_without", lambda st, drop: 0)  # "killed" before compaction
     add(store, "a.mp4", new, fingerprint="v2")
     assert [s["fingerprint"] for s in ClipStore.open(store.path).sources] == ["v1", "v2"]
-    monkeypatch.setattr(cs, "_rewrite_without", real)
+    monkeypatch.setattr(cs, "rewrite_without", real)
     add(store, "b.mp4", other)
     healed = ClipStore.open(store.path)
     assert [(s["path"], s["fingerprint"], s["n_clips"]) for s in healed.sources] == [

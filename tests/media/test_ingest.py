@@ -18,13 +18,14 @@ from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipStore
 from latentlab.media.ingest import REPORT, IngestError, IngestOptions, ingest
 from latentlab.media.ingest_pool import run_pool
+from latentlab.media.ingest_types import FileRecord, FileTask, FramesDecoded
 from latentlab.media.video_writer import write_video
 from tests.media.helpers import corrupt, moving_frames, rotate_mp4_90, set_avi_frame_count, truncate
 
 INPROC = IngestOptions(jobs=0)  # no worker processes: fast, and the same code path per file
 
 
-def only(summary) -> dict:
+def only(summary) -> FileRecord:
     assert len(summary.records) == 1
     return summary.records[0]
 
@@ -45,7 +46,7 @@ def assert_consistent(store: ClipStore) -> None:
 # ----------------------------------------------------------------------------- one file at a time
 def test_good_file(make_video, tmp_path):
     rec = only(ingest([make_video("good.mp4", n=24)], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["reason"], rec["frames_read"], rec["clips"]) == ("ok", "read to the end", 24, 3)
+    assert (rec.status, rec.reason, rec.frames_read, rec.clips) == ("ok", "read to the end", 24, 3)
     store = ClipStore.open(tmp_path / "store")
     assert len(store) == 3 and store[0].shape == (8, 64, 64, 3)
     assert store.table["start_frame"].tolist() == [0, 8, 16]
@@ -57,40 +58,40 @@ def test_good_file(make_video, tmp_path):
 def test_empty_file(tmp_path):
     (tmp_path / "empty.mp4").write_bytes(b"")
     rec = only(ingest([tmp_path / "empty.mp4"], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["reason"], rec["clips"]) == ("failed", "empty file (0 bytes)", 0)
+    assert (rec.status, rec.reason, rec.clips) == ("failed", "empty file (0 bytes)", 0)
 
 
 def test_text_file_named_mp4(tmp_path):
     (tmp_path / "fake.mp4").write_text("hello\n" * 100)
     rec = only(ingest([tmp_path / "fake.mp4"], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["clips"]) == ("failed", 0) and "holds text" in rec["reason"]
+    assert (rec.status, rec.clips) == ("failed", 0) and "holds text" in rec.reason
 
 
 def test_mp4_cut_before_its_index(make_video, tmp_path):
     path = truncate(make_video("cut.mp4", n=48), 0.6)
     rec = only(ingest([path], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["clips"]) == ("failed", 0) and "without its index ('moov' box)" in rec["reason"]
+    assert (rec.status, rec.clips) == ("failed", 0) and "without its index ('moov' box)" in rec.reason
 
 
 def test_truncated_avi_is_partial(make_video, tmp_path):
     path = truncate(make_video("cut.avi", n=64), 0.5)
     rec = only(ingest([path], tmp_path / "store", INPROC))
-    assert rec["status"] == "partial" and rec["reason"].startswith("ended early: decoded")
-    assert 16 <= rec["frames_read"] < 40 and rec["clips"] == rec["frames_read"] // 8
-    assert len(ClipStore.open(tmp_path / "store")) == rec["clips"]
+    assert rec.status == "partial" and rec.reason.startswith("ended early: decoded")
+    assert 16 <= rec.frames_read < 40 and rec.clips == rec.frames_read // 8
+    assert len(ClipStore.open(tmp_path / "store")) == rec.clips
 
 
 def test_corrupted_middle_is_partial(make_video, tmp_path):
     path = corrupt(make_video("broken.mp4", n=300), start=0.5, length=0.05)
     rec = only(ingest([path], tmp_path / "store", INPROC))
-    assert rec["status"] == "partial" and "skipped a damaged region" in rec["reason"]
-    assert rec["frames_read"] > 270 and rec["clips"] == rec["frames_read"] // 8
+    assert rec.status == "partial" and "skipped a damaged region" in rec.reason
+    assert rec.frames_read > 270 and rec.clips == rec.frames_read // 8
 
 
 def test_shorter_than_one_clip(make_video, tmp_path):
     rec = only(ingest([make_video("short.mp4", n=5)], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["frames_read"], rec["clips"]) == ("skipped", 5, 0)
-    assert rec["reason"] == "too short for one clip: 5 frames decoded, a clip needs 8"
+    assert (rec.status, rec.frames_read, rec.clips) == ("skipped", 5, 0)
+    assert rec.reason == "too short for one clip: 5 frames decoded, a clip needs 8"
 
 
 def test_grayscale_into_a_grey_store(tmp_path):
@@ -100,20 +101,20 @@ def test_grayscale_into_a_grey_store(tmp_path):
     writer.release()
     opts = IngestOptions(CutSettings(channels=1), jobs=0)
     rec = only(ingest([tmp_path / "grey.avi"], tmp_path / "store", opts))
-    assert (rec["status"], rec["clips"]) == ("ok", 2)
+    assert (rec.status, rec.clips) == ("ok", 2)
     clip = ClipStore.open(tmp_path / "store")[1]
     assert clip.shape == (8, 64, 64, 1) and abs(int(clip[0].mean()) - 80) <= 3
 
 
 def test_odd_frame_size(make_video, tmp_path):
     rec = only(ingest([make_video("odd.avi", n=16, h=47, w=63)], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["clips"]) == ("ok", 2) and ClipStore.open(tmp_path / "store")[0].shape == (8, 64, 64, 3)
+    assert (rec.status, rec.clips) == ("ok", 2) and ClipStore.open(tmp_path / "store")[0].shape == (8, 64, 64, 3)
 
 
 def test_large_frames(tmp_path):
     path = write_video(tmp_path / "big.avi", moving_frames(8, 720, 1280), 12.0)  # bounded memory: see reader tests
     rec = only(ingest([path], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["clips"], rec["frame_size"]) == ("ok", 1, [720, 1280])
+    assert (rec.status, rec.clips, rec.frame_size) == ("ok", 1, [720, 1280])
 
 
 def test_rotated_video_is_stored_upright(tmp_path):
@@ -122,7 +123,7 @@ def test_rotated_video_is_stored_upright(tmp_path):
     path = rotate_mp4_90(write_video(tmp_path / "phone.mp4", frames, 12.0))
     opts = IngestOptions(CutSettings(height=64, width=48), jobs=0)  # portrait clips: no crop needed
     rec = only(ingest([path], tmp_path / "store", opts))
-    assert (rec["status"], rec["clips"], rec["rotation"], rec["frame_size"]) == ("ok", 1, 90, [64, 48])
+    assert (rec.status, rec.clips, rec.rotation, rec.frame_size) == ("ok", 1, 90, [64, 48])
     red = np.argwhere(ClipStore.open(tmp_path / "store")[0][0, ..., 0] > 200)
     assert red[:, 0].max() < 10 and red[:, 1].min() > 38  # turned once, clockwise: top-right
 
@@ -130,7 +131,7 @@ def test_rotated_video_is_stored_upright(tmp_path):
 def test_non_ascii_path(make_video, tmp_path):
     path = make_video("Ünïcödé/影片 📼.mp4", n=16)
     rec = only(ingest([path.parent], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["clips"], rec["path"]) == ("ok", 2, str(path))
+    assert (rec.status, rec.clips, rec.path) == ("ok", 2, str(path))
     report = json.loads((tmp_path / "store" / REPORT).read_text(encoding="utf-8"))
     assert report["files"][0]["path"] == str(path)
 
@@ -140,10 +141,10 @@ def test_unreadable_entries_broken_symlink_and_fifo(tmp_path):
     folder.mkdir()
     (folder / "gone.mp4").symlink_to(folder / "deleted.mp4")
     os.mkfifo(folder / "pipe.avi")
-    recs = {Path(r["path"]).name: r for r in ingest([folder], tmp_path / "store", INPROC).records}
-    assert recs["gone.mp4"]["status"] == "failed" and "broken symbolic link" in recs["gone.mp4"]["reason"]
-    assert (recs["pipe.avi"]["status"], recs["pipe.avi"]["clips"]) == ("failed", 0)
-    assert recs["pipe.avi"]["reason"] == "not a video file: it is a named pipe (FIFO)"
+    recs = {Path(r.path).name: r for r in ingest([folder], tmp_path / "store", INPROC).records}
+    assert recs["gone.mp4"].status == "failed" and "broken symbolic link" in recs["gone.mp4"].reason
+    assert (recs["pipe.avi"].status, recs["pipe.avi"].clips) == ("failed", 0)
+    assert recs["pipe.avi"].reason == "not a video file: it is a named pipe (FIFO)"
 
 
 @pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
@@ -155,19 +156,19 @@ def test_unreadable_file(make_video, tmp_path):
         rec = only(ingest([path], tmp_path / "store", INPROC))
     finally:
         path.chmod(0o644)
-    assert (rec["status"], rec["reason"], rec["clips"]) == ("failed", "permission denied: the file cannot be read", 0)
+    assert (rec.status, rec.reason, rec.clips) == ("failed", "permission denied: the file cannot be read", 0)
 
 
 def test_header_frame_count_that_lies(make_video, tmp_path):
     path = set_avi_frame_count(make_video("liar.avi", n=40), 5)
     rec = only(ingest([path], tmp_path / "store", INPROC))
-    assert (rec["status"], rec["reason"], rec["frames_read"], rec["clips"]) == ("ok", "read to the end", 40, 5)
+    assert (rec.status, rec.reason, rec.frames_read, rec.clips) == ("ok", "read to the end", 40, 5)
 
 
 def test_resampling_to_a_target_fps(make_video, tmp_path):
     opts = IngestOptions(CutSettings(fps=10.0, stride=4), jobs=0)
     rec = only(ingest([make_video("30fps.mp4", n=60, fps=30.0)], tmp_path / "store", opts))
-    assert (rec["status"], rec["clips"]) == ("ok", 4)  # 20 frames at 10 fps: clips start at 0, 4, 8, 12
+    assert (rec.status, rec.clips) == ("ok", 4)  # 20 frames at 10 fps: clips start at 0, 4, 8, 12
     table = ClipStore.open(tmp_path / "store").table
     assert np.allclose(table["fps"], 10.0) and np.allclose(table["start_time"], [0, 0.4, 0.8, 1.2], atol=1e-3)
     assert table["start_frame"].tolist() == [0, 12, 24, 36]
@@ -183,11 +184,11 @@ def test_folder_mixing_good_bad_and_non_video_files(make_video, tmp_path):
     (tmp_path / "in" / "notes.txt").write_text("not a video")
     truncate(make_video("in/sub/cut.mp4", n=40), 0.5)
     summary = ingest([tmp_path / "in", tmp_path / "missing.avi"], tmp_path / "store", IngestOptions(jobs=2))
-    by_name = {Path(r["path"]).name: (r["status"], r["clips"]) for r in summary.records}
+    by_name = {Path(r.path).name: (r.status, r.clips) for r in summary.records}
     assert by_name == {"good.mp4": ("ok", 3), "good2.avi": ("ok", 2), "empty.mp4": ("failed", 0),
                        "notes.txt": ("skipped", 0), "cut.mp4": ("failed", 0), "missing.avi": ("failed", 0)}
     assert summary.counts() == {"ok": 2, "partial": 0, "failed": 3, "skipped": 1} and summary.any_failed
-    reasons = {Path(r["path"]).name: r["reason"] for r in summary.records}
+    reasons = {Path(r.path).name: r.reason for r in summary.records}
     assert reasons["notes.txt"] == "not a video file (extension '.txt')"
     assert reasons["missing.avi"] == "no such file or folder"
     store = ClipStore.open(tmp_path / "store")
@@ -204,14 +205,14 @@ def test_rerun_skips_unchanged_and_reingests_changed_files(make_video, tmp_path)
     store = ClipStore.open(tmp_path / "store")
     fp, b_clip = store.fingerprint, store.read([3])[0]
     again = ingest([tmp_path / "in"], tmp_path / "store", INPROC)
-    assert [(r["status"], r["reason"], r["clips"], r["clips_in_store"]) for r in again.records] == [
+    assert [(r.status, r.reason, r.clips, r.clips_in_store) for r in again.records] == [
         ("skipped", "unchanged since the last ingest (same content fingerprint)", 0, 3),
         ("skipped", "unchanged since the last ingest (same content fingerprint)", 0, 2)]
     store.reload()
     assert store.fingerprint == fp and len(store) == 5
     write_video(a, moving_frames(40)[::-1].copy(), 12.0)  # a changes: 5 clips instead of 3
     third = ingest([tmp_path / "in"], tmp_path / "store", INPROC)
-    assert [(Path(r["path"]).name, r["status"], r["clips"]) for r in third.records] == [
+    assert [(Path(r.path).name, r.status, r.clips) for r in third.records] == [
         ("a.mp4", "ok", 5), ("b.mp4", "skipped", 0)]
     store.reload()
     assert len(store) == 7 and store.fingerprint != fp and len(store.sources) == 2
@@ -227,7 +228,7 @@ def test_changed_settings_reingest(make_video, tmp_path):
     path = make_video("a.mp4", n=24)
     ingest([path], tmp_path / "store", INPROC)
     rec = only(ingest([path], tmp_path / "store", IngestOptions(CutSettings(stride=4), jobs=0)))
-    assert (rec["status"], rec["clips"]) == ("ok", 5)
+    assert (rec.status, rec.clips) == ("ok", 5)
     assert len(ClipStore.open(tmp_path / "store")) == 5
 
 
@@ -257,6 +258,10 @@ def test_store_geometry_mismatch_is_an_error(make_video, tmp_path):
 
 
 # ----------------------------------------------------------------------------- the worker pool
+def _task(path: str, folder: Path) -> FileTask:
+    return FileTask(path, CutSettings(), str(folder / Path(path).stem))
+
+
 def _hanging_worker(conn) -> None:
     conn.recv()
     threading.Event().wait()  # a decoder that never returns
@@ -264,7 +269,7 @@ def _hanging_worker(conn) -> None:
 
 def _crashing_worker(conn) -> None:
     task = conn.recv()
-    if task["how"] == "segfault":
+    if task.path == "segfault.mp4":
         os.kill(os.getpid(), signal.SIGSEGV)
     os._exit(3)
 
@@ -273,38 +278,38 @@ def _crashing_worker(conn) -> None:
     (dict(stall_timeout=0.5), "timed out after 0.5 s without progress (stuck decoder?)"),
     (dict(stall_timeout=None, max_seconds=0.5), "timed out after 0.5 s (per-file time limit)"),
 ])
-def test_pool_kills_a_stuck_worker_and_goes_on(limits, reason):
+def test_pool_kills_a_stuck_worker_and_goes_on(limits, reason, tmp_path):
     done = []
-    run_pool([{"path": "stuck.mp4"}, {"path": "stuck2.mp4"}], lambda t, r: done.append(r), jobs=2,
+    run_pool([_task("stuck.mp4", tmp_path), _task("stuck2.mp4", tmp_path)], lambda t, r: done.append(r), jobs=2,
              worker=_hanging_worker, **limits)
-    assert sorted(r["path"] for r in done) == ["stuck.mp4", "stuck2.mp4"]
-    assert {(r["status"], r["reason"], r["clips"]) for r in done} == {("failed", reason, 0)}
+    assert sorted(r.path for r in done) == ["stuck.mp4", "stuck2.mp4"]
+    assert {(r.status, r.reason, r.clips) for r in done} == {("failed", reason, 0)}
 
 
 def _spooling_then_hanging_worker(conn) -> None:
     task = conn.recv()
     for suffix in (".clips", ".table"):
-        Path(task["spool"]).with_suffix(suffix).write_bytes(b"x" * 1000)
-    conn.send(("progress", 1))
+        Path(task.spool).with_suffix(suffix).write_bytes(b"x" * 1000)
+    conn.send(FramesDecoded(1))
     threading.Event().wait()
 
 
 def test_a_killed_workers_spool_is_removed_at_once(tmp_path):
     done = []
-    spool = tmp_path / "token"
-    run_pool([{"path": "stuck.mp4", "spool": str(spool)}], lambda t, r: done.append(r), jobs=1,
+    spool = tmp_path / "stuck"
+    run_pool([_task("stuck.mp4", tmp_path)], lambda t, r: done.append(r), jobs=1,
              worker=_spooling_then_hanging_worker, stall_timeout=None, max_seconds=1.0)
-    assert done[0]["status"] == "failed"
+    assert done[0].status == "failed"
     assert not spool.with_suffix(".clips").exists() and not spool.with_suffix(".table").exists()
 
 
-def test_pool_reports_crashed_workers():
+def test_pool_reports_crashed_workers(tmp_path):
     done = {}
-    run_pool([{"path": "a", "how": "exit"}, {"path": "b", "how": "segfault"}, {"path": "c", "how": "exit"}],
-             lambda t, r: done.setdefault(r["path"], r), jobs=1, worker=_crashing_worker)
-    assert done["a"]["reason"] == "the decoder crashed (worker process ended with exit code 3)"
-    assert done["b"]["reason"] == f"the decoder crashed (worker process ended with signal {int(signal.SIGSEGV)})"
-    assert all(r["status"] == "failed" for r in done.values()) and len(done) == 3
+    run_pool([_task(name, tmp_path) for name in ("a.mp4", "segfault.mp4", "c.mp4")],
+             lambda t, r: done.setdefault(r.path, r), jobs=1, worker=_crashing_worker)
+    assert done["a.mp4"].reason == "the decoder crashed (worker process ended with exit code 3)"
+    assert done["segfault.mp4"].reason == f"the decoder crashed (worker process ended with signal {int(signal.SIGSEGV)})"
+    assert all(r.status == "failed" for r in done.values()) and len(done) == 3
 
 
 def test_kill_minus_9_mid_ingest_leaves_a_store_that_opens_and_a_rerun_completes(tmp_path):
@@ -325,7 +330,7 @@ def test_kill_minus_9_mid_ingest_leaves_a_store_that_opens_and_a_rerun_completes
     assert 1 <= len(store.sources) < 6  # really interrupted
     assert_consistent(store)
     summary = ingest([folder], store_path, IngestOptions(jobs=2))
-    statuses = sorted(r["status"] for r in summary.records)
+    statuses = sorted(r.status for r in summary.records)
     assert statuses.count("ok") == 6 - len(store.sources) and statuses.count("skipped") == len(store.sources)
     store.reload()
     assert len(store.sources) == 6 and len(store) == 6 * 20
@@ -335,15 +340,15 @@ def test_kill_minus_9_mid_ingest_leaves_a_store_that_opens_and_a_rerun_completes
 
 def test_two_ingests_from_one_process_exclude_each_other(tmp_path):
     """POSIX record locks never conflict inside one process (two drops in the GUI run two ingests)."""
-    from latentlab.media.ingest import IngestError, _IngestLock
+    from latentlab.media.ingest_lock import IngestError, IngestLock
 
     store = tmp_path / "s"
     store.mkdir()
-    with _IngestLock(store):
+    with IngestLock(store):
         with pytest.raises(IngestError, match="another ingest in this process"):
-            with _IngestLock(store):
+            with IngestLock(store):
                 pass
-    with _IngestLock(store):  # released: a later ingest goes ahead
+    with IngestLock(store):  # released: a later ingest goes ahead
         pass
 
 
@@ -357,9 +362,9 @@ def test_a_short_file_and_its_hashing_report_progress(tmp_path):
 
     video = write_video(tmp_path / "short.avi", moving_frames(20), fps=10)
     seen: list[int] = []
-    rec = process_file({"path": str(video), "settings": CutSettings(frames=4, height=16, width=16).to_dict(),
-                        "spool": str(tmp_path / "spool")}, on_frames=seen.append)
-    assert rec["status"] == "ok" and rec["frames_read"] == 20
+    rec = process_file(FileTask(str(video), CutSettings(frames=4, height=16, width=16), str(tmp_path / "spool")),
+                       on_frames=seen.append)
+    assert rec.status == "ok" and rec.frames_read == 20
     assert 0 in seen  # the hashing heartbeat
     assert seen[-1] == 20 and len([n for n in seen if n > 0]) == 20  # one call per decoded frame
 

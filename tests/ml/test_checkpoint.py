@@ -216,3 +216,21 @@ def test_a_save_killed_between_weights_and_config_leaves_the_previous_bundle(bun
     save_checkpoint(path, new)  # the next save completes and clears the backup
     assert not (path / "model.safetensors.prev").exists()
     assert all(torch.equal(load_checkpoint(path)[0].state_dict()[k], v) for k, v in new.state_dict().items())
+
+
+@pytest.mark.parametrize("folder", ["demo", "digits"])
+def test_the_bundled_models_name_their_store_not_a_path(folder):
+    from latentlab.ml.checkpoint import describe_checkpoint, read_config
+    from latentlab.paths import sample_checkpoint_dir
+
+    data = read_config(sample_checkpoint_dir(folder))["data"]
+    assert data["store_name"] and "store_path" not in data
+    assert "store fingerprint" in describe_checkpoint(sample_checkpoint_dir(folder))
+
+
+def test_an_older_config_with_a_store_path_still_reads(bundle):
+    path, _ = bundle
+    config = json.loads((path / "config.json").read_text())
+    config["data"] = {"store_path": "clips", "store_fingerprint": "abc"}
+    (path / "config.json").write_text(json.dumps(config))
+    assert "data: clips; store fingerprint abc" in describe_checkpoint(path)

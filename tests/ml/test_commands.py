@@ -26,7 +26,7 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
     assert main(_train_args(tiny_store.path, out, "--resume", "--epochs", "2")) == 0
     assert json.loads((out / "config.json").read_text())["metrics"]["epoch"] == 2
     capsys.readouterr()
-    assert main(["eval", str(out), str(tiny_store.path), "--json", "--codec-clips", "4", "--split", "val",
+    assert main(["eval", str(out), str(tiny_store.path), "--json", "--baseline-clips", "4", "--split", "val",
                  "--judge-steps", "5"]) == 0
     report = json.loads(capsys.readouterr().out)
     q = report["quality"]
@@ -36,8 +36,8 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
     assert len(report["kl_per_dim"]) == 4 and 0 <= report["active_units"] <= 4
     comp = report["compression"]
     assert comp["latent_bytes_per_clip"] == 8 and comp["raw_bytes_per_clip"] == 4 * 16 * 16 * 3
-    for codec in ("MJPG", "mp4v"):
-        nearest = comp["codecs"][codec]["nearest"]
+    for fourcc in ("MJPG", "mp4v"):
+        nearest = comp["baselines"][fourcc]["nearest"]
         assert nearest["bytes_per_clip"] > 0 and nearest["psnr"] > 0
         assert nearest["reached"] or "cannot get that small" in nearest["note"]
     assert main(["eval", str(out), str(tiny_store.path), "--codec-clips", "0", "--no-judge"]) == 0

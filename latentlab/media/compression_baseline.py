@@ -1,7 +1,7 @@
-"""Classic video codecs as a baseline for the VAE's compression: encode, decode, measure bytes and PSNR.
+"""The compression baseline: OpenCV's MJPG and mp4v video formats, measured in bytes and PSNR.
 
 ``latentlab eval`` compares the bytes of a clip's latent vector (float16) with what OpenCV's MJPG
-and mp4v writers need for the same clips, and the PSNR each reaches. Clips are written back to
+and mp4v writers (named by their FourCC) need for the same clips, and the PSNR each reaches. Clips are written back to
 back as one stream (so the container's header is shared, as it would be for a real video), read
 back, and the file size is divided by the number of clips.
 
@@ -25,21 +25,22 @@ import cv2
 import numpy as np
 
 from latentlab.core.baselines import psnr_u8
+from latentlab.core.frame_rate import FALLBACK_FPS
 
-CODECS = {"MJPG": (".avi", cv2.CAP_OPENCV_MJPEG), "mp4v": (".mp4", cv2.CAP_FFMPEG)}
+FORMATS = {"MJPG": (".avi", cv2.CAP_OPENCV_MJPEG), "mp4v": (".mp4", cv2.CAP_FFMPEG)}
 MJPG_QUALITIES = (5, 20, 50, 80, 95)
 SCALES = (1.0, 0.5, 0.25)
 
 
-class CodecError(RuntimeError):
-    """An OpenCV writer that cannot be opened for a codec (e.g. the build lacks it)."""
+class CompressionError(RuntimeError):
+    """An OpenCV writer that cannot be opened for a format (e.g. the build lacks it)."""
 
 
 @dataclass(frozen=True)
-class CodecPoint:
-    """One measured setting of a codec on a set of clips."""
+class CompressionPoint:
+    """One measured setting of a video format on a set of clips."""
 
-    codec: str
+    fourcc: str
     setting: str  # e.g. "quality 50, scale 1/2"
     bytes_per_clip: float
     psnr: float  # dB over all pixels of all clips (one MSE, then PSNR)
@@ -48,24 +49,24 @@ class CodecPoint:
         return asdict(self)
 
 
-def roundtrip(clips_u8: np.ndarray, codec: str, quality: int | None = None, scale: float = 1.0,
-              fps: float = 12.0) -> tuple[np.ndarray, float]:
-    """Encode clips ``(N, T, H, W, 3)`` uint8 RGB with ``codec`` and decode them again.
+def encode_decode(clips_u8: np.ndarray, fourcc: str, quality: int | None = None, scale: float = 1.0,
+              fps: float = FALLBACK_FPS) -> tuple[np.ndarray, float]:
+    """Encode clips ``(N, T, H, W, 3)`` uint8 RGB as ``fourcc`` video and decode them again.
 
     Returns the decoded clips (same shape; frames the decoder dropped stay black) and the file
     size in bytes per clip.
     """
-    if codec not in CODECS:
-        raise CodecError(f"unknown codec {codec!r}; choose one of {sorted(CODECS)}")
-    ext, api = CODECS[codec]
+    if fourcc not in FORMATS:
+        raise CompressionError(f"unknown video format {fourcc!r}; choose one of {sorted(FORMATS)}")
+    ext, api = FORMATS[fourcc]
     n, t, h, w, _ = clips_u8.shape
     sw, sh = max(2, int(round(w * scale / 2)) * 2), max(2, int(round(h * scale / 2)) * 2)  # even sizes
     frames = clips_u8.reshape(n * t, h, w, 3)
-    with tempfile.TemporaryDirectory(prefix="latentlab-codec-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="latentlab-compression-") as tmp:
         path = str(Path(tmp) / f"clips{ext}")
-        writer = cv2.VideoWriter(path, api, cv2.VideoWriter_fourcc(*codec), float(fps), (sw, sh))
+        writer = cv2.VideoWriter(path, api, cv2.VideoWriter_fourcc(*fourcc), float(fps), (sw, sh))
         if not writer.isOpened():
-            raise CodecError(f"OpenCV cannot write {codec} video here")
+            raise CompressionError(f"OpenCV cannot write {fourcc} video here")
         if quality is not None:
             writer.set(cv2.VIDEOWRITER_PROP_QUALITY, float(quality))
         for f in frames:
@@ -93,41 +94,41 @@ def _scale_name(scale: float) -> str:
     return "1" if scale == 1 else f"1/{int(round(1 / scale))}"
 
 
-def codec_ladder(clips_u8: np.ndarray, codec: str, fps: float = 12.0) -> list[CodecPoint]:
-    """Measure every setting of ``codec`` on ``clips_u8`` (RGB, ``(N, T, H, W, 3)``)."""
-    if clips_u8.shape[-1] != 3:  # codecs want colour: grey clips are repeated to RGB
+def setting_ladder(clips_u8: np.ndarray, fourcc: str, fps: float = FALLBACK_FPS) -> list[CompressionPoint]:
+    """Measure every setting of the ``fourcc`` format on ``clips_u8`` (RGB, ``(N, T, H, W, 3)``)."""
+    if clips_u8.shape[-1] != 3:  # the writers want colour: grey clips are repeated to RGB
         clips_u8 = np.repeat(clips_u8, 3, axis=-1)
     points = []
-    qualities = MJPG_QUALITIES if codec == "MJPG" else (None,)
+    qualities = MJPG_QUALITIES if fourcc == "MJPG" else (None,)
     for scale in SCALES:
         for q in qualities:
-            decoded, nbytes = roundtrip(clips_u8, codec, q, scale, fps)
+            decoded, nbytes = encode_decode(clips_u8, fourcc, q, scale, fps)
             setting = (f"quality {q}, " if q is not None else "default rate control, ") + f"scale {_scale_name(scale)}"
-            points.append(CodecPoint(codec, setting, nbytes, psnr_u8(decoded, clips_u8)))
+            points.append(CompressionPoint(fourcc, setting, nbytes, psnr_u8(decoded, clips_u8)))
     return points
 
 
-def nearest_to_budget(points: list[CodecPoint], budget_bytes: float) -> dict:
+def nearest_to_budget(points: list[CompressionPoint], budget_bytes: float) -> dict:
     """The setting whose size is nearest ``budget_bytes``; says honestly if none gets that small."""
     best = min(points, key=lambda p: abs(np.log(p.bytes_per_clip / budget_bytes)))
     smallest = min(points, key=lambda p: p.bytes_per_clip)
     reached = smallest.bytes_per_clip <= budget_bytes * 1.25
     chosen = best if reached else smallest
     note = ("" if reached else
-            f"{chosen.codec} cannot get that small: its smallest file is {smallest.bytes_per_clip:.0f} bytes per clip, "
+            f"{chosen.fourcc} cannot get that small: its smallest file is {smallest.bytes_per_clip:.0f} bytes per clip, "
             f"{smallest.bytes_per_clip / budget_bytes:.0f}x the budget")
-    return {"codec": chosen.codec, "budget_bytes": budget_bytes, "reached": bool(reached), "note": note,
-            **{k: v for k, v in chosen.to_dict().items() if k != "codec"}}
+    return {"fourcc": chosen.fourcc, "budget_bytes": budget_bytes, "reached": bool(reached), "note": note,
+            **{k: v for k, v in chosen.to_dict().items() if k != "fourcc"}}
 
 
-def compression_report(clips_u8: np.ndarray, budget_bytes: float, fps: float = 12.0) -> dict:
+def compression_report(clips_u8: np.ndarray, budget_bytes: float, fps: float = FALLBACK_FPS) -> dict:
     """For MJPG and mp4v: every setting measured and the one nearest ``budget_bytes`` per clip."""
     report = {}
-    for codec in CODECS:
+    for fourcc in FORMATS:
         try:
-            points = codec_ladder(clips_u8, codec, fps)
-        except CodecError as exc:
-            report[codec] = {"error": str(exc)}
+            points = setting_ladder(clips_u8, fourcc, fps)
+        except CompressionError as exc:
+            report[fourcc] = {"error": str(exc)}
             continue
-        report[codec] = {"nearest": nearest_to_budget(points, budget_bytes), "ladder": [p.to_dict() for p in points]}
+        report[fourcc] = {"nearest": nearest_to_budget(points, budget_bytes), "ladder": [p.to_dict() for p in points]}
     return report

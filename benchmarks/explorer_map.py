@@ -1,0 +1,68 @@
+"""The map timings of ``bench_explorer.py``: load -> first paint and repaints, and the plain
+pyqtgraph scatter of the same points as the same-run baseline."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+
+def bench_map(app, window, loaded, repeats=5):
+    """Seconds from set_projection to the first painted map; median repaint after a zoom step (every
+    point drawn) and after a probe move over static points (cached)."""
+    from PySide6.QtCore import QPointF
+
+    state, view = window.state, window.map.plot.viewport()
+    state.set_dataset(loaded.dataset)
+    app.processEvents()
+    t0 = time.perf_counter()
+    state.set_projection(loaded.projection, loaded.inverse)
+    renders = window.map.raster.renders
+    app.processEvents()  # the points render on a 0 ms timer: let it run inside the timed region
+    view.repaint()
+    load = time.perf_counter() - t0
+    if not window.map.density.isVisible():  # past ~200k clips a density image is drawn instead
+        assert window.map.raster.renders > renders, "the points were not rendered inside the timed region"
+    full, cached = [], []
+    vb = window.map.view
+    (x0, x1), (y0, y1) = vb.viewRange()
+    for i in range(repeats):
+        # A zoom step invalidates the points' pixmap cache: every point is drawn again.
+        f = 1.0 + 0.01 * (i + 1)
+        t = time.perf_counter()
+        vb.setRange(xRange=(x0 * f, x1 * f), yRange=(y0 * f, y1 * f), padding=0)
+        app.processEvents()  # the zoom schedules a render of every point: time it, not a blit
+        view.repaint()
+        full.append(time.perf_counter() - t)
+        # The probe moves over static points: the cached pixmap is blitted.
+        window.map.probe.setPos(window.map.probe.pos() + QPointF(0.001, 0.0))
+        t = time.perf_counter()
+        view.repaint()
+        cached.append(time.perf_counter() - t)
+    return {"clips": loaded.dataset.n_clips, "load_and_first_paint_s": load,
+            "full_repaint_ms": 1000 * float(np.median(full)), "repaint_probe_moved_ms": 1000 * float(np.median(cached)),
+            "density_view": bool(window.map.density.isVisible())}
+
+
+def bench_scatter_baseline(app, coords, repeats=5):
+    """Baseline in the same run: one plain pyqtgraph ScatterPlotItem (one brush) of the same points."""
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget()
+    w.resize(800, 800)
+    w.show()
+    app.processEvents()
+    t = time.perf_counter()
+    item = pg.ScatterPlotItem(x=coords[:, 0], y=coords[:, 1], size=4, pen=None, brush=pg.mkBrush(100, 160, 255))
+    w.addItem(item)
+    w.getViewBox().autoRange()
+    w.viewport().repaint()
+    load = time.perf_counter() - t
+    reps = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        w.viewport().repaint()
+        reps.append(time.perf_counter() - t)
+    w.close()
+    return {"clips": len(coords), "load_and_first_paint_s": load, "full_repaint_ms": 1000 * float(np.median(reps))}

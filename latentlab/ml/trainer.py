@@ -26,10 +26,10 @@ import itertools
 import math
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
@@ -46,56 +46,13 @@ from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
 from latentlab.ml.best_weights import BestWeights
 from latentlab.ml.param_groups import param_groups
+from latentlab.ml.train_settings import TrainSettings
 from latentlab.ml.train_state import load_train_state, save_train_state
 from latentlab.ml.training_warnings import data_warnings, overfit_warning
 
 
 class TrainingError(RuntimeError, UserError):
     """Training that cannot start (store and model do not fit, nothing to resume, ...)."""
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Optimisation settings (stored in the checkpoint's ``config.json`` under ``training``)."""
-
-    epochs: int = 20
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    # Schedules are fractions of the run (of its steps, or of its time budget with ``minutes``), so
-    # that a short run and a long one go through the same phases.
-    lr_warmup: float = 0.03  # linear ramp from 0 over this fraction, then cosine down to min_lr_ratio * lr
-    min_lr_ratio: float = 0.05
-    kl_warmup: float = 0.2  # beta ramps linearly from 0 over this fraction of the run
-    minutes: float | None = None  # a time budget: train until it is spent (``epochs`` is then a cap)
-    seed: int = 0
-    val_fraction: float = 0.05
-    max_val_clips: int = 1000
-    num_workers: int = 0  # the GUI trains in-process: worker processes would fork the GUI
-    device: str = "auto"
-    augment: tuple[str, ...] = ()  # names from latentlab.ml.config.AUGMENTATIONS
-    val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
-    split: str = "sources"  # latentlab.ml.data.SPLITS: hold out whole videos, or the last moments of each
-    keep_best: bool = False  # end with the weights of the best validation ELBO seen (early stopping)
-    save_interval_s: float = 0.0  # write the bundle at most this often (0: every epoch); always at the end
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainSettings":
-        names = {f.name for f in dataclasses.fields(cls)}
-        kept = {k: v for k, v in data.items() if k in names}
-        for k in ("augment", "val_sources"):  # JSON gives lists
-            if k in kept:
-                kept[k] = tuple(kept[k])
-        return cls(**kept)
-
-    def progress(self, step: int, total_steps: int, seconds: float) -> float:
-        """How far through the run a step is, 0..1: by time with a budget, else by steps."""
-        if self.minutes:
-            return min(1.0, seconds / (60.0 * self.minutes))
-        return min(1.0, step / max(1, total_steps))
 
 
 class TrainerCallback:
@@ -203,7 +160,10 @@ class Trainer:
         except ValueError as exc:
             raise TrainingError(str(exc)) from None
         if self.config.linear_path and not self.resume:  # every rank fits the same PCA (same seed, same clips)
-            model.fit_linear_path(spread_sample(self.store, train_idx, FIT_CLIPS, device))
+            # PCA of every clip the user gave (unsupervised, the baseline a user compares with); only
+            # videos held out by name stay unseen. Validation then picks among points of the run.
+            seen = np.arange(len(self.store)) if s.split == "time" and not s.val_sources else train_idx
+            model.fit_linear_path(spread_sample(self.store, seen, FIT_CLIPS, device))
         wrapped = dist.wrap(model)
         self.val_source_names = held_out_sources(self.store, val_idx)
         augs = check_augmentations(s.augment)

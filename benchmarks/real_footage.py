@@ -50,6 +50,7 @@ def main() -> int:
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "latentlab-real"))
     p.add_argument("--grid")
     p.add_argument("--json")
+    p.add_argument("--train-args", default="", help="more `latentlab train` options, e.g. \"--augment none\"")
     args = p.parse_args()
 
     from latentlab.core.baselines import PixelPCA
@@ -69,7 +70,7 @@ def main() -> int:
             split_store(store, path, keep)
     t0 = time.perf_counter()
     subprocess.run([*exe, "train", str(train), "-o", str(ckpt), "--force", "--minutes", str(args.minutes),
-                    "--epochs", "100000", "--threads", "2", "--val-fraction", "0"], check=True)
+                    "--epochs", "100000", "--threads", "2", *args.train_args.split()], check=True)
     train_minutes = (time.perf_counter() - t0) / 60
     codec = ClipCodec.from_checkpoint(ckpt, device="cpu")
     tr, te = ClipStore.open(train), ClipStore.open(test)

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.split == "val":
         tr = config.get("training", {})
-        idx = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0))[1]
+        idx = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0), by=tr.get("split", "sources"))[1]
     else:
         idx = np.arange(len(store))
     if len(idx) > args.max_clips:  # a random sample across every video, seeded
@@ -137,7 +137,7 @@ def _quality(model, config: dict, weights_hash: str, store, idx, args) -> dict:
     from latentlab.ml.quality import model_quality
 
     tr = config.get("training", {})
-    train_idx, _ = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0))
+    train_idx, _ = split_indices(store, tr.get("val_fraction", 0.05), tr.get("seed", 0), by=tr.get("split", "sources"))
     rng = np.random.default_rng(args.seed + 1)
     fit_idx = np.sort(rng.choice(train_idx, min(2000, len(train_idx)), replace=False)) if len(train_idx) else idx
     eval_clips, fit_clips = store.read(idx), store.read(fit_idx)

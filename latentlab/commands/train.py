@@ -41,14 +41,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "--fixed-sigma its value throughout")
     parser.add_argument("--fixed-sigma", action="store_true",
                         help="keep --sigma fixed instead of learning it with the weights")
+    parser.add_argument("--linear-path", choices=("auto", "on", "off"), default="auto",
+                        help="start from probabilistic PCA of the clips, the networks as residuals (auto: on for "
+                             "your videos, off for the sample data, whose shapes PCA cannot draw)")
+    parser.add_argument("--split", choices=("auto", "sources", "time"), default="auto",
+                        help="validation clips: whole videos, or the last moments of every video (auto: time "
+                             "with the linear path, else sources)")
+    parser.add_argument("--keep", choices=("auto", "best", "last"), default="auto",
+                        help="end with the weights of the best validation ELBO, or the last step's "
+                             "(auto: best with the linear path)")
+    parser.add_argument("--save-every", type=float_range(0.0, 1e6), default=60.0, metavar="SECONDS",
+                        help="write the checkpoint at most this often (default 60; 0: after every epoch); "
+                             "always at the end and when stopped")
     parser.add_argument("--kl-warmup", type=float_range(0.0, 1.0), default=0.2, metavar="FRACTION",
                         help="fraction of the run over which beta ramps up from 0 (default 0.2)")
     parser.add_argument("--lr-warmup", type=float_range(0.0, 1.0), default=0.03, metavar="FRACTION",
                         help="fraction of the run over which the learning rate ramps up (default 0.03)")
     parser.add_argument("--augment", type=augment_list, default="auto", metavar="LIST",
                         help="comma-separated augmentations: flip, crop, time, reverse (played backwards: only "
-                             "where that looks right), or 'none'; 'auto' (default): flip,crop,time for videos, "
-                             "none for the sample datasets")
+                             "where that looks right), or 'none'; 'auto' (default): none with the linear path (flips "
+                             "and crops cost PCA's directions), flip,crop,time for videos without it, none for "
+                             "the sample datasets")
     parser.add_argument("--val-source", action="append", default=[], metavar="VIDEO",
                         help="hold out this video (its file name or path in the store) as validation data; "
                              "repeat for several")
@@ -114,12 +127,9 @@ def augment_list(text: str) -> str:
     return text
 
 
-def _augmentations(spec: str, store) -> tuple[str, ...]:
-    from latentlab.ml.config import AUGMENT_VIDEOS
-
+def _augmentations(spec: str, auto: tuple[str, ...]) -> tuple[str, ...]:
     if spec == "auto":
-        procedural = any(str(s.get("path", "")).startswith("procedural:") for s in store.sources)
-        return () if procedural else AUGMENT_VIDEOS
+        return auto
     return tuple(n for n in spec.split(",") if n and spec != "none")
 
 
@@ -131,19 +141,25 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
     from latentlab.core.output_guard import OutputRefused
     from latentlab.ml.config import VAEConfig
     from latentlab.ml.progress import TqdmProgress
+    from latentlab.ml.recipe import recipe_for
     from latentlab.ml.trainer import Trainer, TrainSettings
 
     if args.threads:
         torch.set_num_threads(args.threads)
     g = store.geometry
+    auto = recipe_for(store.sources, args.likelihood, {"on": True, "off": False}.get(args.linear_path))
     config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
                        latent_dim=args.latent_dim, base_width=args.width, frame_code=args.frame_code,
                        beta=args.beta, likelihood=args.likelihood, sigma=args.sigma, decoder=args.decoder,
-                       learn_sigma=not args.fixed_sigma)
+                       learn_sigma=not args.fixed_sigma,
+                       linear_path=auto.linear_path)
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, minutes=args.minutes,
                              kl_warmup=args.kl_warmup, lr_warmup=args.lr_warmup, seed=args.seed,
                              val_fraction=args.val_fraction, num_workers=args.num_workers, device=args.device,
-                             augment=_augmentations(args.augment, store), val_sources=tuple(args.val_source))
+                             augment=_augmentations(args.augment, auto.augment), val_sources=tuple(args.val_source),
+                             split=auto.split if args.split == "auto" else args.split,
+                             save_interval_s=args.save_every,
+                             keep_best=auto.keep_best if args.keep == "auto" else args.keep == "best")
     trainer = Trainer(config, store, out, settings, resume=args.resume)
     callbacks = [TqdmProgress()] if main else []
     try:

@@ -216,7 +216,9 @@ def read_weights(path: str | os.PathLike, config: dict) -> tuple[dict[str, torch
             f"{wfile} does not match {CONFIG_FILE} (expected BLAKE2b {expected}, found {weights_hash}): "
             f"the file was changed, damaged or its save was interrupted"
         )
-    return tensors_from_bytes(blob, str(wfile)), weights_hash
+    from latentlab.ml.model import upgrade_state  # names of older versions' tensors, renamed
+
+    return upgrade_state(tensors_from_bytes(blob, str(wfile))), weights_hash
 
 
 def check_state(state: dict[str, torch.Tensor], model: torch.nn.Module, what: str) -> None:

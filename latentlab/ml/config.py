@@ -21,7 +21,7 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 #: Upper bounds of the integer fields: far beyond any real model, small enough to allocate.
 _MAX = {"frames": 1024, "height": 4096, "width": 4096, "latent_dim": 4096, "base_width": 1024, "frame_code": 65536}
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.
-_LEGACY_DEFAULTS = {"decoder": "conv", "learn_sigma": False}
+_LEGACY_DEFAULTS = {"decoder": "conv", "learn_sigma": False, "linear_path": False}
 
 
 class ConfigError(ValueError, UserError):
@@ -60,6 +60,10 @@ class VAEConfig:
         pixels, "sigma-VAE", Rybkin et al. 2021): it settles at the reconstruction's RMS error, so
         the reconstruction and KL terms are weighed as the data warrant instead of by a guessed
         ``sigma``. Checkpoints written before this field existed used a fixed ``sigma``.
+    linear_path
+        Add a linear encoder and decoder path started at whitened PCA of the training clips, with the
+        networks as residuals that start at zero (:mod:`latentlab.ml.linear_path`): the model begins
+        as probabilistic PCA. Needs the Gaussian likelihood; the decoder then outputs pixel values.
     """
 
     frames: int = 8
@@ -74,6 +78,7 @@ class VAEConfig:
     sigma: float = 0.05
     decoder: str = "upconv"
     learn_sigma: bool = True
+    linear_path: bool = False
 
     def __post_init__(self) -> None:
         for name in ("frames", "height", "width", "latent_dim", "base_width", "frame_code"):
@@ -100,6 +105,12 @@ class VAEConfig:
             raise ConfigError(f"model config: decoder must be one of {DECODERS}, got {self.decoder!r}")
         if not isinstance(self.learn_sigma, bool):
             raise ConfigError(f"model config: learn_sigma must be true or false, got {self.learn_sigma!r}")
+        if not isinstance(self.linear_path, bool):
+            raise ConfigError(f"model config: linear_path must be true or false, got {self.linear_path!r}")
+        if self.linear_path and self.decoder != "upconv":
+            raise ConfigError("model config: linear_path needs the upconv decoder")
+        if self.linear_path and self.likelihood != "gaussian":
+            raise ConfigError("model config: linear_path needs the gaussian likelihood (its decoder outputs pixel values)")
         if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):
             raise ConfigError(f"model config: sigma must be a finite number > 0, got {self.sigma!r}")
 

@@ -52,9 +52,25 @@ def from_model_layout(x: torch.Tensor) -> np.ndarray:
     return y.to("cpu", torch.uint8).numpy()
 
 
+#: How :func:`split_indices` holds out clips: whole videos, or the last moments of every video.
+SPLITS = ("sources", "time")
+
+
+def spread_sample(store: ClipStore, indices, n: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Up to ``n`` of the clips ``indices``, spread evenly over them, in model layout on ``device``."""
+    idx = np.asarray(indices, np.int64)
+    if len(idx) > n:
+        idx = idx[np.linspace(0, len(idx) - 1, n).round().astype(np.int64)]
+    return to_model_layout(torch.from_numpy(store.read(np.sort(idx))), device)
+
+
 def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0,
-                  val_sources: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+                  val_sources: Sequence[str] = (), by: str = "sources") -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train/validation split of a store's clips: ``(train_idx, val_idx)``.
+
+    ``by="time"``: the last ``val_fraction`` of every source's clips (by start time) are held out,
+    so every video is seen in training (what a model fitted to the whole collection, such as the
+    PCA-started linear path, needs) and validation asks how well it does on later moments.
 
     ``val_sources`` names videos (a source's path, or its file name) to hold out as the whole
     validation set; a name that matches no source, or all of them, raises ValueError.
@@ -76,6 +92,8 @@ def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0,
         return np.arange(n), np.zeros(0, np.int64)
     want = max(1, int(round(n * val_fraction)))
     sources = np.unique(source_id)
+    if by == "time":
+        return _split_in_time(store, source_id, val_fraction)
     if len(sources) >= 2:
         order = np.random.default_rng(seed).permutation(sources)
         val_sources: list[int] = []
@@ -88,6 +106,18 @@ def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0,
         is_val = np.isin(source_id, val_sources)
         return np.flatnonzero(~is_val), np.flatnonzero(is_val)
     return np.arange(n - want), np.arange(n - want, n)
+
+
+def _split_in_time(store: ClipStore, source_id: np.ndarray, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    start = np.asarray(store.table["start_time"], np.float64)
+    is_val = np.zeros(len(source_id), bool)
+    for s in np.unique(source_id):
+        idx = np.flatnonzero(source_id == s)
+        idx = idx[np.argsort(start[idx], kind="stable")]
+        k = int(round(len(idx) * val_fraction))
+        if 0 < k < len(idx):
+            is_val[idx[len(idx) - k:]] = True
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
 def _match_sources(store: ClipStore, names: Sequence[str]) -> list[int]:

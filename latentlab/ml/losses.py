@@ -41,6 +41,13 @@ def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, sigma: float | torch.Tenso
     return 0.5 * sq / sigma**2 + n * (log_sigma + 0.5 * math.log(2 * math.pi))
 
 
+def decoded_mean(raw: torch.Tensor, config: VAEConfig) -> torch.Tensor:
+    """The mean clip from the decoder's raw output: the sigmoid of logits, or, for a model with a
+    linear path (:mod:`latentlab.ml.linear_path`), the pixel values themselves (not clipped: the
+    likelihood sees the linear model's own mean)."""
+    return raw if config.linear_path else torch.sigmoid(raw)
+
+
 def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """-log Bernoulli(x; sigmoid(logits)) per clip, ``(B,)`` nats (x may be fractional)."""
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
@@ -55,7 +62,7 @@ def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig,
     """
     if config.likelihood == "bernoulli":
         return bernoulli_nll(x, logits)
-    return gaussian_nll(x, torch.sigmoid(logits), config.sigma if sigma is None else sigma)
+    return gaussian_nll(x, decoded_mean(logits, config), config.sigma if sigma is None else sigma)
 
 
 def elbo_terms(
@@ -70,8 +77,17 @@ def elbo_terms(
     nll = reconstruction_nll(x, logits, config, sigma).mean()
     kl = kl_divergence(mu, logvar).mean()
     with torch.no_grad():
-        mse = (torch.sigmoid(logits) - x).pow(2).mean()
+        mse = (decoded_mean(logits, config).clamp(0.0, 1.0) - x).pow(2).mean()
     return {"nll": nll, "kl": kl, "mse": mse}
+
+
+def vae_loss(x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig,
+             sigma: float | torch.Tensor, beta: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The training objective ``NLL + beta * KL`` (batch mean, nats per clip) and its terms
+    (:func:`elbo_terms` plus ``loss``): the one place the loss is computed."""
+    terms = elbo_terms(x, logits, mu, logvar, config, sigma)
+    total = terms["nll"] + beta * terms["kl"]
+    return total, {**terms, "loss": total}
 
 
 def psnr_from_mse(mse: float | torch.Tensor, peak: float = 1.0):

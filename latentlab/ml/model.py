@@ -11,18 +11,19 @@ frames, so the encoder sees motion. The encoder runs once per clip and may be th
 
 Decoder (``config.decoder``):
 
-* ``"tokens"`` (the default, :mod:`latentlab.ml.token_decoder`): one token per 4x4 pixel patch of
+* ``"upconv"`` (the default, :mod:`latentlab.ml.upconv_decoder`): the token trunk below, then
+  nearest-neighbour upsampling and 3x3 convolutions, so no pixel belongs to one token alone.
+* ``"tokens"`` (:mod:`latentlab.ml.token_decoder`): one token per 4x4 pixel patch of
   each frame, and the same z-modulated MLP on every token, so all its FLOPs are three GEMMs with
   ``N = T * H * W / 16`` rows (512 for the demo clip). At batch 1 (live dragging) it runs at
   1.2x its matmul roof on one CPU thread where the conv decoder below ran at 4.3-4.6x (every
   figure in ``BENCHMARKS.md``), and it learnt as fast per epoch in the demo's training runs.
 * ``"conv"`` (the first design; checkpoints written before ``decoder`` existed use it):
-  z -> MLP -> one code per frame (the MLP's second layer adds a learned embedding of the frame
-  index, so one z gives a whole trajectory) -> a shared per-frame 2-D decoder of stride-2 4x4
-  transposed convolutions up to full size -> 3x3 conv, plus a per-frame *colour mix* (a C x K
-  matrix and bias computed from the frame code, applied as a 1x1 conv to the K last feature maps).
-  A 3-D transposed-conv decoder of the same FLOPs ran about half as fast on CPU (oneDNN is far
-  better tuned for 2-D); a full-resolution spatial-broadcast decoder costs 5-10x more.
+  per-frame transposed convolutions, :mod:`latentlab.ml.conv_decoder`.
+
+With ``config.linear_path`` the encoder and decoder each also have a linear path initialised from
+whitened PCA of the training clips (:mod:`latentlab.ml.linear_path`), and the networks above become
+residuals whose last layers start at zero: the model starts as probabilistic PCA.
 
 Why the colour routes: in pilot runs colour stayed grey for thousands of steps (encoder and decoder
 both ignored it: a saddle); the frame statistics in the encoder, a multiplicative colour route in
@@ -60,7 +61,9 @@ import torch
 from torch import nn
 
 from latentlab.ml.config import VAEConfig
-from latentlab.ml.losses import elbo_terms
+from latentlab.ml.conv_decoder import ConvDecoder, conv_decoder_flops, rename_legacy_keys
+from latentlab.ml.linear_path import LinearPath, linear_path_flops
+from latentlab.ml.losses import decoded_mean, vae_loss
 from latentlab.ml.token_decoder import TokenDecoder, token_decoder_flops
 from latentlab.ml.upconv_decoder import UpconvDecoder, upconv_decoder_flops
 
@@ -73,12 +76,6 @@ _LOG_SIGMA_MIN = math.log(1e-3)
 def _encoder_channels(cfg: VAEConfig) -> list[int]:
     w = cfg.base_width
     return [min(w * (1 << i), 4 * w) for i in range(cfg.n_scales)]  # e.g. 32, 64, 128
-
-
-def _decoder_channels(cfg: VAEConfig) -> list[int]:
-    # Widest at the coarsest scale, halving towards full resolution (cheap where pixels are many).
-    w = cfg.base_width
-    return [max(4 * w >> i, w) for i in range(cfg.n_scales + 1)]  # e.g. 64, 32, 16, 16 for w=16
 
 
 def _coords(h: int, w: int, device, dtype) -> torch.Tensor:
@@ -115,53 +112,21 @@ class FrameEncoder(nn.Module):
         return torch.relu(self.out(torch.cat([h.flatten(1), stats], 1)))  # (N, F)
 
 
-class FrameDecoder(nn.Module):
-    """Shared per-frame transposed-conv stack: ``(N, frame_code)`` -> ``(N, C, H, W)`` logits."""
-
-    def __init__(self, cfg: VAEConfig) -> None:
-        super().__init__()
-        chans = _decoder_channels(cfg)
-        s = 1 << cfg.n_scales
-        self.h0, self.w0, self.c0 = cfg.height // s, cfg.width // s, chans[0]
-        self.inp = nn.Linear(cfg.frame_code, self.c0 * self.h0 * self.w0)
-        layers: list[nn.Module] = []
-        for c_in, c_out in zip(chans[:-1], chans[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1), nn.ReLU(inplace=True)]
-        self.ups = nn.Sequential(*layers)
-        # A per-frame colour mix: the frame code sets a (C x K) matrix and a bias that map the K
-        # last feature maps to output channels, added to the static 3x3 conv. It is a direct,
-        # multiplicative route for clip-wide properties (colour, brightness) that plain
-        # convolutions learn very slowly (colour stayed grey for thousands of steps in pilots).
-        self.k_last = chans[-1]
-        self.mix = nn.Linear(cfg.frame_code, cfg.channels * (chans[-1] + 1))
-        self.out = nn.Conv2d(chans[-1], cfg.channels, 3, padding=1)
-        # Start from a dark frame (most pixels are background): the first steps then learn the
-        # sprite instead of spending thousands of nats pulling every pixel down from grey 0.5.
-        nn.init.constant_(self.out.bias, -2.5)
-
-    def forward(self, code: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.inp(code)).view(-1, self.c0, self.h0, self.w0)  # (N, C0, h0, w0)
-        h = self.ups(h)  # (N, K, H, W)
-        n, c = h.shape[0], self.out.out_channels
-        mix = self.mix(code).view(n, c, self.k_last + 1)  # (N, C, K + 1)
-        dynamic = torch.bmm(mix[:, :, :-1], h.flatten(2)).view(n, c, *h.shape[2:])  # (N, C, H, W)
-        return self.out(h) + dynamic + mix[:, :, -1, None, None]
-
-
 @dataclass
 class VAEOutput:
     """Everything one forward pass computes (tensors keep their graph)."""
 
-    logits: torch.Tensor  # (B, C, T, H, W), before the sigmoid
+    logits: torch.Tensor  # (B, C, T, H, W): the decoder's raw output (see VideoVAE.decode_logits)
     mu: torch.Tensor  # (B, D)
     logvar: torch.Tensor  # (B, D)
     z: torch.Tensor  # (B, D)
     sigma: torch.Tensor | float  # the likelihood's std. dev. (a learnt scalar tensor, or the config's)
+    config: VAEConfig
 
     @property
     def recon(self) -> torch.Tensor:
         """The decoded mean clip in 0..1, ``(B, C, T, H, W)``."""
-        return torch.sigmoid(self.logits)
+        return decoded_mean(self.logits, self.config).clamp(0.0, 1.0)
 
 
 class VideoVAE(nn.Module):
@@ -181,15 +146,10 @@ class VideoVAE(nn.Module):
         self.enc_mlp = nn.Sequential(nn.Linear(t * f, f), nn.ReLU(inplace=True), nn.Linear(f, 2 * d))
         if config.learn_sigma:  # log of the Gaussian likelihood's std. dev., learnt with the weights
             self.log_sigma = nn.Parameter(torch.tensor(math.log(config.sigma)))
-        if config.decoder == "upconv":
-            self.upconv_decoder = UpconvDecoder(config)
-        elif config.decoder == "tokens":
-            self.token_decoder = TokenDecoder(config)
-        else:  # "conv"
-            self.dec_in = nn.Linear(d, f)
-            self.time_embedding = nn.Parameter(torch.zeros(t, f))  # added per frame in the decoder MLP
-            self.dec_mid = nn.Linear(f, f)
-            self.frame_decoder = FrameDecoder(config)
+        decoders = {"upconv": UpconvDecoder, "tokens": TokenDecoder, "conv": ConvDecoder}
+        self.decoder = decoders[config.decoder](config)
+        if config.linear_path:
+            self.linear_path = LinearPath(config)
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -202,17 +162,24 @@ class VideoVAE(nn.Module):
         last = self.enc_mlp[-1]  # mu small, and a small posterior variance (logvar -5) at first:
         nn.init.normal_(last.weight, std=0.01)  # with unit noise the decoder could not use weak
         nn.init.constant_(last.bias[self.config.latent_dim:], -5.0)  # signals such as colour
-        if self.config.decoder == "upconv":
-            self.upconv_decoder.reset_parameters()
+        self.decoder.reset_parameters()
+        if self.config.linear_path:
+            # The networks are residuals of the linear path that start at exactly zero: their last layers
+            # are zero, so the first steps already train them (a zero gate in front would not: its
+            # gradient is the residual's correlation with the error, ~0 for a random residual, and in a
+            # run on real footage the gates stayed below 0.01 for 500 steps).
+            nn.init.zeros_(last.weight[: self.config.latent_dim])
+            nn.init.zeros_(last.bias[: self.config.latent_dim])
+            self.decoder.zero_output()
+
+    @torch.no_grad()
+    def fit_linear_path(self, clips: torch.Tensor) -> None:
+        """Start the linear path as whitened PCA of ``clips`` ``(N, C, T, H, W)`` in 0..1, and the
+        encoder's posterior variance at probabilistic PCA's (a no-op without ``config.linear_path``)."""
+        if not self.config.linear_path:
             return
-        if self.config.decoder == "tokens":
-            self.token_decoder.reset_parameters()
-            return
-        nn.init.normal_(self.time_embedding, std=0.5)
-        mix, out = self.frame_decoder.mix, self.frame_decoder.out
-        nn.init.normal_(mix.weight, std=0.3 / self.config.frame_code**0.5)  # small, not zero: no saddle
-        nn.init.kaiming_normal_(out.weight, nonlinearity="linear")
-        nn.init.constant_(out.bias, -2.5)  # a dark frame, like most of every clip
+        logvar = self.linear_path.fit(clips, self.sigma_value())
+        self.enc_mlp[-1].bias[self.config.latent_dim:] = logvar.to(self.enc_mlp[-1].bias.dtype)
 
     # ------------------------------------------------------------------------------ encoder
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -221,6 +188,8 @@ class VideoVAE(nn.Module):
         frames = x.transpose(1, 2).reshape(b * t, c, h, w)  # (B*T, C, H, W)
         feats = self.frame_encoder(frames).view(b, -1)  # (B, T*F), frames in time order
         mu, logvar = self.enc_mlp(feats).chunk(2, dim=1)  # (B, D) each
+        if self.config.linear_path:
+            mu = self.linear_path.encode(x) + mu
         return mu, logvar.clamp(-30.0, 20.0)  # keeps exp() finite in half precision and at init
 
     @staticmethod
@@ -231,27 +200,23 @@ class VideoVAE(nn.Module):
 
     # ------------------------------------------------------------------------------ decoder
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoder output before the sigmoid, ``(B, C, T, H, W)``."""
-        cfg = self.config
-        if cfg.decoder == "upconv":
-            return self.upconv_decoder(z)
-        if cfg.decoder == "tokens":
-            return self.token_decoder(z)
-        b = z.shape[0]
-        h = torch.relu(self.dec_in(z))  # (B, F)
-        g = torch.relu(self.dec_mid(h)[:, None, :] + self.time_embedding)  # (B, T, F)
-        frames = self.frame_decoder(g.reshape(b * cfg.frames, -1))  # (B*T, C, H, W)
-        return frames.view(b, cfg.frames, cfg.channels, cfg.height, cfg.width).transpose(1, 2)
+        """The decoder's raw output ``(B, C, T, H, W)``: logits before the sigmoid, or with
+        ``config.linear_path`` pixel values (:func:`~latentlab.ml.losses.decoded_mean` maps either
+        to the mean clip)."""
+        out = self.decoder(z)
+        if self.config.linear_path:
+            out = self.linear_path.decode(z) + out
+        return out
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The mean clip of p(x|z) in 0..1, ``(B, C, T, H, W)``."""
-        return torch.sigmoid(self.decode_logits(z))
+        return decoded_mean(self.decode_logits(z), self.config).clamp(0.0, 1.0)
 
     # ------------------------------------------------------------------------------ whole model
     def forward(self, x: torch.Tensor, generator=None) -> VAEOutput:
         mu, logvar = self.encode(x)
         z = self.reparameterize(mu, logvar, generator) if self.training else mu
-        return VAEOutput(self.decode_logits(z), mu, logvar, z, self.sigma)
+        return VAEOutput(self.decode_logits(z), mu, logvar, z, self.sigma, self.config)
 
     @property
     def sigma(self) -> torch.Tensor | float:
@@ -267,12 +232,9 @@ class VideoVAE(nn.Module):
     def loss(self, x: torch.Tensor, beta: float | None = None, generator=None) -> tuple[torch.Tensor, dict]:
         """Batch-mean of ``NLL + beta * KL`` (nats per clip) and the detached terms as floats."""
         out = self(x, generator)
-        terms = elbo_terms(x, out.logits, out.mu, out.logvar, self.config, out.sigma)
-        b = self.config.beta if beta is None else beta
-        total = terms["nll"] + b * terms["kl"]
-        metrics = {k: float(v.detach()) for k, v in terms.items()}
-        metrics["loss"] = float(total.detach())
-        return total, metrics
+        total, terms = vae_loss(x, out.logits, out.mu, out.logvar, self.config, out.sigma,
+                                self.config.beta if beta is None else beta)
+        return total, {k: float(v.detach()) for k, v in terms.items()}
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
@@ -304,23 +266,19 @@ class VideoVAE(nn.Module):
 
 def decoder_flops(config: VAEConfig) -> int:
     """FLOPs (2 per multiply-add) of decoding one clip, counting linear and conv layers."""
-    if config.decoder == "upconv":
-        return upconv_decoder_flops(config)
-    if config.decoder == "tokens":
-        return token_decoder_flops(config)
-    f, t = config.frame_code, config.frames
-    chans = _decoder_channels(config)
-    s = 1 << config.n_scales
-    h, w = config.height // s, config.width // s
-    macs = config.latent_dim * f + f * f  # dec_in, dec_mid (once per clip, per frame for mid)
-    macs += (t - 1) * f * f
-    per_frame = f * chans[0] * h * w
-    for c_in, c_out in zip(chans[:-1], chans[1:]):
-        h, w = 2 * h, 2 * w
-        per_frame += c_in * c_out * 4 * h * w  # 4x4 stride-2 transposed conv: 4 taps per output
-    k, c = chans[-1], config.channels
-    per_frame += f * c * (k + 1) + k * c * 10 * h * w  # colour mix (1x1, dynamic) + 3x3 output conv
-    return 2 * (macs + t * per_frame)
+    flops = {"upconv": upconv_decoder_flops, "tokens": token_decoder_flops, "conv": conv_decoder_flops}
+    extra = linear_path_flops(config) if config.linear_path else 0
+    return flops[config.decoder](config) + extra
+
+
+def upgrade_state(state: dict) -> dict:
+    """Weights saved before every decoder was the submodule ``decoder`` (``upconv_decoder.*``,
+    ``token_decoder.*``, the conv decoder's top-level names), renamed for this version (in place)."""
+    rename_legacy_keys(state, "")
+    for old in ("upconv_decoder.", "token_decoder.", "conv_decoder."):
+        for key in [k for k in state if k.startswith(old)]:
+            state["decoder." + key[len(old):]] = state.pop(key)
+    return state
 
 
 def encoder_flops(config: VAEConfig) -> int:

@@ -2,7 +2,8 @@
 
 ``Trainer(config, store, out_dir, settings).fit(callbacks)`` trains a
 :class:`~latentlab.ml.model.VideoVAE` on a clip store and writes a checkpoint bundle to
-``out_dir`` after every epoch (atomically) and when cancelled. The GUI runs ``fit`` in a worker
+``out_dir`` after every epoch, or at most every ``save_interval_s`` seconds (atomically), and at the
+end or when cancelled. The GUI runs ``fit`` in a worker
 thread and calls :meth:`Trainer.cancel` from the main thread; callbacks receive plain Python
 numbers only. Under ``torchrun`` (``WORLD_SIZE`` > 1) the same code trains with
 DistributedDataParallel (gloo on CPU, NCCL on GPU); only rank 0 validates and writes.
@@ -25,10 +26,10 @@ import itertools
 import math
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
@@ -37,56 +38,21 @@ from latentlab.media.clip_store import ClipStore
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.augment import augment, check_augmentations
-from latentlab.ml.data import ClipDataset, collate_batch, held_out_sources, split_indices, to_model_layout
+from latentlab.ml.data import (ClipDataset, collate_batch, held_out_sources, split_indices, spread_sample,
+                               to_model_layout)
+from latentlab.ml.linear_path import FIT_CLIPS
 from latentlab.ml.distributed import DistContext
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
+from latentlab.ml.best_weights import BestWeights
+from latentlab.ml.param_groups import param_groups
+from latentlab.ml.train_settings import TrainSettings
 from latentlab.ml.train_state import load_train_state, save_train_state
+from latentlab.ml.training_warnings import data_warnings, overfit_warning
 
 
 class TrainingError(RuntimeError, UserError):
     """Training that cannot start (store and model do not fit, nothing to resume, ...)."""
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """Optimisation settings (stored in the checkpoint's ``config.json`` under ``training``)."""
-
-    epochs: int = 20
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    # Schedules are fractions of the run (of its steps, or of its time budget with ``minutes``), so
-    # that a short run and a long one go through the same phases.
-    lr_warmup: float = 0.03  # linear ramp from 0 over this fraction, then cosine down to min_lr_ratio * lr
-    min_lr_ratio: float = 0.05
-    kl_warmup: float = 0.2  # beta ramps linearly from 0 over this fraction of the run
-    minutes: float | None = None  # a time budget: train until it is spent (``epochs`` is then a cap)
-    seed: int = 0
-    val_fraction: float = 0.05
-    max_val_clips: int = 1000
-    num_workers: int = 0  # the GUI trains in-process: worker processes would fork the GUI
-    device: str = "auto"
-    augment: tuple[str, ...] = ()  # names from latentlab.ml.config.AUGMENTATIONS
-    val_sources: tuple[str, ...] = ()  # hold out these videos (path or file name) as the validation set
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "TrainSettings":
-        names = {f.name for f in dataclasses.fields(cls)}
-        kept = {k: v for k, v in data.items() if k in names}
-        for k in ("augment", "val_sources"):  # JSON gives lists
-            if k in kept:
-                kept[k] = tuple(kept[k])
-        return cls(**kept)
-
-    def progress(self, step: int, total_steps: int, seconds: float) -> float:
-        """How far through the run a step is, 0..1: by time with a budget, else by steps."""
-        if self.minutes:
-            return min(1.0, seconds / (60.0 * self.minutes))
-        return min(1.0, step / max(1, total_steps))
 
 
 class TrainerCallback:
@@ -177,7 +143,7 @@ class Trainer:
         device = dist.device
         torch.manual_seed(s.seed)
         model = self.model = VideoVAE(self.config).to(device)
-        opt = torch.optim.AdamW(model.parameters(), lr=s.lr, weight_decay=s.weight_decay)
+        opt = torch.optim.AdamW(param_groups(model, s.weight_decay), lr=s.lr)
         noise = torch.Generator(device=device)
         noise.manual_seed(s.seed * 1_000_003 + dist.rank)
         epoch, batch_in_epoch, step, train_seconds = 0, 0, 0, 0.0
@@ -189,12 +155,16 @@ class Trainer:
                 # the rank and the step, so a DDP resume is reproducible, though not bit-identical to
                 # a run that never stopped (a single-process resume is).
                 noise.manual_seed((s.seed * 1_000_003 + dist.rank) * 1_000_003 + step)
-        wrapped = dist.wrap(model)
-
         try:
-            train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources)
+            train_idx, val_idx = split_indices(self.store, s.val_fraction, s.seed, s.val_sources, by=s.split)
         except ValueError as exc:
             raise TrainingError(str(exc)) from None
+        if self.config.linear_path and not self.resume:  # every rank fits the same PCA (same seed, same clips)
+            # PCA of every clip the user gave (unsupervised, the baseline a user compares with); only
+            # videos held out by name stay unseen. Validation then picks among points of the run.
+            seen = np.arange(len(self.store)) if s.split == "time" and not s.val_sources else train_idx
+            model.fit_linear_path(spread_sample(self.store, seen, FIT_CLIPS, device))
+        wrapped = dist.wrap(model)
         self.val_source_names = held_out_sources(self.store, val_idx)
         augs = check_augmentations(s.augment)
         if dist.is_main:
@@ -213,7 +183,12 @@ class Trainer:
         for cb in callbacks:  # with a time budget the number of steps is not known in advance: 0
             cb.on_fit_start(0 if s.minutes else total_steps, step)
         metrics: dict = self.history[-1] if self.history else {}
+        best = BestWeights(s.keep_best and len(val_idx) > 0)
+        if best.enabled and dist.is_main and step == 0:  # the starting point competes too (PCA, with a linear path)
+            model.eval()
+            best.offer(model, evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed), step)
         t_start = time.perf_counter() - train_seconds
+        last_save = time.perf_counter()
         while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
             sampler.set_epoch(epoch)
             loader = DataLoader(dataset, batch_size=s.batch_size, drop_last=True, num_workers=s.num_workers,
@@ -226,7 +201,7 @@ class Trainer:
                 frac = s.progress(step, total_steps, time.perf_counter() - t_start)
                 lr = self._lr(frac)
                 for group in opt.param_groups:
-                    group["lr"] = lr
+                    group["lr"] = lr * group["lr_scale"]
                 beta = self.config.beta * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else self.config.beta
                 x = augment(to_model_layout(clips_u8, device), augs, noise)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
@@ -253,17 +228,30 @@ class Trainer:
             if dist.is_main:
                 model.eval()
                 metrics.update(evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed))
+                best.offer(model, metrics, step)
                 self.history.append(metrics)
                 lag = overfit_warning(metrics)
                 if lag:
                     for cb in callbacks:
                         cb.on_message(lag)
-                self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
-                           len(train_idx), len(val_idx))
+                stopping = epoch >= s.epochs or self.cancelled or self._out_of_time(t_start)
+                if stopping or time.perf_counter() - last_save >= s.save_interval_s:
+                    self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
+                               len(train_idx), len(val_idx))
+                    last_save = time.perf_counter()
             dist.barrier()
             if finished:
                 for cb in callbacks:
                     cb.on_epoch_end(epoch, metrics)
+        if best.enabled and dist.is_main and best.state is not None:
+            model.load_state_dict(best.state)
+            metrics = {**metrics, **best.metrics, "best_step": best.step, "last_step": step}
+            self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
+                       len(train_idx), len(val_idx))
+            if best.step != step:
+                for cb in callbacks:
+                    cb.on_message(f"kept the weights of step {best.step}, the best validation ELBO "
+                                  f"({best.metrics['val_loss']:.1f} nats, {best.metrics['val_psnr']:.2f} dB)")
         for cb in callbacks:
             cb.on_fit_end(metrics)
         return metrics
@@ -316,43 +304,12 @@ class Trainer:
                 float(scalars["train_seconds"]))
 
 
-#: Fewer training clips than this per million parameters, and a model learns its clips by heart.
-CLIPS_PER_MILLION_PARAMETERS = 2000
-#: Validation PSNR this far below training PSNR (dB) means the model is memorising its clips.
-OVERFIT_GAP_DB = 3.0
-
-
-def data_warnings(n_train: int, n_params: int) -> list[str]:
-    """Warnings about the data's size for this model (an empty list when there is nothing to say)."""
-    need = int(CLIPS_PER_MILLION_PARAMETERS * n_params / 1e6)
-    if n_train < need:
-        return [f"warning: {n_train} training clips for a model of {n_params / 1e6:.1f} M parameters; with fewer "
-                f"than about {need} it tends to memorise its clips (ingest more video, cut shorter clips, or "
-                "train with --augment)"]
-    return []
-
-
-def overfit_warning(metrics: dict) -> str | None:
-    """A warning when validation PSNR lags training PSNR by more than :data:`OVERFIT_GAP_DB`."""
-    from latentlab.ml.losses import psnr_from_mse
-
-    if "val_psnr" not in metrics or not metrics.get("train_mse"):
-        return None
-    gap = psnr_from_mse(metrics["train_mse"]) - metrics["val_psnr"]
-    if gap > OVERFIT_GAP_DB:
-        return (f"warning: validation PSNR {metrics['val_psnr']:.1f} dB lags training by {gap:.1f} dB: the model "
-                "is memorising its training clips (more data, --augment, a smaller --latent-dim or a shorter run)")
-    return None
-
-
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:
     """Loss through the (possibly DDP-wrapped) module, so that gradients are all-reduced."""
-    from latentlab.ml.losses import elbo_terms
+    from latentlab.ml.losses import vae_loss
 
     out = wrapped(x, noise)
-    terms = elbo_terms(x, out.logits, out.mu, out.logvar, model.config, out.sigma)
-    total = terms["nll"] + beta * terms["kl"]
-    names = [*terms, "loss"]
+    total, terms = vae_loss(x, out.logits, out.mu, out.logvar, model.config, out.sigma, beta)
     # One device -> host copy for all the numbers (a float() each would sync a GPU once per term).
-    values = torch.stack([v.detach().float().reshape(()) for v in (*terms.values(), total)]).tolist()
-    return total, dict(zip(names, values))
+    values = torch.stack([v.detach().float().reshape(()) for v in terms.values()]).tolist()
+    return total, dict(zip(terms, values))

@@ -82,6 +82,15 @@ class UpconvDecoder(nn.Module):
         nn.init.normal_(self.modulation.weight, std=0.3 / math.sqrt(self.config.frame_code))
         nn.init.zeros_(self.modulation.bias)
 
+    @torch.no_grad()
+    def zero_output(self) -> None:
+        """Make the output exactly zero (the last convolution and the colour bias), for a residual."""
+        nn.init.zeros_(self.ups[-1].weight)
+        nn.init.zeros_(self.ups[-1].bias)
+        c = self.config.channels
+        nn.init.zeros_(self.modulation.weight[-c:])
+        nn.init.zeros_(self.modulation.bias[-c:])
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         cfg, f = self.config, self.config.frame_code
         b, t, c = z.shape[0], cfg.frames, cfg.channels

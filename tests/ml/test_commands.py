@@ -50,7 +50,7 @@ def test_train_the_conv_decoder(tmp_path, tiny_store):
     assert main(_train_args(tiny_store.path, out, "--decoder", "conv")) == 0
     assert json.loads((out / "config.json").read_text())["model"]["decoder"] == "conv"
     model, _ = load_checkpoint(out)
-    assert model.config.decoder == "conv" and hasattr(model, "frame_decoder")
+    assert model.config.decoder == "conv" and type(model.decoder).__name__ == "ConvDecoder"
 
 
 def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):
@@ -112,8 +112,13 @@ def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, caps
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["minutes"] == 0.02 and config["metrics"]["epoch"] < 1000
     assert config["metrics"]["train_seconds"] < 10
-    assert config["training"]["augment"] == ["flip", "crop", "time"]  # 'auto' for videos
+    # 'auto' for videos: start at PCA, no flips or crops, keep the best validation ELBO
+    assert config["model"]["linear_path"] is True and config["training"]["augment"] == []
+    assert config["training"]["keep_best"] is True
     assert config["data"]["val_sources"] == ["b.mp4"] and config["data"]["n_val"] == 40
     assert "/videos" not in json.dumps(config["data"])  # no machine path in a checkpoint
     assert main([*args[:3], str(tmp_path / "ck2"), *args[4:-1], "nope.mp4"]) == 1  # a user error
     assert "no video of that name" in capsys.readouterr().err
+    assert main([*args[:3], str(tmp_path / "ck3"), *args[4:], "--linear-path", "off"]) == 0
+    config = json.loads((tmp_path / "ck3" / "config.json").read_text())
+    assert config["model"]["linear_path"] is False and config["training"]["augment"] == ["flip", "crop", "time"]

@@ -167,7 +167,7 @@ def test_upconv_decoder_pixels_mix_neighbouring_tokens():
     for decoder in ("tokens", "upconv"):
         torch.manual_seed(0)
         m = VideoVAE(dataclasses.replace(cfg, decoder=decoder))
-        dec = m.upconv_decoder if decoder == "upconv" else m.token_decoder
+        dec = m.decoder
         y = m.decode_logits(torch.randn(1, 3))  # (1, C, 1, 16, 16)
         (grad,) = torch.autograd.grad(y[0, 0, 0, 4, 4], dec.embedding)  # pixel at a patch corner
         counts[decoder] = int((grad.abs().sum(1) > 0).sum())  # tokens that reach it

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from latentlab.ml.config import VAEConfig
+from latentlab.ml.conv_decoder import ConvDecoder
 from latentlab.ml.model import VideoVAE, decoder_flops
 from latentlab.ml.token_decoder import TokenDecoder, patch_size, token_count
 
@@ -14,7 +15,7 @@ def test_the_default_decoder_is_upconv_and_old_configs_mean_conv():
     del legacy["decoder"]  # a config.json written before the field existed
     assert VAEConfig.from_dict(legacy).decoder == "conv"
     m = VideoVAE(VAEConfig.from_dict({**legacy, "base_width": 4, "frame_code": 8}))
-    assert hasattr(m, "frame_decoder") and not hasattr(m, "token_decoder")
+    assert isinstance(m.decoder, ConvDecoder)
 
 
 def test_batch_one_path_equals_the_batched_path(tiny_config):
@@ -58,7 +59,7 @@ def test_odd_geometries_decode_to_the_clip_shape(geometry):
         assert m.decode(m.encode(x)[0]).shape == x.shape
         assert m.decode(torch.zeros(1, 3)).shape == (1, *cfg.clip_shape)
     assert patch_size(cfg) == (2 if w == 10 else 4)
-    assert m.upconv_decoder.embedding.shape == (token_count(cfg), 8)
+    assert m.decoder.embedding.shape == (token_count(cfg), 8)
 
 
 @pytest.mark.parametrize("batch", [1, 3])

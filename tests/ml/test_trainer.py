@@ -173,3 +173,19 @@ def test_a_non_finite_loss_stops_before_the_update(tmp_path, tiny_config, tiny_s
     with pytest.raises(TrainingError, match="at step 1"):
         Trainer(tiny_config, tiny_store, tmp_path / "ck", SETTINGS).fit()
     assert all(torch.isfinite(p).all() for p in seen["model"].parameters())
+
+
+def test_a_save_interval_writes_the_bundle_once_at_the_end_of_a_short_run(tmp_path, tiny_config, tiny_store,
+                                                                         monkeypatch):
+    import dataclasses
+
+    saves = []
+    original = Trainer._save
+    monkeypatch.setattr(Trainer, "_save", lambda self, *a: (saves.append(a[5]), original(self, *a)))
+    settings = dataclasses.replace(SETTINGS, epochs=3, save_interval_s=3600.0)
+    Trainer(tiny_config, tiny_store, tmp_path / "ck", settings).fit()
+    assert len(saves) == 1  # not after each of the 3 epochs
+    assert load_checkpoint(tmp_path / "ck")[1]["metrics"]["epoch"] == 3
+    saves.clear()
+    Trainer(tiny_config, tiny_store, tmp_path / "ck2", dataclasses.replace(settings, save_interval_s=0.0)).fit()
+    assert len(saves) == 3  # 0: after every epoch

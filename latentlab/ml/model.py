@@ -67,10 +67,13 @@ from latentlab.ml.losses import decoded_mean, vae_loss
 from latentlab.ml.token_decoder import TokenDecoder, token_decoder_flops
 from latentlab.ml.upconv_decoder import UpconvDecoder, upconv_decoder_flops
 
-
 # The learnt likelihood's std. dev. stays above 1/1000 of the pixel range (below the uint8 step, so a
 # perfect fit cannot drive the NLL to minus infinity).
 _LOG_SIGMA_MIN = math.log(1e-3)
+# With a linear path, the networks' outputs are added at this scale. Their last layers start at zero,
+# and Adam's first steps move every weight by about the learning rate whatever its gradient: at full
+# scale six steps cut validation PSNR on real footage from 25.7 to 20.3 dB (from PCA to far below it).
+RESIDUAL_SCALE = 0.05
 
 
 def _encoder_channels(cfg: VAEConfig) -> list[int]:
@@ -161,7 +164,7 @@ class VideoVAE(nn.Module):
                 nn.init.zeros_(module.bias)
         last = self.enc_mlp[-1]  # mu small, and a small posterior variance (logvar -5) at first:
         nn.init.normal_(last.weight, std=0.01)  # with unit noise the decoder could not use weak
-        nn.init.constant_(last.bias[self.config.latent_dim:], -5.0)  # signals such as colour
+        nn.init.constant_(last.bias[self.config.latent_dim :], -5.0)  # signals such as colour
         self.decoder.reset_parameters()
         if self.config.linear_path:
             # The networks are residuals of the linear path that start at exactly zero: their last layers
@@ -179,7 +182,7 @@ class VideoVAE(nn.Module):
         if not self.config.linear_path:
             return
         logvar = self.linear_path.fit(clips, self.sigma_value())
-        self.enc_mlp[-1].bias[self.config.latent_dim:] = logvar.to(self.enc_mlp[-1].bias.dtype)
+        self.enc_mlp[-1].bias[self.config.latent_dim :] = logvar.to(self.enc_mlp[-1].bias.dtype)
 
     # ------------------------------------------------------------------------------ encoder
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -189,7 +192,7 @@ class VideoVAE(nn.Module):
         feats = self.frame_encoder(frames).view(b, -1)  # (B, T*F), frames in time order
         mu, logvar = self.enc_mlp(feats).chunk(2, dim=1)  # (B, D) each
         if self.config.linear_path:
-            mu = self.linear_path.encode(x) + mu
+            mu = self.linear_path.encode(x) + RESIDUAL_SCALE * mu
         return mu, logvar.clamp(-30.0, 20.0)  # keeps exp() finite in half precision and at init
 
     @staticmethod
@@ -205,7 +208,7 @@ class VideoVAE(nn.Module):
         to the mean clip)."""
         out = self.decoder(z)
         if self.config.linear_path:
-            out = self.linear_path.decode(z) + out
+            out = self.linear_path.decode(z) + RESIDUAL_SCALE * out
         return out
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -232,8 +235,9 @@ class VideoVAE(nn.Module):
     def loss(self, x: torch.Tensor, beta: float | None = None, generator=None) -> tuple[torch.Tensor, dict]:
         """Batch-mean of ``NLL + beta * KL`` (nats per clip) and the detached terms as floats."""
         out = self(x, generator)
-        total, terms = vae_loss(x, out.logits, out.mu, out.logvar, self.config, out.sigma,
-                                self.config.beta if beta is None else beta)
+        total, terms = vae_loss(
+            x, out.logits, out.mu, out.logvar, self.config, out.sigma, self.config.beta if beta is None else beta
+        )
         return total, {k: float(v.detach()) for k, v in terms.items()}
 
     @torch.no_grad()
@@ -277,7 +281,7 @@ def upgrade_state(state: dict) -> dict:
     rename_legacy_keys(state, "")
     for old in ("upconv_decoder.", "token_decoder.", "conv_decoder."):
         for key in [k for k in state if k.startswith(old)]:
-            state["decoder." + key[len(old):]] = state.pop(key)
+            state["decoder." + key[len(old) :]] = state.pop(key)
     return state
 
 

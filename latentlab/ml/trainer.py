@@ -26,8 +26,8 @@ import itertools
 import math
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 import torch
@@ -35,16 +35,22 @@ from torch.utils.data import DataLoader, DistributedSampler, Sampler
 
 from latentlab.core.errors import UserError
 from latentlab.media.clip_store import ClipStore
+from latentlab.ml.augment import augment, check_augmentations
+from latentlab.ml.best_weights import BestWeights
 from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
 from latentlab.ml.config import VAEConfig
-from latentlab.ml.augment import augment, check_augmentations
-from latentlab.ml.data import (ClipDataset, collate_batch, held_out_sources, split_indices, spread_sample,
-                               to_model_layout)
-from latentlab.ml.linear_path import FIT_CLIPS
+from latentlab.ml.data import (
+    ClipDataset,
+    collate_batch,
+    held_out_sources,
+    split_indices,
+    spread_sample,
+    to_model_layout,
+)
 from latentlab.ml.distributed import DistContext
+from latentlab.ml.linear_path import FIT_CLIPS
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
-from latentlab.ml.best_weights import BestWeights
 from latentlab.ml.param_groups import param_groups
 from latentlab.ml.train_settings import TrainSettings
 from latentlab.ml.train_state import load_train_state, save_train_state
@@ -102,8 +108,15 @@ class Trainer:
         Continue from the bundle in ``out_dir`` (weights, optimizer, RNG, position in the epoch).
     """
 
-    def __init__(self, config: VAEConfig, store: ClipStore, out_dir, settings: TrainSettings = TrainSettings(),
-                 *, resume: bool = False) -> None:
+    def __init__(
+        self,
+        config: VAEConfig,
+        store: ClipStore,
+        out_dir,
+        settings: TrainSettings = TrainSettings(),
+        *,
+        resume: bool = False,
+    ) -> None:
         self.store, self.out_dir, self.resume = store, Path(out_dir), resume
         self.config, self.settings = config, settings
         self._cancel = threading.Event()
@@ -168,16 +181,19 @@ class Trainer:
         self.val_source_names = held_out_sources(self.store, val_idx)
         augs = check_augmentations(s.augment)
         if dist.is_main:
-            for text in data_warnings(len(train_idx), sum(p.numel() for p in model.parameters())):
+            for text in data_warnings(len(train_idx), sum(p.numel() for p in model.parameters() if p.requires_grad)):
                 for cb in callbacks:
                     cb.on_message(text)
         if len(train_idx) < s.batch_size * dist.world_size:
-            raise TrainingError(f"the store has {len(train_idx)} training clips, fewer than one batch "
-                                f"({s.batch_size} x {dist.world_size} processes)")
+            raise TrainingError(
+                f"the store has {len(train_idx)} training clips, fewer than one batch "
+                f"({s.batch_size} x {dist.world_size} processes)"
+            )
         val_idx = val_idx[: s.max_val_clips]
         dataset = ClipDataset(self.store, train_idx)
-        sampler = DistributedSampler(dataset, num_replicas=dist.world_size, rank=dist.rank, shuffle=True,
-                                     seed=s.seed, drop_last=True)
+        sampler = DistributedSampler(
+            dataset, num_replicas=dist.world_size, rank=dist.rank, shuffle=True, seed=s.seed, drop_last=True
+        )
         steps_per_epoch = len(sampler) // s.batch_size
         total_steps = steps_per_epoch * s.epochs
         for cb in callbacks:  # with a time budget the number of steps is not known in advance: 0
@@ -191,8 +207,14 @@ class Trainer:
         last_save = time.perf_counter()
         while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
             sampler.set_epoch(epoch)
-            loader = DataLoader(dataset, batch_size=s.batch_size, drop_last=True, num_workers=s.num_workers,
-                                collate_fn=collate_batch, sampler=_SkipSampler(sampler, batch_in_epoch * s.batch_size))
+            loader = DataLoader(
+                dataset,
+                batch_size=s.batch_size,
+                drop_last=True,
+                num_workers=s.num_workers,
+                collate_fn=collate_batch,
+                sampler=_SkipSampler(sampler, batch_in_epoch * s.batch_size),
+            )
             sums: dict[str, float] = {}
             wrapped.train()
             for clips_u8 in loader:
@@ -201,7 +223,7 @@ class Trainer:
                 frac = s.progress(step, total_steps, time.perf_counter() - t_start)
                 lr = self._lr(frac)
                 for group in opt.param_groups:
-                    group["lr"] = lr * group["lr_scale"]
+                    group["lr"] = lr
                 beta = self.config.beta * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else self.config.beta
                 x = augment(to_model_layout(clips_u8, device), augs, noise)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
@@ -222,8 +244,12 @@ class Trainer:
             if finished:
                 epoch, batch_in_epoch = epoch + 1, 0
             train_seconds = time.perf_counter() - t_start
-            metrics = {"epoch": epoch, "step": step, "train_seconds": round(train_seconds, 2),
-                       "sigma": model.sigma_value()}
+            metrics = {
+                "epoch": epoch,
+                "step": step,
+                "train_seconds": round(train_seconds, 2),
+                "sigma": model.sigma_value(),
+            }
             metrics.update({f"train_{k}": v / max(1, sums.get("n", 1)) for k, v in sums.items() if k != "n"})
             if dist.is_main:
                 model.eval()
@@ -236,8 +262,18 @@ class Trainer:
                         cb.on_message(lag)
                 stopping = epoch >= s.epochs or self.cancelled or self._out_of_time(t_start)
                 if stopping or time.perf_counter() - last_save >= s.save_interval_s:
-                    self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
-                               len(train_idx), len(val_idx))
+                    self._save(
+                        model,
+                        opt,
+                        noise,
+                        metrics,
+                        epoch,
+                        batch_in_epoch,
+                        step,
+                        train_seconds,
+                        len(train_idx),
+                        len(val_idx),
+                    )
                     last_save = time.perf_counter()
             dist.barrier()
             if finished:
@@ -246,12 +282,15 @@ class Trainer:
         if best.enabled and dist.is_main and best.state is not None:
             model.load_state_dict(best.state)
             metrics = {**metrics, **best.metrics, "best_step": best.step, "last_step": step}
-            self._save(model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds,
-                       len(train_idx), len(val_idx))
+            self._save(
+                model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds, len(train_idx), len(val_idx)
+            )
             if best.step != step:
                 for cb in callbacks:
-                    cb.on_message(f"kept the weights of step {best.step}, the best validation ELBO "
-                                  f"({best.metrics['val_loss']:.1f} nats, {best.metrics['val_psnr']:.2f} dB)")
+                    cb.on_message(
+                        f"kept the weights of step {best.step}, the best validation ELBO "
+                        f"({best.metrics['val_loss']:.1f} nats, {best.metrics['val_psnr']:.2f} dB)"
+                    )
         for cb in callbacks:
             cb.on_fit_end(metrics)
         return metrics
@@ -274,7 +313,9 @@ class Trainer:
         data = {
             "store_name": self.store.path.name,
             "store_fingerprint": self.store.fingerprint,
-            "n_clips": len(self.store), "n_train": n_train, "n_val": n_val,
+            "n_clips": len(self.store),
+            "n_train": n_train,
+            "n_val": n_val,
             "split": "by source" if len(self.store.sources) > 1 else "by clip index (last clips)",
             "val_sources": list(getattr(self, "val_source_names", [])),
             "demo_spec": attrs.get("demo"),  # the sprites' spec (the name older versions read)
@@ -284,8 +325,13 @@ class Trainer:
         training = dict(self.settings.to_dict(), world_size=self._dist.world_size, threads=torch.get_num_threads())
         weights_hash = save_checkpoint(self.out_dir, model, training=training, data=data, metrics=metrics)
         rng = {"noise": noise.get_state().cpu(), "torch_cpu": torch.get_rng_state()}
-        scalars = {"epoch": epoch, "batch_in_epoch": batch_in_epoch, "step": step,
-                   "train_seconds": train_seconds, "history": self.history}
+        scalars = {
+            "epoch": epoch,
+            "batch_in_epoch": batch_in_epoch,
+            "step": step,
+            "train_seconds": train_seconds,
+            "history": self.history,
+        }
         save_train_state(self.out_dir, opt, rng, scalars, weights_hash)
 
     def _load_resume(self, model, opt, noise) -> tuple[int, int, int, float]:
@@ -300,8 +346,12 @@ class Trainer:
         except (KeyError, RuntimeError, TypeError) as exc:
             raise CheckpointError(f"{self.out_dir}: the RNG state cannot be restored ({exc})") from None
         self.history = list(scalars.get("history", []))
-        return (int(scalars["epoch"]), int(scalars["batch_in_epoch"]), int(scalars["step"]),
-                float(scalars["train_seconds"]))
+        return (
+            int(scalars["epoch"]),
+            int(scalars["batch_in_epoch"]),
+            int(scalars["step"]),
+            float(scalars["train_seconds"]),
+        )
 
 
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:

@@ -67,16 +67,23 @@ def _window(z: np.ndarray, rep: int) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from latentlab.app.dataset import Loaded, make_dataset
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.gui.main_window import MainWindow
-    from latentlab.app.dataset import Loaded, make_dataset
 
     app = QApplication.instance() or QApplication([])
     n = len(z)
     blank = np.zeros((1, 2, 8, 8, 3), np.uint8)
-    ds = make_dataset("bench", z, np.full_like(z, -1.0), codec=None, read_clips=lambda i: np.repeat(blank, len(i), 0),
-                      fps=12.0, clusters=False)
+    ds = make_dataset(
+        "bench",
+        z,
+        np.full_like(z, -1.0),
+        codec=None,
+        read_clips=lambda i: np.repeat(blank, len(i), 0),
+        fps=12.0,
+        clusters=False,
+    )
     projection = fit_projection(z, "pca")
     w = MainWindow(settings=QSettings(os.devnull, QSettings.Format.IniFormat))
     w.status.dialogs_enabled = False  # no model here: the probe reports errors, no modal box

@@ -62,8 +62,9 @@ def main() -> int:
         def forward(self, z):
             return self.m.decode(z)
 
-    variants = [(f"demo model ({cfg.decoder} decoder, F={cfg.frame_code}), eager: the app", demo.decode,
-                 decoder_flops(cfg))]
+    variants = [
+        (f"demo model ({cfg.decoder} decoder, F={cfg.frame_code}), eager: the app", demo.decode, decoder_flops(cfg))
+    ]
     for width in (320, 384):
         m = VideoVAE(VAEConfig(**{**cfg.to_dict(), "decoder": "tokens", "frame_code": width})).eval()
         variants.append((f"token decoder, F={width} (random weights)", m.decode, decoder_flops(m.config)))
@@ -92,11 +93,21 @@ def main() -> int:
         peak = max(peak, matmul_peak(torch))
         rows = []
         for name, flops, best in timed:
-            rows.append({"variant": name, "mflop": flops / 1e6, "best_ms": best * 1e3,
-                         "roof_ms": flops / peak * 1e3, "ratio": best / (flops / peak)})
+            rows.append(
+                {
+                    "variant": name,
+                    "mflop": flops / 1e6,
+                    "best_ms": best * 1e3,
+                    "roof_ms": flops / peak * 1e3,
+                    "ratio": best / (flops / peak),
+                }
+            )
             r = rows[-1]
-            print(f"| {threads} | {name} | {r['mflop']:.0f} | {r['best_ms']:.3f} | {r['roof_ms']:.3f} "
-                  f"| {r['ratio']:.2f}x |", flush=True)
+            print(
+                f"| {threads} | {name} | {r['mflop']:.0f} | {r['best_ms']:.3f} | {r['roof_ms']:.3f} "
+                f"| {r['ratio']:.2f}x |",
+                flush=True,
+            )
         print(f"| {threads} | fp32 matmul peak {peak / 1e9:.0f} GFLOP/s | | | | |", flush=True)
         runs.append({"threads": threads, "peak_gflops": peak / 1e9, "rows": rows})
     if args.json:

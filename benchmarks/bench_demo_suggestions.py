@@ -38,12 +38,16 @@ def main(argv=None) -> int:
     spec = dataclasses.replace(DemoSpec(**codec.config["data"]["demo_spec"]), n_clips=args.n)
     clips, factors = generate_clips(spec, 0, args.n)
     mu, _ = codec.encode(clips)  # (n, D)
-    truths = {"colour": np.argmax(np.stack([factors["r"], factors["g"], factors["b"]], 1), 1),
-              "shape": factors["shape"].astype(np.int64)}
+    truths = {
+        "colour": np.argmax(np.stack([factors["r"], factors["g"], factors["b"]], 1), 1),
+        "shape": factors["shape"].astype(np.int64),
+    }
     rng = np.random.default_rng(0)
     print(f"{args.n} demo clips, {args.per_tag} labelled per tag, model {codec.weights_hash[:12]}")
-    print("| tagging | tags | accuracy, all suggestions | share with confidence > "
-          f"{args.confidence} | accuracy of those |\n|---|---|---|---|---|")
+    print(
+        "| tagging | tags | accuracy, all suggestions | share with confidence > "
+        f"{args.confidence} | accuracy of those |\n|---|---|---|---|---|"
+    )
     for name, truth in truths.items():
         labels = np.full(args.n, -1)
         for tag in np.unique(truth):
@@ -52,8 +56,10 @@ def main(argv=None) -> int:
         pred, conf = suggest_tags(mu, labels)
         rest = labels < 0
         sure = rest & (conf > args.confidence)
-        print(f"| {name} | {len(np.unique(truth))} | {np.mean(pred[rest] == truth[rest]):.3f} | "
-              f"{sure.sum() / rest.sum():.2f} | {np.mean(pred[sure] == truth[sure]) if sure.any() else float('nan'):.3f} |")
+        print(
+            f"| {name} | {len(np.unique(truth))} | {np.mean(pred[rest] == truth[rest]):.3f} | "
+            f"{sure.sum() / rest.sum():.2f} | {np.mean(pred[sure] == truth[sure]) if sure.any() else float('nan'):.3f} |"  # noqa: E501
+        )
     return 0
 
 

@@ -45,22 +45,25 @@ def get_codec(args):
     demo = Path(args.checkpoint or demo_checkpoint_dir())
     if (demo / "config.json").is_file() and (demo / "model.safetensors").is_file():
         return ClipCodec.from_checkpoint(demo, device="cpu"), f"demo checkpoint {demo}", str(demo)
+    import dataclasses
+
     import torch
 
+    from latentlab.media.demo_data import DemoSpec
     from latentlab.ml.checkpoint import save_checkpoint
     from latentlab.ml.config import VAEConfig
     from latentlab.ml.model import VideoVAE
-
-    import dataclasses
-
-    from latentlab.media.demo_data import DemoSpec
 
     torch.manual_seed(0)
     path = Path(tempfile.mkdtemp(prefix="bench-explorer-")) / "random"
     cfg = VAEConfig()
     spec = DemoSpec(frames=cfg.frames, size=cfg.height)  # what `latentlab` generates for this model
     save_checkpoint(path, VideoVAE(cfg), data={"demo_spec": dataclasses.asdict(spec)})
-    return ClipCodec.from_checkpoint(path, device="cpu"), "randomly initialised VideoVAE(VAEConfig()) (no checkpoints/demo yet)", str(path)
+    return (
+        ClipCodec.from_checkpoint(path, device="cpu"),
+        "randomly initialised VideoVAE(VAEConfig()) (no checkpoints/demo yet)",
+        str(path),
+    )
 
 
 class NullDecoder:
@@ -68,7 +71,12 @@ class NullDecoder:
 
     def __init__(self, codec):
         self.latent_dim, self.frames, self.height, self.width, self.channels = (
-            codec.latent_dim, codec.frames, codec.height, codec.width, codec.channels)
+            codec.latent_dim,
+            codec.frames,
+            codec.height,
+            codec.width,
+            codec.channels,
+        )
         self.weights_hash, self.config, self.device = "null", {}, "cpu"
 
     def decode(self, z):
@@ -80,10 +88,10 @@ class NullDecoder:
 
 def make_loaded(n, codec):
     """``n`` synthetic latents of the codec's size with a PCA map; clips come from the demo generator."""
+    from latentlab.app.dataset import Loaded, make_dataset
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
     from latentlab.core.synthetic_latents import structured_latents
-    from latentlab.app.dataset import Loaded, make_dataset
     from latentlab.media.demo_data import DemoSpec, generate_clips
 
     mu, _ = structured_latents(n, codec.latent_dim, seed=1)
@@ -124,8 +132,17 @@ def bench_drag(app, window, seconds):
 
     def send(kind, pos, button, buttons):
         p = QPointF(pos)
-        QApplication_sendEvent(vp, QMouseEvent(kind, p, QPointF(vp.mapToGlobal(QPoint(int(p.x()), int(p.y())))),
-                                               button, buttons, Qt.KeyboardModifier.NoModifier))
+        QApplication_sendEvent(
+            vp,
+            QMouseEvent(
+                kind,
+                p,
+                QPointF(vp.mapToGlobal(QPoint(int(p.x()), int(p.y())))),
+                button,
+                buttons,
+                Qt.KeyboardModifier.NoModifier,
+            ),
+        )
 
     from PySide6.QtWidgets import QApplication
 
@@ -199,14 +216,18 @@ def bench_drag(app, window, seconds):
         "gc_longest_ms": max((r[2] for r in gc_runs), default=0.0),
         "gc_during_longest_stall": [(g, round(ms, 2)) for g, _, ms in gc_in_stall],
         "gui_gaps_over_50ms": int((gaps > 50).sum()),
-        "moves": n_moves[0], "frames_painted_for_a_move": len(latencies),
-        "latency_p50_ms": 1000 * percentile(latencies, 50), "latency_p95_ms": 1000 * percentile(latencies, 95),
+        "moves": n_moves[0],
+        "frames_painted_for_a_move": len(latencies),
+        "latency_p50_ms": 1000 * percentile(latencies, 50),
+        "latency_p95_ms": 1000 * percentile(latencies, 95),
         "latency_max_ms": 1000 * max(latencies) if latencies else float("nan"),
-        "longest_gui_stall_ms": float(gaps.max()), "gui_gap_p99_ms": percentile(gaps, 99),
+        "longest_gui_stall_ms": float(gaps.max()),
+        "gui_gap_p99_ms": percentile(gaps, 99),
         "gui_cpu_per_move_handler_ms_p50": 1000 * percentile(move_cpu, 50),
         "gui_cpu_per_move_handler_ms_p95": 1000 * percentile(move_cpu, 95),
         "gui_thread_cpu_share": gui_cpu / wall,
-        "final_frame_matches_final_position": bool(final_ok), "worker_stats": dict(window.worker.stats),
+        "final_frame_matches_final_position": bool(final_ok),
+        "worker_stats": dict(window.worker.stats),
     }
 
 
@@ -219,8 +240,11 @@ def bench_decode_only(codec, n=50):
         codec.decode(z)
         ts.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
-    return {"decode_p50_ms": 1000 * percentile(ts, 50), "decode_p95_ms": 1000 * percentile(ts, 95),
-            "decode_cpu_p50_ms": 1000 * percentile(cpu, 50)}
+    return {
+        "decode_p50_ms": 1000 * percentile(ts, 50),
+        "decode_p95_ms": 1000 * percentile(ts, 95),
+        "decode_cpu_p50_ms": 1000 * percentile(cpu, 50),
+    }
 
 
 def bench_startup(checkpoint, repeats=3, data=None):
@@ -232,21 +256,40 @@ def bench_startup(checkpoint, repeats=3, data=None):
         out = Path(data) / f"shot{i}.png"
         env["LATENTLAB_LAUNCH_T0"] = repr(time.time())
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "latentlab", "explore", "--checkpoint", checkpoint,
-                               "--screenshot", str(out)], env=env, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            [sys.executable, "-m", "latentlab", "explore", "--checkpoint", checkpoint, "--screenshot", str(out)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         wall = time.perf_counter() - t
         if proc.returncode != 0:
             return {"error": proc.stderr[-1500:]}
-        def after_launch(tag):
-            line = next((x for x in proc.stdout.splitlines() if tag in x), "")
-            return float(line.split("; ")[-1].split(" s after launch")[0].split("(")[-1]) if "after launch" in line else float("nan")
 
-        runs.append({"wall_s": wall, "map_painted_after_launch_s": after_launch("map painted"),
-                     "everything_rendered_after_launch_s": after_launch("screenshot saved"), "cold": i == 0})
+        def after_launch(tag):
+            line = next((x for x in proc.stdout.splitlines() if tag in x), "")  # noqa: B023 - called in this iteration
+            return (
+                float(line.split("; ")[-1].split(" s after launch")[0].split("(")[-1])
+                if "after launch" in line
+                else float("nan")
+            )
+
+        runs.append(
+            {
+                "wall_s": wall,
+                "map_painted_after_launch_s": after_launch("map painted"),
+                "everything_rendered_after_launch_s": after_launch("screenshot saved"),
+                "cold": i == 0,
+            }
+        )
     warm = [r for r in runs if not r["cold"]]
-    return {"runs": runs, "warm_wall_median_s": float(np.median([r["wall_s"] for r in warm])),
-            "warm_map_painted_median_s": float(np.median([r["map_painted_after_launch_s"] for r in warm])),
-            "warm_everything_rendered_median_s": float(np.median([r["everything_rendered_after_launch_s"] for r in warm]))}
+    return {
+        "runs": runs,
+        "warm_wall_median_s": float(np.median([r["wall_s"] for r in warm])),
+        "warm_map_painted_median_s": float(np.median([r["map_painted_after_launch_s"] for r in warm])),
+        "warm_everything_rendered_median_s": float(np.median([r["everything_rendered_after_launch_s"] for r in warm])),
+    }
 
 
 def main() -> int:
@@ -257,8 +300,12 @@ def main() -> int:
     p.add_argument("--checkpoint", help="model for the drag (default: checkpoints/demo, else random init)")
     p.add_argument("--startup", action="store_true", help="also time `latentlab explore --screenshot` (demo data)")
     p.add_argument("--null-decoder", action="store_true", help="decode for free (GUI overhead alone)")
-    p.add_argument("--switch-interval", type=float, default=None,
-                   help="sys.setswitchinterval in seconds (default: what the app sets)")
+    p.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="sys.setswitchinterval in seconds (default: what the app sets)",
+    )
     p.add_argument("--startup-only", action="store_true", help="only the start-up timing (needs --checkpoint)")
     p.add_argument("--data", help="LATENTLAB_DATA for the start-up runs (reuse a warm one)")
     p.add_argument("--json", help="also write the results here")
@@ -286,9 +333,14 @@ def main() -> int:
     codec, model_note, ckpt = get_codec(args)
     if args.null_decoder:
         codec, model_note = NullDecoder(codec), "null decoder (zeros, no model cost) with the shape of " + model_note
-    results = {"model": model_note, "codec": repr(codec), "machine": "2-core cloud VM, no GPU, torch " + torch.__version__,
-               "load_average_at_start": os.getloadavg(), "torch_threads": threads,
-               "gil_switch_interval_s": sys.getswitchinterval()}
+    results = {
+        "model": model_note,
+        "codec": repr(codec),
+        "machine": "2-core cloud VM, no GPU, torch " + torch.__version__,
+        "load_average_at_start": os.getloadavg(),
+        "torch_threads": threads,
+        "gil_switch_interval_s": sys.getswitchinterval(),
+    }
     results["decode_only"] = bench_decode_only(codec)
     print(f"model: {model_note}\n  decode alone: {results['decode_only']}", flush=True)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)

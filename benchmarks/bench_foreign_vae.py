@@ -46,8 +46,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     store = write_demo_store(tmp / "clips", DemoSpec(n_clips=args.clips, frames=args.frames, size=args.size))
     clips = store.read(np.arange(len(store)))
-    print(f"{args.clips} clips of {args.frames}x{args.size}x{args.size}, torch {torch.__version__}, "
-          f"diffusers {diffusers.__version__}")
+    print(
+        f"{args.clips} clips of {args.frames}x{args.size}x{args.size}, torch {torch.__version__}, "
+        f"diffusers {diffusers.__version__}"
+    )
     for name in args.models:
         torch.manual_seed(0)
         folder = tmp / name
@@ -72,9 +74,11 @@ def main() -> int:
             codec.decode(z[None])
             lat.append(1000 * (time.perf_counter() - t0))
         params = codec.clip_model.n_parameters / 1e6
-        print(f"{name}: {params:.0f} M parameters on {codec.device}; {codec.describe()}; opened and fitted in "
-              f"{opened:.1f} s; encode {enc:.2f} clips/s; probe decode median {np.median(lat):.0f} ms, "
-              f"p95 {np.percentile(lat, 95):.0f} ms")
+        print(
+            f"{name}: {params:.0f} M parameters on {codec.device}; {codec.describe()}; opened and fitted in "
+            f"{opened:.1f} s; encode {enc:.2f} clips/s; probe decode median {np.median(lat):.0f} ms, "
+            f"p95 {np.percentile(lat, 95):.0f} ms"
+        )
     return 0
 
 

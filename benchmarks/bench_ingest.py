@@ -119,8 +119,10 @@ def run_baseline(files: list[Path]) -> tuple[float, int, dict]:
 
 def run_ingest(files: list[Path], store: Path, extra: list[str]) -> tuple[float, int, dict]:
     shutil.rmtree(store, ignore_errors=True)
-    wall, hwm, out = timed([sys.executable, "-m", "latentlab", "ingest", *map(str, files), "-o", str(store),
-                            "-q", "--json", *extra], f"ingest {len(files)}")
+    wall, hwm, out = timed(
+        [sys.executable, "-m", "latentlab", "ingest", *map(str, files), "-o", str(store), "-q", "--json", *extra],
+        f"ingest {len(files)}",
+    )
     summary = json.loads(out)
     if summary["counts"]["ok"] != len(files):
         raise SystemExit(f"ingest did not read every file: {summary['counts']}")
@@ -138,10 +140,21 @@ def throughput(files: list[Path], work: Path, repeats: int, extra: list[str]) ->
         ing.append(wi)
     b, i = statistics.median(base), statistics.median(ing)
     cb, ci = statistics.median(CPU[f"baseline {len(files)}"]), statistics.median(CPU[f"ingest {len(files)}"])
-    return {"cpu_baseline_s": round(cb, 3), "cpu_ingest_s": round(ci, 3), "cpu_ratio": round(cb / ci, 3),"files": len(files), "frames": nb, "baseline_s": round(b, 3), "ingest_s": round(i, 3),
-            "baseline_fps": round(nb / b), "ingest_fps": round(ni / i), "ratio": round(b / i, 3),
-            "ratio_of_best_runs": round(min(base) / min(ing), 3),  # least disturbed by other processes
-            "baseline_runs": [round(x, 3) for x in base], "ingest_runs": [round(x, 3) for x in ing]}
+    return {
+        "cpu_baseline_s": round(cb, 3),
+        "cpu_ingest_s": round(ci, 3),
+        "cpu_ratio": round(cb / ci, 3),
+        "files": len(files),
+        "frames": nb,
+        "baseline_s": round(b, 3),
+        "ingest_s": round(i, 3),
+        "baseline_fps": round(nb / b),
+        "ingest_fps": round(ni / i),
+        "ratio": round(b / i, 3),
+        "ratio_of_best_runs": round(min(base) / min(ing), 3),  # least disturbed by other processes
+        "baseline_runs": [round(x, 3) for x in base],
+        "ingest_runs": [round(x, 3) for x in ing],
+    }
 
 
 def main() -> int:
@@ -159,8 +172,10 @@ def main() -> int:
     w, h = (int(v) for v in args.size.split("x"))
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; load before {os.getloadavg()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; load before {os.getloadavg()}"
+    )
     result = {}
     if not args.skip_throughput:
         files = []
@@ -172,12 +187,16 @@ def main() -> int:
         one = result["one_file"] = throughput(files[:1], work, args.repeats, args.ingest_args)
         many = result["many_files"] = throughput(files, work, args.repeats, args.ingest_args)
         for name, r in (("1 file ", one), (f"{many['files']} files", many)):
-            print(f"{name}: baseline {r['baseline_fps']} frames/s, ingest {r['ingest_fps']} frames/s (medians), "
-                  f"ratio {r['ratio']:.2f}x; best runs {r['ratio_of_best_runs']:.2f}x  "
-                  f"(runs {r['baseline_runs']} vs {r['ingest_runs']} s)")
+            print(
+                f"{name}: baseline {r['baseline_fps']} frames/s, ingest {r['ingest_fps']} frames/s (medians), "
+                f"ratio {r['ratio']:.2f}x; best runs {r['ratio_of_best_runs']:.2f}x  "
+                f"(runs {r['baseline_runs']} vs {r['ingest_runs']} s)"
+            )
         for name, r in (("1 file", one), (f"{many['files']} files", many)):
-            print(f"CPU time (user+sys, whole process tree), {name}: baseline {r['cpu_baseline_s']} s, "
-                  f"ingest {r['cpu_ingest_s']} s, efficiency ratio {r['cpu_ratio']:.2f}")
+            print(
+                f"CPU time (user+sys, whole process tree), {name}: baseline {r['cpu_baseline_s']} s, "
+                f"ingest {r['cpu_ingest_s']} s, efficiency ratio {r['cpu_ratio']:.2f}"
+            )
     if not args.skip_memory:
         mem = {}
         for minutes in (1.0, args.long_minutes):
@@ -185,16 +204,21 @@ def main() -> int:
             if not p.exists():
                 make_video(p, minutes * 60, 160, 120)
             wall, frames, hwm = run_ingest([p], work / "store-mem", args.ingest_args)
-            mem[f"{minutes:g} min"] = {"frames": frames, "seconds": round(wall, 2),
-                                       "peak_rss_max_process_mb": round(max(hwm.values()) / 1024, 1),
-                                       "peak_rss_sum_processes_mb": round(sum(hwm.values()) / 1024, 1),
-                                       "processes": len(hwm)}
+            mem[f"{minutes:g} min"] = {
+                "frames": frames,
+                "seconds": round(wall, 2),
+                "peak_rss_max_process_mb": round(max(hwm.values()) / 1024, 1),
+                "peak_rss_sum_processes_mb": round(sum(hwm.values()) / 1024, 1),
+                "processes": len(hwm),
+            }
         result["memory"] = mem
         a, b = mem["1 min"], mem[f"{args.long_minutes:g} min"]
         for key in ("peak_rss_max_process_mb", "peak_rss_sum_processes_mb"):
-            print(f"peak RSS ({key[9:-3].replace('_', ' ')}): {a[key]} MB for 1 min ({a['frames']} frames), "
-                  f"{b[key]} MB for {args.long_minutes:g} min ({b['frames']} frames): "
-                  f"{100 * (b[key] / a[key] - 1):+.1f} %")
+            print(
+                f"peak RSS ({key[9:-3].replace('_', ' ')}): {a[key]} MB for 1 min ({a['frames']} frames), "
+                f"{b[key]} MB for {args.long_minutes:g} min ({b['frames']} frames): "
+                f"{100 * (b[key] / a[key] - 1):+.1f} %"
+            )
     print(f"load after {os.getloadavg()}")
     print(json.dumps(result))
     if not args.workdir:

@@ -29,8 +29,12 @@ import time
 import numpy as np
 
 CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", os.path.join(tempfile.gettempdir(), "latentlab-bench"))
-METHODS = [("local-linear (default)", "local-linear", None), ("kNN inverse-distance k=10", "idw", 10),
-           ("snap to nearest clip", "snap", 1), ("iLAMP k=12", "ilamp", 12)]
+METHODS = [
+    ("local-linear (default)", "local-linear", None),
+    ("kNN inverse-distance k=10", "idw", 10),
+    ("snap to nearest clip", "snap", 1),
+    ("iLAMP k=12", "ilamp", 12),
+]
 
 
 def _map(z: np.ndarray, n: int, kind: str, tag: str = "") -> tuple[np.ndarray, str]:
@@ -61,10 +65,14 @@ def _latency(inv, queries: np.ndarray, repeats: int = 3) -> dict:
     walls = np.concatenate(walls)
     t = time.perf_counter()
     for a in range(0, len(queries), 1000):
-        inv.invert(queries[a:a + 1000])
+        inv.invert(queries[a : a + 1000])
     batched = (time.perf_counter() - t) / len(queries)
-    return {"median_ms": 1e3 * float(np.median(walls)), "p95_ms": 1e3 * float(np.percentile(walls, 95)),
-            "cpu_ms": 1e3 * float(np.median(cpus)), "batched_ms": 1e3 * batched}
+    return {
+        "median_ms": 1e3 * float(np.median(walls)),
+        "p95_ms": 1e3 * float(np.percentile(walls, 95)),
+        "cpu_ms": 1e3 * float(np.median(cpus)),
+        "batched_ms": 1e3 * batched,
+    }
 
 
 def run_size(n: int, kind: str, heldout: int, n_queries: int, latents: str | None = None) -> dict:
@@ -103,9 +111,13 @@ def run_size(n: int, kind: str, heldout: int, n_queries: int, latents: str | Non
         res = inv.invert(coords[ho])
         err = np.sum((res.z - z[ho]) ** 2, axis=1)
         rel_corr = float(np.corrcoef(np.argsort(np.argsort(res.reliability)), np.argsort(np.argsort(err)))[0, 1])
-        out["methods"][label] = {"nmse": float(err.sum() / den), "build_s": build, **_latency(inv, queries),
-                                 "reliability_vs_error_spearman": rel_corr,
-                                 "median_reliability": float(np.median(res.reliability))}
+        out["methods"][label] = {
+            "nmse": float(err.sum() / den),
+            "build_s": build,
+            **_latency(inv, queries),
+            "reliability_vs_error_spearman": rel_corr,
+            "median_reliability": float(np.median(res.reliability)),
+        }
         print(_row(n, label, out["methods"][label]), flush=True)
         if method == "local-linear":  # the default again, tabulated: what a mouse move really costs
             label = "local-linear, raster (what the GUI uses)"
@@ -119,14 +131,22 @@ def run_size(n: int, kind: str, heldout: int, n_queries: int, latents: str | Non
             r = np.concatenate([o.reliability for o in one])
             err_r = np.sum((z_r - z[ho]) ** 2, axis=1)
             rel_corr = float(np.corrcoef(np.argsort(np.argsort(r)), np.argsort(np.argsort(err_r)))[0, 1])
-            out["methods"][label] = {"nmse": float(err_r.sum() / den), "build_s": build,
-                                     "raster_mb": inv.raster.nbytes / 1e6, "inside_grid": float(ok.mean()),
-                                     "nearest_agrees": exact_nearest, **_latency(inv, queries),
-                                     "reliability_vs_error_spearman": rel_corr,
-                                     "median_reliability": float(np.median(r))}
+            out["methods"][label] = {
+                "nmse": float(err_r.sum() / den),
+                "build_s": build,
+                "raster_mb": inv.raster.nbytes / 1e6,
+                "inside_grid": float(ok.mean()),
+                "nearest_agrees": exact_nearest,
+                **_latency(inv, queries),
+                "reliability_vs_error_spearman": rel_corr,
+                "median_reliability": float(np.median(r)),
+            }
             m = out["methods"][label]
-            print(_row(n, label, m) + f"  build {build:.2f} s, {m['raster_mb']:.0f} MB, nearest agrees "
-                  f"{100 * exact_nearest:.1f} %", flush=True)
+            print(
+                _row(n, label, m) + f"  build {build:.2f} s, {m['raster_mb']:.0f} MB, nearest agrees "
+                f"{100 * exact_nearest:.1f} %",
+                flush=True,
+            )
     # PCA map: exact in-plane inverse keeping the nearest clip's residual vs a 2-component reconstruction
     pca = fit_projection(z[tr], "pca")
     held_xy = pca.transform(z[ho]).astype(np.float64)
@@ -135,27 +155,37 @@ def run_size(n: int, kind: str, heldout: int, n_queries: int, latents: str | Non
     blend = make_inverse(z[tr], pca, residual="blend").invert(held_xy).z
     two = pca.state["mean"] + held_xy @ pca.state["components"]
     round_trip = float(np.abs(pca.transform(res.z) - held_xy).max())
-    out["pca"] = {"in_plane_nmse": float(np.sum((res.z - z[ho]) ** 2) / den),
-                  "blend_residual_nmse": float(np.sum((blend - z[ho]) ** 2) / den),
-                  "two_component_nmse": float(np.sum((two - z[ho]) ** 2) / den),
-                  "round_trip_max_abs": round_trip, **_latency(inv, held_xy[:n_queries])}
+    out["pca"] = {
+        "in_plane_nmse": float(np.sum((res.z - z[ho]) ** 2) / den),
+        "blend_residual_nmse": float(np.sum((blend - z[ho]) ** 2) / den),
+        "two_component_nmse": float(np.sum((two - z[ho]) ** 2) / den),
+        "round_trip_max_abs": round_trip,
+        **_latency(inv, held_xy[:n_queries]),
+    }
     inv.build_raster()
     raster_one = np.concatenate([inv.invert(q[None]).z for q in held_xy])
-    out["pca"]["raster"] = {"max_abs_vs_exact": float(np.abs(raster_one - res.z).max()),
-                            **_latency(inv, held_xy[:n_queries])}
+    out["pca"]["raster"] = {
+        "max_abs_vs_exact": float(np.abs(raster_one - res.z).max()),
+        **_latency(inv, held_xy[:n_queries]),
+    }
     p = out["pca"]
-    print(f"n={n:>7d} PCA in-plane, nearest clip's residual: NMSE {p['in_plane_nmse']:.4f}, blended "
-          f"residual {p['blend_residual_nmse']:.4f}, 2-component "
-          f"{p['two_component_nmse']:.4f}; round trip {round_trip:.1e}; {p['median_ms']:.4f} ms/query; "
-          f"with its raster {p['raster']['median_ms']:.4f} ms/query (max |dz| vs exact "
-          f"{p['raster']['max_abs_vs_exact']:.1e})", flush=True)
+    print(
+        f"n={n:>7d} PCA in-plane, nearest clip's residual: NMSE {p['in_plane_nmse']:.4f}, blended "
+        f"residual {p['blend_residual_nmse']:.4f}, 2-component "
+        f"{p['two_component_nmse']:.4f}; round trip {round_trip:.1e}; {p['median_ms']:.4f} ms/query; "
+        f"with its raster {p['raster']['median_ms']:.4f} ms/query (max |dz| vs exact "
+        f"{p['raster']['max_abs_vs_exact']:.1e})",
+        flush=True,
+    )
     return out
 
 
 def _row(n, label, m) -> str:
-    return (f"n={n:>7d} {label:28s} NMSE {m['nmse']:.4f}  latency median {m['median_ms']:.4f} ms "
-            f"(p95 {m['p95_ms']:.4f}, cpu {m['cpu_ms']:.4f}, batched {m['batched_ms']:.4f})  "
-            f"reliability~error rho {m['reliability_vs_error_spearman']:+.2f}")
+    return (
+        f"n={n:>7d} {label:28s} NMSE {m['nmse']:.4f}  latency median {m['median_ms']:.4f} ms "
+        f"(p95 {m['p95_ms']:.4f}, cpu {m['cpu_ms']:.4f}, batched {m['batched_ms']:.4f})  "
+        f"reliability~error rho {m['reliability_vs_error_spearman']:+.2f}"
+    )
 
 
 def main(argv=None) -> int:
@@ -167,8 +197,10 @@ def main(argv=None) -> int:
     ap.add_argument("--latents", help="a .npy of real latents (N, D) instead of synthetic ones")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
-    print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}, "
-          f"numpy {np.__version__}, latents {args.latents or 'synthetic 32-D'}")
+    print(
+        f"# {platform.node()} {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}, "
+        f"numpy {np.__version__}, latents {args.latents or 'synthetic 32-D'}"
+    )
     results = [run_size(n, args.map, args.heldout, args.queries, args.latents) for n in args.sizes]
     print(f"# load at end {os.getloadavg()}")
     if args.json:

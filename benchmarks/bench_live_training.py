@@ -56,8 +56,10 @@ def main() -> None:
                 live.on_epoch_end(1, {})  # the same work again, timed alone (weights unchanged)
                 embed_times.append(time.perf_counter() - t1)
     p, w, e = statistics.median(plain), statistics.median(live_times), statistics.median(embed_times)
-    print(f"store {args.clips} clips {args.frames}x{args.size}x{args.size}x3, sample {args.sample}, "
-          f"torch threads {args.threads}, torch {torch.__version__}")
+    print(
+        f"store {args.clips} clips {args.frames}x{args.size}x{args.size}x3, sample {args.sample}, "
+        f"torch threads {args.threads}, torch {torch.__version__}"
+    )
     print(f"epoch, plain trainer          : {p:7.2f} s  (runs {', '.join(f'{x:.2f}' for x in plain)})")
     print(f"epoch, with LiveTraining      : {w:7.2f} s  (runs {', '.join(f'{x:.2f}' for x in live_times)})")
     print(f"re-embed sample + aligned PCA : {e:7.2f} s")

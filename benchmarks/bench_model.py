@@ -3,7 +3,8 @@
 Measured in one run, for each thread count: (1) the fp32 matmul peak (the best rate over square
 torch.mm of 256..2048, measured before and after the decodes, the higher kept); (2) batch-1 decode
 latency of the demo model (median and best of many calls, eager, inference_mode, as the app runs
-it) against its FLOPs divided by that peak (reported: the goal is batch-1 decode <= 2 ms on one thread at the demo geometry); the same for the other
+it) against its FLOPs divided by that peak (reported: the goal is batch-1 decode <= 2 ms on one thread at the
+demo geometry); the same for the other
 decoder architecture (random weights: latency does not depend on the values) as a baseline, and for
 the 8x64x64x3 geometry; (3) training throughput in clips/s at batch 64 and as a fraction of the
 peak (a training step counted as 3x the forward FLOPs).
@@ -80,8 +81,13 @@ def main() -> int:
     from latentlab.paths import demo_checkpoint_dir
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                   help="thread counts to measure (the GUI decodes on all cores but one)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="thread counts to measure (the GUI decodes on all cores but one)",
+    )
     p.add_argument("--checkpoint", default=str(demo_checkpoint_dir()))
     p.add_argument("--no-train", action="store_true", help="skip the training-throughput rows")
     p.add_argument("--json")
@@ -92,15 +98,23 @@ def main() -> int:
     c = demo.config
     geometry = "x".join(map(str, (c.frames, c.height, c.width, c.channels)))
     other = "tokens" if c.decoder != "tokens" else "conv"  # the previous design as the same-run baseline
-    models = [(f"demo {geometry}, {c.decoder} decoder (bundled weights)", demo),
-              (f"{geometry}, {other} decoder (random weights, same run baseline)",
-               VideoVAE(VAEConfig(**{**c.to_dict(), "decoder": other})).eval()),
-              (f"{c.frames}x64x64x{c.channels}, {c.decoder} decoder (random weights)",
-               VideoVAE(VAEConfig(**{**c.to_dict(), "height": 64, "width": 64})).eval())]
+    models = [
+        (f"demo {geometry}, {c.decoder} decoder (bundled weights)", demo),
+        (
+            f"{geometry}, {other} decoder (random weights, same run baseline)",
+            VideoVAE(VAEConfig(**{**c.to_dict(), "decoder": other})).eval(),
+        ),
+        (
+            f"{c.frames}x64x64x{c.channels}, {c.decoder} decoder (random weights)",
+            VideoVAE(VAEConfig(**{**c.to_dict(), "height": 64, "width": 64})).eval(),
+        ),
+    ]
     result = {"torch": torch.__version__, "machine": platform.processor() or platform.machine(), "runs": []}
     print(f"torch {torch.__version__}; roof = decoder FLOPs / the best fp32 GEMM rate measured in the same run")
-    print("| threads | clip | decoder GFLOP | decode ms, batch 1 (median / best) | roof ms | best / roof "
-          "| train clips/s | train % of peak |")
+    print(
+        "| threads | clip | decoder GFLOP | decode ms, batch 1 (median / best) | roof ms | best / roof "
+        "| train clips/s | train % of peak |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -111,17 +125,29 @@ def main() -> int:
         for name, model, lat, best in timed:
             flops = decoder_flops(model.config)
             roof = flops / peak
-            row = {"decoder_gflop": flops / 1e9, "decode_ms": lat * 1e3, "decode_best_ms": best * 1e3,
-                   "roof_ms": roof * 1e3, "ratio_to_roof": lat / roof, "best_ratio_to_roof": best / roof}
+            row = {
+                "decoder_gflop": flops / 1e9,
+                "decode_ms": lat * 1e3,
+                "decode_best_ms": best * 1e3,
+                "roof_ms": roof * 1e3,
+                "ratio_to_roof": lat / roof,
+                "best_ratio_to_roof": best / roof,
+            }
             if not args.no_train:
                 train = train_throughput(torch, VideoVAE(model.config))
                 row["train_clips_per_s"] = train
                 row["train_fraction_of_peak"] = train * 3 * (flops + encoder_flops(model.config)) / peak
             rows[name] = row
-            train_cells = ("| – | – |" if args.no_train else
-                           f"| {row['train_clips_per_s']:.0f} | {100 * row['train_fraction_of_peak']:.0f} % |")
-            print(f"| {threads} | {name} | {flops / 1e9:.3f} | {lat * 1e3:.2f} / {best * 1e3:.2f} | "
-                  f"{roof * 1e3:.2f} | **{best / roof:.2f}x** {train_cells}", flush=True)
+            train_cells = (
+                "| – | – |"
+                if args.no_train
+                else f"| {row['train_clips_per_s']:.0f} | {100 * row['train_fraction_of_peak']:.0f} % |"
+            )
+            print(
+                f"| {threads} | {name} | {flops / 1e9:.3f} | {lat * 1e3:.2f} / {best * 1e3:.2f} | "
+                f"{roof * 1e3:.2f} | **{best / roof:.2f}x** {train_cells}",
+                flush=True,
+            )
         print(f"|   | fp32 matmul peak on {threads} thread(s): {peak / 1e9:.0f} GFLOP/s | | | | | | |", flush=True)
         result["runs"].append({"threads": threads, "matmul_peak_gflops": peak / 1e9, "models": rows})
     if args.json:

@@ -39,8 +39,11 @@ def main(argv=None) -> int:
             acc = np.mean(pred[unl] == labels[unl])
             confident = conf[unl] > 0.8
             acc_conf = np.mean(pred[unl][confident] == labels[unl][confident]) if confident.any() else float("nan")
-            print(f"labelled {frac:5.1%} ({len(pick):5d})  {method:9s}  accuracy {acc:.3f}  "
-                  f"(conf>0.8: {confident.mean():.0%} of clips, accuracy {acc_conf:.3f})  {sec:.2f} s", flush=True)
+            print(
+                f"labelled {frac:5.1%} ({len(pick):5d})  {method:9s}  accuracy {acc:.3f}  "
+                f"(conf>0.8: {confident.mean():.0%} of clips, accuracy {acc_conf:.3f})  {sec:.2f} s",
+                flush=True,
+            )
     return 0
 
 

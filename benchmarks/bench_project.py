@@ -32,8 +32,14 @@ def main(argv=None) -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-project-"))
     store = ClipStore.create(root / "store", ClipGeometry(1, 2, 2, 1))
     with store.appender({"path": "video.mp4", "fingerprint": "f" * 32}) as app:
-        app.append_batch(np.zeros((n, 1, 2, 2, 1), np.uint8), start_frame=np.arange(n), end_frame=np.arange(n) + 1,
-                         start_time=np.zeros(n), end_time=np.zeros(n), fps=np.ones(n))
+        app.append_batch(
+            np.zeros((n, 1, 2, 2, 1), np.uint8),
+            start_frame=np.arange(n),
+            end_frame=np.arange(n) + 1,
+            start_time=np.zeros(n),
+            end_time=np.zeros(n),
+            fps=np.ones(n),
+        )
     store = ClipStore.open(root / "store")
     keys_ms = timed(store.clip_keys, args.repeat)
     keys = store.clip_keys()
@@ -55,8 +61,10 @@ def main(argv=None) -> int:
 
     plain_ms = timed(plain, args.repeat)
     size = path.stat().st_size / 2**20
-    print(f"# {os.cpu_count()} cores, load {tuple(round(x, 2) for x in os.getloadavg())}, n={n:,} clips, "
-          f"{n // 2:,} tagged, file {size:.1f} MiB, medians of {args.repeat}")
+    print(
+        f"# {os.cpu_count()} cores, load {tuple(round(x, 2) for x in os.getloadavg())}, n={n:,} clips, "
+        f"{n // 2:,} tagged, file {size:.1f} MiB, medians of {args.repeat}"
+    )
     print(f"store.clip_keys():           {keys_ms:8.1f} ms")
     print(f"tags + selections to_dict:   {dump_ms:8.1f} ms")
     print(f"save_project (atomic):       {save_ms:8.1f} ms")

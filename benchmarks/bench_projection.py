@@ -22,7 +22,6 @@ import time
 
 import numpy as np
 
-
 CACHE = os.environ.get("LATENTLAB_BENCH_CACHE", os.path.join(tempfile.gettempdir(), "latentlab-bench"))
 
 
@@ -60,8 +59,7 @@ def one(method: str, backend: str, n: int, latents_path: str | None) -> dict:
                 firsts.setdefault("first_optimised_layout_s", time.perf_counter() - t0)
 
     proj = fit_projection(z, method, seed=0, progress=progress, **params)
-    out.update(seconds=time.perf_counter() - t0, cpu_s=time.process_time() - c0, actual_backend=proj.backend,
-               **firsts)
+    out.update(seconds=time.perf_counter() - t0, cpu_s=time.process_time() - c0, actual_backend=proj.backend, **firsts)
     if latents_path is None:  # keep the map: bench_inverse.py measures inverses on the same maps
         os.makedirs(CACHE, exist_ok=True)
         np.save(os.path.join(CACHE, f"{method}-{proj.backend}-{n}-seed0.npy"), proj.coords)
@@ -83,8 +81,10 @@ def main(argv=None) -> int:
     runs = [("pca", "sklearn-pca"), ("tsne", "openTSNE"), ("tsne", "sklearn"), ("umap", "umap-learn")]
     if args.only:
         runs = [r for r in runs if r[0] in args.only or f"{r[0]}-{r[1]}" in args.only]
-    print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()}, latents {'real ' + args.latents if args.latents else 'synthetic 32-D'}")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()}, latents {'real ' + args.latents if args.latents else 'synthetic 32-D'}"
+    )
     results = []
     for n in args.sizes:
         for method, backend in runs:
@@ -100,8 +100,13 @@ def main(argv=None) -> int:
                 else:
                     res = json.loads(proc.stdout.strip().splitlines()[-1])
             except subprocess.TimeoutExpired:
-                res = {"method": method, "backend": backend, "n": n, "seconds": None,
-                       "note": f"> {args.limit:.0f} s (cap)"}
+                res = {
+                    "method": method,
+                    "backend": backend,
+                    "n": n,
+                    "seconds": None,
+                    "note": f"> {args.limit:.0f} s (cap)",
+                }
             res["wall_s"] = time.perf_counter() - t
             res["load_before"] = load0
             results.append(res)
@@ -114,8 +119,11 @@ def main(argv=None) -> int:
 
 def _row(r: dict) -> str:
     sec = f"{r['seconds']:.2f} s" if r.get("seconds") is not None else r.get("note", r.get("error", "?"))
-    extra = "".join(f", {k}={r[k]:.2f}" for k in ("cpu_s", "first_layout_s", "first_optimised_layout_s", "jit_warmup_s")
-                    if r.get(k) is not None)
+    extra = "".join(
+        f", {k}={r[k]:.2f}"
+        for k in ("cpu_s", "first_layout_s", "first_optimised_layout_s", "jit_warmup_s")
+        if r.get(k) is not None
+    )
     return f"{r['method']:5s} {r['backend']:12s} n={r['n']:>7d}: {sec}{extra} (load {r['load_before']:.1f})"
 
 

@@ -40,9 +40,13 @@ def bench_map(app, window, loaded, repeats=5):
         t = time.perf_counter()
         view.repaint()
         cached.append(time.perf_counter() - t)
-    return {"clips": loaded.dataset.n_clips, "load_and_first_paint_s": load,
-            "full_repaint_ms": 1000 * float(np.median(full)), "repaint_probe_moved_ms": 1000 * float(np.median(cached)),
-            "density_view": bool(window.map.density.isVisible())}
+    return {
+        "clips": loaded.dataset.n_clips,
+        "load_and_first_paint_s": load,
+        "full_repaint_ms": 1000 * float(np.median(full)),
+        "repaint_probe_moved_ms": 1000 * float(np.median(cached)),
+        "density_view": bool(window.map.density.isVisible()),
+    }
 
 
 def bench_scatter_baseline(app, coords, repeats=5):

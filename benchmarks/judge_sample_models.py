@@ -106,8 +106,16 @@ def main() -> int:
 
         pca = PixelPCA.fit(fit_clips, codec.latent_dim)
         k = 12
-        grid_png(args.grid, [eval_clips[:k], arrays["recon"][:k], pca.reconstruct(eval_clips[:k]), arrays["prior"][:k],
-                             arrays["prior"][k:2 * k]])
+        grid_png(
+            args.grid,
+            [
+                eval_clips[:k],
+                arrays["recon"][:k],
+                pca.reconstruct(eval_clips[:k]),
+                arrays["prior"][:k],
+                arrays["prior"][k : 2 * k],
+            ],
+        )
     return 0
 
 

@@ -76,14 +76,21 @@ def main() -> int:
     results["probe_seconds"] = time.perf_counter() - t0
 
     r2 = results["probe_r2"]
-    print(f"checkpoint {args.checkpoint} ({codec.weights_hash[:12]}), trained "
-          f"{(results['train_seconds'] or 0) / 60:.1f} min")
-    print(f"held-out PSNR: {results['psnr_val']:.2f} dB on {n_val} validation clips, "
-          f"{results['psnr_fresh_seed']:.2f} dB on {args.n_fresh} clips of a fresh seed")
+    print(
+        f"checkpoint {args.checkpoint} ({codec.weights_hash[:12]}), trained "
+        f"{(results['train_seconds'] or 0) / 60:.1f} min"
+    )
+    print(
+        f"held-out PSNR: {results['psnr_val']:.2f} dB on {n_val} validation clips, "
+        f"{results['psnr_fresh_seed']:.2f} dB on {args.n_fresh} clips of a fresh seed"
+    )
     print(f"active units: {results['active_units']} of {codec.latent_dim}")
     print("linear probe R^2 (mu -> factor, held-out): " + ", ".join(f"{k} {v:.3f}" for k, v in r2.items()))
-    ok = (results["psnr_val"] >= 25 and results["active_units"] >= codec.latent_dim / 2
-          and min(r2["x_mid"], r2["y_mid"], r2["r"], r2["g"], r2["b"]) >= 0.8)
+    ok = (
+        results["psnr_val"] >= 25
+        and results["active_units"] >= codec.latent_dim / 2
+        and min(r2["x_mid"], r2["y_mid"], r2["r"], r2["g"], r2["b"]) >= 0.8
+    )
     print("acceptance (PSNR >= 25, >= half active, R^2 >= 0.8 for x_mid, y_mid, r, g, b):", "PASS" if ok else "FAIL")
     if args.json:
         with open(args.json, "w") as fh:

@@ -39,8 +39,9 @@ def split_store(full, out: Path, keep) -> None:
             continue
         rows = table[chosen]
         with store.appender({"path": src["path"], "fingerprint": src.get("fingerprint", ""), "status": "ok"}) as app:
-            app.append_batch(full.read(chosen), **{k: rows[k] for k in ("start_frame", "end_frame", "start_time",
-                                                                            "end_time", "fps")})
+            app.append_batch(
+                full.read(chosen), **{k: rows[k] for k in ("start_frame", "end_frame", "start_time", "end_time", "fps")}
+            )
 
 
 def main() -> int:
@@ -50,7 +51,7 @@ def main() -> int:
     p.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "latentlab-real"))
     p.add_argument("--grid")
     p.add_argument("--json")
-    p.add_argument("--train-args", default="", help="more `latentlab train` options, e.g. \"--augment none\"")
+    p.add_argument("--train-args", default="", help='more `latentlab train` options, e.g. "--augment none"')
     args = p.parse_args()
 
     from latentlab.core.baselines import PixelPCA
@@ -62,22 +63,60 @@ def main() -> int:
     full, train, test, ckpt = work / "all", work / "train", work / "test", work / "model"
     exe = [sys.executable, "-m", "latentlab"]
     if not (full / "manifest.json").exists():
-        subprocess.run([*exe, "ingest", args.videos, "-o", str(full), "--size", "32", "--frames", "8", "--fps", "12",
-                        "--stride", "4", "--quiet"], check=True)
+        subprocess.run(
+            [
+                *exe,
+                "ingest",
+                args.videos,
+                "-o",
+                str(full),
+                "--size",
+                "32",
+                "--frames",
+                "8",
+                "--fps",
+                "12",
+                "--stride",
+                "4",
+                "--quiet",
+            ],
+            check=True,
+        )
     store = ClipStore.open(full)
     for path, keep in ((train, lambda k, n: k < int(0.75 * n)), (test, lambda k, n: k >= int(0.75 * n))):
         if not (path / "manifest.json").exists():
             split_store(store, path, keep)
     t0 = time.perf_counter()
-    subprocess.run([*exe, "train", str(train), "-o", str(ckpt), "--force", "--minutes", str(args.minutes),
-                    "--epochs", "100000", "--threads", "2", *args.train_args.split()], check=True)
+    subprocess.run(
+        [
+            *exe,
+            "train",
+            str(train),
+            "-o",
+            str(ckpt),
+            "--force",
+            "--minutes",
+            str(args.minutes),
+            "--epochs",
+            "100000",
+            "--threads",
+            "2",
+            *args.train_args.split(),
+        ],
+        check=True,
+    )
     train_minutes = (time.perf_counter() - t0) / 60
     codec = ClipCodec.from_checkpoint(ckpt, device="cpu")
     tr, te = ClipStore.open(train), ClipStore.open(test)
     test_clips, train_clips = te.read(np.arange(len(te))), tr.read(np.arange(len(tr)))
     report, arrays = model_quality(codec, test_clips, train_clips, n_prior=200)
-    out = {"videos": [Path(s["path"]).name for s in store.sources], "train_clips": len(tr), "test_clips": len(te),
-           "train_minutes_wall": train_minutes, **report.to_dict()}
+    out = {
+        "videos": [Path(s["path"]).name for s in store.sources],
+        "train_clips": len(tr),
+        "test_clips": len(te),
+        "train_minutes_wall": train_minutes,
+        **report.to_dict(),
+    }
     out["margin_db"] = report.psnr - report.pca_psnr
     print(json.dumps(out, indent=1))
     if args.json:

@@ -41,8 +41,13 @@ def main(out: str = "docs/teach_elbo.png", clip: int = 123, panel: str = "elbo")
             if panel == "paths":
                 window.state.set_interpolation(a=clip, b=clip + 1)
             teach.show_panel(panel)
-        elif stage[0] == 1 and teach.elbo.elbo is not None and teach.samples.z is not None \
-                and window.state.current == clip and (panel != "paths" or teach.paths.slerp_view.frames is not None):
+        elif (
+            stage[0] == 1
+            and teach.elbo.elbo is not None
+            and teach.samples.z is not None
+            and window.state.current == clip
+            and (panel != "paths" or teach.paths.slerp_view.frames is not None)
+        ):
             stage[0] = 2
             QTimer.singleShot(800, save)  # let the frames and the bars paint
         elif time.perf_counter() - t0 > 900:

@@ -89,8 +89,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if name == wanted:
             module = _command_module(name)
             module.add_arguments(p)
-            p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                           help="print the traceback of an internal error")
+            p.add_argument(
+                "--debug",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="print the traceback of an internal error",
+            )
             p.epilog = f"{p.epilog}\n\n{EXIT_STATUS}" if p.epilog else EXIT_STATUS
             p.formatter_class = _HelpFormatter
             p.set_defaults(_run=module.run)
@@ -145,8 +149,10 @@ def run_command(name: str, run, args: argparse.Namespace, *, debug: bool = False
         log = _write_crash_log(name, text)
         last = _one_line(text.strip().splitlines()[-1]) if text.strip() else "unknown error"
         where = f"; the traceback is in {log}" if log else ""
-        print(f"latentlab {name}: internal error: {last}{where} (rerun with --debug to print it; "
-              "please report it)", file=sys.stderr)
+        print(
+            f"latentlab {name}: internal error: {last}{where} (rerun with --debug to print it; please report it)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

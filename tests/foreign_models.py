@@ -10,19 +10,40 @@ import torch
 
 #: Tiny configurations of the diffusers autoencoders the tests cover (class name, keyword arguments).
 DIFFUSERS_CONFIGS = {
-    "AutoencoderKL": dict(block_out_channels=(8, 16), down_block_types=("DownEncoderBlock2D",) * 2,
-                          up_block_types=("UpDecoderBlock2D",) * 2, latent_channels=4, norm_num_groups=4,
-                          layers_per_block=1, sample_size=16),
-    "AutoencoderKLWan": dict(base_dim=8, z_dim=4, dim_mult=[1, 2], num_res_blocks=1, temperal_downsample=[True],
-                             attn_scales=[]),
-    "AutoencoderKLCogVideoX": dict(block_out_channels=(8, 16), down_block_types=("CogVideoXDownBlock3D",) * 2,
-                                   up_block_types=("CogVideoXUpBlock3D",) * 2, latent_channels=4, norm_num_groups=4,
-                                   layers_per_block=1, temporal_compression_ratio=2, sample_height=16, sample_width=16),
-    "AutoencoderKLLTXVideo": dict(block_out_channels=(8, 16, 16, 16), decoder_block_out_channels=(8, 16, 16, 16),
-                                  layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1, 1),
-                                  latent_channels=4, spatio_temporal_scaling=(True, True, False, False),
-                                  decoder_spatio_temporal_scaling=(True, True, False, False), patch_size=1,
-                                  patch_size_t=1),
+    "AutoencoderKL": dict(
+        block_out_channels=(8, 16),
+        down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2,
+        latent_channels=4,
+        norm_num_groups=4,
+        layers_per_block=1,
+        sample_size=16,
+    ),
+    "AutoencoderKLWan": dict(
+        base_dim=8, z_dim=4, dim_mult=[1, 2], num_res_blocks=1, temperal_downsample=[True], attn_scales=[]
+    ),
+    "AutoencoderKLCogVideoX": dict(
+        block_out_channels=(8, 16),
+        down_block_types=("CogVideoXDownBlock3D",) * 2,
+        up_block_types=("CogVideoXUpBlock3D",) * 2,
+        latent_channels=4,
+        norm_num_groups=4,
+        layers_per_block=1,
+        temporal_compression_ratio=2,
+        sample_height=16,
+        sample_width=16,
+    ),
+    "AutoencoderKLLTXVideo": dict(
+        block_out_channels=(8, 16, 16, 16),
+        decoder_block_out_channels=(8, 16, 16, 16),
+        layers_per_block=(1, 1, 1, 1, 1),
+        decoder_layers_per_block=(1, 1, 1, 1, 1),
+        latent_channels=4,
+        spatio_temporal_scaling=(True, True, False, False),
+        decoder_spatio_temporal_scaling=(True, True, False, False),
+        patch_size=1,
+        patch_size_t=1,
+    ),
 }
 
 

@@ -29,8 +29,10 @@ def checkpoint(tmp_path_factory):
 def project(tmp_path, checkpoint):
     store = write_demo_store(tmp_path / "store", DemoSpec(n_clips=8, frames=4, size=16, seed=1))
     keys = store.clip_keys().tolist()
-    tags = {"tags": [{"name": n, "colour": "#ff0000", "clips": [keys[i] for i in idx]} for n, idx in TAGS.items()],
-            "orphans": {"cat": ["gone:0:0"]}}
+    tags = {
+        "tags": [{"name": n, "colour": "#ff0000", "clips": [keys[i] for i in idx]} for n, idx in TAGS.items()],
+        "orphans": {"cat": ["gone:0:0"]},
+    }
     selections = {"selections": [{"name": "pair", "clips": [keys[6], keys[1]]}], "orphans": {}}
     path = tmp_path / "p.latentlab"
     save_project(Project(store=str(store.path), checkpoint=str(checkpoint), tags=tags, selections=selections), path)
@@ -38,9 +40,11 @@ def project(tmp_path, checkpoint):
 
 
 def test_help_imports_no_heavy_library():
-    code = ("import sys\nfrom latentlab.cli import main\n"
-            "try:\n    main(['export', '--help'])\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY', sorted(m for m in ('torch', 'PySide6', 'cv2') if m in sys.modules))\n")
+    code = (
+        "import sys\nfrom latentlab.cli import main\n"
+        "try:\n    main(['export', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', sorted(m for m in ('torch', 'PySide6', 'cv2') if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out and "Embedding Projector" in out
 
@@ -94,7 +98,10 @@ def test_projector_encodes_when_not_cached_and_reads_the_cache_when_it_is(projec
     embed_store(codec, store)  # now cached: the export must use the cache (same numbers)
     table_mu = codec.encode(store.read(range(8)))[0]
     monkeypatch.setattr(export_recon, "load_export_codec", lambda *a, **k: pytest.fail("the model was loaded"))
-    assert main(["export", str(path), "--tag", "tab\there ü", "--format", "projector", "-o", str(tmp_path / "p2"), "-q"]) == 0
+    assert (
+        main(["export", str(path), "--tag", "tab\there ü", "--format", "projector", "-o", str(tmp_path / "p2"), "-q"])
+        == 0
+    )
     np.testing.assert_allclose(np.loadtxt(tmp_path / "p2" / "vectors.tsv", delimiter="\t"), table_mu[[2, 3]], atol=1e-5)
     meta = (tmp_path / "p2" / "metadata.tsv").read_text(encoding="utf-8").splitlines()
     assert [unescape_tsv(line.split("\t")[2]) for line in meta[1:]] == ["cat|tab\there ü", "tab\there ü"]
@@ -105,7 +112,10 @@ def test_videos_with_reconstructions_and_folders(project, tmp_path, capsys):
 
     path, store = project
     out = tmp_path / "v"
-    assert main(["export", str(path), "--tag", "cat", "--format", "videos", "--reconstructions", "-o", str(out), "-q"]) == 0
+    assert (
+        main(["export", str(path), "--tag", "cat", "--format", "videos", "--reconstructions", "-o", str(out), "-q"])
+        == 0
+    )
     assert len(list((out / "clips").glob("*.mp4"))) == 3 and len(list((out / "reconstructions").glob("*.mp4"))) == 3
     cap = cv2.VideoCapture(str(next((out / "reconstructions").glob("*.mp4"))))
     n = 0
@@ -153,16 +163,50 @@ def test_export_from_a_store_without_a_project(project, tmp_path, capsys):
     listed = tmp_path / "keep.txt"
     listed.write_text(f"# two clips\n{keys[3]}\n{keys[1]}\n", encoding="utf-8")
     out2 = tmp_path / "two"
-    assert main(["export", "--store", str(store.path), "--keys", str(listed), "--format", "manifest",
-                 "-o", str(out2), "-q"]) == 0
+    assert (
+        main(
+            ["export", "--store", str(store.path), "--keys", str(listed), "--format", "manifest", "-o", str(out2), "-q"]
+        )
+        == 0
+    )
     with open(out2 / "manifest.csv", encoding="utf-8") as fh:
         assert [int(r["index"]) for r in csv.DictReader(fh)] == [1, 3]
     out3 = tmp_path / "again"
-    assert main(["export", "--store", str(store.path), "--keys", str(out / "manifest.csv"), "--format", "manifest",
-                 "-o", str(out3), "-q"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--store",
+                str(store.path),
+                "--keys",
+                str(out / "manifest.csv"),
+                "--format",
+                "manifest",
+                "-o",
+                str(out3),
+                "-q",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["export", "--store", str(store.path), "--tag", "cat", "--format", "manifest",
-                 "-o", str(tmp_path / "x"), "-q"]) == 1
+    assert (
+        main(
+            [
+                "export",
+                "--store",
+                str(store.path),
+                "--tag",
+                "cat",
+                "--format",
+                "manifest",
+                "-o",
+                str(tmp_path / "x"),
+                "-q",
+            ]
+        )
+        == 1
+    )
     assert "has no tags" in capsys.readouterr().err
     assert main(["export", "--all", "--format", "manifest", "-o", str(tmp_path / "y"), "-q"]) == 1
     assert "give a project file or --store" in capsys.readouterr().err

@@ -132,6 +132,7 @@ def test_ingest_warns_when_frame_rates_differ_and_fps_was_not_given(tmp_path, ca
     assert main(["ingest", str(folder), "-o", str(tmp_path / "s"), "-q", "--jobs", "0", "--size", "32"]) == 0
     err = capsys.readouterr().err
     assert "frame rates differ (8 to 30 fps)" in err and "--fps 8" in err
-    assert main(["ingest", str(folder), "-o", str(tmp_path / "t"), "-q", "--jobs", "0", "--size", "32",
-                 "--fps", "8"]) == 0
+    assert (
+        main(["ingest", str(folder), "-o", str(tmp_path / "t"), "-q", "--jobs", "0", "--size", "32", "--fps", "8"]) == 0
+    )
     assert "frame rates differ" not in capsys.readouterr().err

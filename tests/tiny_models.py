@@ -14,6 +14,7 @@ def save_tiny_checkpoint(path: Path) -> Path:
     from latentlab.ml.model import VideoVAE
 
     torch.manual_seed(0)
-    save_checkpoint(path, VideoVAE(VAEConfig(frames=4, height=16, width=16, channels=3, latent_dim=4,
-                                             base_width=4, frame_code=16)))
+    save_checkpoint(
+        path, VideoVAE(VAEConfig(frames=4, height=16, width=16, channels=3, latent_dim=4, base_width=4, frame_code=16))
+    )
     return path

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from latentlab.core.frame_rate import FALLBACK_FPS, usable_fps
 from latentlab.core.explorer_state import ClipField, Dataset
+from latentlab.core.frame_rate import FALLBACK_FPS, usable_fps
 from latentlab.core.protocols import Cancel, InverseMap, MapProjection, Progress
 from latentlab.paths import user_data_dir
 
@@ -56,8 +56,16 @@ def cluster_field(dataset: Dataset, k: int = N_CLUSTERS) -> ClipField:
     return ClipField("cluster", np.asarray(labels), tuple(f"cluster {i}" for i in range(k)))
 
 
-def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=None,
-                 read_clips: Callable | None = None, fps: float | None = None, clusters: bool = True) -> Dataset:
+def make_dataset(
+    name: str,
+    mu: np.ndarray,
+    logvar: np.ndarray,
+    codec,
+    store=None,
+    read_clips: Callable | None = None,
+    fps: float | None = None,
+    clusters: bool = True,
+) -> Dataset:
     """A :class:`Dataset` with its latent index and per-clip fields (source, factors, KL, and the
     k-means ``cluster`` unless ``clusters`` is False: then :func:`cluster_field` adds it later)."""
     from latentlab.core.neighbours import LatentIndex
@@ -67,8 +75,16 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
         read_clips = store.read
     if fps is None:
         fps = float(np.median(store.table["fps"])) if store is not None and len(store) else FALLBACK_FPS
-    ds = Dataset(name=name, mu=mu, logvar=logvar, codec=codec, read_clips=read_clips,
-                 index=LatentIndex(mu), fps=usable_fps(fps), store=store)
+    ds = Dataset(
+        name=name,
+        mu=mu,
+        logvar=logvar,
+        codec=codec,
+        read_clips=read_clips,
+        index=LatentIndex(mu),
+        fps=usable_fps(fps),
+        store=store,
+    )
     fields: dict[str, ClipField] = {}
     if store is not None:
         sources = [Path(str(s.get("path", "?"))).name for s in store.sources]
@@ -87,8 +103,9 @@ def make_dataset(name: str, mu: np.ndarray, logvar: np.ndarray, codec, store=Non
     return ds
 
 
-def reconstruction_errors(dataset: Dataset, progress: Progress | None = None,
-                          cancel: Cancel | None = None, batch: int = 64) -> np.ndarray:
+def reconstruction_errors(
+    dataset: Dataset, progress: Progress | None = None, cancel: Cancel | None = None, batch: int = 64
+) -> np.ndarray:
     """Per-clip reconstruction MSE ``(N,)`` (uint8 scale), cached per store and model weights."""
     cache = None
     weights = getattr(dataset.codec, "weights_hash", None)

@@ -14,6 +14,7 @@ from pathlib import Path
 from latentlab.core.protocols import Progress
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
 
+
 def sample_spec(checkpoint: str | Path | None = None):
     """``(sample dataset, spec)`` a sample-data checkpoint's config.json records (the sprites' default
     spec when it records none)."""
@@ -67,7 +68,10 @@ def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(path, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    sample.write_store(tmp, spec, progress=lambda done, total: progress and progress(
-        done / total, f"generating the {sample.title.lower()}"))
+    sample.write_store(
+        tmp,
+        spec,
+        progress=lambda done, total: progress and progress(done / total, f"generating the {sample.title.lower()}"),
+    )
     tmp.rename(path)
     return path

@@ -34,8 +34,10 @@ class GeometryMismatch(SessionError):
 
     def __init__(self, store: str, checkpoint: str, clips: tuple, model: tuple) -> None:
         self.store, self.checkpoint, self.clips, self.model = str(store), str(checkpoint), tuple(clips), tuple(model)
-        super().__init__(f"the store {Path(store).name} holds clips of {_shape(clips)} but the model "
-                         f"{Path(checkpoint).name} takes {_shape(model)}")
+        super().__init__(
+            f"the store {Path(store).name} holds clips of {_shape(clips)} but the model "
+            f"{Path(checkpoint).name} takes {_shape(model)}"
+        )
 
 
 def _shape(shape: tuple) -> str:
@@ -53,8 +55,12 @@ def model_geometry(checkpoint: str | Path) -> tuple[int, int, int, int] | None:
 
 
 # ------------------------------------------------------------------------------------ loading
-def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
-                 progress: Progress | None = None, cancel: Cancel | None = None) -> Loaded:
+def open_dataset(
+    store_path: str | Path | None,
+    checkpoint: str | Path | None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> Loaded:
     """Open a store with a model and fit the first map. ``None`` = the demo.
 
     When the store's latents for this model are cached, the map needs no torch at all: the model
@@ -70,8 +76,10 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
     checkpoint = Path(checkpoint or demo_checkpoint_dir())
     if not (checkpoint / "config.json").is_file():
         if checkpoint == demo_checkpoint_dir():
-            raise SessionError(f"the bundled demo model is missing ({checkpoint} has no config.json): "
-                               "train one with `latentlab train` or open a checkpoint from the File menu")
+            raise SessionError(
+                f"the bundled demo model is missing ({checkpoint} has no config.json): "
+                "train one with `latentlab train` or open a checkpoint from the File menu"
+            )
         raise SessionError(f"{checkpoint} is not a latentlab checkpoint (no config.json)")
     sample = store_path is None
     if sample:
@@ -89,9 +97,12 @@ def open_dataset(store_path: str | Path | None, checkpoint: str | Path | None,
 
         progress(0.0, "loading model")
         codec = load_codec(checkpoint, store)
-        table = embed_store(codec, store, cancel=cancel,
-                            progress=lambda done, total: progress(0.9 * done / max(total, 1),
-                                                                  f"encoding clips {done:,}/{total:,}"))
+        table = embed_store(
+            codec,
+            store,
+            cancel=cancel,
+            progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"),
+        )
     progress(0.9, "building the map")
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
     dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
@@ -122,17 +133,24 @@ def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, ca
     from latentlab.ml.embedding import embed_store
 
     if store_path is None:
-        raise SessionError(f"{Path(checkpoint).name} is not a latentlab model: open a clip store to explore with it "
-                           "(File → Open store, or explore --store STORE)")
+        raise SessionError(
+            f"{Path(checkpoint).name} is not a latentlab model: open a clip store to explore with it "
+            "(File → Open store, or explore --store STORE)"
+        )
     store = ClipStore.open(store_path)
     store.check_table()
     progress(0.0, "loading model")
     codec = load_codec(checkpoint, store)
-    table = embed_store(codec, store, cancel=cancel,
-                        progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"))
+    table = embed_store(
+        codec,
+        store,
+        cancel=cancel,
+        progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"),
+    )
     progress(0.9, "building the map")
-    dataset = make_dataset(Path(store_path).name, np.asarray(table.mu), np.asarray(table.logvar), codec, store,
-                           clusters=False)
+    dataset = make_dataset(
+        Path(store_path).name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False
+    )
     dataset.message = codec.describe()
     cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{codec.weights_hash[:16]}"
     dataset.cache_dir = cache
@@ -175,6 +193,10 @@ def load_codec(checkpoint: str | Path, store=None):
     if store is not None:
         g = store.geometry
         if (g.frames, g.height, g.width, g.channels) != (codec.frames, codec.height, codec.width, codec.channels):
-            raise GeometryMismatch(store.path, checkpoint, (g.frames, g.height, g.width, g.channels),
-                                   (codec.frames, codec.height, codec.width, codec.channels))
+            raise GeometryMismatch(
+                store.path,
+                checkpoint,
+                (g.frames, g.height, g.width, g.channels),
+                (codec.frames, codec.height, codec.width, codec.channels),
+            )
     return codec

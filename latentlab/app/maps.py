@@ -81,8 +81,12 @@ def cached_map(dataset: Dataset, method: str) -> tuple[MapProjection, InverseMap
     return None
 
 
-def map_for(dataset: Dataset, method: str, progress=None, cancel: Cancel | None = None,
-            ) -> tuple[MapProjection, InverseMap, bool]:
+def map_for(
+    dataset: Dataset,
+    method: str,
+    progress=None,
+    cancel: Cancel | None = None,
+) -> tuple[MapProjection, InverseMap, bool]:
     """``(projection, inverse, reused)``: a saved map of ``method`` when there is one (a t-SNE fit
     costs minutes on 2 cores; switching stores and back must not repeat it), else a fit that is
     then saved in the window's cache."""
@@ -99,8 +103,9 @@ def map_for(dataset: Dataset, method: str, progress=None, cancel: Cancel | None 
     return projection, inverse, False
 
 
-def fit_map(mu: np.ndarray, method: str, progress=None, cancel: Cancel | None = None,
-            seed: int = 0) -> tuple[MapProjection, InverseMap]:
+def fit_map(
+    mu: np.ndarray, method: str, progress=None, cancel: Cancel | None = None, seed: int = 0
+) -> tuple[MapProjection, InverseMap]:
     """``(projection, inverse)`` of ``mu`` with the latent service (any method it knows)."""
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection

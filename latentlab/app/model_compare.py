@@ -39,8 +39,10 @@ class ModelSide:
     def summary(self) -> str:
         kl = self.kl_per_dim
         beta = f" · beta {self.beta:g}" if self.beta is not None else ""
-        return (f"{self.name}: {self.mu.shape[1]} latents{beta} · KL {float(kl.sum()):.1f} nats/clip · "
-                f"{int((kl > 0.05).sum())} dims above 0.05 nats")
+        return (
+            f"{self.name}: {self.mu.shape[1]} latents{beta} · KL {float(kl.sum()):.1f} nats/clip · "
+            f"{int((kl > 0.05).sum())} dims above 0.05 nats"
+        )
 
 
 def check_geometry(config: dict, store, checkpoint: str) -> None:
@@ -52,21 +54,33 @@ def check_geometry(config: dict, store, checkpoint: str) -> None:
     if want != have:
         raise CompareError(
             f"{Path(checkpoint).name} takes clips of {' x '.join(map(str, want))} (frames x height x width x "
-            f"channels) but the open store holds {' x '.join(map(str, have))}: compare models trained on the same clips")
+            f"channels) but the open store holds {' x '.join(map(str, have))}: compare models trained on the same clips"
+        )
 
 
 def load_side(checkpoint: str, store, progress=None, cancel=None) -> ModelSide:
     """Load ``checkpoint``, encode ``store`` with it (cached) and map it (job thread)."""
-    from latentlab.core.projection import fit_projection
     from latentlab.app.loading import load_codec
+    from latentlab.core.projection import fit_projection
     from latentlab.ml.checkpoint import read_config
     from latentlab.ml.embedding import embed_store
 
     config = read_config(checkpoint)
     check_geometry(config, store, checkpoint)
     codec = load_codec(checkpoint, store)
-    table = embed_store(codec, store, cancel=cancel,
-                        progress=lambda d, t: progress and progress(0.9 * d / max(t, 1), f"encoding {d:,}/{t:,}"))
+    table = embed_store(
+        codec,
+        store,
+        cancel=cancel,
+        progress=lambda d, t: progress and progress(0.9 * d / max(t, 1), f"encoding {d:,}/{t:,}"),
+    )
     mu, logvar = np.asarray(table.mu, np.float32), np.asarray(table.logvar, np.float32)
-    return ModelSide(Path(checkpoint).name, str(checkpoint), mu, logvar, fit_projection(mu, "pca").coords,
-                     codec, config["model"].get("beta"))
+    return ModelSide(
+        Path(checkpoint).name,
+        str(checkpoint),
+        mu,
+        logvar,
+        fit_projection(mu, "pca").coords,
+        codec,
+        config["model"].get("beta"),
+    )

@@ -43,14 +43,19 @@ class ProbeResult:
     decode_ms: float
 
 
-def render_probe(inverse: InverseMap, codec: ClipDecoder, x: float, y: float,
-                 anchor: int | None = None) -> ProbeResult:
+def render_probe(inverse: InverseMap, codec: ClipDecoder, x: float, y: float, anchor: int | None = None) -> ProbeResult:
     """Invert ``(x, y)`` to a latent and decode it (runs on the worker thread)."""
     res = inverse.invert(np.array([[x, y]], np.float64), anchor=anchor)
     z = np.asarray(res.z[:1], np.float32)  # (1, D)
     t0 = time.perf_counter()
     frames = codec.decode(z)[0]  # (T, H, W, C) uint8
     decode_ms = 1000 * (time.perf_counter() - t0)
-    return ProbeResult(pos=(x, y), z=z[0], frames=frames, reliability=float(np.ravel(res.reliability)[0]),
-                       nearest=int(np.ravel(res.nearest)[0]), map_distance=float(np.ravel(res.map_distance)[0]),
-                       decode_ms=decode_ms)
+    return ProbeResult(
+        pos=(x, y),
+        z=z[0],
+        frames=frames,
+        reliability=float(np.ravel(res.reliability)[0]),
+        nearest=int(np.ravel(res.nearest)[0]),
+        map_distance=float(np.ravel(res.map_distance)[0]),
+        decode_ms=decode_ms,
+    )

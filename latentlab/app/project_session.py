@@ -17,13 +17,21 @@ save or a discard removes the autosave, so one found on opening means a crash.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
-from latentlab.core.project import (Project, ProjectError, autosave_path, load_project, recovery_available,
-                                    remove_autosave, save_project)
+from latentlab.core.project import (
+    Project,
+    ProjectError,
+    autosave_path,
+    load_project,
+    recovery_available,
+    remove_autosave,
+    save_project,
+)
 from latentlab.core.project_lock import ProjectLock, describe_holder
 from latentlab.core.undo import UndoStack
 
@@ -139,8 +147,11 @@ class ProjectSession:
                 except ProjectError as exc2:
                     raise ProjectRefused(str(exc2)) from None
             if project.missing:
-                raise ProjectRefused(f"{path.name} cannot be opened: " + "; ".join(project.missing)
-                                     + ". The project file was not changed")
+                raise ProjectRefused(
+                    f"{path.name} cannot be opened: "
+                    + "; ".join(project.missing)
+                    + ". The project file was not changed"
+                )
         except ProjectRefused:
             self.abandon(OpenPlan(Project(), lock, read_only, False))
             raise
@@ -160,8 +171,10 @@ class ProjectSession:
         self.mark_clean(changes=plan.recovered)  # recovered edits are not in the project file yet
         notes = list(plan.notes)
         if plan.read_only:
-            notes.append(f"{plan.project.name} is open in {describe_holder(plan.lock.holder)}: read-only here "
-                         "(Save as… to keep your changes)")
+            notes.append(
+                f"{plan.project.name} is open in {describe_holder(plan.lock.holder)}: read-only here "
+                "(Save as… to keep your changes)"
+            )
         if plan.recovered:
             notes.append(f"recovered the unsaved changes of {plan.project.name} from its autosave")
         self.remember(plan.project.path)

@@ -9,9 +9,10 @@ and Stop from the GUI thread to the run, also when they are asked for before the
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -123,8 +124,13 @@ def sample_field(store, indices: np.ndarray) -> ClipField | None:
     return None
 
 
-def run_training(request: TrainRequest, events: TrainingEvents, control: TrainingControl,
-                 progress: Callable[[float, str], None], cancel: Cancel) -> TrainResult:
+def run_training(
+    request: TrainRequest,
+    events: TrainingEvents,
+    control: TrainingControl,
+    progress: Callable[[float, str], None],
+    cancel: Cancel,
+) -> TrainResult:
     """Build the trainer and the live callback, train, return what happened (training thread).
 
     ``progress(fraction, text)`` must not raise; ``cancel()`` True stops the run after its step
@@ -139,10 +145,24 @@ def run_training(request: TrainRequest, events: TrainingEvents, control: Trainin
     configure_torch_threads()
     store = ClipStore.open(request.store)
     g = store.geometry
-    config = VAEConfig(frames=g.frames, height=g.height, width=g.width, channels=g.channels,
-                       latent_dim=request.latent_dim, beta=request.beta, **request.model)
-    settings = TrainSettings(**{**request.settings, "epochs": request.epochs, "batch_size": request.batch_size,
-                                "device": request.device, "num_workers": 0})  # workers would fork the GUI
+    config = VAEConfig(
+        frames=g.frames,
+        height=g.height,
+        width=g.width,
+        channels=g.channels,
+        latent_dim=request.latent_dim,
+        beta=request.beta,
+        **request.model,
+    )
+    settings = TrainSettings(
+        **{
+            **request.settings,
+            "epochs": request.epochs,
+            "batch_size": request.batch_size,
+            "device": request.device,
+            "num_workers": 0,
+        }
+    )  # workers would fork the GUI
     trainer = Trainer(config, store, request.output, settings, resume=request.resume)
 
     class Status(TrainerCallback):
@@ -152,10 +172,16 @@ def run_training(request: TrainRequest, events: TrainingEvents, control: Trainin
         def on_step(self, step, metrics):
             progress(step / max(1, live.total_steps), f"step {step}/{live.total_steps}")
 
-    live = LiveTraining(store, sample_size=request.sample_size, seed=trainer.settings.seed,  # a resume's own seed
-                        previous_map=request.previous_map,
-                        on_step=events.stepped, on_epoch=events.epoch_done,
-                        on_pause=events.pause_changed, cancel=cancel)
+    live = LiveTraining(
+        store,
+        sample_size=request.sample_size,
+        seed=trainer.settings.seed,  # a resume's own seed
+        previous_map=request.previous_map,
+        on_step=events.stepped,
+        on_epoch=events.epoch_done,
+        on_pause=events.pause_changed,
+        cancel=cancel,
+    )
     events.prepared(sample_field(store, live.indices))
     control.adopt(live)
     live.attach(trainer)

@@ -20,12 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=KINDS, default="sprites", help="which dataset (default sprites)")
     parser.add_argument("--n", type=int_range(1, 10**9), default=20_000, help="number of clips (default 20000)")
     parser.add_argument("--frames", type=int_range(1, 1024), default=8, help="frames per clip (default 8)")
-    parser.add_argument("--size", type=int_range(8, 1024), default=32,
-                        help="frame width and height in pixels (default 32, the bundled models' size)")
+    parser.add_argument(
+        "--size",
+        type=int_range(8, 1024),
+        default=32,
+        help="frame width and height in pixels (default 32, the bundled models' size)",
+    )
     parser.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
-    parser.add_argument("--images", choices=("train", "test"), default="train",
-                        help="digits only: scikit-learn's digit images to draw from: 'train' (4 of every 5, what "
-                             "the bundled model saw) or 'test' (the fifth, held out)")
+    parser.add_argument(
+        "--images",
+        choices=("train", "test"),
+        default="train",
+        help="digits only: scikit-learn's digit images to draw from: 'train' (4 of every 5, what "
+        "the bundled model saw) or 'test' (the fifth, held out)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -44,10 +52,13 @@ def run(args: argparse.Namespace) -> int:
     spec = sample.spec(**params)
     refuse_foreign_output(args.output, allowed=(STORE,))  # an existing store: refused below, by name
     # clips (uint8 RGB) + one table record per clip (6 base columns and a few float32 factors)
-    require_free_space(args.output, args.n * (args.frames * args.size * args.size * 3 + 96),
-                       f"{args.n} clips of {args.frames}x{args.size}x{args.size}x3")
-    with output_lock(args.output), \
-            tqdm(total=args.n, unit="clip", file=sys.stderr, disable=args.quiet or None) as bar:
+    require_free_space(
+        args.output,
+        args.n * (args.frames * args.size * args.size * 3 + 96),
+        f"{args.n} clips of {args.frames}x{args.size}x{args.size}x3",
+    )
+    with output_lock(args.output), tqdm(total=args.n, unit="clip", file=sys.stderr, disable=args.quiet or None) as bar:
+
         def progress(done: int, total: int) -> None:
             bar.update(done - bar.n)
 

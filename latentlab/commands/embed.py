@@ -16,9 +16,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "clips that are not cached yet (new sources, or the rest of an interrupted run). On a cluster, "
         "run one job per --shard i/N (0-based); the last one to finish merges them, or run --merge."
     )
-    parser.add_argument("checkpoint", metavar="MODEL",
-                        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
-                             "with --weights")
+    parser.add_argument(
+        "checkpoint",
+        metavar="MODEL",
+        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory with --weights",
+    )
     parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for MODEL package.module:factory")
     parser.add_argument("store", metavar="STORE", help="clip store folder")
     parser.add_argument("--batch-size", type=int_range(1, 65_536), default=256, help="clips per batch (default 256)")
@@ -32,10 +34,9 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from latentlab.core.disk_space import require_free_space
-    from latentlab.core.errors import LatentSpaceError
+    from latentlab.core.errors import LatentSpaceError, UserError
     from latentlab.core.latent_cache import LatentCache, parse_shard
     from latentlab.media.clip_store import ClipStore, StoreError
-    from latentlab.core.errors import UserError
     from latentlab.ml.checkpoint import CheckpointError
     from latentlab.ml.device import DeviceError
     from latentlab.ml.embedding import embed_store
@@ -53,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     g = store.geometry
     if g.shape != (codec.frames, codec.height, codec.width, codec.channels):
-        return fail(f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
-                    f"{(codec.frames, codec.height, codec.width, codec.channels)}")
+        return fail(
+            f"the store's clips are {g.shape} (T, H, W, C) but the model takes "
+            f"{(codec.frames, codec.height, codec.width, codec.channels)}"
+        )
     # mu and log sigma^2 (float32) and a done flag per clip, written once as the cache
     require_free_space(store.path, len(store) * (8 * codec.latent_dim + 1), "the latent cache")
     if args.merge:
@@ -84,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     what = "all clips" if table.complete else f"shard {args.shard} ({len(table)} clips)"
     if hasattr(codec, "describe"):
         print(codec.describe())
-    print(f"{what}: {encoded} encoded now, {len(table) - encoded} from the cache, D={table.mu.shape[1]}, "
-          f"{time.perf_counter() - t0:.1f} s on {codec.device} -> {folder}")
+    print(
+        f"{what}: {encoded} encoded now, {len(table) - encoded} from the cache, D={table.mu.shape[1]}, "
+        f"{time.perf_counter() - t0:.1f} s on {codec.device} -> {folder}"
+    )
     return 0

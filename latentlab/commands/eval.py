@@ -22,24 +22,40 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from latentlab.ml.config import DEVICE_CHOICES  # torch-free
     from latentlab.commands.options import COUNT, SEED, int_range
     from latentlab.ml.config import DEVICE_CHOICES  # torch-free
 
-    parser.add_argument("checkpoint", metavar="MODEL",
-                        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
-                             "with --weights (models from elsewhere get a shorter report: PSNR and speed)")
+    parser.add_argument(
+        "checkpoint",
+        metavar="MODEL",
+        help="a latentlab checkpoint folder, a diffusers autoencoder folder, or package.module:factory "
+        "with --weights (models from elsewhere get a shorter report: PSNR and speed)",
+    )
     parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for MODEL package.module:factory")
     parser.add_argument("store", help="clip store to evaluate on")
-    parser.add_argument("--split", choices=("val", "all"), default="all",
-                        help="'val': only the validation clips of the trainer's split (when this is its "
-                             "training store); 'all': every clip (default)")
+    parser.add_argument(
+        "--split",
+        choices=("val", "all"),
+        default="all",
+        help="'val': only the validation clips of the trainer's split (when this is its "
+        "training store); 'all': every clip (default)",
+    )
     parser.add_argument("--max-clips", type=COUNT, default=2000, help="evaluate at most this many clips")
-    parser.add_argument("--baseline-clips", "--codec-clips", type=int_range(0, 100_000), default=200, help="clips for the MJPG/mp4v compression baseline (0: skip)")
-    parser.add_argument("--no-judge", action="store_true",
-                        help="skip the class judge (it trains a small CNN on the store's clips, about a minute)")
-    parser.add_argument("--judge-steps", type=int_range(1, 1_000_000), default=1500,
-                        help="training steps of the class judge")
+    parser.add_argument(
+        "--baseline-clips",
+        "--codec-clips",
+        type=int_range(0, 100_000),
+        default=200,
+        help="clips for the MJPG/mp4v compression baseline (0: skip)",
+    )
+    parser.add_argument(
+        "--no-judge",
+        action="store_true",
+        help="skip the class judge (it trains a small CNN on the store's clips, about a minute)",
+    )
+    parser.add_argument(
+        "--judge-steps", type=int_range(1, 1_000_000), default=1500, help="training steps of the class judge"
+    )
     parser.add_argument("--seed", type=SEED, default=0, help="seed of the clip sample and the prior samples")
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -63,8 +79,12 @@ def run(args: argparse.Namespace) -> int:
     store = ClipStore.open(args.store)
     c, g = model.config, store.geometry
     if (g.frames, g.height, g.width, g.channels) != (c.frames, c.height, c.width, c.channels):
-        print(f"latentlab eval: error: the store holds {g.frames}x{g.height}x{g.width}x{g.channels} clips (T x H x W x C), "
-              f"the model expects {c.frames}x{c.height}x{c.width}x{c.channels}", file=sys.stderr)
+        print(
+            f"latentlab eval: error: the store holds {g.frames}x{g.height}x{g.width}x{g.channels} clips (T "
+            f"x H x W x C), "
+            f"the model expects {c.frames}x{c.height}x{c.width}x{c.channels}",
+            file=sys.stderr,
+        )
         return 1
     if args.split == "val":
         tr = config.get("training", {})
@@ -80,8 +100,12 @@ def run(args: argparse.Namespace) -> int:
     report["quality"] = _quality(model, config, weights_hash, store, idx, args)
     raw = g.nbytes
     latent = 2 * c.latent_dim  # float16 mu
-    comp = {"raw_bytes_per_clip": raw, "latent_bytes_per_clip": latent, "ratio": raw / latent,
-            "latent_psnr": report["psnr"]}
+    comp = {
+        "raw_bytes_per_clip": raw,
+        "latent_bytes_per_clip": latent,
+        "ratio": raw / latent,
+        "latent_psnr": report["psnr"],
+    }
     if args.baseline_clips > 0:
         cidx = idx[: args.baseline_clips]
         clips = store.read(cidx)
@@ -98,9 +122,12 @@ def run(args: argparse.Namespace) -> int:
         comp["baselines"] = compression_report(clips, latent)
     report["compression"] = comp
     report["checkpoint"] = {"path": str(args.checkpoint), "weights_blake2b": weights_hash}
-    report["store"] = {"path": str(store.path), "fingerprint": store.fingerprint,
-                       "split": args.split, "trained_on_this_store":
-                       config.get("data", {}).get("store_fingerprint") == store.fingerprint}
+    report["store"] = {
+        "path": str(store.path),
+        "fingerprint": store.fingerprint,
+        "split": args.split,
+        "trained_on_this_store": config.get("data", {}).get("store_fingerprint") == store.fingerprint,
+    }
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -142,8 +169,9 @@ def _quality(model, config: dict, weights_hash: str, store, idx, args) -> dict:
     fit_idx = np.sort(rng.choice(train_idx, min(2000, len(train_idx)), replace=False)) if len(train_idx) else idx
     eval_clips, fit_clips = store.read(idx), store.read(fit_idx)
     factors = {k: np.asarray(v)[idx] for k, v in store.factors().items()} if store.factor_names else None
-    class_factor = next((s.class_factor for s in SAMPLE_DATASETS.values() if factors and s.class_factor in factors),
-                        None)
+    class_factor = next(
+        (s.class_factor for s in SAMPLE_DATASETS.values() if factors and s.class_factor in factors), None
+    )
     judge = None
     if class_factor and not args.no_judge:
         pool = np.setdiff1d(train_idx, fit_idx)[:12000]
@@ -183,17 +211,24 @@ def _text(r: dict) -> str:
         if q.get("knn_class") is not None:
             lines.append(f"{q['class_factor']} from mu by kNN (k = 10): {q['knn_class']:.1%}")
         if q.get("judge_recon") is not None:
-            lines.append(f"judge: {q['class_factor']} right on {q['judge_recon']:.1%} of reconstructions "
-                         f"({q['judge_real']:.1%} of the originals); prior samples called one {q['class_factor']} "
-                         f"with confidence >= 0.9: {q['prior_confident']:.1%}, per class {q['prior_classes']}")
+            lines.append(
+                f"judge: {q['class_factor']} right on {q['judge_recon']:.1%} of reconstructions "
+                f"({q['judge_real']:.1%} of the originals); prior samples called one {q['class_factor']} "
+                f"with confidence >= 0.9: {q['prior_confident']:.1%}, per class {q['prior_classes']}"
+            )
     c = r["compression"]
-    lines.append(f"compression: raw {c['raw_bytes_per_clip']} bytes/clip, latent {c['latent_bytes_per_clip']} bytes "
-                 f"(float16), {c['ratio']:.0f}x smaller; latent PSNR {c.get('latent_psnr_baseline_clips_fp16', c['latent_psnr']):.2f} dB")
+    lines.append(
+        f"compression: raw {c['raw_bytes_per_clip']} bytes/clip, latent {c['latent_bytes_per_clip']} bytes "
+        f"(float16), {c['ratio']:.0f}x smaller; latent PSNR "
+        f"{c.get('latent_psnr_baseline_clips_fp16', c['latent_psnr']):.2f} dB"
+    )
     for fourcc, info in c.get("baselines", {}).items():
         if "error" in info:
             lines.append(f"  {fourcc}: {info['error']}")
             continue
         n = info["nearest"]
-        lines.append(f"  {fourcc} ({n['setting']}): {n['bytes_per_clip']:.0f} bytes/clip, PSNR {n['psnr']:.2f} dB"
-                     + (f"  [{n['note']}]" if n["note"] else ""))
+        lines.append(
+            f"  {fourcc} ({n['setting']}): {n['bytes_per_clip']:.0f} bytes/clip, PSNR {n['psnr']:.2f} dB"
+            + (f"  [{n['note']}]" if n["note"] else "")
+        )
     return "\n".join(lines)

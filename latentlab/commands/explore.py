@@ -12,23 +12,46 @@ from latentlab.core.projection_methods import FITTED_METHODS as PROJECTIONS
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import SECONDS
 
-    parser.add_argument("project_file", nargs="?", metavar="PROJECT.latentlab",
-                        help="project to open (its store, model, tags and view); same as --project")
+    parser.add_argument(
+        "project_file",
+        nargs="?",
+        metavar="PROJECT.latentlab",
+        help="project to open (its store, model, tags and view); same as --project",
+    )
     parser.add_argument("--project", metavar="PROJECT.latentlab", help="project to open")
     parser.add_argument("--store", help="clip store folder to explore (default: the demo clips)")
-    parser.add_argument("--checkpoint", "--model", dest="checkpoint", metavar="MODEL",
-                        help="model to explore with (default: the bundled demo model): a latentlab checkpoint folder, "
-                             "a diffusers autoencoder folder, or package.module:factory with --weights")
+    parser.add_argument(
+        "--checkpoint",
+        "--model",
+        dest="checkpoint",
+        metavar="MODEL",
+        help="model to explore with (default: the bundled demo model): a latentlab checkpoint folder, "
+        "a diffusers autoencoder folder, or package.module:factory with --weights",
+    )
     parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict for --model package.module:factory")
-    parser.add_argument("--projection", choices=PROJECTIONS, default=None,
-                        help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca, "
-                             "and for the sample datasets their t-SNE map, fitted once and then cached)")
-    parser.add_argument("--colour", "--color", dest="colour", metavar="FIELD",
-                        help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)")
-    parser.add_argument("--screenshot", metavar="FILE",
-                        help="render the window with its data loaded, save it as a PNG to FILE and exit")
-    parser.add_argument("--timeout", type=SECONDS, default=600.0,
-                        help="with --screenshot: seconds to wait for the data before giving up (default: 600)")
+    parser.add_argument(
+        "--projection",
+        choices=PROJECTIONS,
+        default=None,
+        help="map to show once loaded; t-SNE/UMAP fit in the background after PCA (default: pca, "
+        "and for the sample datasets their t-SNE map, fitted once and then cached)",
+    )
+    parser.add_argument(
+        "--colour",
+        "--color",
+        dest="colour",
+        metavar="FIELD",
+        help="per-clip field to colour the map by once loaded (e.g. shape, x_mid, KL, cluster)",
+    )
+    parser.add_argument(
+        "--screenshot", metavar="FILE", help="render the window with its data loaded, save it as a PNG to FILE and exit"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=SECONDS,
+        default=600.0,
+        help="with --screenshot: seconds to wait for the data before giving up (default: 600)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
     if project is None:
         return 2
     if project and (args.store or args.checkpoint):
-        print("latentlab explore: error: a project names its own store and checkpoint; "
-              "give either a project or --store/--checkpoint", file=sys.stderr)
+        print(
+            "latentlab explore: error: a project names its own store and checkpoint; "
+            "give either a project or --store/--checkpoint",
+            file=sys.stderr,
+        )
         return 2
     if args.store is not None and not Path(args.store).is_dir():
         print(f"latentlab explore: error: --store {args.store} is not a folder", file=sys.stderr)
@@ -75,8 +101,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     extra = {"project": project} if project else {}
-    return run_explorer(store=args.store, checkpoint=args.checkpoint, projection=args.projection,
-                        screenshot=args.screenshot, timeout_s=args.timeout, colour=args.colour, **extra)
+    return run_explorer(
+        store=args.store,
+        checkpoint=args.checkpoint,
+        projection=args.projection,
+        screenshot=args.screenshot,
+        timeout_s=args.timeout,
+        colour=args.colour,
+        **extra,
+    )
 
 
 def _project_path(args: argparse.Namespace) -> str | None:

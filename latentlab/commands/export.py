@@ -22,15 +22,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "OUT is written completely or not at all; an existing non-empty OUT needs --force."
     )
     parser.add_argument("project", metavar="PROJECT", nargs="?", help="project file (.latentlab)")
-    parser.add_argument("--store", metavar="STORE",
-                        help="export from a clip store without a project (with --all or --keys)")
+    parser.add_argument(
+        "--store", metavar="STORE", help="export from a clip store without a project (with --all or --keys)"
+    )
     scope = parser.add_mutually_exclusive_group(required=True)
     scope.add_argument("--tag", metavar="T", help="the clips with this tag")
     scope.add_argument("--selection", metavar="NAME", help="the clips of this saved selection")
     scope.add_argument("--all", action="store_true", help="every clip of the project's store")
-    scope.add_argument("--keys", metavar="FILE",
-                       help="the clips listed in FILE: a manifest.csv of an earlier export (its clip_key "
-                            "column) or one clip key per line")
+    scope.add_argument(
+        "--keys",
+        metavar="FILE",
+        help="the clips listed in FILE: a manifest.csv of an earlier export (its clip_key "
+        "column) or one clip key per line",
+    )
     parser.add_argument("--format", "-f", required=True, choices=FORMATS)
     parser.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder")
     parser.add_argument("--reconstructions", action="store_true", help="videos: also write the model's reconstructions")
@@ -47,8 +51,14 @@ def run(args: argparse.Namespace) -> int:
     from latentlab.core.disk_space import require_free_space
     from latentlab.core.export_output import OutputExists, check_output, estimate_bytes
     from latentlab.core.export_tables import ExportError
-    from latentlab.core.project import (Project, ProjectError, load_project, missing_clip_keys, project_clip_indices,
-                                        tag_names)
+    from latentlab.core.project import (
+        Project,
+        ProjectError,
+        load_project,
+        missing_clip_keys,
+        project_clip_indices,
+        tag_names,
+    )
     from latentlab.media.clip_store import ClipStore, StoreError
 
     def fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -80,9 +90,11 @@ def run(args: argparse.Namespace) -> int:
             indices = project_clip_indices(project, keys, tag=args.tag, selection=args.selection)
             dropped = missing_clip_keys(project, keys, tag=args.tag, selection=args.selection)
         store.check_table()  # a garbled table: one line, not an IndexError half-way
-        require_free_space(Path(args.output).absolute().parent,
-                           estimate_bytes(args.format, len(indices), store.geometry.nbytes, args.reconstructions),
-                           f"the export of {len(indices)} clips")
+        require_free_space(
+            Path(args.output).absolute().parent,
+            estimate_bytes(args.format, len(indices), store.geometry.nbytes, args.reconstructions),
+            f"the export of {len(indices)} clips",
+        )
     except OutputExists as exc:
         return fail(str(exc), EXIT_EXISTS)
     except (ExportError, ProjectError, StoreError, OSError) as exc:
@@ -93,17 +105,31 @@ def run(args: argparse.Namespace) -> int:
         for k in tag_keys:
             key_tags.setdefault(str(k), []).append(name)
     tags = [key_tags.get(str(keys[i]), []) for i in indices.tolist()]
-    scope = ({"tag": args.tag} if args.tag is not None else
-             {"selection": args.selection} if args.selection is not None else
-             {"keys": str(args.keys)} if args.keys else {"all": True})
-    info = ({"store": str(project.store)} if args.store else {"project": str(project.path)}) | \
-        {"scope": scope, "checkpoint": checkpoint}
+    scope = (
+        {"tag": args.tag}
+        if args.tag is not None
+        else {"selection": args.selection}
+        if args.selection is not None
+        else {"keys": str(args.keys)}
+        if args.keys
+        else {"all": True}
+    )
+    info = ({"store": str(project.store)} if args.store else {"project": str(project.path)}) | {
+        "scope": scope,
+        "checkpoint": checkpoint,
+    }
     if dropped:  # e.g. the source video changed since these clips were tagged: say so, here and in export.json
-        info["dropped"] = {"clips": len(dropped), "keys": dropped,
-                           "reason": "not in the store any more (its source video changed or was removed)"}
-        print(f"latentlab export: note: {len(dropped)} of the {len(dropped) + len(indices)} clips of "
-              f"{next(iter(scope.values()))!r} are not in the store any more (source video changed or removed); "
-              "they are listed under 'dropped' in export.json", file=sys.stderr)
+        info["dropped"] = {
+            "clips": len(dropped),
+            "keys": dropped,
+            "reason": "not in the store any more (its source video changed or was removed)",
+        }
+        print(
+            f"latentlab export: note: {len(dropped)} of the {len(dropped) + len(indices)} clips of "
+            f"{next(iter(scope.values()))!r} are not in the store any more (source video changed or removed); "
+            "they are listed under 'dropped' in export.json",
+            file=sys.stderr,
+        )
     with _Bar(args.quiet) as bar:
         try:
             mu = reconstruct = None
@@ -117,8 +143,18 @@ def run(args: argparse.Namespace) -> int:
                     reconstruct = reconstructor(codec, cached_latents(store, checkpoint))
             from latentlab.media.export_clips import run_export
 
-            report = run_export(args.format, store, indices, tags, args.output, force=args.force, mu=mu,
-                                reconstruct=reconstruct, progress=bar.stage("export"), info=info)
+            report = run_export(
+                args.format,
+                store,
+                indices,
+                tags,
+                args.output,
+                force=args.force,
+                mu=mu,
+                reconstruct=reconstruct,
+                progress=bar.stage("export"),
+                info=info,
+            )
         except OutputExists as exc:
             return fail(str(exc), EXIT_EXISTS)
         except ExportError as exc:
@@ -159,8 +195,9 @@ def _listed_clips(path: str, keys):
     position = {str(k): i for i, k in enumerate(keys)}
     missing = [k for k in wanted if k not in position]
     if missing:
-        raise ExportError(f"{len(missing)} of the {len(wanted)} clips listed in {path} are not in this store "
-                          f"(first: {missing[0]!r})")
+        raise ExportError(
+            f"{len(missing)} of the {len(wanted)} clips listed in {path} are not in this store (first: {missing[0]!r})"
+        )
     return np.unique(np.asarray([position[k] for k in wanted], np.int64))
 
 
@@ -183,7 +220,7 @@ class _Bar:
     def __init__(self, quiet: bool) -> None:
         self.quiet, self.bar = quiet, None
 
-    def __enter__(self) -> "_Bar":
+    def __enter__(self) -> _Bar:
         if not self.quiet and sys.stderr.isatty():
             from tqdm import tqdm
 
@@ -195,6 +232,7 @@ class _Bar:
             if self.bar is not None:
                 self.bar.set_description(text or name, refresh=False)
                 self.bar.update(int(100 * fraction) - self.bar.n)
+
         return progress
 
     def __exit__(self, *exc) -> None:

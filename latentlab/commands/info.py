@@ -14,13 +14,19 @@ from pathlib import Path
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from latentlab.commands.options import int_range
 
-    parser.description = ("Describe a clip store (geometry, clips, sources, last ingest) or a model: a latentlab "
-                          "checkpoint, a diffusers autoencoder folder, or package.module:factory with --weights "
-                          "(kind, latent shape, parameters, device).")
+    parser.description = (
+        "Describe a clip store (geometry, clips, sources, last ingest) or a model: a latentlab "
+        "checkpoint, a diffusers autoencoder folder, or package.module:factory with --weights "
+        "(kind, latent shape, parameters, device)."
+    )
     parser.add_argument("path", metavar="PATH", help="a clip store folder or a model")
     parser.add_argument("--weights", metavar="FILE.safetensors", help="state dict when PATH is package.module:factory")
-    parser.add_argument("--device", default="auto", help="where to load a model: auto (GPU when there is one), cpu, cuda")
-    parser.add_argument("--sources", type=int_range(0, 10**6), default=10, metavar="N", help="list at most N sources (default 10)")
+    parser.add_argument(
+        "--device", default="auto", help="where to load a model: auto (GPU when there is one), cpu, cuda"
+    )
+    parser.add_argument(
+        "--sources", type=int_range(0, 10**6), default=10, metavar="N", help="list at most N sources (default 10)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,8 +37,11 @@ def run(args: argparse.Namespace) -> int:
         return _model_info(args)
     if (path / "config.json").is_file():
         return _checkpoint_info(path)
-    print(f"latentlab info: error: {path} is neither a clip store (no manifest.json) "
-          "nor a checkpoint folder (no config.json)", file=sys.stderr)
+    print(
+        f"latentlab info: error: {path} is neither a clip store (no manifest.json) "
+        "nor a checkpoint folder (no config.json)",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -74,8 +83,10 @@ def _store_info(path: Path, max_sources: int) -> int:
     g = store.geometry
     size_mb = len(store) * g.nbytes / 1e6
     print(f"clip store {store.path}")
-    print(f"  {len(store)} clips of {g.frames} frames x {g.height} x {g.width} x {g.channels} "
-          f"({'RGB' if g.channels == 3 else 'grey'}), {size_mb:.1f} MB; fingerprint {store.fingerprint[:12]}")
+    print(
+        f"  {len(store)} clips of {g.frames} frames x {g.height} x {g.width} x {g.channels} "
+        f"({'RGB' if g.channels == 3 else 'grey'}), {size_mb:.1f} MB; fingerprint {store.fingerprint[:12]}"
+    )
     if store.factor_names:
         print(f"  ground-truth factors: {', '.join(store.factor_names)}")
     sources = store.sources
@@ -97,8 +108,10 @@ def _store_info(path: Path, max_sources: int) -> int:
 def _report_lines(doc: dict, max_sources: int) -> list[str]:
     files, runs = doc["files"], doc["runs"]
     counts = Counter(r["status"] for r in files)
-    lines = [f"  ingest report: {len(files)} files ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))}), "
-             f"{len(runs)} runs"]
+    lines = [
+        f"  ingest report: {len(files)} files ({', '.join(f'{n} {k}' for k, n in sorted(counts.items()))}), "
+        f"{len(runs)} runs"
+    ]
     for r in [r for r in files if r["status"] in ("failed", "partial")][:max_sources]:
         lines.append(f"    {r['status']:7s} {r['path']}: {r['reason']}")
     return lines
@@ -108,8 +121,11 @@ def _checkpoint_info(path: Path) -> int:
     try:
         from latentlab.ml.checkpoint import CheckpointError, describe_checkpoint
     except ImportError as exc:
-        print(f"latentlab info: {path} looks like a checkpoint folder, but this build cannot describe "
-              f"checkpoints yet ({exc})", file=sys.stderr)
+        print(
+            f"latentlab info: {path} looks like a checkpoint folder, but this build cannot describe "
+            f"checkpoints yet ({exc})",
+            file=sys.stderr,
+        )
         return 1
     try:
         print(describe_checkpoint(os.fspath(path)))

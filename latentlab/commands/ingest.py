@@ -46,24 +46,60 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="STORE", help="clip store folder (created if needed)")
     g = parser.add_argument_group("clips")
     g.add_argument("--frames", "-T", type=int_range(1, 1024), default=8, help="frames per clip (default 8)")
-    g.add_argument("--size", type=_size, default=(64, 64), metavar="WxH",
-                   help="frame size, e.g. 64 or 96x64 (default 64x64); see --fit for the aspect ratio")
-    g.add_argument("--fit", choices=FITS, default="crop",
-                   help="aspect ratio handling: centre-crop (default), pad with black, or stretch")
-    g.add_argument("--resize", choices=RESIZES, default="fast",
-                   help="scaling: fast = bilinear to 2x then 2x2 averaging (default); area = exact area average (slower)")
-    g.add_argument("--stride", type=int_range(1, 10**6), default=None,
-                   help="frames between clip starts (default: the clip length, i.e. no overlap)")
-    g.add_argument("--fps", type=float_range(0.0, 1000.0, low_open=True), default=None,
-                   help="resample to this frame rate by timestamp (default: keep every decoded frame)")
+    g.add_argument(
+        "--size",
+        type=_size,
+        default=(64, 64),
+        metavar="WxH",
+        help="frame size, e.g. 64 or 96x64 (default 64x64); see --fit for the aspect ratio",
+    )
+    g.add_argument(
+        "--fit",
+        choices=FITS,
+        default="crop",
+        help="aspect ratio handling: centre-crop (default), pad with black, or stretch",
+    )
+    g.add_argument(
+        "--resize",
+        choices=RESIZES,
+        default="fast",
+        help="scaling: fast = bilinear to 2x then 2x2 averaging (default); area = exact area average (slower)",
+    )
+    g.add_argument(
+        "--stride",
+        type=int_range(1, 10**6),
+        default=None,
+        help="frames between clip starts (default: the clip length, i.e. no overlap)",
+    )
+    g.add_argument(
+        "--fps",
+        type=float_range(0.0, 1000.0, low_open=True),
+        default=None,
+        help="resample to this frame rate by timestamp (default: keep every decoded frame)",
+    )
     g.add_argument("--channels", type=int_range(1, 3), choices=(1, 3), default=3, help="3 = RGB (default), 1 = grey")
     r = parser.add_argument_group("running")
-    r.add_argument("--jobs", "-j", type=int_range(0, 1024), default=None,
-                   help="files decoded in parallel (default: all available cores); 0 = in this process")
-    r.add_argument("--timeout", type=SECONDS, default=60.0, metavar="S",
-                   help="give up on a file after S seconds without a newly decoded frame (default 60)")
-    r.add_argument("--max-file-seconds", type=SECONDS, default=None, metavar="S",
-                   help="give up on a file after S seconds in all (default: no limit)")
+    r.add_argument(
+        "--jobs",
+        "-j",
+        type=int_range(0, 1024),
+        default=None,
+        help="files decoded in parallel (default: all available cores); 0 = in this process",
+    )
+    r.add_argument(
+        "--timeout",
+        type=SECONDS,
+        default=60.0,
+        metavar="S",
+        help="give up on a file after S seconds without a newly decoded frame (default 60)",
+    )
+    r.add_argument(
+        "--max-file-seconds",
+        type=SECONDS,
+        default=None,
+        metavar="S",
+        help="give up on a file after S seconds in all (default: no limit)",
+    )
     r.add_argument("--strict", action="store_true", help="exit with status 2 if any file failed")
     r.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress and no per-file lines on stderr")
@@ -80,17 +116,28 @@ def run(args: argparse.Namespace) -> int:
     refuse_foreign_output(args.output, allowed=(STORE,))
 
     try:
-        settings = CutSettings(frames=args.frames, width=args.size[0], height=args.size[1], channels=args.channels,
-                               stride=args.stride, fps=args.fps, fit=args.fit, resize=args.resize)
+        settings = CutSettings(
+            frames=args.frames,
+            width=args.size[0],
+            height=args.size[1],
+            channels=args.channels,
+            stride=args.stride,
+            fps=args.fps,
+            fit=args.fit,
+            resize=args.resize,
+        )
     except ValueError as exc:
         print(f"latentlab ingest: error: {exc}", file=sys.stderr)
         return 1
-    options = IngestOptions(settings, jobs=args.jobs, stall_timeout=args.timeout, max_file_seconds=args.max_file_seconds)
+    options = IngestOptions(
+        settings, jobs=args.jobs, stall_timeout=args.timeout, max_file_seconds=args.max_file_seconds
+    )
     ui = _Progress(quiet=args.quiet)
     try:
         with output_lock(args.output):
-            summary = ingest(args.paths, args.output, options, on_start=ui.start, on_record=ui.record,
-                             on_frames=ui.frames)
+            summary = ingest(
+                args.paths, args.output, options, on_start=ui.start, on_record=ui.record, on_frames=ui.frames
+            )
     except (IngestError, StoreError) as exc:
         print(f"latentlab ingest: error: {exc}", file=sys.stderr)
         return 1
@@ -105,10 +152,12 @@ def run(args: argparse.Namespace) -> int:
         from latentlab.core.frame_rate import FALLBACK_FPS
 
         lo, hi = spread
-        print(f"latentlab ingest: warning: the videos' frame rates differ ({lo:g} to {hi:g} fps), so one "
-              f"{args.frames}-frame clip spans {args.frames / hi:.2f} s of one video and {args.frames / lo:.2f} s "
-              f"of another; ingest again with --fps {min(FALLBACK_FPS, lo):g} to cut every video at one rate",
-              file=sys.stderr)
+        print(
+            f"latentlab ingest: warning: the videos' frame rates differ ({lo:g} to {hi:g} fps), so one "
+            f"{args.frames}-frame clip spans {args.frames / hi:.2f} s of one video and {args.frames / lo:.2f} s "
+            f"of another; ingest again with --fps {min(FALLBACK_FPS, lo):g} to cut every video at one rate",
+            file=sys.stderr,
+        )
     return 2 if args.strict and summary.any_failed else 0
 
 

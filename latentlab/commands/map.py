@@ -22,7 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="the model whose latents to use (needed when several are cached)")
     parser.add_argument("--method", default="pca", choices=METHODS)
     parser.add_argument("--seed", type=SEED, default=0)
-    parser.add_argument("--perplexity", type=float_range(0.0, 10_000.0, low_open=True), help="t-SNE perplexity (default 30)")
+    parser.add_argument(
+        "--perplexity", type=float_range(0.0, 10_000.0, low_open=True), help="t-SNE perplexity (default 30)"
+    )
     parser.add_argument("--backend", choices=TSNE_BACKENDS, help="t-SNE library (default auto)")
     parser.add_argument("--n-neighbors", type=int_range(2, 10_000), help="UMAP neighbours (default 15)")
     parser.add_argument("--min-dist", type=float_range(0.0, 1.0), help="UMAP min_dist (default 0.1)")
@@ -70,9 +72,18 @@ def run(args: argparse.Namespace) -> int:
     if len(tables) > 1:
         return fail("latents of several models are cached here: choose one with --checkpoint")
     weights_hash, table = tables[0]
-    params = {k: v for k, v in (("perplexity", args.perplexity), ("backend", args.backend),
-                                ("n_neighbors", args.n_neighbors), ("min_dist", args.min_dist)) if v is not None}
+    params = {
+        k: v
+        for k, v in (
+            ("perplexity", args.perplexity),
+            ("backend", args.backend),
+            ("n_neighbors", args.n_neighbors),
+            ("min_dist", args.min_dist),
+        )
+        if v is not None
+    }
     with tqdm(total=100, unit="%", file=sys.stderr, disable=args.quiet or None, desc=args.method) as bar:
+
         def progress(fraction: float, coords) -> None:
             bar.update(int(100 * fraction) - bar.n)
 

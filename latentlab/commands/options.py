@@ -70,8 +70,9 @@ def int_range(low: int | None = None, high: int | None = None) -> Number:
     return Number(int, low, high)
 
 
-def float_range(low: float | None = None, high: float | None = None, *, low_open: bool = False,
-                high_open: bool = False) -> Number:
+def float_range(
+    low: float | None = None, high: float | None = None, *, low_open: bool = False, high_open: bool = False
+) -> Number:
     """A finite real number in the range (bounds inclusive unless ``*_open``)."""
     return Number(float, low, high, low_open, high_open)
 

@@ -26,7 +26,7 @@ class PixelPCA:
     components: np.ndarray
 
     @classmethod
-    def fit(cls, clips_u8: np.ndarray, dims: int, seed: int = 0) -> "PixelPCA":
+    def fit(cls, clips_u8: np.ndarray, dims: int, seed: int = 0) -> PixelPCA:
         from sklearn.decomposition import PCA
 
         x = np.asarray(clips_u8, np.float32).reshape(len(clips_u8), -1) / 255.0
@@ -37,9 +37,9 @@ class PixelPCA:
         """The clips projected on the components and back, uint8 of the input's shape."""
         out = np.empty_like(np.asarray(clips_u8))
         for a in range(0, len(clips_u8), batch):
-            x = np.asarray(clips_u8[a:a + batch], np.float32).reshape(-1, self.mean.size) / 255.0 - self.mean
+            x = np.asarray(clips_u8[a : a + batch], np.float32).reshape(-1, self.mean.size) / 255.0 - self.mean
             y = (x @ self.components.T) @ self.components + self.mean
-            out[a:a + batch] = np.clip(np.rint(y * 255.0), 0, 255).reshape(out[a:a + batch].shape)
+            out[a : a + batch] = np.clip(np.rint(y * 255.0), 0, 255).reshape(out[a : a + batch].shape)
         return out
 
 

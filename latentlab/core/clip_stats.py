@@ -18,9 +18,8 @@ def high_frequency_energy(clips_u8: np.ndarray, batch: int = 512) -> float:
     """Mean |4-neighbour Laplacian| over the inner pixels of every frame."""
     total, count = 0.0, 0
     for a in range(0, len(clips_u8), batch):
-        x = np.asarray(clips_u8[a:a + batch], np.float32)  # (n, T, H, W, C)
-        lap = (4 * x[:, :, 1:-1, 1:-1] - x[:, :, :-2, 1:-1] - x[:, :, 2:, 1:-1]
-               - x[:, :, 1:-1, :-2] - x[:, :, 1:-1, 2:])
+        x = np.asarray(clips_u8[a : a + batch], np.float32)  # (n, T, H, W, C)
+        lap = 4 * x[:, :, 1:-1, 1:-1] - x[:, :, :-2, 1:-1] - x[:, :, 2:, 1:-1] - x[:, :, 1:-1, :-2] - x[:, :, 1:-1, 2:]
         total += float(np.abs(lap).sum())
         count += lap.size
     return total / max(count, 1)
@@ -30,7 +29,7 @@ def motion_energy(clips_u8: np.ndarray, batch: int = 512) -> float:
     """Mean |frame t+1 - frame t| per pixel."""
     total, count = 0.0, 0
     for a in range(0, len(clips_u8), batch):
-        x = np.asarray(clips_u8[a:a + batch], np.float32)
+        x = np.asarray(clips_u8[a : a + batch], np.float32)
         d = np.abs(x[:, 1:] - x[:, :-1])
         total += float(d.sum())
         count += d.size

@@ -43,5 +43,7 @@ def require_free_space(path: str | os.PathLike, needed: int, what: str) -> None:
     if free is None or needed <= 0:
         return
     if needed + MARGIN_BYTES > free:
-        raise NotEnoughSpace(f"{what} needs about {human_bytes(needed)} but the disk of {path} has only "
-                             f"{human_bytes(free)} free; nothing was written")
+        raise NotEnoughSpace(
+            f"{what} needs about {human_bytes(needed)} but the disk of {path} has only "
+            f"{human_bytes(free)} free; nothing was written"
+        )

@@ -7,9 +7,10 @@ view alike (napari's ``Dims`` / ``QtDims`` pattern). Only the GUI thread changes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from psygnal import Signal
@@ -48,7 +49,8 @@ class Dataset:
     """Everything the explorer shows about one store + model pair.
 
     ``codec`` is a :class:`~latentlab.core.codec_protocol.LatentCodec` (``decode(z (B,D)) -> (B,T,H,W,C)
-    uint8``, ``reconstruct``, ``latent_dim``, ``frames``...), or None while the model loads. ``read_clips(indices) -> (B,T,H,W,C) uint8``
+    uint8``, ``reconstruct``, ``latent_dim``, ``frames``...), or None while the model loads.
+    ``read_clips(indices) -> (B,T,H,W,C) uint8``
     reads clips from the store. ``index`` answers ``knn(query, k)``. None of them is called on the GUI
     thread by the views: they hand them to workers.
     """
@@ -71,8 +73,11 @@ class Dataset:
         a store. Computed once per dataset (~0.1 s per 100 k clips): tags, projects and exports share it."""
         if self._keys is None:
             store = self.store
-            keys = store.clip_keys() if store is not None and hasattr(store, "clip_keys") else \
-                [f"#{i}" for i in range(self.n_clips)]
+            keys = (
+                store.clip_keys()
+                if store is not None and hasattr(store, "clip_keys")
+                else [f"#{i}" for i in range(self.n_clips)]
+            )
             self._keys = np.asarray(keys, dtype=str)
         return self._keys
 

@@ -19,10 +19,10 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from latentlab.core.atomic import write_json_atomic
 from latentlab.core.export_tables import ExportError
@@ -150,8 +150,9 @@ def estimate_bytes(fmt: str, n_clips: int, clip_bytes: int, reconstructions: boo
 def write_report(folder: Path, report: ExportReport, info: dict | None = None) -> None:
     """Write ``export.json`` (the report plus ``info``) into the staging folder; it is listed last."""
     report.files.append(REPORT)
-    write_json_atomic(folder / REPORT, {"format": "latentlab-export", "version": 1, **(info or {}),
-                                        "report": report.to_json()})
+    write_json_atomic(
+        folder / REPORT, {"format": "latentlab-export", "version": 1, **(info or {}), "report": report.to_json()}
+    )
 
 
 def read_report(out: str | os.PathLike) -> dict:

@@ -32,8 +32,8 @@ import io
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -43,8 +43,18 @@ from latentlab.core.errors import UserError
 PROJECTOR_CHUNK = 1_000_000  # bytes the Projector decodes at a time (vz_projector streamParse)
 TAG_SEPARATOR = "|"
 EMPTY_LABEL = "(empty)"
-MANIFEST_COLUMNS = ("clip_id", "clip_key", "index", "source", "start_time", "end_time",
-                    "start_frame", "end_frame", "fps", "tags")
+MANIFEST_COLUMNS = (
+    "clip_id",
+    "clip_key",
+    "index",
+    "source",
+    "start_time",
+    "end_time",
+    "start_frame",
+    "end_frame",
+    "fps",
+    "tags",
+)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # "procedural:sprites"; not "C:" (one letter)
 
 
@@ -108,13 +118,20 @@ def manifest_rows(store, indices: Sequence[int], tags: Sequence[Sequence[str]]) 
     rows = []
     for i, clip_tags in zip(idx.tolist(), tags):
         rec = table[i]
-        rows.append({
-            "clip_id": clip_id(keys[i], i), "clip_key": str(keys[i]), "index": i,
-            "source": absolute_source(store.source_path(i)),
-            "start_time": float(rec["start_time"]), "end_time": float(rec["end_time"]),
-            "start_frame": int(rec["start_frame"]), "end_frame": int(rec["end_frame"]),
-            "fps": float(rec["fps"]), "tags": [str(t) for t in clip_tags],
-        })
+        rows.append(
+            {
+                "clip_id": clip_id(keys[i], i),
+                "clip_key": str(keys[i]),
+                "index": i,
+                "source": absolute_source(store.source_path(i)),
+                "start_time": float(rec["start_time"]),
+                "end_time": float(rec["end_time"]),
+                "start_frame": int(rec["start_frame"]),
+                "end_frame": int(rec["end_frame"]),
+                "fps": float(rec["fps"]),
+                "tags": [str(t) for t in clip_tags],
+            }
+        )
     return rows
 
 
@@ -125,8 +142,15 @@ def write_manifest_csv(path: str | os.PathLike, rows: Sequence[dict], extra_colu
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "tags": join_tags(row["tags"]), "start_time": repr(row["start_time"]),
-                         "end_time": repr(row["end_time"]), "fps": repr(row["fps"])})
+        writer.writerow(
+            {
+                **row,
+                "tags": join_tags(row["tags"]),
+                "start_time": repr(row["start_time"]),
+                "end_time": repr(row["end_time"]),
+                "fps": repr(row["fps"]),
+            }
+        )
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(buf.getvalue())
     return Path(path)
@@ -167,7 +191,7 @@ def write_projector_vectors(path: str | os.PathLike, vectors: np.ndarray) -> Pat
         raise ExportError("the latents hold NaN or Inf values; the Embedding Projector cannot read them")
     with atomic_open(path, "w", encoding="utf-8") as fh:
         for row in v:
-            fh.write("\t".join("%.9g" % x for x in row) + "\n")
+            fh.write("\t".join(f"{x:.9g}" for x in row) + "\n")
     return Path(path)
 
 

@@ -11,7 +11,7 @@ norm where the data is.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

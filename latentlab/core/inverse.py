@@ -68,9 +68,16 @@ class InverseResult:
 class InverseProjection:
     """Map -> latent for one projection; build it once with :func:`make_inverse`, then call :meth:`invert`."""
 
-    def __init__(self, latents: np.ndarray, projection: Projection, method: str, k: int,
-                 ridge: float = DEFAULT_RIDGE, bandwidth: float = DEFAULT_BANDWIDTH,
-                 residual: str = "nearest") -> None:
+    def __init__(
+        self,
+        latents: np.ndarray,
+        projection: Projection,
+        method: str,
+        k: int,
+        ridge: float = DEFAULT_RIDGE,
+        bandwidth: float = DEFAULT_BANDWIDTH,
+        residual: str = "nearest",
+    ) -> None:
         self.latents = latents.astype(np.float64)  # (N, D)
         self.coords = projection.coords.astype(np.float64)  # (N, 2)
         self.projection = projection
@@ -119,12 +126,17 @@ class InverseProjection:
         p = as_points(points)
         blend = self._linear and self.residual == "blend" and anchor is None
         if len(p) == 1 and self.raster is not None:
-            hit = self.raster.lookup_one(float(p[0, 0]), float(p[0, 1]),
-                                         None if anchor is None else check_index(anchor, len(self.latents)))
+            hit = self.raster.lookup_one(
+                float(p[0, 0]), float(p[0, 1]), None if anchor is None else check_index(anchor, len(self.latents))
+            )
             if hit is not None:
-                return InverseResult(hit.z.astype(np.float32)[None], np.array([hit.reliability], np.float32),
-                                     np.array([hit.nearest], np.int64), np.array([hit.map_distance], np.float32),
-                                     np.array([hit.latent_distance], np.float32))
+                return InverseResult(
+                    hit.z.astype(np.float32)[None],
+                    np.array([hit.reliability], np.float32),
+                    np.array([hit.nearest], np.int64),
+                    np.array([hit.map_distance], np.float32),
+                    np.array([hit.latent_distance], np.float32),
+                )
         if len(p) == 1 and self.method != "ilamp" and not blend:
             return self._invert_one(p, anchor)
         dist, idx = self._tree.query(p, k=self.k)  # 2-D input: scipy's 1-D path is slower
@@ -164,22 +176,33 @@ class InverseProjection:
         spread = math.sqrt(sum(lat_d2) / len(lat_d2))
         r_map = math.exp(-0.5 * (d[0] / self._map_scale) ** 2)
         r_lat = min(1.0, self._spread_scale / max(spread, 1e-12))
-        return InverseResult(z.astype(np.float32)[None], np.array([r_map * r_lat], np.float32),
-                             np.array([ix[0]], np.int64), np.array([d[0]], np.float32),
-                             np.array([math.sqrt(lat_d2[0])], np.float32))
+        return InverseResult(
+            z.astype(np.float32)[None],
+            np.array([r_map * r_lat], np.float32),
+            np.array([ix[0]], np.int64),
+            np.array([d[0]], np.float32),
+            np.array([math.sqrt(lat_d2[0])], np.float32),
+        )
 
     def _result(self, p, z, dist, idx) -> InverseResult:
         nb = self.latents[idx]  # (Q, k, D)
         # mean squared latent distance of the neighbours to z, without a (Q, k, D) temporary
         k = idx.shape[1]
-        ss = self._sq[idx].sum(axis=1) - 2.0 * np.einsum("qd,qd->q", z, nb.sum(axis=1)) + k * np.einsum("qd,qd->q", z, z)
+        ss = (
+            self._sq[idx].sum(axis=1) - 2.0 * np.einsum("qd,qd->q", z, nb.sum(axis=1)) + k * np.einsum("qd,qd->q", z, z)
+        )
         spread = np.sqrt(np.maximum(ss, 0.0) / k)
         near = nb[:, 0, :] - z
         lat_d = np.sqrt(np.einsum("qd,qd->q", near, near))
         r_map = np.exp(-0.5 * (dist[:, 0] / self._map_scale) ** 2)
         r_lat = np.minimum(1.0, self._spread_scale / np.maximum(spread, 1e-12))
-        return InverseResult(z.astype(np.float32), (r_map * r_lat).astype(np.float32), idx[:, 0].astype(np.int64),
-                             dist[:, 0].astype(np.float32), lat_d.astype(np.float32))
+        return InverseResult(
+            z.astype(np.float32),
+            (r_map * r_lat).astype(np.float32),
+            idx[:, 0].astype(np.int64),
+            dist[:, 0].astype(np.float32),
+            lat_d.astype(np.float32),
+        )
 
     def _calibrate(self) -> None:
         """Typical map spacing and neighbour spread, measured at the clips' own positions."""
@@ -302,9 +325,16 @@ def _ilamp(inv, p, dist, idx):
 _WEIGHTS = {"local-linear": _local_linear_weights, "idw": _idw_weights, "snap": _snap_weights}
 
 
-def make_inverse(latents, projection: Projection, *, method: str | None = None, k: int | None = None,
-                 ridge: float = DEFAULT_RIDGE, bandwidth: float = DEFAULT_BANDWIDTH,
-                 residual: str = "nearest") -> InverseProjection:
+def make_inverse(
+    latents,
+    projection: Projection,
+    *,
+    method: str | None = None,
+    k: int | None = None,
+    ridge: float = DEFAULT_RIDGE,
+    bandwidth: float = DEFAULT_BANDWIDTH,
+    residual: str = "nearest",
+) -> InverseProjection:
     """Build the inverse of ``projection`` (the KD-tree is built here, once).
 
     Parameters
@@ -341,5 +371,4 @@ def make_inverse(latents, projection: Projection, *, method: str | None = None, 
         raise LatentSpaceError(f"residual must be 'nearest' or 'blend', not {residual!r}")
     if not (ridge > 0 and bandwidth > 0):
         raise LatentSpaceError("ridge and bandwidth must be positive numbers")
-    return InverseProjection(lat, projection, method, DEFAULT_K[method] if k is None else k, ridge, bandwidth,
-                             residual)
+    return InverseProjection(lat, projection, method, DEFAULT_K[method] if k is None else k, ridge, bandwidth, residual)

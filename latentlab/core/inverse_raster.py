@@ -25,8 +25,8 @@ raster only ever serves single queries; batched inversions stay exact.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -59,10 +59,22 @@ class InverseRaster:
     exact batched path fills the grid), then call :meth:`lookup_one` per mouse move.
     """
 
-    def __init__(self, origin, cell: float, z: np.ndarray | None, spread_rel: np.ndarray,
-                 cell_start: np.ndarray, cell_clips: np.ndarray, cell_full: np.ndarray, coords: np.ndarray,
-                 latents: np.ndarray, map_scale: float, linear_axes: np.ndarray | None, snap: float,
-                 tree) -> None:
+    def __init__(
+        self,
+        origin,
+        cell: float,
+        z: np.ndarray | None,
+        spread_rel: np.ndarray,
+        cell_start: np.ndarray,
+        cell_clips: np.ndarray,
+        cell_full: np.ndarray,
+        coords: np.ndarray,
+        latents: np.ndarray,
+        map_scale: float,
+        linear_axes: np.ndarray | None,
+        snap: float,
+        tree,
+    ) -> None:
         self.x0, self.y0 = float(origin[0]), float(origin[1])
         self.cell = float(cell)
         self.z = z  # (GY, GX, D) float32, or None for PCA/identity maps (z is exact there)
@@ -81,12 +93,23 @@ class InverseRaster:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in (self.z, self.spread_rel, self.cell_start, self.cell_clips, self.cell_full) if a is not None)
+        return sum(
+            a.nbytes
+            for a in (self.z, self.spread_rel, self.cell_start, self.cell_clips, self.cell_full)
+            if a is not None
+        )
 
     @classmethod
-    def build(cls, inverse, *, cell_fraction: float = CELL_FRACTION, snap_fraction: float = SNAP_FRACTION,
-              max_nodes: int = MAX_NODES, progress: Callable[[float], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> "InverseRaster | None":
+    def build(
+        cls,
+        inverse,
+        *,
+        cell_fraction: float = CELL_FRACTION,
+        snap_fraction: float = SNAP_FRACTION,
+        max_nodes: int = MAX_NODES,
+        progress: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> InverseRaster | None:
         """Tabulate ``inverse`` (an ``InverseProjection``); ``None`` when cancelled or degenerate.
 
         The grid covers the map's bounding box plus one neighbour spacing on each side. When the
@@ -113,12 +136,12 @@ class InverseRaster:
         for a in range(0, len(nodes), _CHUNK):
             if cancelled is not None and cancelled():
                 return None
-            res = inverse.invert(nodes[a:a + _CHUNK])
+            res = inverse.invert(nodes[a : a + _CHUNK])
             if z is not None:
-                z[a:a + _CHUNK] = res.z
+                z[a : a + _CHUNK] = res.z
             r_map = np.exp(-0.5 * (res.map_distance.astype(np.float64) / scale) ** 2)
             # reliability = r_map * r_lat; keep r_lat (smooth), recompute r_map per query (sharp at clips)
-            spread_rel[a:a + _CHUNK] = res.reliability / np.maximum(r_map, 1e-300)
+            spread_rel[a : a + _CHUNK] = res.reliability / np.maximum(r_map, 1e-300)
             if progress is not None:
                 progress(0.7 * min(1.0, (a + _CHUNK) / len(nodes)))
         np.clip(spread_rel, 0.0, 1.0, out=spread_rel)
@@ -130,7 +153,7 @@ class InverseRaster:
         for a in range(0, len(centres), _CHUNK):
             if cancelled is not None and cancelled():
                 return None
-            dist, idx = inverse.map_tree.query(centres[a:a + _CHUNK], k=kk)
+            dist, idx = inverse.map_tree.query(centres[a : a + _CHUNK], k=kk)
             dist, idx = dist.reshape(-1, kk), idx.reshape(-1, kk)
             reach = dist[:, :1] * (1 + 1e-9) + cell * math.sqrt(2) * (1 + 1e-9)  # d1 + 2h
             keep = dist <= reach
@@ -139,10 +162,21 @@ class InverseRaster:
             full.append(keep[:, -1] & (kk < len(coords)))  # a full list may miss a clip: ask the tree
             if progress is not None:
                 progress(0.7 + 0.3 * min(1.0, (a + _CHUNK) / len(centres)))
-        return cls(lo, cell, None if z is None else z.reshape(gy, gx, d), spread_rel.reshape(gy, gx),
-                   np.concatenate(starts), np.concatenate(clips), np.concatenate(full), coords,
-                   inverse.latents, scale, inverse._axes if linear else None, snap_fraction * scale,
-                   inverse.map_tree)
+        return cls(
+            lo,
+            cell,
+            None if z is None else z.reshape(gy, gx, d),
+            spread_rel.reshape(gy, gx),
+            np.concatenate(starts),
+            np.concatenate(clips),
+            np.concatenate(full),
+            coords,
+            inverse.latents,
+            scale,
+            inverse._axes if linear else None,
+            snap_fraction * scale,
+            inverse.map_tree,
+        )
 
     def lookup_one(self, x: float, y: float, anchor: int | None = None) -> RasterHit | None:
         """The inverse at ``(x, y)``, or ``None`` outside the grid (use the exact path there)."""
@@ -152,12 +186,12 @@ class InverseRaster:
         i, j = int(fx), int(fy)
         tx, ty = fx - i, fy - j
         w = ((1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty)  # bilinear, nodes in C order
-        s = self.spread_rel[j:j + 2, i:i + 2].ravel().tolist()
+        s = self.spread_rel[j : j + 2, i : i + 2].ravel().tolist()
         r_lat = w[0] * s[0] + w[1] * s[1] + w[2] * s[2] + w[3] * s[3]
         # One numpy call for the candidates' coordinates, then plain floats (a dozen tiny numpy ops
         # would cost more than the arithmetic on ~10 candidates).
         cell = j * (self.gx - 1) + i
-        cand = self.cell_clips[self.cell_start[cell]:self.cell_start[cell + 1]]
+        cand = self.cell_clips[self.cell_start[cell] : self.cell_start[cell + 1]]
         best, best_d2 = -1, math.inf
         for clip, (cx, cy) in zip(cand.tolist(), self.coords[cand].tolist()):
             d2 = (cx - x) * (cx - x) + (cy - y) * (cy - y)
@@ -173,7 +207,7 @@ class InverseRaster:
             ax, ay = self.coords[a].tolist()
             z = self.latents[a] + np.dot((x - ax, y - ay), self.axes)
         else:
-            z = np.dot(w, self.z[j:j + 2, i:i + 2].reshape(4, -1)).astype(np.float64)  # (D,)
+            z = np.dot(w, self.z[j : j + 2, i : i + 2].reshape(4, -1)).astype(np.float64)  # (D,)
             pull = math.exp(-0.5 * (dist / self.snap) ** 2) if self.snap > 0 else 0.0
             if pull > 1e-6:
                 z += pull * (near_z - z)

@@ -141,8 +141,10 @@ class LatentCache:
         m = self._manifest()
         if m is not None and int(m.get("latent_dim", -1)) == latent_dim:
             try:
-                old_mu, old_lv, old_done = (np.load(self.folder / m[k], mmap_mode="r", allow_pickle=False)
-                                            for k in ("mu_file", "logvar_file", "done_file"))
+                old_mu, old_lv, old_done = (
+                    np.load(self.folder / m[k], mmap_mode="r", allow_pickle=False)
+                    for k in ("mu_file", "logvar_file", "done_file")
+                )
             except (OSError, ValueError, KeyError):
                 old_mu = None  # damaged files: start again
             if old_mu is not None:
@@ -154,9 +156,9 @@ class LatentCache:
                     a, b, cnt = int(src["first_clip"]), int(prev["first_clip"]), int(src["n_clips"])
                     if b + cnt > len(old_mu) or a + cnt > n:
                         continue
-                    mu[a:a + cnt] = old_mu[b:b + cnt]
-                    logvar[a:a + cnt] = old_lv[b:b + cnt]
-                    done[a:a + cnt] = old_done[b:b + cnt]
+                    mu[a : a + cnt] = old_mu[b : b + cnt]
+                    logvar[a : a + cnt] = old_lv[b : b + cnt]
+                    done[a : a + cnt] = old_done[b : b + cnt]
         state = CacheState(mu, logvar, done)
         self._apply_shards(store, state)
         state.done &= _finite_rows(state.mu, state.logvar)  # NaN/Inf rows (a damaged file): encoded again
@@ -191,11 +193,22 @@ class LatentCache:
         token = uuid.uuid4().hex[:12]  # unique names: an interrupted writer never leaves a half file in use
         files = {"mu_file": f"mu-{token}.npy", "logvar_file": f"logvar-{token}.npy", "done_file": f"done-{token}.npy"}
         manifest = {
-            "format": FORMAT, "version": VERSION, "weights_hash": self.weights_hash,
-            "store_fingerprint": store.fingerprint, "latent_dim": int(state.mu.shape[1]),
-            "n_clips": len(store), "n_done": int(state.done.sum()),
-            "sources": [{"key": source_key(s), "path": s.get("path"), "first_clip": int(s["first_clip"]),
-                         "n_clips": int(s["n_clips"])} for s in store.sources],
+            "format": FORMAT,
+            "version": VERSION,
+            "weights_hash": self.weights_hash,
+            "store_fingerprint": store.fingerprint,
+            "latent_dim": int(state.mu.shape[1]),
+            "n_clips": len(store),
+            "n_done": int(state.done.sum()),
+            "sources": [
+                {
+                    "key": source_key(s),
+                    "path": s.get("path"),
+                    "first_clip": int(s["first_clip"]),
+                    "n_clips": int(s["n_clips"]),
+                }
+                for s in store.sources
+            ],
             **files,
         }
         with _Lock(self.folder):  # a second writer (another shard job merging) waits here
@@ -216,8 +229,15 @@ class LatentCache:
             with atomic_open(base.with_name(base.name + suffix), "wb") as fh:
                 np.save(fh, np.ascontiguousarray(arr))
         meta = base.with_name(base.name + ".json")
-        write_json_atomic(meta, {"store_fingerprint": store.fingerprint, "shard": [i, n], "n": int(len(rows)),
-                                 "weights_hash": self.weights_hash})
+        write_json_atomic(
+            meta,
+            {
+                "store_fingerprint": store.fingerprint,
+                "shard": [i, n],
+                "n": int(len(rows)),
+                "weights_hash": self.weights_hash,
+            },
+        )
         return meta
 
     def read_shard(self, store, shard: tuple[int, int]):
@@ -230,8 +250,10 @@ class LatentCache:
             meta = read_json(base.with_name(base.name + ".json"))
             if meta.get("store_fingerprint") != store.fingerprint:
                 return None
-            rows, mu, lv = (np.load(base.with_name(base.name + s), allow_pickle=False)
-                            for s in (".idx.npy", ".mu.npy", ".logvar.npy"))
+            rows, mu, lv = (
+                np.load(base.with_name(base.name + s), allow_pickle=False)
+                for s in (".idx.npy", ".mu.npy", ".logvar.npy")
+            )
         except (OSError, ValueError):
             return None
         if len(rows) != len(mu) or mu.shape != lv.shape or (rows.size and (rows.min() < 0 or rows.max() >= len(store))):

@@ -40,7 +40,7 @@ class LatentReduction:
     explained: float
 
     @classmethod
-    def fit(cls, flat: np.ndarray, max_dims: int = MAX_LATENT_DIMS) -> "LatentReduction":
+    def fit(cls, flat: np.ndarray, max_dims: int = MAX_LATENT_DIMS) -> LatentReduction:
         """Fit on ``flat`` ``(N, F)``: ``k = min(max_dims, F, N - 1)`` directions (at least 1)."""
         flat = np.asarray(flat, np.float64)
         if flat.ndim != 2 or len(flat) < 2:
@@ -49,7 +49,7 @@ class LatentReduction:
         centred = flat - mean
         _, s, vt = np.linalg.svd(centred, full_matrices=False)  # vt (min(N, F), F)
         k = max(1, min(int(max_dims), flat.shape[1], len(flat) - 1))
-        total = float((s ** 2).sum())
+        total = float((s**2).sum())
         explained = float((s[:k] ** 2).sum() / total) if total > 0 else 1.0
         return cls(mean.astype(np.float32), np.ascontiguousarray(vt[:k], np.float32), explained)
 

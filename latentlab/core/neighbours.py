@@ -127,8 +127,11 @@ def kmeans_labels(latents, k: int, seed: int = 0) -> np.ndarray:
         return np.zeros(n, np.int64)
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    model = (MiniBatchKMeans(k, random_state=seed, n_init=3, batch_size=4096) if n > 20_000
-             else KMeans(k, random_state=seed, n_init=4))
+    model = (
+        MiniBatchKMeans(k, random_state=seed, n_init=3, batch_size=4096)
+        if n > 20_000
+        else KMeans(k, random_state=seed, n_init=4)
+    )
     return model.fit_predict(lat).astype(np.int64)
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from latentlab.core.errors import UserError
 from latentlab.core.project_lock import ProjectLock, describe_holder
@@ -62,13 +62,15 @@ def refuse_foreign_output(out: str | os.PathLike, *, allowed: tuple[str, ...] = 
     out = Path(os.path.abspath(out))
     kind = folder_kind(out)
     if kind is not None and kind not in allowed:
-        raise OutputRefused(f"{flag} {out} is a {kind}; refusing to write into it (--force does not change "
-                            "this): choose another folder")
+        raise OutputRefused(
+            f"{flag} {out} is a {kind}; refusing to write into it (--force does not change this): choose another folder"
+        )
     for parent in out.parents:
         kind = folder_kind(parent)
         if kind in (STORE, CHECKPOINT, CACHE):
-            raise OutputRefused(f"{flag} {out} lies inside the {kind} {parent}; refusing to write there: "
-                                "choose a folder outside it")
+            raise OutputRefused(
+                f"{flag} {out} lies inside the {kind} {parent}; refusing to write there: choose a folder outside it"
+            )
 
 
 def check_writable(out: str | os.PathLike, *, flag: str = "-o") -> None:
@@ -104,8 +106,10 @@ def output_lock(out: str | os.PathLike) -> Iterator[None]:
     path = Path(os.path.abspath(out))
     lock = ProjectLock()
     if not lock.acquire(path):
-        raise OutputBusy(f"{path} is being written by {describe_holder(lock.holder, 'another latentlab process')}; "
-                         "wait for it to finish or choose another output")
+        raise OutputBusy(
+            f"{path} is being written by {describe_holder(lock.holder, 'another latentlab process')}; "
+            "wait for it to finish or choose another output"
+        )
     try:
         yield
     finally:

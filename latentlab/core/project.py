@@ -125,7 +125,7 @@ def _pack_path(target: str | None, folder: Path) -> dict | None:
         rel = os.path.relpath(absolute, os.path.abspath(folder))
     except ValueError:  # another drive (Windows): only the absolute path can point there
         return entry
-    if Path(rel).parts[:MAX_UP_LEVELS + 1].count("..") <= MAX_UP_LEVELS:
+    if Path(rel).parts[: MAX_UP_LEVELS + 1].count("..") <= MAX_UP_LEVELS:
         entry["relative"] = Path(rel).as_posix()
     return entry
 
@@ -136,8 +136,11 @@ def _unpack_path(entry: Any, folder: Path, what: str, file: Path) -> tuple[str |
         return None, True
     if isinstance(entry, str):  # a hand-written file may give a plain path
         entry = {"relative": entry} if not os.path.isabs(entry) else {"absolute": entry}
-    if not isinstance(entry, dict) or not all(isinstance(v, str) for v in entry.values()) or not (
-            entry.get("relative") or entry.get("absolute")):
+    if (
+        not isinstance(entry, dict)
+        or not all(isinstance(v, str) for v in entry.values())
+        or not (entry.get("relative") or entry.get("absolute"))
+    ):
         raise ProjectError(f"{file} is damaged: its {what} entry is not a path ({entry!r})")
     candidates = []
     if entry.get("relative"):
@@ -203,8 +206,10 @@ def load_project(path: str | os.PathLike) -> Project:
     except UnicodeDecodeError:
         raise ProjectError(f"{path} is not a latentlab project: it is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise ProjectError(f"{path} is damaged: it is not valid JSON ({exc.msg} at line {exc.lineno}, "
-                           f"column {exc.colno}); the file was left as it is") from None
+        raise ProjectError(
+            f"{path} is damaged: it is not valid JSON ({exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}); the file was left as it is"
+        ) from None
     except RecursionError:
         raise ProjectError(f"{path} is damaged: its JSON is nested too deeply to be a project") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
@@ -214,17 +219,22 @@ def load_project(path: str | os.PathLike) -> Project:
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectError(f"{path} is damaged: its version {version!r} is not a positive whole number")
     if version > VERSION:
-        raise ProjectError(f"{path} was saved by a newer latentlab (project version {version}); this "
-                           f"version reads version {VERSION} and older. Update latentlab to open it; "
-                           "the file was left as it is")
+        raise ProjectError(
+            f"{path} was saved by a newer latentlab (project version {version}); this "
+            f"version reads version {VERSION} and older. Update latentlab to open it; "
+            "the file was left as it is"
+        )
     for key in ("projection", "tags", "selections", "view"):
         if not isinstance(doc.get(key, {}), dict):
             raise ProjectError(f"{path} is damaged: {key!r} should be an object, not {type(doc[key]).__name__}")
     folder = Path(os.path.abspath(path)).parent
-    project = Project(path=path,
-                      projection={**default_projection(), **doc.get("projection", {})},
-                      tags=doc.get("tags", {}), selections=doc.get("selections", {}),
-                      view={**default_view(), **doc.get("view", {})})
+    project = Project(
+        path=path,
+        projection={**default_projection(), **doc.get("projection", {})},
+        tags=doc.get("tags", {}),
+        selections=doc.get("selections", {}),
+        view={**default_view(), **doc.get("view", {})},
+    )
     _check_curation(project, path)
     for what in ("store", "checkpoint"):
         value, found = _unpack_path(doc.get(what), folder, what, path)
@@ -247,16 +257,21 @@ def _check_curation(project: Project, path: Path) -> None:
         TagBook.from_dict(project.tags, no_keys)
         SavedSelections.from_dict(project.selections, no_keys, 0)
     except TagError as exc:
-        raise ProjectError(f"{path} is damaged: {exc}; it was not opened (so nothing in it can be lost by a "
-                           "save) and the file was left as it is") from None
+        raise ProjectError(
+            f"{path} is damaged: {exc}; it was not opened (so nothing in it can be lost by a "
+            "save) and the file was left as it is"
+        ) from None
 
 
 # ------------------------------------------------------------------------------------- for exports
 def selection_names(selections: dict) -> dict[str, list[str]]:
     """``{name: [clip key, ...]}`` from a ``SavedSelections.to_dict`` document."""
     body = selections.get("selections", []) if isinstance(selections, dict) else []
-    out = {str(s.get("name")): list(s.get("clips", [])) for s in body if isinstance(s, dict)} \
-        if isinstance(body, list) else {}
+    out = (
+        {str(s.get("name")): list(s.get("clips", [])) for s in body if isinstance(s, dict)}
+        if isinstance(body, list)
+        else {}
+    )
     for name, keys in (selections.get("orphans") or {}).items() if isinstance(selections, dict) else ():
         out.setdefault(str(name), []).extend(keys)
     return out
@@ -273,8 +288,9 @@ def tag_names(tags: dict) -> dict[str, list[str]]:
     return out
 
 
-def project_clip_indices(project: Project, keys: np.ndarray, tag: str | None = None,
-                         selection: str | None = None) -> np.ndarray:
+def project_clip_indices(
+    project: Project, keys: np.ndarray, tag: str | None = None, selection: str | None = None
+) -> np.ndarray:
     """Sorted int64 indices into ``keys`` (a store's ``clip_keys()``) of a tag's or a saved selection's clips.
 
     With neither ``tag`` nor ``selection``: every clip. Keys of the tag that this dataset does not
@@ -285,8 +301,11 @@ def project_clip_indices(project: Project, keys: np.ndarray, tag: str | None = N
         raise ProjectError("give a tag or a saved selection, not both")
     if tag is None and selection is None:
         return np.arange(len(keys), dtype=np.int64)
-    kind, name, known = (("tag", tag, tag_names(project.tags)) if tag is not None
-                         else ("saved selection", selection, selection_names(project.selections)))
+    kind, name, known = (
+        ("tag", tag, tag_names(project.tags))
+        if tag is not None
+        else ("saved selection", selection, selection_names(project.selections))
+    )
     if name not in known:
         have = ", ".join(repr(n) for n in sorted(known)) or "none"
         raise ProjectError(f"the project has no {kind} {name!r}; it has: {have}")
@@ -294,8 +313,9 @@ def project_clip_indices(project: Project, keys: np.ndarray, tag: str | None = N
     return np.flatnonzero(np.isin(keys, wanted)).astype(np.int64)
 
 
-def missing_clip_keys(project: Project, keys: np.ndarray, tag: str | None = None,
-                      selection: str | None = None) -> list[str]:
+def missing_clip_keys(
+    project: Project, keys: np.ndarray, tag: str | None = None, selection: str | None = None
+) -> list[str]:
     """The keys of a tag's or saved selection's clips that ``keys`` (a store's ``clip_keys()``) lacks:
     clips whose source video changed or left the store since they were tagged (empty for all clips)."""
     if tag is None and selection is None:

@@ -131,7 +131,7 @@ class ProjectLock:
         self._fh.close()
         self._fh, self.path, self._pid_file = None, None, False
 
-    def __enter__(self) -> "ProjectLock":
+    def __enter__(self) -> ProjectLock:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -153,7 +153,7 @@ def _read_holder(path: Path) -> dict:
 
 
 def describe_holder(holder: dict, unknown: str = "another latentlab window") -> str:
-    """"latentlab process 123 on h" for messages (``unknown`` if the lock file does not say)."""
+    """ "latentlab process 123 on h" for messages (``unknown`` if the lock file does not say)."""
     if not holder.get("pid"):
         return unknown
     return f"latentlab process {holder['pid']} on {holder.get('host', '?')}"

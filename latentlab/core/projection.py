@@ -111,16 +111,23 @@ class Projection:
     # ------------------------------------------------------------------------------ persistence
     def to_dict(self, *, include_coords: bool = True) -> dict:
         """A JSON-able dict (coords as nested lists unless ``include_coords`` is False)."""
-        d = {"format": FORMAT, "version": 1, "method": self.method, "backend": self.backend,
-             "params": _jsonable(self.params), "message": self.message, "seconds": self.seconds,
-             "n": int(self.coords.shape[0]),
-             "state": {k: np.asarray(v).tolist() for k, v in self.state.items()}}
+        d = {
+            "format": FORMAT,
+            "version": 1,
+            "method": self.method,
+            "backend": self.backend,
+            "params": _jsonable(self.params),
+            "message": self.message,
+            "seconds": self.seconds,
+            "n": int(self.coords.shape[0]),
+            "state": {k: np.asarray(v).tolist() for k, v in self.state.items()},
+        }
         if include_coords:
             d["coords"] = self.coords.tolist()
         return d
 
     @classmethod
-    def from_dict(cls, d: dict, *, coords=None, latents=None) -> "Projection":
+    def from_dict(cls, d: dict, *, coords=None, latents=None) -> Projection:
         """Rebuild a projection from :meth:`to_dict` output (``coords`` given separately if left out)."""
         try:
             if d.get("format") != FORMAT:
@@ -129,8 +136,15 @@ class Projection:
             if xy.shape[0] != int(d.get("n", xy.shape[0])):
                 raise LatentSpaceError(f"the saved map has {d['n']} clips but {xy.shape[0]} positions")
             state = {k: np.asarray(v, dtype=np.float64) for k, v in d.get("state", {}).items()}
-            proj = cls(d["method"], d["backend"], xy, dict(d.get("params", {})), d.get("message"),
-                       float(d.get("seconds", 0.0)), state)
+            proj = cls(
+                d["method"],
+                d["backend"],
+                xy,
+                dict(d.get("params", {})),
+                d.get("message"),
+                float(d.get("seconds", 0.0)),
+                state,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise LatentSpaceError(f"the saved projection is incomplete or damaged: {exc}") from None
         if latents is not None:
@@ -148,7 +162,7 @@ class Projection:
         return path
 
     @classmethod
-    def load(cls, json_path: str | os.PathLike, *, latents=None) -> "Projection":
+    def load(cls, json_path: str | os.PathLike, *, latents=None) -> Projection:
         """Read a projection written by :meth:`save`."""
         json_path = Path(json_path)
         npy = json_path.with_name(json_path.name[: -len(".json")] + ".coords.npy")
@@ -160,8 +174,9 @@ class Projection:
         return cls.from_dict(d, coords=coords, latents=latents)
 
 
-def fit_projection(latents, method: str, *, seed: int = 0, coords=None, progress=None, cancel=None,
-                   **params) -> Projection:
+def fit_projection(
+    latents, method: str, *, seed: int = 0, coords=None, progress=None, cancel=None, **params
+) -> Projection:
     """Fit a 2-D map of ``latents``.
 
     Parameters
@@ -202,8 +217,13 @@ def fit_projection(latents, method: str, *, seed: int = 0, coords=None, progress
     elif n == 0:
         proj = Projection("none", "identity", np.zeros((0, 2), np.float32), {"seed": seed}, "no clips to show")
     elif d <= 2:
-        proj = Projection("identity", "identity", _identity(lat), {"seed": seed, "dim": d},
-                          f"the latents have {d} dimension{'s' if d > 1 else ''}: shown as they are")
+        proj = Projection(
+            "identity",
+            "identity",
+            _identity(lat),
+            {"seed": seed, "dim": d},
+            f"the latents have {d} dimension{'s' if d > 1 else ''}: shown as they are",
+        )
     else:
         proj = _fit_reducing(lat, method, seed, progress, cancel, params)
     if not proj.is_linear:

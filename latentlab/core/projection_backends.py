@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -102,8 +102,15 @@ def fit_pca(latents, seed, progress, cancel, params):
 
 
 # ------------------------------------------------------------------------------------------- t-SNE
-TSNE_DEFAULTS = dict(perplexity=30.0, n_iter=500, early_exaggeration_iter=250, exaggeration=12.0,
-                     backend="auto", n_jobs=None, update_every=25)
+TSNE_DEFAULTS = dict(
+    perplexity=30.0,
+    n_iter=500,
+    early_exaggeration_iter=250,
+    exaggeration=12.0,
+    backend="auto",
+    n_jobs=None,
+    update_every=25,
+)
 
 
 def fit_tsne(latents, seed, progress, cancel, params):
@@ -151,15 +158,28 @@ def _fit_opentsne(x, seed, progress, cancel, p):
         def callback(iteration, error, embedding):
             _report(progress, 0.1 + 0.9 * (offset + iteration) / total, embedding)
             return bool(cancel is not None and cancel())  # True stops openTSNE's optimiser
+
         return [callback]
 
     try:
         if ee_iter > 0:
-            emb = emb.optimize(n_iter=ee_iter, exaggeration=float(p["exaggeration"]), momentum=0.5,
-                               callbacks=phase(0), callbacks_every_iters=every, propagate_exception=True)
+            emb = emb.optimize(
+                n_iter=ee_iter,
+                exaggeration=float(p["exaggeration"]),
+                momentum=0.5,
+                callbacks=phase(0),
+                callbacks_every_iters=every,
+                propagate_exception=True,
+            )
         if n_iter > 0:
-            emb = emb.optimize(n_iter=n_iter, exaggeration=1.0, momentum=0.8,
-                               callbacks=phase(ee_iter), callbacks_every_iters=every, propagate_exception=True)
+            emb = emb.optimize(
+                n_iter=n_iter,
+                exaggeration=1.0,
+                momentum=0.8,
+                callbacks=phase(ee_iter),
+                callbacks_every_iters=every,
+                propagate_exception=True,
+            )
     except OptimizationInterrupt:
         raise ProjectionCancelled("the t-SNE fit was cancelled") from None
     coords = np.asarray(emb, dtype=np.float32)
@@ -174,9 +194,16 @@ def _fit_sklearn_tsne(x, seed, progress, cancel, p):
     # cancel() is polled before and after the fit (documented in fit_projection).
     _report(progress, 0.0, None)
     _check_cancel(cancel)
-    tsne = TSNE(n_components=2, perplexity=float(p["perplexity"]), early_exaggeration=float(p["exaggeration"]),
-                max_iter=max(250, int(p["n_iter"]) + int(p["early_exaggeration_iter"])), init="pca",
-                learning_rate="auto", random_state=seed, n_jobs=p["n_jobs"])
+    tsne = TSNE(
+        n_components=2,
+        perplexity=float(p["perplexity"]),
+        early_exaggeration=float(p["exaggeration"]),
+        max_iter=max(250, int(p["n_iter"]) + int(p["early_exaggeration_iter"])),
+        init="pca",
+        learning_rate="auto",
+        random_state=seed,
+        n_jobs=p["n_jobs"],
+    )
     coords = tsne.fit_transform(x.astype(np.float64)).astype(np.float32)
     _check_cancel(cancel)
     _report(progress, 1.0, coords)
@@ -206,8 +233,14 @@ def fit_umap(latents, seed, progress, cancel, params):
         warnings.simplefilter("ignore")
         import umap
 
-        reducer = umap.UMAP(n_components=2, n_neighbors=int(p["n_neighbors"]), min_dist=float(p["min_dist"]),
-                            n_epochs=p["n_epochs"], metric=p["metric"], random_state=seed)
+        reducer = umap.UMAP(
+            n_components=2,
+            n_neighbors=int(p["n_neighbors"]),
+            min_dist=float(p["min_dist"]),
+            n_epochs=p["n_epochs"],
+            metric=p["metric"],
+            random_state=seed,
+        )
         # umap-learn offers no per-epoch callback: progress at start and end, cancel polled around the fit.
         coords = np.asarray(reducer.fit_transform(latents), dtype=np.float32)
     _check_cancel(cancel)

@@ -28,5 +28,8 @@ OPTIONAL_MODULES = {"umap": "umap"}  # pip install umap-learn
 def available_methods() -> tuple[str, ...]:
     """The fitted methods this installation can run: UMAP only when umap-learn is installed
     (``pip install umap-learn``); t-SNE always (scikit-learn, or openTSNE when installed)."""
-    return tuple(m for m in FITTED_METHODS
-                 if m not in OPTIONAL_MODULES or importlib.util.find_spec(OPTIONAL_MODULES[m]) is not None)
+    return tuple(
+        m
+        for m in FITTED_METHODS
+        if m not in OPTIONAL_MODULES or importlib.util.find_spec(OPTIONAL_MODULES[m]) is not None
+    )

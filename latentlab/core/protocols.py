@@ -11,8 +11,9 @@ a map, its inverse, a clip store and a model. Pure typing: nothing here imports 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -36,19 +37,18 @@ class MapProjection(Protocol):
         """Map positions ``(M, 2)`` of latents ``(M, D)`` (out-of-sample)."""
         ...
 
-    def save(self, folder: str | Path, name: str | None = None) -> Path:
-        ...
+    def save(self, folder: str | Path, name: str | None = None) -> Path: ...
 
 
 class InverseMap(Protocol):
     """Map point -> latent for one :class:`MapProjection`."""
 
     @property
-    def map_tree(self) -> "cKDTree":
+    def map_tree(self) -> cKDTree:
         """KD-tree over the map coordinates, built once with the inverse."""
         ...
 
-    def invert(self, points: np.ndarray, anchor: int | None = None) -> "InverseResult":
+    def invert(self, points: np.ndarray, anchor: int | None = None) -> InverseResult:
         """Latents ``z (Q, D)`` for map ``points (Q, 2)``, with reliability and nearest clip."""
         ...
 
@@ -66,15 +66,13 @@ class ClipSource(Protocol):
     table: Any  # per-clip columns: table["fps"], table["source_id"], ...
     geometry: Any  # .frames, .height, .width, .channels
 
-    def clip_keys(self) -> Sequence[str]:
-        ...
+    def clip_keys(self) -> Sequence[str]: ...
 
     def read(self, indices: Any) -> np.ndarray:
         """Clips ``(B, T, H, W, C)`` uint8."""
         ...
 
-    def factors(self) -> dict[str, np.ndarray]:
-        ...
+    def factors(self) -> dict[str, np.ndarray]: ...
 
 
 class ClipDecoder(Protocol):
@@ -82,15 +80,12 @@ class ClipDecoder(Protocol):
 
     device: str
 
-    def decode(self, z: np.ndarray) -> np.ndarray:
-        ...
+    def decode(self, z: np.ndarray) -> np.ndarray: ...
 
 
 class NeighbourIndex(Protocol):
     """Nearest neighbours among the dataset's latents."""
 
-    def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        ...
+    def knn(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def radius(self, query: np.ndarray, r: float) -> list[tuple[np.ndarray, np.ndarray]]:
-        ...
+    def radius(self, query: np.ndarray, r: float) -> list[tuple[np.ndarray, np.ndarray]]: ...

@@ -25,10 +25,18 @@ def child_file(folder: str | os.PathLike, name: object, pattern: str, what: str)
     ``what`` names the field for the message (e.g. "the manifest's data_file").
     """
     folder = Path(folder)
-    if not isinstance(name, str) or not re.fullmatch(pattern, name) or name in (".", "..") \
-            or "/" in name or "\\" in name or "\x00" in name:
-        raise UnsafeFileName(f"{folder}: {what} is {name!r:.80}, not a file name of the form {pattern!r} "
-                             "inside the folder; refused (the file was edited or damaged)")
+    if (
+        not isinstance(name, str)
+        or not re.fullmatch(pattern, name)
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+    ):
+        raise UnsafeFileName(
+            f"{folder}: {what} is {name!r:.80}, not a file name of the form {pattern!r} "
+            "inside the folder; refused (the file was edited or damaged)"
+        )
     path = folder / name
     try:
         inside = path.resolve().parent == folder.resolve()

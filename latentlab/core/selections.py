@@ -13,8 +13,9 @@ from latentlab.core.tags import SavedSelections, check_indices, check_name
 from latentlab.core.undo import Command
 
 
-def _put(selections: SavedSelections, name: str, indices: np.ndarray | None, position: int | None,
-         orphans: list[str] | None) -> None:
+def _put(
+    selections: SavedSelections, name: str, indices: np.ndarray | None, position: int | None, orphans: list[str] | None
+) -> None:
     """Set selection ``name`` to ``indices`` at ``position`` in the display order (``None`` indices:
     remove it), with its ``orphans``; one ``changed`` signal."""
     items = [(k, v) for k, v in selections._sel.items() if k != name]
@@ -40,10 +41,16 @@ class SaveSelection(Command):
     def redo(self) -> None:
         sel = self.selections
         names = sel.names()
-        self.before = ((sel.get(self.name), names.index(self.name), sel.orphans.get(self.name))
-                       if self.name in sel else None)
-        _put(sel, self.name, self.indices, names.index(self.name) if self.name in sel else None,
-             sel.orphans.get(self.name))
+        self.before = (
+            (sel.get(self.name), names.index(self.name), sel.orphans.get(self.name)) if self.name in sel else None
+        )
+        _put(
+            sel,
+            self.name,
+            self.indices,
+            names.index(self.name) if self.name in sel else None,
+            sel.orphans.get(self.name),
+        )
 
     def undo(self) -> None:
         if self.before is None:

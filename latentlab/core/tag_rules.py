@@ -14,8 +14,20 @@ from latentlab.core.errors import UserError
 
 FIELD_NAME = "tag"
 #: Default colours of new tags, in order (the map's categorical palette, readable on black).
-PALETTE = ("#63a4ff", "#ff8a65", "#78dc8c", "#f0c850", "#c48cff", "#5ad7dc",
-           "#ff6eaa", "#b4c878", "#e6e6e6", "#ffaa3c", "#8c96ff", "#a06e50")
+PALETTE = (
+    "#63a4ff",
+    "#ff8a65",
+    "#78dc8c",
+    "#f0c850",
+    "#c48cff",
+    "#5ad7dc",
+    "#ff6eaa",
+    "#b4c878",
+    "#e6e6e6",
+    "#ffaa3c",
+    "#8c96ff",
+    "#a06e50",
+)
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 

@@ -16,17 +16,31 @@ import numpy as np
 from psygnal import Signal
 
 from latentlab.core.explorer_state import ClipField
-from latentlab.core.tag_commands import (CreateTag, DeleteTag, RecolourTag, RenameTag, TagClips, UntagClips,
-                                         tag_clips)
+from latentlab.core.tag_commands import CreateTag, DeleteTag, RecolourTag, RenameTag, TagClips, UntagClips, tag_clips
 from latentlab.core.tag_rules import FIELD_NAME, PALETTE, TagError, check_colour, check_indices, check_name
 from latentlab.core.tag_rules import check_keys as _check_keys
 from latentlab.core.tag_rules import key_list as _key_list
 from latentlab.core.tag_suggestions import suggest_from_tags
 
 # The commands, rules and suggestions are importable from here too: the tag API in one place.
-__all__ = ["TagBook", "SavedSelections", "TagError", "FIELD_NAME", "PALETTE", "check_colour", "check_indices",
-           "check_name", "CreateTag", "RenameTag", "RecolourTag", "DeleteTag", "TagClips", "UntagClips", "tag_clips",
-           "suggest_from_tags"]
+__all__ = [
+    "TagBook",
+    "SavedSelections",
+    "TagError",
+    "FIELD_NAME",
+    "PALETTE",
+    "check_colour",
+    "check_indices",
+    "check_name",
+    "CreateTag",
+    "RenameTag",
+    "RecolourTag",
+    "DeleteTag",
+    "TagClips",
+    "UntagClips",
+    "tag_clips",
+    "suggest_from_tags",
+]
 
 
 class TagBook:
@@ -65,7 +79,7 @@ class TagBook:
         free = [c for c in PALETTE if c not in used]
         return free[0] if free else PALETTE[len(self._colours) % len(PALETTE)]
 
-    def copy(self) -> "TagBook":
+    def copy(self) -> TagBook:
         """An independent copy (member arrays are never changed in place, so they are shared)."""
         other = TagBook(self.n_clips)
         other._colours, other._members = dict(self._colours), dict(self._members)
@@ -78,8 +92,9 @@ class TagBook:
         members = list(self._members.values())
         for code in range(len(members) - 1, -1, -1):  # later tags first: the first tag wins
             codes[members[code]] = code
-        return ClipField(FIELD_NAME, codes, tuple(self._colours), colours=tuple(self._colours.values()),
-                         missing_label="untagged")
+        return ClipField(
+            FIELD_NAME, codes, tuple(self._colours), colours=tuple(self._colours.values()), missing_label="untagged"
+        )
 
     def _known(self, name) -> str:
         if name not in self._colours:
@@ -134,12 +149,14 @@ class TagBook:
     def to_dict(self, keys: np.ndarray) -> dict:
         """``{"tags": [{"name", "colour", "clips": [key, ...]}], "orphans": {tag: [key, ...]}}``."""
         keys = _check_keys(keys, self.n_clips)
-        tags = [{"name": name, "colour": self._colours[name], "clips": keys[self._members[name]].tolist()}
-                for name in self._colours]
+        tags = [
+            {"name": name, "colour": self._colours[name], "clips": keys[self._members[name]].tolist()}
+            for name in self._colours
+        ]
         return {"tags": tags, "orphans": {name: list(k) for name, k in self.orphans.items() if k}}
 
     @classmethod
-    def from_dict(cls, data: dict, keys: np.ndarray) -> "TagBook":
+    def from_dict(cls, data: dict, keys: np.ndarray) -> TagBook:
         """Rebuild a book for the dataset whose clip keys are ``keys``; unknown keys go to ``orphans``.
 
         Orphans saved earlier whose clips are now in the dataset become members again.
@@ -207,11 +224,13 @@ class SavedSelections:
     def to_dict(self, keys: np.ndarray) -> dict:
         """``{"selections": [{"name", "clips": [key, ...]}], "orphans": {name: [key, ...]}}``."""
         keys = _check_keys(keys, self.n_clips)
-        return {"selections": [{"name": n, "clips": keys[i].tolist()} for n, i in self._sel.items()],
-                "orphans": {n: list(k) for n, k in self.orphans.items() if k}}
+        return {
+            "selections": [{"name": n, "clips": keys[i].tolist()} for n, i in self._sel.items()],
+            "orphans": {n: list(k) for n, k in self.orphans.items() if k},
+        }
 
     @classmethod
-    def from_dict(cls, data: dict, keys: np.ndarray, n_clips: int | None = None) -> "SavedSelections":
+    def from_dict(cls, data: dict, keys: np.ndarray, n_clips: int | None = None) -> SavedSelections:
         keys = np.asarray(keys)
         sel = cls(len(keys) if n_clips is None else n_clips)
         if not isinstance(data, dict) or not isinstance(data.get("selections", []), list):

@@ -34,8 +34,9 @@ def _pair(mu, logvar) -> tuple[np.ndarray, np.ndarray]:
     m = np.asarray(mu, np.float64)
     lv = np.asarray(logvar, np.float64)
     if m.shape != lv.shape or m.ndim not in (1, 2) or m.size == 0:
-        raise LatentSpaceError(f"mu and logvar must be non-empty (D,) or (N, D) arrays of one shape; "
-                               f"got {m.shape} and {lv.shape}")
+        raise LatentSpaceError(
+            f"mu and logvar must be non-empty (D,) or (N, D) arrays of one shape; got {m.shape} and {lv.shape}"
+        )
     if not (np.isfinite(m).all() and np.isfinite(lv).all()):
         raise LatentSpaceError("mu or logvar hold NaN or infinite values")
     return m, lv
@@ -161,5 +162,9 @@ def norm_profile(z0, z1, n: int = 41) -> NormProfile:
     a = as_latents(z0, name="start latent", allow_empty=False)
     t = np.linspace(0.0, 1.0, max(2, int(n)))
     lp, sp = lerp(z0, z1, t.size), slerp(z0, z1, t.size)  # (n, D) each
-    return NormProfile(t, np.linalg.norm(lp.astype(np.float64), axis=1),
-                       np.linalg.norm(sp.astype(np.float64), axis=1), typical_norm(a.shape[1]))
+    return NormProfile(
+        t,
+        np.linalg.norm(lp.astype(np.float64), axis=1),
+        np.linalg.norm(sp.astype(np.float64), axis=1),
+        typical_norm(a.shape[1]),
+    )

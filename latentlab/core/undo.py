@@ -9,7 +9,7 @@ into ``core``; the Edit menu in the GUI only mirrors this stack.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from psygnal import Signal
 
@@ -83,7 +83,7 @@ class UndoStack:
         An exception from ``redo`` propagates and nothing is recorded.
         """
         command.redo()
-        del self._commands[self._index:]
+        del self._commands[self._index :]
         if self._clean is not None and self._clean > self._index:
             self._clean = None  # the saved state was in the discarded redo branch
         self._commands.append(command)

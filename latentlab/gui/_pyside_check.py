@@ -42,4 +42,5 @@ def check() -> None:
         raise BrokenQtBinding(
             f"PySide6 {PySide6.__version__} on Python {sys.version_info.major}.{sys.version_info.minor} "
             "corrupts reference counts and would crash the explorer; install the tested version with "
-            "`pip install -c constraints.txt PySide6-Essentials` (6.11.3) or use Python 3.12+")
+            "`pip install -c constraints.txt PySide6-Essentials` (6.11.3) or use Python 3.12+"
+        )

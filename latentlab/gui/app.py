@@ -10,11 +10,10 @@ from pathlib import Path
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
+import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402  (PySide6 before pyqtgraph)
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-import pyqtgraph as pg  # noqa: E402
 
 from latentlab.gui.errors import install_excepthooks  # noqa: E402
 from latentlab.gui.gc_policy import collect_on_gui_thread  # noqa: E402
@@ -31,11 +30,17 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("latentlab")
     app.setStyle("Fusion")
     pal = QPalette()
-    for role, rgb in ((QPalette.ColorRole.Window, (27, 29, 35)), (QPalette.ColorRole.WindowText, (215, 218, 224)),
-                      (QPalette.ColorRole.Base, (20, 22, 28)), (QPalette.ColorRole.Text, (215, 218, 224)),
-                      (QPalette.ColorRole.Button, (43, 47, 56)), (QPalette.ColorRole.ButtonText, (215, 218, 224)),
-                      (QPalette.ColorRole.Highlight, (58, 95, 143)), (QPalette.ColorRole.ToolTipBase, (36, 39, 49)),
-                      (QPalette.ColorRole.ToolTipText, (215, 218, 224))):
+    for role, rgb in (
+        (QPalette.ColorRole.Window, (27, 29, 35)),
+        (QPalette.ColorRole.WindowText, (215, 218, 224)),
+        (QPalette.ColorRole.Base, (20, 22, 28)),
+        (QPalette.ColorRole.Text, (215, 218, 224)),
+        (QPalette.ColorRole.Button, (43, 47, 56)),
+        (QPalette.ColorRole.ButtonText, (215, 218, 224)),
+        (QPalette.ColorRole.Highlight, (58, 95, 143)),
+        (QPalette.ColorRole.ToolTipBase, (36, 39, 49)),
+        (QPalette.ColorRole.ToolTipText, (215, 218, 224)),
+    ):
         pal.setColor(role, QColor(*rgb))
     app.setPalette(pal)
     app.setStyleSheet(stylesheet("dark"))
@@ -47,15 +52,27 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 def ready_for_screenshot(window) -> bool:
     """True once the map, the player, the probe and the sliders all show their first frames."""
     s = window.state
-    return (s.dataset is not None and s.projection is not None and s.dataset.codec is not None
-            and window.player.index == s.current and window.probe.result is not None
-            and window.probe.nearest.frames is not None
-            and window.sliders.view.frames is not None)
+    return (
+        s.dataset is not None
+        and s.projection is not None
+        and s.dataset.codec is not None
+        and window.player.index == s.current
+        and window.probe.result is not None
+        and window.probe.nearest.frames is not None
+        and window.sliders.view.frames is not None
+    )
 
 
-def run_explorer(store: str | None = None, checkpoint: str | None = None, projection: str | None = None,
-                 screenshot: str | None = None, settings: QSettings | None = None,
-                 timeout_s: float = 600.0, colour: str | None = None, project: str | None = None) -> int:
+def run_explorer(
+    store: str | None = None,
+    checkpoint: str | None = None,
+    projection: str | None = None,
+    screenshot: str | None = None,
+    settings: QSettings | None = None,
+    timeout_s: float = 600.0,
+    colour: str | None = None,
+    project: str | None = None,
+) -> int:
     """Open the explorer (``None`` store and checkpoint: the bundled demo); return the exit code.
 
     With ``project`` (a ``.latentlab`` file) the project is opened instead of ``store``/``checkpoint``.
@@ -63,8 +80,8 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     With ``screenshot``, the window renders its data, saves a PNG there and exits (code 1 if the data
     could not be loaded within ``timeout_s``).
     """
-    from latentlab.gui.main_window import MainWindow
     from latentlab.app.maps import available_projections
+    from latentlab.gui.main_window import MainWindow
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     app = make_app()
@@ -80,12 +97,16 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     if project:
         job = projects.open_project(project)
         if job is None:  # the project could not be opened: the window has said why
-            print(f"latentlab explore: error: could not open the project {project}: {window.status.last_error}",
-                  file=sys.stderr)
+            print(
+                f"latentlab explore: error: could not open the project {project}: {window.status.last_error}",
+                file=sys.stderr,
+            )
             window.shutdown()
             return 1
     else:  # after a crash, offer the project that was open (with its autosave) instead of the demo
-        job = (None if store or checkpoint or screenshot else projects.offer_recovery()) or window.open(store, checkpoint)
+        job = (None if store or checkpoint or screenshot else projects.offer_recovery()) or window.open(
+            store, checkpoint
+        )
 
     def failed(message: str, _tb: str) -> None:
         print(f"latentlab explore: error: could not open the data: {message}", file=sys.stderr)
@@ -98,11 +119,14 @@ def run_explorer(store: str | None = None, checkpoint: str | None = None, projec
     if projection is not None:
         window.sample_map = None  # an explicit --projection wins over the sample data's t-SNE map
     if projection not in (None, "pca") and projection not in available_projections():
-        print(f"latentlab: the {projection} projection is not installed (pip install umap-learn); "
-              "showing PCA", file=sys.stderr)
+        print(
+            f"latentlab: the {projection} projection is not installed (pip install umap-learn); showing PCA",
+            file=sys.stderr,
+        )
     elif projection not in (None, "pca"):
         job.succeeded.connect(lambda *_: window.set_projection(projection))
     if colour:
+
         def apply_colour(*_) -> None:
             fields = window.state.dataset.fields
             if colour in fields:
@@ -139,8 +163,10 @@ def _arm_screenshot(app, window, path: Path, timeout_s: float, outcome: dict) ->
         if not map_seen[0] and window.state.projection is not None and window.map.groups:
             map_seen[0] = True  # the points are drawn; the 50 ms poll is the resolution of this figure
             window.map.plot.viewport().repaint()
-            print(f"latentlab: map painted {time.perf_counter() - t0:.2f} s after start-up ({_launch_seconds()})",
-                  flush=True)
+            print(
+                f"latentlab: map painted {time.perf_counter() - t0:.2f} s after start-up ({_launch_seconds()})",
+                flush=True,
+            )
         if ready_for_screenshot(window) and not window.fitting():  # --projection tsne: the finished map
             timer.stop()
             # Let the first frames paint, then grab the whole window (docks and status bar included).
@@ -155,8 +181,11 @@ def _arm_screenshot(app, window, path: Path, timeout_s: float, outcome: dict) ->
     def save() -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(path))
-        print(f"latentlab: screenshot {'saved to' if ok else 'could not be written to'} {path} "
-              f"({time.perf_counter() - t0:.2f} s after start-up; {_launch_seconds()})", flush=True)
+        print(
+            f"latentlab: screenshot {'saved to' if ok else 'could not be written to'} {path} "
+            f"({time.perf_counter() - t0:.2f} s after start-up; {_launch_seconds()})",
+            flush=True,
+        )
         outcome["code"] = 0 if ok else 1
         window.close()
         app.quit()

@@ -17,7 +17,8 @@ import logging
 import sys
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -111,8 +112,10 @@ def install_excepthooks() -> None:
     def thread_excepthook(args):
         if args.exc_type is SystemExit:
             return
-        report_error(f"in thread {getattr(args.thread, 'name', '?')}: {describe(args.exc_value)}",
-                     "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)))
+        report_error(
+            f"in thread {getattr(args.thread, 'name', '?')}: {describe(args.exc_value)}",
+            "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)),
+        )
 
     hub()
     sys.excepthook = excepthook

@@ -17,5 +17,10 @@ from latentlab.gui.training.compare_extension import CompareExtension
 from latentlab.gui.training.training_extension import TrainingExtension
 
 EXTENSIONS: list[type[ExtensionBase]] = [
-    CurationExtension, ProjectExtension, ExportExtension, TeachExtension, TrainingExtension, CompareExtension,
+    CurationExtension,
+    ProjectExtension,
+    ExportExtension,
+    TeachExtension,
+    TrainingExtension,
+    CompareExtension,
 ]

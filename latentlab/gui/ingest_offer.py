@@ -46,8 +46,10 @@ def offer_ingest(window, files: list[str]):
     store = target_store(window)
     settings = CutSettings(frames=codec.frames, height=codec.height, width=codec.width, channels=codec.channels)
     names = ", ".join(Path(f).name for f in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-    text = (f"Cut {names} into {settings.frames}-frame {settings.width}×{settings.height} clips and add them "
-            f"to the store {store}?\nThe explorer then reopens that store with the current model.")
+    text = (
+        f"Cut {names} into {settings.frames}-frame {settings.width}×{settings.height} clips and add them "
+        f"to the store {store}?\nThe explorer then reopens that store with the current model."
+    )
     if not ask(window, text):
         return None
     checkpoint = window.checkpoint
@@ -70,12 +72,16 @@ def offer_ingest(window, files: list[str]):
         text += f"; {dups} skipped as byte-identical duplicates" if dups else ""
         spread = summary.fps_spread()
         if spread:
-            text += (f"; their frame rates differ ({spread[0]:g} to {spread[1]:g} fps): a clip spans a different "
-                     "time per video (latentlab ingest --fps cuts every video at one rate)")
+            text += (
+                f"; their frame rates differ ({spread[0]:g} to {spread[1]:g} fps): a clip spans a different "
+                "time per video (latentlab ingest --fps cuts every video at one rate)"
+            )
         window.statusBar().showMessage(text, 15000)
         if failed:
-            window.status.show_error(f"{failed} of {len(summary.records)} dropped files could not be ingested "
-                                     f"(see {store}/ingest_report.json)")
+            window.status.show_error(
+                f"{failed} of {len(summary.records)} dropped files could not be ingested "
+                f"(see {store}/ingest_report.json)"
+            )
         if summary.clips_in_store:
             window.open(str(store), checkpoint)
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPr
 from latentlab.gui.errors import hub
 from latentlab.gui.workers import Job, JobRunner
 
-
 MESSAGE_MS = 8000
 
 
@@ -147,8 +146,13 @@ class JobStatus(QWidget):
     def _on_failed(self, job: Job, message: str, detail: str = "") -> None:
         self.show_error(f"{job.name} failed: {message}", detail)
         if self.dialogs_enabled:
-            self._dialog = QMessageBox(QMessageBox.Icon.Warning, "latentlab", f"{job.name} failed.\n\n{message}",
-                                       QMessageBox.StandardButton.Ok, self.window())
+            self._dialog = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "latentlab",
+                f"{job.name} failed.\n\n{message}",
+                QMessageBox.StandardButton.Ok,
+                self.window(),
+            )
             self._dialog.setModal(False)
             self._dialog.show()
 

@@ -3,8 +3,8 @@ interpolation, sliders) in docks, jobs in the status bar; menus for stores, mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt
@@ -30,8 +30,11 @@ from latentlab.gui.wording import count
 from latentlab.gui.workers import DecodeWorker, Job, JobRunner
 from latentlab.media.video_formats import refusal_message, split_videos
 
-DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                 | QDockWidget.DockWidgetFeature.DockWidgetClosable)  # closed docks come back from the View menu
+DOCK_FEATURES = (
+    QDockWidget.DockWidgetFeature.DockWidgetMovable
+    | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+    | QDockWidget.DockWidgetFeature.DockWidgetClosable
+)  # closed docks come back from the View menu
 
 
 class MainWindow(QMainWindow):
@@ -154,17 +157,22 @@ class MainWindow(QMainWindow):
         job.failed.connect(lambda *_: mismatch and guarded(self.offer_ways_forward)(mismatch[0]))
         return job
 
-    def offer_ways_forward(self, exc: "loading.GeometryMismatch") -> None:
+    def offer_ways_forward(self, exc: loading.GeometryMismatch) -> None:
         """A store the model cannot take (own videos cut at another size): train a model on it from
         the Train dock (filled in and shown), or cut the videos again at the model's size."""
         t, h, w, _c = exc.model
         ingest = f"latentlab ingest VIDEOS -o NEW_STORE --frames {t} --size {w}x{h}"
-        self.status.show_error(f"{exc}. Ways forward: train a model on this store (Train dock: Start), "
-                               f"or re-ingest at the model's size: {ingest}")
+        self.status.show_error(
+            f"{exc}. Ways forward: train a model on this store (Train dock: Start), "
+            f"or re-ingest at the model's size: {ingest}"
+        )
         training = self.context.training
         if training is not None:
-            training.offer_store(exc.store, f"{exc}.\nPress Start to train a model on {Path(exc.store).name}, "
-                                            f"or cut the videos again at the model's size:\n{ingest}")
+            training.offer_store(
+                exc.store,
+                f"{exc}.\nPress Start to train a model on {Path(exc.store).name}, "
+                f"or cut the videos again at the model's size:\n{ingest}",
+            )
 
     def open_demo(self) -> Job | None:
         return self.open(None, None)
@@ -181,7 +189,7 @@ class MainWindow(QMainWindow):
         job.succeeded.connect(guarded(self.show_loaded))
         return job
 
-    def show_loaded(self, loaded: "loading.Loaded") -> None:
+    def show_loaded(self, loaded: loading.Loaded) -> None:
         """Show a loaded dataset and its first map (on the GUI thread)."""
         self.store_path, self.checkpoint = loaded.store_path or None, loaded.checkpoint or None
         self.state.set_dataset(loaded.dataset)
@@ -202,8 +210,7 @@ class MainWindow(QMainWindow):
         if "cluster" not in ds.fields and ds.n_clips >= 2:
             job = self.runner.submit("clusters", lambda ctx: app_dataset.cluster_field(ds))
             job.succeeded.connect(guarded(while_shown(self.state, ds, self.state.add_field)))
-        if loaded.sample and self.sample_map in maps.available_projections() \
-                and loaded.projection.method == "pca":
+        if loaded.sample and self.sample_map in maps.available_projections() and loaded.projection.method == "pca":
             # The sample data's classes lie in neighbourhoods a PCA plane does not separate: show the
             # t-SNE map, fitted once in the background (then cached), as the default map.
             self.set_projection(self.sample_map)
@@ -227,8 +234,10 @@ class MainWindow(QMainWindow):
         ds = self.state.dataset
         if ds is None:
             return None
-        job = self.runner.submit("reconstruction error", lambda ctx: app_dataset.reconstruction_errors(
-            ds, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled))
+        job = self.runner.submit(
+            "reconstruction error",
+            lambda ctx: app_dataset.reconstruction_errors(ds, lambda f, t: ctx.progress(f, text=t), ctx.is_cancelled),
+        )
         job.succeeded.connect(guarded(while_shown(self.state, ds, self._add_error_field)))
         return job
 
@@ -252,7 +261,8 @@ class MainWindow(QMainWindow):
 
     def _ask_checkpoint(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self, "Open model folder (latentlab checkpoint or diffusers autoencoder)")
+            self, "Open model folder (latentlab checkpoint or diffusers autoencoder)"
+        )
         if path:
             self.open(self.store_path, path)
 

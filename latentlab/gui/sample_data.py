@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from latentlab.paths import sample_checkpoint_dir
 
@@ -22,7 +23,7 @@ class SampleData:
     store: Callable[[], str | None] = lambda: None
     checkpoint: Callable[[], str | None] = lambda: None
 
-    def open(self, window: "MainWindow") -> Job | None:
+    def open(self, window: MainWindow) -> Job | None:
         return window.open(self.store(), self.checkpoint())
 
 
@@ -33,8 +34,9 @@ SAMPLE_DATASETS: list[SampleData] = [
 ]
 
 
-def describe_source(store: str | None, checkpoint: str | None, shown_store: str | None = None,
-                    shown_checkpoint: str | None = None) -> str:
+def describe_source(
+    store: str | None, checkpoint: str | None, shown_store: str | None = None, shown_checkpoint: str | None = None
+) -> str:
     """Words for what an open replaces the view with: "the store clips", "the checkpoint m2", "the sample data"."""
     if store is None and checkpoint is None:
         return "the sample data"

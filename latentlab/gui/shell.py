@@ -13,7 +13,8 @@ The extensions and their order are a list of classes in :mod:`latentlab.gui.exte
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
@@ -38,7 +39,7 @@ MESSAGE_MS = 8000  # how long a status-bar message stays (errors stay until clic
 GENERATE_DOCK = "dock_generate"
 
 
-def while_shown(state: "ExplorerState", dataset: Any, fn: Callable) -> Callable:
+def while_shown(state: ExplorerState, dataset: Any, fn: Callable) -> Callable:
     """``fn`` to be called only while ``state`` still shows ``dataset``: a job's result for a dataset
     that was replaced meanwhile is dropped."""
 
@@ -69,7 +70,7 @@ class Extension(Protocol):
 class ExtensionBase(QObject):
     """An :class:`Extension` with nothing unsaved and nothing to stop; features override what they need."""
 
-    def __init__(self, ctx: "WindowContext") -> None:
+    def __init__(self, ctx: WindowContext) -> None:
         super().__init__(ctx.window)
         self.ctx = ctx
 
@@ -96,7 +97,7 @@ class WindowContext:
         The extensions, once built (``None`` before, or in a window built without them).
     """
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.state: ExplorerState = window.state
         self.worker: DecodeWorker = window.worker
@@ -124,11 +125,11 @@ class WindowContext:
         """The model shown (``None``: the bundled demo model)."""
         return self.window.checkpoint
 
-    def open(self, store: str | None, checkpoint: str | None) -> "Job | None":
+    def open(self, store: str | None, checkpoint: str | None) -> Job | None:
         """Show ``store`` with ``checkpoint`` (:meth:`MainWindow.open`: unsaved work is asked about)."""
         return self.window.open(store, checkpoint)
 
-    def set_projection(self, method: str) -> "Job | None":
+    def set_projection(self, method: str) -> Job | None:
         """Fit (or reuse) the map of ``method`` in the background."""
         return self.window.set_projection(method)
 

@@ -23,11 +23,11 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
-
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from latentlab.core.errors import UserError
@@ -44,7 +44,7 @@ class JobCancelled(Exception):
 class JobContext:
     """Handed to a job function: report progress, check for cancellation."""
 
-    def __init__(self, job: "Job") -> None:
+    def __init__(self, job: Job) -> None:
         self._job = job
         self._event = threading.Event()
         self._last = 0.0
@@ -203,7 +203,7 @@ class DecodeChannel(QObject):
     ready = Signal(int, object)
     failed = Signal(int, str)
 
-    def __init__(self, worker: "DecodeWorker", name: str) -> None:
+    def __init__(self, worker: DecodeWorker, name: str) -> None:
         super().__init__(worker)
         self.worker, self.name = worker, name
 
@@ -329,4 +329,3 @@ class _LoopThread(QThread):
 
     def run(self) -> None:
         self._loop()
-

@@ -105,6 +105,8 @@ def problem(environ=None, ldd_output: str | None = None) -> str | None:
     missing = missing_libraries(ldd_output)
     if not missing:
         return None
-    return (f"the window cannot open: Qt's X11 (xcb) plugin needs system libraries that are missing "
-            f"({', '.join(missing)}). Install them with\n{install_hint(missing)}\n"
-            "(or run headless with QT_QPA_PLATFORM=offscreen, e.g. for --screenshot)")
+    return (
+        f"the window cannot open: Qt's X11 (xcb) plugin needs system libraries that are missing "
+        f"({', '.join(missing)}). Install them with\n{install_hint(missing)}\n"
+        "(or run headless with QT_QPA_PLATFORM=offscreen, e.g. for --screenshot)"
+    )

@@ -20,8 +20,9 @@ Time (``fps``): ``None`` keeps every decoded frame. A target rate picks, for eac
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,11 +88,11 @@ def make_resizer(settings: CutSettings) -> Callable[[np.ndarray], np.ndarray]:
         if iw * H > ih * W:  # too wide: keep the centre columns
             cw = max(1, round(ih * W / H))
             x0 = (iw - cw) // 2
-            img = img[:, x0:x0 + cw]
+            img = img[:, x0 : x0 + cw]
         elif iw * H < ih * W:  # too tall (portrait): keep the centre rows
             ch = max(1, round(iw * H / W))
             y0 = (ih - ch) // 2
-            img = img[y0:y0 + ch]
+            img = img[y0 : y0 + ch]
         return _scale(img, W, H, mode)
 
     def pad(img: np.ndarray) -> np.ndarray:
@@ -100,7 +101,7 @@ def make_resizer(settings: CutSettings) -> Callable[[np.ndarray], np.ndarray]:
         w, h = max(1, min(W, round(iw * k))), max(1, min(H, round(ih * k)))
         out = np.zeros((H, W, img.shape[2]), np.uint8)
         y0, x0 = (H - h) // 2, (W - w) // 2
-        out[y0:y0 + h, x0:x0 + w] = _scale(img, w, h, mode)
+        out[y0 : y0 + h, x0 : x0 + w] = _scale(img, w, h, mode)
         return out
 
     def stretch(img: np.ndarray) -> np.ndarray:

@@ -24,15 +24,23 @@ creates, appends and compacts; :mod:`latentlab.media.clip_store_format` holds wh
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
 from latentlab.core.atomic import read_json
-from latentlab.media.clip_store_format import (BASE_COLUMNS, FORMAT, MANIFEST, VERSION, ClipGeometry, StoreError,
-                                               check_manifest, data_paths)
+from latentlab.media.clip_store_format import (
+    BASE_COLUMNS,
+    FORMAT,
+    MANIFEST,
+    VERSION,
+    ClipGeometry,
+    StoreError,
+    check_manifest,
+    data_paths,
+)
 from latentlab.media.clip_store_writer import ClipAppender, WriterLock, new_store, remove_orphans, rewrite_without
 
 __all__ = ["ClipStore", "ClipAppender", "ClipGeometry", "StoreError", "BASE_COLUMNS", "FORMAT", "MANIFEST", "VERSION"]
@@ -71,7 +79,7 @@ class ClipStore:
         factor_names: Sequence[str] = (),
         attrs: dict | None = None,
         exist_ok: bool = False,
-    ) -> "ClipStore":
+    ) -> ClipStore:
         """Create an empty store (or open an existing one with the same geometry if ``exist_ok``).
 
         ``factor_names`` adds float32 table columns ``factor_<name>`` (ground-truth factors of
@@ -97,7 +105,7 @@ class ClipStore:
         return cls(path, new_store(path, geometry, factor_names, attrs))
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> "ClipStore":
+    def open(cls, path: str | os.PathLike) -> ClipStore:
         """Open a store for reading. Raises :class:`StoreError` with the reason if it cannot."""
         path = Path(path)
         mpath = path / MANIFEST
@@ -192,8 +200,10 @@ class ClipStore:
         sid = int(self._table["source_id"][clip_index])
         sources = self._manifest["sources"]
         if not 0 <= sid < len(sources) or "path" not in sources[sid]:
-            raise StoreError(f"{self.path} is damaged: clip {clip_index} names source {sid}, which the manifest "
-                             f"does not list ({len(sources)} sources)")
+            raise StoreError(
+                f"{self.path} is damaged: clip {clip_index} names source {sid}, which the manifest "
+                f"does not list ({len(sources)} sources)"
+            )
         return sources[sid]["path"]
 
     def check_table(self) -> None:
@@ -205,8 +215,10 @@ class ClipStore:
         sid = np.asarray(self._table["source_id"])
         bad = np.flatnonzero((sid < 0) | (sid >= len(self._manifest["sources"])))
         if bad.size:
-            raise StoreError(f"{self.path} is damaged: its clip table names unknown sources "
-                             f"({bad.size} clips, the first is clip {int(bad[0])})")
+            raise StoreError(
+                f"{self.path} is damaged: its clip table names unknown sources "
+                f"({bad.size} clips, the first is clip {int(bad[0])})"
+            )
         for col in ("start_time", "end_time", "fps"):
             values = np.asarray(self._table[col])
             if not np.isfinite(values).all():
@@ -249,7 +261,7 @@ class ClipStore:
 
     # ----------------------------------------------------------------------------------- writing
     @contextmanager
-    def appender(self, source: dict) -> Iterator["ClipAppender"]:
+    def appender(self, source: dict) -> Iterator[ClipAppender]:
         """Append the clips of one source; they become visible only if the block exits cleanly.
 
         ``source`` is a JSON-able dict that should hold at least ``path`` and ``fingerprint``; the

@@ -6,9 +6,9 @@ these are the rules its reader and writer share.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -72,14 +72,17 @@ _DATA_NAME, _TABLE_NAME = r"clips-[0-9]{6,12}\.u8", r"table-[0-9]{6,12}\.bin"  #
 def data_paths(folder: Path, m: dict) -> tuple[Path, Path]:
     """The two data files the manifest names, refused unless they are bare names inside the store."""
     try:
-        return (child_file(folder, m.get("data_file"), _DATA_NAME, "the manifest's data_file"),
-                child_file(folder, m.get("table_file"), _TABLE_NAME, "the manifest's table_file"))
+        return (
+            child_file(folder, m.get("data_file"), _DATA_NAME, "the manifest's data_file"),
+            child_file(folder, m.get("table_file"), _TABLE_NAME, "the manifest's table_file"),
+        )
     except UnsafeFileName as exc:
         raise StoreError(str(exc)) from None
 
 
 def check_manifest(path: Path, m: dict) -> None:
     """Types and ranges of every manifest field this module reads (a hand-edited or hostile file)."""
+
     def bad(what: str) -> StoreError:
         return StoreError(f"{path / MANIFEST} is damaged: {what}")
 
@@ -95,8 +98,9 @@ def check_manifest(path: Path, m: dict) -> None:
     dtype = m.get("table_dtype")
     try:
         np.dtype([tuple(c) for c in dtype])
-        ok = all(isinstance(c, list) and len(c) == 2 and isinstance(c[1], str) and c[1][1:2] in "fiu"
-                 for c in dtype) and [list(c) for c in dtype[:len(BASE_COLUMNS)]] == [list(c) for c in BASE_COLUMNS]
+        ok = all(
+            isinstance(c, list) and len(c) == 2 and isinstance(c[1], str) and c[1][1:2] in "fiu" for c in dtype
+        ) and [list(c) for c in dtype[: len(BASE_COLUMNS)]] == [list(c) for c in BASE_COLUMNS]
     except (TypeError, ValueError):
         ok = False
     if not ok:

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from latentlab.core.atomic import fsync_dir, write_json_atomic
-from latentlab.media.clip_store_format import (FORMAT, MANIFEST, VERSION, ClipGeometry, StoreError, data_paths,
-                                               store_fingerprint, table_dtype)
+from latentlab.media.clip_store_format import (
+    FORMAT,
+    MANIFEST,
+    VERSION,
+    ClipGeometry,
+    StoreError,
+    data_paths,
+    store_fingerprint,
+    table_dtype,
+)
 
 if TYPE_CHECKING:
     from latentlab.media.clip_store import ClipStore
@@ -55,7 +64,7 @@ class ClipAppender:
     Made by :meth:`latentlab.media.clip_store.ClipStore.appender`, which commits or aborts it.
     """
 
-    def __init__(self, store: "ClipStore", source: dict) -> None:
+    def __init__(self, store: ClipStore, source: dict) -> None:
         self._store = store
         self.source = source
         m = store._manifest
@@ -140,7 +149,7 @@ class ClipAppender:
         rewrite_without(store, _superseded_ids(sources))
 
 
-def remove_orphans(store: "ClipStore") -> None:
+def remove_orphans(store: ClipStore) -> None:
     """Delete data files the manifest does not name: a compaction killed before its manifest, or an
     old generation that could not be deleted while mapped (Windows). Called under the writer lock."""
     named = {store._manifest["data_file"], store._manifest["table_file"]}
@@ -158,7 +167,7 @@ def _superseded_ids(sources: list[dict]) -> set[int]:
     return {s["id"] for s in sources if s.get("path") is not None and last[s["path"]] != s["id"]}
 
 
-def rewrite_without(store: "ClipStore", drop: set[int]) -> int:
+def rewrite_without(store: ClipStore, drop: set[int]) -> int:
     """Compact the store into a new generation without the sources ``drop`` (ids); crash-safe."""
     m = store._manifest
     sources = m["sources"]
@@ -207,7 +216,7 @@ class WriterLock:
         self._path = path / ".lock"
         self._fh = None
 
-    def __enter__(self) -> "WriterLock":
+    def __enter__(self) -> WriterLock:
         self._fh = open(self._path, "a+")
         try:
             import fcntl

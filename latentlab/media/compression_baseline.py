@@ -49,8 +49,9 @@ class CompressionPoint:
         return asdict(self)
 
 
-def encode_decode(clips_u8: np.ndarray, fourcc: str, quality: int | None = None, scale: float = 1.0,
-              fps: float = FALLBACK_FPS) -> tuple[np.ndarray, float]:
+def encode_decode(
+    clips_u8: np.ndarray, fourcc: str, quality: int | None = None, scale: float = 1.0, fps: float = FALLBACK_FPS
+) -> tuple[np.ndarray, float]:
     """Encode clips ``(N, T, H, W, 3)`` uint8 RGB as ``fourcc`` video and decode them again.
 
     Returns the decoded clips (same shape; frames the decoder dropped stay black) and the file
@@ -114,11 +115,19 @@ def nearest_to_budget(points: list[CompressionPoint], budget_bytes: float) -> di
     smallest = min(points, key=lambda p: p.bytes_per_clip)
     reached = smallest.bytes_per_clip <= budget_bytes * 1.25
     chosen = best if reached else smallest
-    note = ("" if reached else
-            f"{chosen.fourcc} cannot get that small: its smallest file is {smallest.bytes_per_clip:.0f} bytes per clip, "
-            f"{smallest.bytes_per_clip / budget_bytes:.0f}x the budget")
-    return {"fourcc": chosen.fourcc, "budget_bytes": budget_bytes, "reached": bool(reached), "note": note,
-            **{k: v for k, v in chosen.to_dict().items() if k != "fourcc"}}
+    note = (
+        ""
+        if reached
+        else f"{chosen.fourcc} cannot get that small: its smallest file is {smallest.bytes_per_clip:.0f} bytes per clip, "  # noqa: E501
+        f"{smallest.bytes_per_clip / budget_bytes:.0f}x the budget"
+    )
+    return {
+        "fourcc": chosen.fourcc,
+        "budget_bytes": budget_bytes,
+        "reached": bool(reached),
+        "note": note,
+        **{k: v for k, v in chosen.to_dict().items() if k != "fourcc"},
+    }
 
 
 def compression_report(clips_u8: np.ndarray, budget_bytes: float, fps: float = FALLBACK_FPS) -> dict:

@@ -29,9 +29,9 @@ r, g, b        sprite colour, 0..1
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -68,8 +68,7 @@ def _sample_factors(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     vx = _clipped_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
     vy = _clipped_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
     rgb = [_clipped_normal(rng, n, 0.68, 0.18, 0.3, 1.0) for _ in range(3)]
-    return dict(shape=shape.astype(np.float64), size=size, x_mid=x, y_mid=y, vx=vx, vy=vy,
-                r=rgb[0], g=rgb[1], b=rgb[2])
+    return dict(shape=shape.astype(np.float64), size=size, x_mid=x, y_mid=y, vx=vx, vy=vy, r=rgb[0], g=rgb[1], b=rgb[2])
 
 
 def _bounce(p0: np.ndarray, v: np.ndarray, lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -126,6 +125,7 @@ def generate_clips(spec: DemoSpec, start: int, count: int) -> tuple[np.ndarray, 
     Each chunk of clips has its own seed derived from ``spec.seed``, so any range can be generated
     independently and the result does not depend on how the range is split.
     """
+
     def chunk(c: int, lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         f = _sample_factors(np.random.default_rng([spec.seed, c]), CHUNK)
         f = {k: v[lo:hi] for k, v in f.items()}
@@ -138,9 +138,13 @@ def generate_clips(spec: DemoSpec, start: int, count: int) -> tuple[np.ndarray, 
 CHUNK = 250  # clips drawn from one seed
 
 
-def generate_chunked(start: int, count: int, clip_shape: tuple[int, ...], factor_names: tuple[str, ...],
-                     chunk: Callable[[int, int, int], tuple[np.ndarray, dict[str, np.ndarray]]],
-                     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def generate_chunked(
+    start: int,
+    count: int,
+    clip_shape: tuple[int, ...],
+    factor_names: tuple[str, ...],
+    chunk: Callable[[int, int, int], tuple[np.ndarray, dict[str, np.ndarray]]],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Clips ``start .. start+count`` of a procedural dataset drawn :data:`CHUNK` clips per seed.
 
     ``chunk(c, lo, hi)`` makes clips ``lo .. hi`` of chunk ``c`` (uint8 ``(hi - lo, *clip_shape)``)
@@ -170,9 +174,17 @@ def write_demo_store(
     geometry = ClipGeometry(spec.frames, spec.size, spec.size, 3)
     params = asdict(spec)
     return write_generated_store(
-        path, geometry, FACTOR_NAMES, {"demo": params}, "procedural:sprites",
-        text_fingerprint("sprites-v2", repr(sorted(params.items()))), params,
-        lambda start, count: generate_clips(spec, start, count), spec.n_clips, spec.fps, progress,
+        path,
+        geometry,
+        FACTOR_NAMES,
+        {"demo": params},
+        "procedural:sprites",
+        text_fingerprint("sprites-v2", repr(sorted(params.items()))),
+        params,
+        lambda start, count: generate_clips(spec, start, count),
+        spec.n_clips,
+        spec.fps,
+        progress,
     )
 
 

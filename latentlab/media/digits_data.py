@@ -25,9 +25,9 @@ vx, vy         velocity at the middle frame, in frame widths per frame
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -109,10 +109,15 @@ def generate_digit_clips(spec: DigitsSpec, start: int, count: int) -> tuple[np.n
         g = glyphs[f["pick"]]  # (m, side, side)
         for i in range(m):
             for k in range(spec.frames):
-                clips[i, k, top[i, k]:top[i, k] + side, left[i, k]:left[i, k] + side] = g[i]
+                clips[i, k, top[i, k] : top[i, k] + side, left[i, k] : left[i, k] + side] = g[i]
         u8 = np.rint(clips * 255.0).astype(np.uint8)
-        factors = dict(digit=classes[f["pick"]].astype(np.float64), image=image_ids[f["pick"]].astype(np.float64),
-                       x=xs[:, 0], y=ys[:, 0], **{k: f[k] for k in ("x_mid", "y_mid", "vx", "vy")})
+        factors = dict(
+            digit=classes[f["pick"]].astype(np.float64),
+            image=image_ids[f["pick"]].astype(np.float64),
+            x=xs[:, 0],
+            y=ys[:, 0],
+            **{k: f[k] for k in ("x_mid", "y_mid", "vx", "vy")},
+        )
         return np.repeat(u8[..., None], 3, axis=-1), factors  # white on black, RGB
 
     return generate_chunked(start, count, (spec.frames, spec.size, spec.size, 3), FACTOR_NAMES, chunk)
@@ -127,7 +132,15 @@ def write_digits_store(
     geometry = ClipGeometry(spec.frames, spec.size, spec.size, 3)
     params = asdict(spec)
     return write_generated_store(
-        path, geometry, FACTOR_NAMES, {"digits": params}, "procedural:digits",
-        text_fingerprint("digits-v1", repr(sorted(params.items()))), params,
-        lambda start, count: generate_digit_clips(spec, start, count), spec.n_clips, spec.fps, progress,
+        path,
+        geometry,
+        FACTOR_NAMES,
+        {"digits": params},
+        "procedural:digits",
+        text_fingerprint("digits-v1", repr(sorted(params.items()))),
+        params,
+        lambda start, count: generate_digit_clips(spec, start, count),
+        spec.n_clips,
+        spec.fps,
+        progress,
     )

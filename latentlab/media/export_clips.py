@@ -25,15 +25,22 @@ import os
 import re
 import shutil
 import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from latentlab.core.atomic import write_json_atomic
 from latentlab.core.export_output import REPORT, ExportReport, staged_output, write_report
-from latentlab.core.export_tables import (ExportError, manifest_rows, projector_metadata, write_manifest_csv,
-                                          write_manifest_json, write_projector_metadata, write_projector_vectors)
+from latentlab.core.export_tables import (
+    ExportError,
+    manifest_rows,
+    projector_metadata,
+    write_manifest_csv,
+    write_manifest_json,
+    write_projector_metadata,
+    write_projector_vectors,
+)
 from latentlab.core.frame_rate import usable_fps
 from latentlab.media.video_writer import VideoWriteError, write_video
 
@@ -102,14 +109,22 @@ def even_frames(clip_u8: np.ndarray) -> np.ndarray:
     return np.pad(clip_u8, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
-def _write_videos(store, idx: np.ndarray, targets: list[list[Path]], reconstruct: Reconstruct | None,
-                  recon_paths: list[Path] | None, progress: Progress, cancel, what: str) -> None:
+def _write_videos(
+    store,
+    idx: np.ndarray,
+    targets: list[list[Path]],
+    reconstruct: Reconstruct | None,
+    recon_paths: list[Path] | None,
+    progress: Progress,
+    cancel,
+    what: str,
+) -> None:
     """Write clip ``idx[k]`` to every path in ``targets[k]`` (encoded once, copied), batch by batch."""
     fps = np.asarray(store.table["fps"])
     for a in range(0, len(idx), BATCH):
         if cancel():
             raise ExportCancelled("export cancelled")
-        batch = idx[a:a + BATCH]
+        batch = idx[a : a + BATCH]
         clips = store.read(batch)  # (B, T, H, W, C) uint8
         recon = reconstruct(batch, clips) if reconstruct is not None else None
         for k, i in enumerate(batch.tolist()):
@@ -126,10 +141,20 @@ def _write_videos(store, idx: np.ndarray, targets: list[list[Path]], reconstruct
         progress(min(1.0, (a + len(batch)) / len(idx)), f"{what} {a + len(batch):,}/{len(idx):,}")
 
 
-def run_export(fmt: str, store, indices: Sequence[int], tags: Sequence[Sequence[str]], out: str | os.PathLike, *,
-               force: bool = False, mu: np.ndarray | None = None, reconstruct: Reconstruct | None = None,
-               progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-               info: dict | None = None) -> ExportReport:
+def run_export(
+    fmt: str,
+    store,
+    indices: Sequence[int],
+    tags: Sequence[Sequence[str]],
+    out: str | os.PathLike,
+    *,
+    force: bool = False,
+    mu: np.ndarray | None = None,
+    reconstruct: Reconstruct | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    info: dict | None = None,
+) -> ExportReport:
     """Export the clips ``indices`` of ``store`` (with ``tags[k]`` for ``indices[k]``) to ``out``.
 
     Parameters
@@ -171,9 +196,11 @@ def run_export(fmt: str, store, indices: Sequence[int], tags: Sequence[Sequence[
     report = ExportReport(fmt, str(out_path), counts={"clips": int(len(idx))})
     g = store.geometry
     if fmt in ("videos", "folders") and (g.height % 2 or g.width % 2):
-        report.notes.append(f"frames padded from {g.width}x{g.height} to {g.width + g.width % 2}x"
-                            f"{g.height + g.height % 2} (video encoders need even sizes; the last row/column "
-                            "is repeated)")
+        report.notes.append(
+            f"frames padded from {g.width}x{g.height} to {g.width + g.width % 2}x"
+            f"{g.height + g.height % 2} (video encoders need even sizes; the last row/column "
+            "is repeated)"
+        )
     with staged_output(out_path, force) as folder:
         if fmt == "manifest":
             write_manifest_csv(folder / "manifest.csv", rows)
@@ -182,9 +209,19 @@ def run_export(fmt: str, store, indices: Sequence[int], tags: Sequence[Sequence[
         elif fmt == "projector":
             write_projector_vectors(folder / "vectors.tsv", mu)
             write_projector_metadata(folder / "metadata.tsv", projector_metadata(rows))
-            write_json_atomic(folder / "projector_config.json", {"embeddings": [{
-                "tensorName": Path(store.path).name, "tensorShape": [int(len(mu)), int(np.shape(mu)[1])],
-                "tensorPath": "vectors.tsv", "metadataPath": "metadata.tsv"}]})
+            write_json_atomic(
+                folder / "projector_config.json",
+                {
+                    "embeddings": [
+                        {
+                            "tensorName": Path(store.path).name,
+                            "tensorShape": [int(len(mu)), int(np.shape(mu)[1])],
+                            "tensorPath": "vectors.tsv",
+                            "metadataPath": "metadata.tsv",
+                        }
+                    ]
+                },
+            )
             report.files += ["vectors.tsv", "metadata.tsv", "projector_config.json"]
             progress(1.0, "projector files written")
         elif fmt == "videos":
@@ -227,8 +264,16 @@ def _export_folders(store, idx, rows, folder: Path, report: ExportReport, progre
         for tag in dict.fromkeys(row["tags"]):  # a tag listed twice still gives one file
             rel = f"{folders[tag]}/{names[k]}.mp4"
             paths.append(folder / rel)
-            labels.append({"file": rel, "clip_id": row["clip_id"], "clip_key": row["clip_key"],
-                           "index": row["index"], "tag": tag, "folder": folders[tag]})
+            labels.append(
+                {
+                    "file": rel,
+                    "clip_id": row["clip_id"],
+                    "clip_key": row["clip_key"],
+                    "index": row["index"],
+                    "tag": tag,
+                    "folder": folders[tag],
+                }
+            )
         targets.append(paths)
     for name in folders.values():
         (folder / name).mkdir()

@@ -20,9 +20,9 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
@@ -31,16 +31,25 @@ from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipGeometry, ClipStore, StoreError
 from latentlab.media.ingest_lock import IngestError, IngestLock
 from latentlab.media.ingest_report import REPORT, IngestReport
-from latentlab.media.ingest_types import (DUPLICATE_PREFIX, STATUSES, FileRecord, FileTask, IngestSummary,
-                                          KnownSource)
+from latentlab.media.ingest_types import DUPLICATE_PREFIX, STATUSES, FileRecord, FileTask, IngestSummary, KnownSource
 from latentlab.media.ingest_worker import SPOOL_DTYPE, process_file
 from latentlab.media.video_formats import is_video
 
 SPOOL_DIR = ".spool"
 COMMIT_BATCH = 32  # clips per append while committing a spool: a few MB of memory
 
-__all__ = ["ingest", "discover", "available_cores", "IngestOptions", "IngestSummary", "IngestError", "FileRecord",
-           "REPORT", "SPOOL_DIR", "STATUSES"]
+__all__ = [
+    "ingest",
+    "discover",
+    "available_cores",
+    "IngestOptions",
+    "IngestSummary",
+    "IngestError",
+    "FileRecord",
+    "REPORT",
+    "SPOOL_DIR",
+    "STATUSES",
+]
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,13 @@ def discover(paths: Iterable[str | os.PathLike], exclude: Path | None = None) ->
         p = Path(raw)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _is_store(Path(root, d))
-                                 and (exclude is None or Path(root, d).resolve() != exclude))
+                dirs[:] = sorted(
+                    d
+                    for d in dirs
+                    if not d.startswith(".")
+                    and not _is_store(Path(root, d))
+                    and (exclude is None or Path(root, d).resolve() != exclude)
+                )
                 for name in sorted(files):
                     if not name.startswith("."):
                         consider(Path(root, name))
@@ -148,8 +162,9 @@ def ingest(
 
 
 def _open_store(store_path: Path, s: CutSettings) -> ClipStore:
-    store = ClipStore.create(store_path, ClipGeometry(s.frames, s.height, s.width, s.channels),
-                             attrs={"ingest": s.to_dict()}, exist_ok=True)
+    store = ClipStore.create(
+        store_path, ClipGeometry(s.frames, s.height, s.width, s.channels), attrs={"ingest": s.to_dict()}, exist_ok=True
+    )
     if store.factor_names:
         raise IngestError(f"{store_path} holds procedural data with factor columns; ingest videos into another store")
     return store
@@ -161,12 +176,18 @@ def _tasks(videos: list[str], store: ClipStore, settings: CutSettings, spool_dir
     n_workers = min(jobs, len(videos))
     threads = max(1, available_cores() // n_workers) if n_workers > 1 else None
     run_id = secrets.token_hex(4)  # spool names differ per run: a dying worker of a killed run cannot collide
-    return [FileTask(v, settings, str(spool_dir / f"{run_id}-{i:06d}"), known.get(v), threads)
-            for i, v in enumerate(videos)]
+    return [
+        FileTask(v, settings, str(spool_dir / f"{run_id}-{i:06d}"), known.get(v), threads) for i, v in enumerate(videos)
+    ]
 
 
-def _run_tasks(tasks: list[FileTask], done: Callable[[FileTask, FileRecord], None], jobs: int,
-               options: IngestOptions, on_frames: Callable[[int], None] | None) -> None:
+def _run_tasks(
+    tasks: list[FileTask],
+    done: Callable[[FileTask, FileRecord], None],
+    jobs: int,
+    options: IngestOptions,
+    on_frames: Callable[[int], None] | None,
+) -> None:
     """In this process (``jobs == 0``) or in a pool of ``jobs`` workers; ``on_frames`` gets increments."""
     frames_seen: dict[str, int] = {}
 
@@ -181,15 +202,20 @@ def _run_tasks(tasks: list[FileTask], done: Callable[[FileTask, FileRecord], Non
     elif tasks:
         from latentlab.media.ingest_pool import run_pool
 
-        run_pool(tasks, done, jobs=jobs, stall_timeout=options.stall_timeout,
-                 max_seconds=options.max_file_seconds, on_progress=progress)
+        run_pool(
+            tasks,
+            done,
+            jobs=jobs,
+            stall_timeout=options.stall_timeout,
+            max_seconds=options.max_file_seconds,
+            on_progress=progress,
+        )
 
 
 class _IngestRun:
     """The single writer's side of one run: commits finished spools and records every file."""
 
-    def __init__(self, store: ClipStore, settings: CutSettings,
-                 on_record: Callable[[FileRecord], None] | None) -> None:
+    def __init__(self, store: ClipStore, settings: CutSettings, on_record: Callable[[FileRecord], None] | None) -> None:
         self.store, self.settings, self.on_record = store, settings, on_record
         self.report = IngestReport(Path(store.path), settings)
         self.records: list[FileRecord] = []
@@ -235,8 +261,17 @@ class _IngestRun:
 
 
 #: The record's fields kept in the store's list of sources.
-SOURCE_FIELDS = ("path", "fingerprint", "status", "reason", "frames_read", "duration_s", "frame_size", "header_fps",
-                 "rotation")
+SOURCE_FIELDS = (
+    "path",
+    "fingerprint",
+    "status",
+    "reason",
+    "frames_read",
+    "duration_s",
+    "frame_size",
+    "header_fps",
+    "rotation",
+)
 
 
 def _commit_spool(store: ClipStore, rec: FileRecord, settings: CutSettings) -> None:
@@ -249,8 +284,11 @@ def _commit_spool(store: ClipStore, rec: FileRecord, settings: CutSettings) -> N
     source = {k: v for k, v in rec.to_dict().items() if k in SOURCE_FIELDS}
     source["params"] = settings.to_dict()
     buf = np.empty((COMMIT_BATCH, *g.shape), np.uint8)  # reused: one copy in, one copy out per clip
-    with store.appender(source) as app, open(rec.spool.clips, "rb", buffering=0) as fc, \
-            open(rec.spool.table, "rb") as ft:
+    with (
+        store.appender(source) as app,
+        open(rec.spool.clips, "rb", buffering=0) as fc,
+        open(rec.spool.table, "rb") as ft,
+    ):
         for a in range(0, count, COMMIT_BATCH):
             n = min(COMMIT_BATCH, count - a)
             view, got = memoryview(buf[:n]).cast("B"), 0

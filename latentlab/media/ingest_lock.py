@@ -25,7 +25,7 @@ class IngestLock:
         self._key = str(self._path.resolve())
         self._fh = None
 
-    def __enter__(self) -> "IngestLock":
+    def __enter__(self) -> IngestLock:
         with IngestLock._held_guard:
             if self._key in IngestLock._held:
                 raise IngestError(f"{self._path.parent} is being ingested into by another ingest in this process")

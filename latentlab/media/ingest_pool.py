@@ -19,10 +19,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Callable
 
 from latentlab.media.ingest_types import FileRecord, FileTask, FramesDecoded
 from latentlab.media.ingest_worker import worker_main
@@ -121,8 +121,10 @@ class _Pool:
         self.drop(w)
         for suffix in (".clips", ".table"):  # what the killed worker had spooled is useless: free the disk now
             Path(task.spool).with_suffix(suffix).unlink(missing_ok=True)
-        self.on_done(task, FileRecord.failed(task.path, reason, frames_read=w.frames,
-                                             seconds=round(time.monotonic() - w.started, 3)))
+        self.on_done(
+            task,
+            FileRecord.failed(task.path, reason, frames_read=w.frames, seconds=round(time.monotonic() - w.started, 3)),
+        )
 
     def give(self, w: _Worker) -> None:
         """Hand the next pending task to idle worker ``w`` (a worker that died idle is replaced)."""

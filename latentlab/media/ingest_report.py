@@ -29,7 +29,7 @@ class IngestReport:
             files, runs = {r["path"]: r for r in old["files"]}, list(old["runs"])
         except (OSError, ValueError, KeyError, TypeError):
             files, runs = {}, []
-        self.files, self.runs = files, runs[-(RUNS_KEPT - 1):]
+        self.files, self.runs = files, runs[-(RUNS_KEPT - 1) :]
         self.run = {"started": time.time(), "settings": settings.to_dict(), "counts": {}}
         self.runs.append(self.run)
         self.counts = {s: 0 for s in STATUSES}
@@ -50,8 +50,12 @@ class IngestReport:
         self.run["counts"] = dict(self.counts)
         if final:
             self.run.update(finished=time.time(), interrupted=interrupted)
-        doc = {"format": "latentlab-ingest-report", "version": 1, "runs": self.runs,
-               "files": sorted(self.files.values(), key=lambda r: r["path"])}
+        doc = {
+            "format": "latentlab-ingest-report",
+            "version": 1,
+            "runs": self.runs,
+            "files": sorted(self.files.values(), key=lambda r: r["path"]),
+        }
         try:
             write_json_atomic(self.path, doc)
         except OSError as exc:  # the store itself is fine; say so, do not lose the run

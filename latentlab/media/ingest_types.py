@@ -27,7 +27,7 @@ class KnownSource:
     n_clips: int = 0
 
     @classmethod
-    def from_source(cls, source: dict) -> "KnownSource":
+    def from_source(cls, source: dict) -> KnownSource:
         return cls(source.get("fingerprint"), source.get("params"), int(source.get("n_clips", 0)))
 
 
@@ -92,15 +92,18 @@ class FileRecord:
 
     def to_dict(self) -> dict:
         """The report's entry: every field that was reached, the spool left out."""
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name != "spool" and getattr(self, f.name) is not None}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name != "spool" and getattr(self, f.name) is not None
+        }
 
     @classmethod
-    def skipped(cls, path: str, reason: str) -> "FileRecord":
+    def skipped(cls, path: str, reason: str) -> FileRecord:
         return cls(path, "skipped", reason)
 
     @classmethod
-    def failed(cls, path: str, reason: str, **more) -> "FileRecord":
+    def failed(cls, path: str, reason: str, **more) -> FileRecord:
         return cls(path, "failed", reason, **more)
 
 
@@ -140,9 +143,12 @@ class IngestSummary:
 
     def to_json(self) -> dict:
         return {
-            "store": self.store, "counts": self.counts(), "files": [r.to_dict() for r in self.records],
+            "store": self.store,
+            "counts": self.counts(),
+            "files": [r.to_dict() for r in self.records],
             "clips_written": self.clips_written,
             "frames_read": sum(r.frames_read for r in self.records),
-            "clips_in_store": self.clips_in_store, "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+            "clips_in_store": self.clips_in_store,
+            "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
         }
-

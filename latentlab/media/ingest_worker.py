@@ -13,9 +13,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -57,8 +57,14 @@ class SpoolWriter:
         self._table.close()
 
 
-def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, decode_threads: int | None = None,
-             on_frames: Callable[[int], None] | None = None) -> "VideoReader":
+def cut_file(
+    path: str | os.PathLike,
+    settings: CutSettings,
+    sink: Callable,
+    *,
+    decode_threads: int | None = None,
+    on_frames: Callable[[int], None] | None = None,
+) -> VideoReader:
     """Decode ``path`` and pass every finished :class:`~latentlab.media.clip_cutter.ClipRecord` to ``sink``.
 
     Returns the (closed) reader, whose ``stats`` tell how the read went. ``on_frames(n)`` is told the
@@ -71,7 +77,8 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
         # Rotate the small resized frame, not each full decoded one: for a quarter turn, crop and
         # scale the stored frame to the transposed size, then turn the result upright.
         turn = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}.get(
-            reader.stats.rotation % 360)
+            reader.stats.rotation % 360
+        )
         if reader.stats.rotation % 180 == 90:
             settings_stored = replace(settings, width=settings.height, height=settings.width)
         else:
@@ -79,8 +86,9 @@ def cut_file(path: str | os.PathLike, settings: CutSettings, sink: Callable, *, 
         resize = make_resizer(settings_stored)
         resizer = resize if turn is None else (lambda bgr: cv2.rotate(resize(bgr), turn))
         resampler = TimestampResampler(settings.fps)
-        cutter = ClipCutter(settings.frames, settings.step, fps=settings.fps, fallback_fps=reader.fps,
-                            channels=settings.channels)
+        cutter = ClipCutter(
+            settings.frames, settings.step, fps=settings.fps, fallback_fps=reader.fps, channels=settings.channels
+        )
 
         def feed(frames: list[TimedFrame]) -> None:
             for f in frames:
@@ -140,9 +148,11 @@ def _describe(rec: FileRecord, st, spool: SpoolWriter, settings: CutSettings) ->
     rec.frame_size, rec.header_fps, rec.rotation = list(st.frame_size), st.header_fps, st.rotation
     problems = st.problems()
     if spool.count == 0:
-        short = (f"too short for one clip: {st.frames_read} frames decoded"
-                 + (f" ({st.last_time:.2f} s at the {settings.fps:g} fps target)" if settings.fps else "")
-                 + f", a clip needs {settings.frames}")
+        short = (
+            f"too short for one clip: {st.frames_read} frames decoded"
+            + (f" ({st.last_time:.2f} s at the {settings.fps:g} fps target)" if settings.fps else "")
+            + f", a clip needs {settings.frames}"
+        )
         rec.status, rec.reason = ("failed" if problems else "skipped"), "; ".join(problems + [short])
     else:
         rec.status, rec.reason = ("partial" if problems else "ok"), "; ".join(problems) or "read to the end"

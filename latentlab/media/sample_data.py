@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from latentlab.media.clip_store import ClipStore
 from latentlab.media.demo_data import SHAPES, DemoSpec, write_demo_store
@@ -36,18 +36,37 @@ class SampleDataset:
         known = {f.name for f in dataclasses.fields(self.spec_type)}
         return self.spec_type(**{k: v for k, v in params.items() if k in known})
 
-    def write_store(self, path: str | os.PathLike, spec=None,
-                    progress: Callable[[int, int], None] | None = None) -> ClipStore:
+    def write_store(
+        self, path: str | os.PathLike, spec=None, progress: Callable[[int, int], None] | None = None
+    ) -> ClipStore:
         return self.write(path, spec or self.spec_type(), progress=progress)
 
 
 SAMPLE_DATASETS: dict[str, SampleDataset] = {
     "sprites": SampleDataset(
-        "sprites", "Bouncing sprites", "one sprite (circle, square, cross or triangle) of a random size and colour, "
-        "moving and bouncing", DemoSpec, write_demo_store, "shape", SHAPES, "shape", "demo", "demo"),
+        "sprites",
+        "Bouncing sprites",
+        "one sprite (circle, square, cross or triangle) of a random size and colour, moving and bouncing",
+        DemoSpec,
+        write_demo_store,
+        "shape",
+        SHAPES,
+        "shape",
+        "demo",
+        "demo",
+    ),
     "digits": SampleDataset(
-        "digits", "Moving handwritten digits", "one handwritten digit (scikit-learn's digits) moving and bouncing, "
-        "like Moving MNIST", DigitsSpec, write_digits_store, "digit", DIGITS, "digit", "digits", "digits"),
+        "digits",
+        "Moving handwritten digits",
+        "one handwritten digit (scikit-learn's digits) moving and bouncing, like Moving MNIST",
+        DigitsSpec,
+        write_digits_store,
+        "digit",
+        DIGITS,
+        "digit",
+        "digits",
+        "digits",
+    ),
 }
 
 

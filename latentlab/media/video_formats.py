@@ -7,8 +7,8 @@ judged by its extension alone: what OpenCV can actually decode is found out by i
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 #: Extensions (lower case, with the dot) of the files ingest reads as videos.
 VIDEO_EXTENSIONS = frozenset(

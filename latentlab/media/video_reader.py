@@ -13,7 +13,8 @@ Real video files lie and break, so the reader trusts nothing in the header:
 
 OpenCV 5 applies rotation metadata itself (``CAP_PROP_ORIENTATION_AUTO``): frames come out upright
 and the reader does not rotate them again; ``auto_rotate=False`` hands that job to the caller, who
-can rotate a small resized frame instead of every full frame (2-3x faster on phone videos). Frames come out RGB, 3 channels (grey sources too).
+can rotate a small resized frame instead of every full frame (2-3x faster on phone videos). Frames come out
+RGB, 3 channels (grey sources too).
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from __future__ import annotations
 import math
 import os
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -83,9 +84,13 @@ class ReadStats:
 
 
 def _kind_of(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISDIR, "a folder")):
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -101,7 +106,9 @@ def check_readable(path: str | os.PathLike) -> int:
         st = os.stat(path)
     except FileNotFoundError:
         if os.path.islink(path):
-            raise VideoOpenError(f"broken symbolic link (points to {os.readlink(path)!r}, which does not exist)") from None
+            raise VideoOpenError(
+                f"broken symbolic link (points to {os.readlink(path)!r}, which does not exist)"
+            ) from None
         raise VideoOpenError("file not found") from None
     except OSError as exc:
         raise VideoOpenError(f"cannot stat the file: {exc.strerror or exc}") from None
@@ -126,8 +133,10 @@ def diagnose_unopenable(path: str | os.PathLike) -> str:
     if head[4:8] == b"ftyp":
         boxes = _mp4_top_boxes(Path(path))
         if b"moov" not in boxes:
-            return ("MP4/MOV file without its index ('moov' box): it was probably cut short while "
-                    "being recorded, written or copied")
+            return (
+                "MP4/MOV file without its index ('moov' box): it was probably cut short while "
+                "being recorded, written or copied"
+            )
         return "MP4/MOV file that FFmpeg cannot open (damaged index or unsupported codec)"
     if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
         return "not a video: the file holds text"
@@ -185,8 +194,14 @@ class VideoReader:
     ...     reader.stats.problems()
     """
 
-    def __init__(self, path: str | os.PathLike, *, decode_threads: int | None = None,
-                 max_retries: int = MAX_RETRIES, auto_rotate: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        decode_threads: int | None = None,
+        max_retries: int = MAX_RETRIES,
+        auto_rotate: bool = True,
+    ) -> None:
         import cv2
 
         self.path = Path(path)
@@ -220,8 +235,9 @@ class VideoReader:
         """Frame rate from the header, or 30 when the header has none (timestamps rule anyway)."""
         return self.stats.header_fps or _DEFAULT_FPS
 
-    def frames(self, transform: Callable[[np.ndarray], np.ndarray] | None = None,
-               want: Callable[[float], bool] | None = None) -> Iterator[tuple[np.ndarray, float, int]]:
+    def frames(
+        self, transform: Callable[[np.ndarray], np.ndarray] | None = None, want: Callable[[float], bool] | None = None
+    ) -> Iterator[tuple[np.ndarray, float, int]]:
         """Yield ``(frame_rgb_u8, timestamp_s, index)`` for every frame that decodes.
 
         ``transform`` maps each decoded BGR frame ``(H, W, 3)`` before the colour conversion; pass
@@ -282,7 +298,7 @@ class VideoReader:
             self._cap.release()
             self._cap = None
 
-    def __enter__(self) -> "VideoReader":
+    def __enter__(self) -> VideoReader:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,7 +17,14 @@ import numpy as np
 from PIL import Image
 
 #: file extension -> FourCC that the OpenCV wheel can encode
-FOURCC_BY_SUFFIX: dict[str, str] = {".mp4": "mp4v", ".m4v": "mp4v", ".mov": "mp4v", ".avi": "MJPG", ".mkv": "VP80", ".webm": "VP80"}
+FOURCC_BY_SUFFIX: dict[str, str] = {
+    ".mp4": "mp4v",
+    ".m4v": "mp4v",
+    ".mov": "mp4v",
+    ".avi": "MJPG",
+    ".mkv": "VP80",
+    ".webm": "VP80",
+}
 
 
 #: FourCCs of H.264 in OpenCV builds that have an encoder for it (system FFmpeg with libx264, OpenH264)
@@ -97,7 +104,9 @@ def write_video(path: str | os.PathLike, frames_u8: np.ndarray, fps: float, *, f
     frames = _as_frames(frames_u8)
     code = fourcc or FOURCC_BY_SUFFIX.get(path.suffix.lower())
     if code is None:
-        raise VideoWriteError(f"cannot write {path.name}: unknown video extension; use one of {sorted(FOURCC_BY_SUFFIX)} or .gif")
+        raise VideoWriteError(
+            f"cannot write {path.name}: unknown video extension; use one of {sorted(FOURCC_BY_SUFFIX)} or .gif"
+        )
     if not fps > 0:
         raise VideoWriteError(f"fps must be positive, got {fps}")
     _, h, w, c = frames.shape

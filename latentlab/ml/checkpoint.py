@@ -58,8 +58,13 @@ def library_versions() -> dict[str, str]:
 
     from latentlab import __version__
 
-    return {"latentlab": __version__, "torch": torch.__version__, "safetensors": safetensors.__version__,
-            "numpy": numpy.__version__, "python": platform.python_version()}
+    return {
+        "latentlab": __version__,
+        "torch": torch.__version__,
+        "safetensors": safetensors.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def tensors_to_bytes(tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> bytes:
@@ -175,8 +180,10 @@ def _check_sections(config: dict, cfile: Path) -> None:
             raise CheckpointError(f"{cfile} is damaged: {key!r} must be an object, not {config[key]!r:.40}")
     for name, entry in config.get("files", {}).items():
         if name not in (WEIGHTS_FILE,):
-            raise CheckpointError(f"{cfile} is damaged: 'files' names {name!r:.80}; a checkpoint holds only "
-                                  f"{WEIGHTS_FILE} in its own folder")
+            raise CheckpointError(
+                f"{cfile} is damaged: 'files' names {name!r:.80}; a checkpoint holds only "
+                f"{WEIGHTS_FILE} in its own folder"
+            )
         if not isinstance(entry, dict) or not isinstance(entry.get("blake2b", ""), str):
             raise CheckpointError(f"{cfile} is damaged: the entry of {name} in 'files' is not an object with a hash")
 
@@ -279,14 +286,17 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
     lines = [
         f"latentlab video VAE checkpoint (schema {config['schema_version']}): {_bundle_dir(path)}",
         f"  clips {m.frames} x {m.height} x {m.width} x {m.channels} -> {m.latent_dim} latents; "
-        f"{m.likelihood} likelihood" + _sigma_words(m, config.get("metrics", {}))
+        f"{m.likelihood} likelihood"
+        + _sigma_words(m, config.get("metrics", {}))
         + f", beta {m.beta:g}; {m.decoder} decoder",
     ]
     tr, data, met = config.get("training", {}), config.get("data", {}), config.get("metrics", {})
     if tr:
-        lines.append(f"  trained for {met.get('epoch', '?')} of {tr.get('epochs', '?')} epochs, batch {tr.get('batch_size', '?')}, "
-                     f"lr {tr.get('lr', '?')}, seed {tr.get('seed', '?')}"
-                     + (f", {met['train_seconds'] / 60:.1f} min" if "train_seconds" in met else ""))
+        lines.append(
+            f"  trained for {met.get('epoch', '?')} of {tr.get('epochs', '?')} epochs, batch {tr.get('batch_size', '?')}, "  # noqa: E501
+            f"lr {tr.get('lr', '?')}, seed {tr.get('seed', '?')}"
+            + (f", {met['train_seconds'] / 60:.1f} min" if "train_seconds" in met else "")
+        )
     if data:
         if data.get("sample_kind"):
             src = f"sample {data['sample_kind']} " + json.dumps(data.get("sample_spec"))
@@ -298,8 +308,10 @@ def describe_checkpoint(path: str | os.PathLike) -> str:
                 src += f" (held out: {', '.join(map(str, data['val_sources']))})"
         lines.append(f"  data: {src}; store fingerprint {str(data.get('store_fingerprint', '?'))[:12]}")
     if "val_psnr" in met:
-        lines.append(f"  validation: PSNR {met['val_psnr']:.2f} dB, NLL {met.get('val_nll', float('nan')):.1f} nats, "
-                     f"KL {met.get('val_kl', float('nan')):.1f} nats per clip")
+        lines.append(
+            f"  validation: PSNR {met['val_psnr']:.2f} dB, NLL {met.get('val_nll', float('nan')):.1f} nats, "
+            f"KL {met.get('val_kl', float('nan')):.1f} nats per clip"
+        )
     lines.append(f"  weights {config.get('files', {}).get(WEIGHTS_FILE, {}).get('blake2b', '?')}")
     return "\n".join(lines)
 

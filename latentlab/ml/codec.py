@@ -46,13 +46,18 @@ class ClipCodec:
         self.weights_hash = weights_hash
         c = model.config
         self.latent_dim, self.frames, self.height, self.width, self.channels = (
-            c.latent_dim, c.frames, c.height, c.width, c.channels)
+            c.latent_dim,
+            c.frames,
+            c.height,
+            c.width,
+            c.channels,
+        )
         self.device = str(next(model.parameters()).device)
         self.max_batch = max(1, int(max_batch))
         self._lock = threading.Lock()
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto", max_batch: int = 256) -> "ClipCodec":
+    def from_checkpoint(cls, path: str | os.PathLike, device: str = "auto", max_batch: int = 256) -> ClipCodec:
         """Load and validate a checkpoint bundle (raises ``CheckpointError`` with the reason)."""
         model, config, weights_hash = _load(path, resolve_device(device))
         return cls(model, config, weights_hash, max_batch)
@@ -64,8 +69,9 @@ class ClipCodec:
         if clips_u8.ndim == 4:
             clips_u8 = clips_u8[None]
         if clips_u8.ndim != 5 or tuple(clips_u8.shape[1:]) != want:
-            raise ValueError(f"clips must have shape (B, {', '.join(map(str, want))}) (B, T, H, W, C); "
-                             f"got {clips_u8.shape}")
+            raise ValueError(
+                f"clips must have shape (B, {', '.join(map(str, want))}) (B, T, H, W, C); got {clips_u8.shape}"
+            )
         if clips_u8.dtype != np.uint8:
             raise ValueError(f"clips must be uint8 RGB, got {clips_u8.dtype}")
         return clips_u8
@@ -87,8 +93,9 @@ class ClipCodec:
         mus, logvars = [], []
         with self._lock, torch.inference_mode():
             for a in range(0, len(clips_u8), self.max_batch):
-                x = to_model_layout(torch.from_numpy(np.ascontiguousarray(clips_u8[a:a + self.max_batch])),
-                                    self.device)  # (b, C, T, H, W)
+                x = to_model_layout(
+                    torch.from_numpy(np.ascontiguousarray(clips_u8[a : a + self.max_batch])), self.device
+                )  # (b, C, T, H, W)
                 mu, logvar = self.model.encode(x)
                 mus.append(mu.float().cpu().numpy())
                 logvars.append(logvar.float().cpu().numpy())
@@ -103,7 +110,7 @@ class ClipCodec:
         out = []
         with self._lock, torch.inference_mode():
             for a in range(0, len(z), self.max_batch):
-                zz = torch.from_numpy(z[a:a + self.max_batch]).to(self.device)  # (b, D)
+                zz = torch.from_numpy(z[a : a + self.max_batch]).to(self.device)  # (b, D)
                 out.append(from_model_layout(self.model.decode(zz)))
         if not out:
             return np.zeros((0, self.frames, self.height, self.width, self.channels), np.uint8)
@@ -115,5 +122,7 @@ class ClipCodec:
         return self.decode(mu)
 
     def __repr__(self) -> str:
-        return (f"ClipCodec({self.frames}x{self.height}x{self.width}x{self.channels} -> {self.latent_dim} latents, "
-                f"device={self.device!r}, weights={self.weights_hash[:12]})")
+        return (
+            f"ClipCodec({self.frames}x{self.height}x{self.width}x{self.channels} -> {self.latent_dim} latents, "
+            f"device={self.device!r}, weights={self.weights_hash[:12]})"
+        )

@@ -110,7 +110,9 @@ class VAEConfig:
         if self.linear_path and self.decoder != "upconv":
             raise ConfigError("model config: linear_path needs the upconv decoder")
         if self.linear_path and self.likelihood != "gaussian":
-            raise ConfigError("model config: linear_path needs the gaussian likelihood (its decoder outputs pixel values)")
+            raise ConfigError(
+                "model config: linear_path needs the gaussian likelihood (its decoder outputs pixel values)"
+            )
         if not (isinstance(self.sigma, (int, float)) and math.isfinite(self.sigma) and self.sigma > 0):
             raise ConfigError(f"model config: sigma must be a finite number > 0, got {self.sigma!r}")
 
@@ -128,7 +130,7 @@ class VAEConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "VAEConfig":
+    def from_dict(cls, data: dict) -> VAEConfig:
         """Build a config from JSON data; unknown or missing keys raise :class:`ConfigError`."""
         if not isinstance(data, dict):
             raise ConfigError(f"model config must be a JSON object, got {type(data).__name__}")

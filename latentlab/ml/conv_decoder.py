@@ -107,6 +107,6 @@ def rename_legacy_keys(state: dict, prefix: str) -> None:
     """Checkpoints written before this module existed kept the conv decoder's weights at the model's
     top level (``dec_in.weight``, ``frame_decoder.out.bias``, ...): move them under ``conv_decoder.``."""
     for key in list(state):
-        rest = key[len(prefix):]
+        rest = key[len(prefix) :]
         if key.startswith(prefix) and rest.split(".")[0] in ("dec_in", "time_embedding", "dec_mid", "frame_decoder"):
             state[f"{prefix}conv_decoder.{rest}"] = state.pop(key)

@@ -7,7 +7,7 @@ uint8 until they reach the device (4x less memory traffic), and are turned into 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -64,8 +64,9 @@ def spread_sample(store: ClipStore, indices, n: int, device: torch.device | str 
     return to_model_layout(torch.from_numpy(store.read(np.sort(idx))), device)
 
 
-def split_indices(store: ClipStore, val_fraction: float = 0.05, seed: int = 0,
-                  val_sources: Sequence[str] = (), by: str = "sources") -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    store: ClipStore, val_fraction: float = 0.05, seed: int = 0, val_sources: Sequence[str] = (), by: str = "sources"
+) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train/validation split of a store's clips: ``(train_idx, val_idx)``.
 
     ``by="time"``: the last ``val_fraction`` of every source's clips (by start time) are held out,
@@ -116,7 +117,7 @@ def _split_in_time(store: ClipStore, source_id: np.ndarray, val_fraction: float)
         idx = idx[np.argsort(start[idx], kind="stable")]
         k = int(round(len(idx) * val_fraction))
         if 0 < k < len(idx):
-            is_val[idx[len(idx) - k:]] = True
+            is_val[idx[len(idx) - k :]] = True
     return np.flatnonzero(~is_val), np.flatnonzero(is_val)
 
 
@@ -125,12 +126,18 @@ def _match_sources(store: ClipStore, names: Sequence[str]) -> list[int]:
 
     found: list[int] = []
     for name in names:
-        hits = [i for i, src in enumerate(store.sources)
-                if name in (src.get("path"), PurePath(str(src.get("path", ""))).name)]
+        hits = [
+            i
+            for i, src in enumerate(store.sources)
+            if name in (src.get("path"), PurePath(str(src.get("path", ""))).name)
+        ]
         if not hits:
             known = ", ".join(PurePath(str(s.get("path", ""))).name for s in store.sources[:8])
-            raise ValueError(f"--val-source {name}: no video of that name in the store (it holds {known}"
-                             + (", ..." if len(store.sources) > 8 else "") + ")")
+            raise ValueError(
+                f"--val-source {name}: no video of that name in the store (it holds {known}"
+                + (", ..." if len(store.sources) > 8 else "")
+                + ")"
+            )
         found += hits
     return found
 

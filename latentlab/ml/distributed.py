@@ -26,7 +26,7 @@ class DistContext:
         self.rank, self.world_size, self.local_rank = 0, 1, None
         self.device = torch.device("cpu")
 
-    def __enter__(self) -> "DistContext":
+    def __enter__(self) -> DistContext:
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world > 1 or dist.is_initialized():
             self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))

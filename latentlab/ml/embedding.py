@@ -14,7 +14,7 @@ non-shard run, or by ``latentlab embed --merge``.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -65,8 +65,9 @@ def embed_store(
             return ready
         state = cache.state(store, dim)  # reuses cached sources and any finished shard files
         todo = state.missing
-        _encode_rows(codec, store, state, todo, batch_size, progress, cancel, save_every,
-                     lambda: cache.save(store, state))
+        _encode_rows(
+            codec, store, state, todo, batch_size, progress, cancel, save_every, lambda: cache.save(store, state)
+        )
         cache.save(store, state)
         cache.drop_shards()
         return LatentTable(state.mu, state.logvar, store.fingerprint, cache.weights_hash)
@@ -100,7 +101,7 @@ def _encode_rows(codec, store, state: CacheState, todo: np.ndarray, batch_size, 
         if cancel is not None and cancel():
             save()
             raise EmbeddingCancelled(f"encoding was cancelled after {a} of {total} clips (they are kept)")
-        rows = todo[a:a + batch_size]
+        rows = todo[a : a + batch_size]
         clips = store.read(rows)  # (b, T, H, W, C) uint8
         try:
             mu, logvar = codec.encode(clips)
@@ -113,8 +114,10 @@ def _encode_rows(codec, store, state: CacheState, todo: np.ndarray, batch_size, 
         bad = ~(np.isfinite(mu).all(axis=1) & np.isfinite(logvar).all(axis=1))
         if bad.any():
             save()
-            raise LatentSpaceError(f"the model produced NaN or infinite latents for clips {rows[bad][:5].tolist()}; "
-                                   "the checkpoint may be broken")
+            raise LatentSpaceError(
+                f"the model produced NaN or infinite latents for clips {rows[bad][:5].tolist()}; "
+                "the checkpoint may be broken"
+            )
         state.mu[rows], state.logvar[rows], state.done[rows] = mu, logvar, True
         since_save += len(rows)
         if since_save >= save_every or time.monotonic() - last_save > 300:

@@ -11,8 +11,8 @@ exported clips are encoded (a tag of 50 clips in a store of 100 000 need not enc
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -55,9 +55,16 @@ def load_export_codec(checkpoint: str | os.PathLike, store, device: str = "auto"
     return codec
 
 
-def export_latents(store, indices: Sequence[int], checkpoint: str | os.PathLike | None = None, *, codec=None,
-                   device: str = "auto", progress: Callable[[float, str], None] | None = None,
-                   cancel: Callable[[], bool] | None = None) -> np.ndarray:
+def export_latents(
+    store,
+    indices: Sequence[int],
+    checkpoint: str | os.PathLike | None = None,
+    *,
+    codec=None,
+    device: str = "auto",
+    progress: Callable[[float, str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> np.ndarray:
     """mu ``(len(indices), D)`` float32 of the clips ``indices``: cached, else encoded by the model.
 
     Give ``checkpoint`` (a folder; loaded only when the cache cannot answer) or a loaded ``codec``.
@@ -75,10 +82,12 @@ def export_latents(store, indices: Sequence[int], checkpoint: str | os.PathLike 
     for a in range(0, len(idx), BATCH):
         if cancel is not None and cancel():
             raise ExportCancelled("export cancelled")
-        mu, _ = codec.encode(store.read(idx[a:a + BATCH]))  # (B, D) each
+        mu, _ = codec.encode(store.read(idx[a : a + BATCH]))  # (B, D) each
         mus.append(np.asarray(mu, np.float32))
         if progress is not None:
-            progress(min(1.0, (a + BATCH) / max(len(idx), 1)), f"encoding clips {min(a + BATCH, len(idx)):,}/{len(idx):,}")
+            progress(
+                min(1.0, (a + BATCH) / max(len(idx), 1)), f"encoding clips {min(a + BATCH, len(idx)):,}/{len(idx):,}"
+            )
     return np.concatenate(mus) if mus else np.zeros((0, int(codec.latent_dim)), np.float32)
 
 
@@ -88,6 +97,7 @@ def reconstructor(codec, mu_all: np.ndarray | None = None) -> Callable[[np.ndarr
     With ``mu_all`` (``(N, D)``, every clip of the store, e.g. the cache), the stored mu is decoded
     and the clips are not encoded again.
     """
+
     def reconstruct(indices: np.ndarray, clips_u8: np.ndarray) -> np.ndarray:
         if mu_all is not None:
             return codec.decode(np.asarray(mu_all)[np.asarray(indices, np.int64)])  # (B, T, H, W, C)

@@ -34,11 +34,16 @@ class ClipClassifier(nn.Module):
         super().__init__()
         w = width
         self.features = nn.Sequential(
-            nn.Conv2d(channels, w, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(w, w, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * w, 2 * w, 3, stride=2, padding=1), nn.ReLU(inplace=True),
-            nn.Conv2d(2 * w, 4 * w, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(channels, w, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(w, w, 3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(w, 2 * w, 3, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * w, 2 * w, 3, stride=2, padding=1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(2 * w, 4 * w, 3, padding=1),
+            nn.ReLU(inplace=True),
             nn.AdaptiveMaxPool2d(1),
         )
         self.head = nn.Linear(4 * w, n_classes)
@@ -80,14 +85,22 @@ class Judge:
         self.model.eval()
         out = []
         for a in range(0, len(clips), batch):
-            part = clips[a:a + batch]
+            part = clips[a : a + batch]
             x = to_model_layout(torch.from_numpy(np.ascontiguousarray(part))) if isinstance(part, np.ndarray) else part
             out.append(torch.softmax(self.model(x.float()), 1).numpy())
         return np.concatenate(out) if out else np.zeros((0, self.n_classes))
 
 
-def train_judge(clips_u8: np.ndarray, labels: np.ndarray, n_classes: int, *, steps: int = 1500,
-                batch: int = 64, seed: int = 0, held_out: float = 0.1) -> Judge:
+def train_judge(
+    clips_u8: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    *,
+    steps: int = 1500,
+    batch: int = 64,
+    seed: int = 0,
+    held_out: float = 0.1,
+) -> Judge:
     """Train a judge on real clips ``(N, T, H, W, C)`` uint8 with integer ``labels``.
 
     Half of every batch is blurred by a random Gaussian (sigma 0.5..1.5 pixels). The last
@@ -97,7 +110,7 @@ def train_judge(clips_u8: np.ndarray, labels: np.ndarray, n_classes: int, *, ste
     torch.manual_seed(seed)
     n = len(clips_u8)
     n_val = max(1, int(n * held_out))
-    train_x, val_x = clips_u8[: n - n_val], clips_u8[n - n_val:]
+    train_x, val_x = clips_u8[: n - n_val], clips_u8[n - n_val :]
     train_y = torch.as_tensor(labels[: n - n_val], dtype=torch.long)
     model = ClipClassifier(clips_u8.shape[-1], n_classes)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
@@ -119,7 +132,7 @@ def train_judge(clips_u8: np.ndarray, labels: np.ndarray, n_classes: int, *, ste
         opt.step()
     judge = Judge(model, n_classes, 0.0, time.perf_counter() - t0)
     pred = judge.probabilities(val_x).argmax(1)
-    judge.real_accuracy = float((pred == labels[n - n_val:]).mean())
+    judge.real_accuracy = float((pred == labels[n - n_val :]).mean())
     return judge
 
 

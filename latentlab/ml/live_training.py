@@ -22,8 +22,8 @@ bundle like any cancelled :class:`~latentlab.ml.trainer.Trainer` run.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import torch
@@ -116,12 +116,20 @@ class LiveTraining(TrainerCallback):
         ``(S, 2)`` map of the same sample from an earlier run (a resumed one aligns to it).
     """
 
-    def __init__(self, store, *, sample_size: int = SAMPLE_SIZE, seed: int = 0,
-                 on_step: Callable[[int, dict], None] | None = None,
-                 on_epoch: Callable[[EpochSample], None] | None = None,
-                 on_pause: Callable[[bool, int], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, batch_size: int = 256,
-                 smoothing: float = 0.1, previous_map: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        store,
+        *,
+        sample_size: int = SAMPLE_SIZE,
+        seed: int = 0,
+        on_step: Callable[[int, dict], None] | None = None,
+        on_epoch: Callable[[EpochSample], None] | None = None,
+        on_pause: Callable[[bool, int], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        batch_size: int = 256,
+        smoothing: float = 0.1,
+        previous_map: np.ndarray | None = None,
+    ) -> None:
         self.store = store
         self.indices = sample_indices(len(store), sample_size, seed)
         self.batch_size = max(1, int(batch_size))
@@ -231,7 +239,7 @@ class LiveTraining(TrainerCallback):
         try:
             with torch.no_grad():
                 for a in range(0, len(self.indices), self.batch_size):
-                    clips = torch.from_numpy(self.store.read(self.indices[a:a + self.batch_size]))  # (b, T, H, W, C)
+                    clips = torch.from_numpy(self.store.read(self.indices[a : a + self.batch_size]))  # (b, T, H, W, C)
                     mu, logvar = model.encode(to_model_layout(clips, device))  # (b, D) each
                     mus.append(mu.float().cpu().numpy())
                     logvars.append(logvar.float().cpu().numpy())

@@ -53,8 +53,9 @@ def bernoulli_nll(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
 
 
-def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig,
-                       sigma: float | torch.Tensor | None = None) -> torch.Tensor:
+def reconstruction_nll(
+    x: torch.Tensor, logits: torch.Tensor, config: VAEConfig, sigma: float | torch.Tensor | None = None
+) -> torch.Tensor:
     """Reconstruction NLL per clip ``(B,)`` under the config's likelihood.
 
     ``sigma``: the Gaussian's std. dev. (a model's :attr:`~latentlab.ml.model.VideoVAE.sigma`, learnt
@@ -66,7 +67,11 @@ def reconstruction_nll(x: torch.Tensor, logits: torch.Tensor, config: VAEConfig,
 
 
 def elbo_terms(
-    x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig,
+    x: torch.Tensor,
+    logits: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    config: VAEConfig,
     sigma: float | torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Batch means of the per-clip terms: ``nll``, ``kl`` (nats per clip) and ``mse`` (per pixel).
@@ -81,8 +86,15 @@ def elbo_terms(
     return {"nll": nll, "kl": kl, "mse": mse}
 
 
-def vae_loss(x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor, config: VAEConfig,
-             sigma: float | torch.Tensor, beta: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def vae_loss(
+    x: torch.Tensor,
+    logits: torch.Tensor,
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    config: VAEConfig,
+    sigma: float | torch.Tensor,
+    beta: float,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The training objective ``NLL + beta * KL`` (batch mean, nats per clip) and its terms
     (:func:`elbo_terms` plus ``loss``): the one place the loss is computed."""
     terms = elbo_terms(x, logits, mu, logvar, config, sigma)

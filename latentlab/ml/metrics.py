@@ -6,7 +6,7 @@ numbers and lists, ready for JSON, the CLI and the GUI.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -26,8 +26,9 @@ def _device(model: torch.nn.Module) -> torch.device:
 
 
 @torch.inference_mode()
-def evaluate_elbo(model: VideoVAE, store: ClipStore, indices: Sequence[int] | np.ndarray,
-                  batch_size: int = 256, seed: int = 0) -> dict:
+def evaluate_elbo(
+    model: VideoVAE, store: ClipStore, indices: Sequence[int] | np.ndarray, batch_size: int = 256, seed: int = 0
+) -> dict:
     """Validation metrics ``val_nll``, ``val_kl``, ``val_loss`` (nats per clip, z sampled with a
     fixed seed), ``val_mse`` and ``val_psnr`` (reconstruction from the posterior mean)."""
     idx = np.asarray(indices, dtype=np.int64)
@@ -40,7 +41,7 @@ def evaluate_elbo(model: VideoVAE, store: ClipStore, indices: Sequence[int] | np
     gen.manual_seed(seed)
     nll = kl = sq = 0.0
     for a in range(0, len(idx), batch_size):
-        x = to_model_layout(torch.from_numpy(store.read(idx[a:a + batch_size])), dev)  # (B, C, T, H, W)
+        x = to_model_layout(torch.from_numpy(store.read(idx[a : a + batch_size])), dev)  # (B, C, T, H, W)
         mu, logvar = model.encode(x)
         z = model.reparameterize(mu, logvar, gen)
         nll += float(reconstruction_nll(x, model.decode_logits(z), model.config, model.sigma).sum())
@@ -48,15 +49,15 @@ def evaluate_elbo(model: VideoVAE, store: ClipStore, indices: Sequence[int] | np
         sq += float((model.decode(mu) - x).pow(2).mean(dim=(1, 2, 3, 4)).sum())
     model.train(was_training)
     n = len(idx)
-    out = {"val_nll": nll / n, "val_kl": kl / n, "val_loss": (nll + model.config.beta * kl) / n,
-           "val_mse": sq / n}
+    out = {"val_nll": nll / n, "val_kl": kl / n, "val_loss": (nll + model.config.beta * kl) / n, "val_mse": sq / n}
     out["val_psnr"] = psnr_from_mse(out["val_mse"])
     return out
 
 
 @torch.inference_mode()
-def evaluate_full(model: VideoVAE, store: ClipStore, indices: Sequence[int] | np.ndarray,
-                  batch_size: int = 256, seed: int = 0) -> tuple[dict, np.ndarray]:
+def evaluate_full(
+    model: VideoVAE, store: ClipStore, indices: Sequence[int] | np.ndarray, batch_size: int = 256, seed: int = 0
+) -> tuple[dict, np.ndarray]:
     """The ``latentlab eval`` report and the posterior means ``mu`` ``(N, D)``.
 
     Report keys: ``n_clips``, ``mse``, ``psnr`` (mean over clips of the clip-level MSE),
@@ -74,7 +75,7 @@ def evaluate_full(model: VideoVAE, store: ClipStore, indices: Sequence[int] | np
     sq_frame = torch.zeros(cfg.frames, dtype=torch.float64)
     mus = []
     for a in range(0, len(idx), batch_size):
-        x = to_model_layout(torch.from_numpy(store.read(idx[a:a + batch_size])), dev)  # (B, C, T, H, W)
+        x = to_model_layout(torch.from_numpy(store.read(idx[a : a + batch_size])), dev)  # (B, C, T, H, W)
         mu, logvar = model.encode(x)
         z = model.reparameterize(mu, logvar, gen)
         nll += float(reconstruction_nll(x, model.decode_logits(z), cfg, model.sigma).sum())

@@ -37,8 +37,10 @@ def fitted_size(rule: InputRule, clip: tuple[int, int, int, int]) -> tuple[int, 
         raise ModelGeometryError(f"the clips have {c} channel(s) but the model takes {rule.channels}")
     if rule.frames is not None:
         if rule.frames != t:
-            raise ModelGeometryError(f"the model takes clips of exactly {rule.frames} frames and these have {t}: "
-                                     f"cut the videos again with `latentlab ingest ... --frames {rule.frames}`")
+            raise ModelGeometryError(
+                f"the model takes clips of exactly {rule.frames} frames and these have {t}: "
+                f"cut the videos again with `latentlab ingest ... --frames {rule.frames}`"
+            )
         ft = t
     else:
         step, off = max(1, rule.frame_step), rule.frame_offset
@@ -49,8 +51,10 @@ def fitted_size(rule: InputRule, clip: tuple[int, int, int, int]) -> tuple[int, 
     m = max(1, rule.spatial_multiple)
     fh, fw = -(-h // m) * m, -(-w // m) * m
     if fh > 4 * h or fw > 4 * w:
-        raise ModelGeometryError(f"the model takes sizes in multiples of {m} pixels; clips of {w}×{h} would have to "
-                                 f"be padded to {fw}×{fh}: ingest the videos at a larger --size")
+        raise ModelGeometryError(
+            f"the model takes sizes in multiples of {m} pixels; clips of {w}×{h} would have to "
+            f"be padded to {fw}×{fh}: ingest the videos at a larger --size"
+        )
     return ft, fh, fw
 
 
@@ -97,15 +101,19 @@ class ModelCodec:
                     mu, logvar = self.clip_model.encode(x)
                     y = self.clip_model.decode(mu)
             except RuntimeError as exc:  # a size the model's layers cannot take
-                raise ModelGeometryError(f"the model cannot run on clips of {self.fit_t}×{self.fit_h}×{self.fit_w} "
-                                         f"(T×H×W; it takes {rule.describe()}): {str(exc).splitlines()[0]}") from exc
+                raise ModelGeometryError(
+                    f"the model cannot run on clips of {self.fit_t}×{self.fit_h}×{self.fit_w} "
+                    f"(T×H×W; it takes {rule.describe()}): {str(exc).splitlines()[0]}"
+                ) from exc
             if tuple(y.shape[2:]) == (self.fit_t, self.fit_h, self.fit_w):
                 return tuple(mu.shape[1:]), logvar is not None
             if rule.frames is not None or y.shape[3:] != x.shape[3:]:
                 break
             self.fit_t += max(1, rule.frame_step)
-        raise ModelGeometryError(f"the model does not decode clips of {self.frames} frames of {self.width}×{self.height} "
-                                 f"back to their size (it takes {rule.describe()}; it returned {tuple(y.shape[2:])})")
+        raise ModelGeometryError(
+            f"the model does not decode clips of {self.frames} frames of {self.width}×{self.height} "
+            f"back to their size (it takes {rule.describe()}; it returned {tuple(y.shape[2:])})"
+        )
 
     def _to_model(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C, T, H, W)`` 0..1 of the store's size -> the size the model runs on."""
@@ -161,12 +169,15 @@ class ModelCodec:
         clips_u8 = clips_u8[None] if clips_u8.ndim == 4 else clips_u8
         want = (self.frames, self.height, self.width, self.channels)
         if clips_u8.ndim != 5 or tuple(clips_u8.shape[1:]) != want or clips_u8.dtype != np.uint8:
-            raise ValueError(f"clips must be uint8 (B, {', '.join(map(str, want))}); got {clips_u8.dtype} {clips_u8.shape}")
+            raise ValueError(
+                f"clips must be uint8 (B, {', '.join(map(str, want))}); got {clips_u8.dtype} {clips_u8.shape}"
+            )
         mus, logvars = [np.zeros((0, self.flat_dim), np.float32)], [np.zeros((0, self.flat_dim), np.float32)]
         with self._lock, torch.inference_mode():
             for a in range(0, len(clips_u8), self.max_batch):
-                x = to_model_layout(torch.from_numpy(np.ascontiguousarray(clips_u8[a:a + self.max_batch])),
-                                    self.clip_model.device)  # (b, C, T, H, W)
+                x = to_model_layout(
+                    torch.from_numpy(np.ascontiguousarray(clips_u8[a : a + self.max_batch])), self.clip_model.device
+                )  # (b, C, T, H, W)
                 mu, logvar = self.clip_model.encode(self._to_model(x))
                 mus.append(mu.float().reshape(len(mu), -1).cpu().numpy())  # (b, F)
                 lv = torch.zeros_like(mu) if logvar is None else logvar
@@ -190,7 +201,7 @@ class ModelCodec:
         out = [np.zeros((0, self.frames, self.height, self.width, self.channels), np.uint8)]
         with self._lock, torch.inference_mode():
             for a in range(0, len(flat), self.max_batch):
-                zz = torch.from_numpy(flat[a:a + self.max_batch]).to(self.clip_model.device)
+                zz = torch.from_numpy(flat[a : a + self.max_batch]).to(self.clip_model.device)
                 zz = zz.reshape(len(zz), *self.latent_shape)  # (b, C', T', H', W') or (b, D)
                 out.append(from_model_layout(self._from_model(self.clip_model.decode(zz).float())))
         return np.concatenate(out)
@@ -206,8 +217,10 @@ class ModelCodec:
         if self.reduction is not None:
             words += f", {self.reduction.describe()}"
         if (self.fit_t, self.fit_h, self.fit_w) != (self.frames, self.height, self.width):
-            words += (f"; clips of {self.frames}×{self.height}×{self.width} run as "
-                      f"{self.fit_t}×{self.fit_h}×{self.fit_w} (T×H×W)")
+            words += (
+                f"; clips of {self.frames}×{self.height}×{self.width} run as "
+                f"{self.fit_t}×{self.fit_h}×{self.fit_w} (T×H×W)"
+            )
         return words
 
     def __repr__(self) -> str:

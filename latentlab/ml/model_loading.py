@@ -51,7 +51,7 @@ class ModelSource:
     factory: str | None = None
 
     @classmethod
-    def parse(cls, text: str | os.PathLike, weights: str | os.PathLike | None = None) -> "ModelSource":
+    def parse(cls, text: str | os.PathLike, weights: str | os.PathLike | None = None) -> ModelSource:
         """From ``--model TEXT [--weights FILE]`` or a spec string ``module:factory@FILE``."""
         text = os.fspath(text)
         spec, at, file = text.partition("@")
@@ -75,13 +75,14 @@ def model_kind(source: ModelSource) -> str:
     if path.is_file() and path.suffix.lower() in PICKLE_SUFFIXES:
         raise PickleRefused(_pickle_words(path.name, path.parent))
     if path.is_file() and path.suffix.lower() == ".safetensors":
-        raise ModelSourceError(f"{path} is a bare state dict: give the code that builds the model too, "
-                               f"`--model package.module:factory --weights {path.name}`")
+        raise ModelSourceError(
+            f"{path} is a bare state dict: give the code that builds the model too, "
+            f"`--model package.module:factory --weights {path.name}`"
+        )
     if path.is_file() and path.name == "config.json":
         path = path.parent
     if not path.is_dir():
-        raise ModelSourceError(f"model {path} does not exist" if not path.exists() else
-                               f"{path} is not a model folder")
+        raise ModelSourceError(f"model {path} does not exist" if not path.exists() else f"{path} is not a model folder")
     try:
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested too deeply
@@ -96,9 +97,11 @@ def model_kind(source: ModelSource) -> str:
         return "diffusers"
     if pickles and not safetensors:
         raise PickleRefused(_pickle_words(", ".join(pickles[:3]), path))
-    raise ModelSourceError(f"{path} holds no model latentlab knows: a latentlab checkpoint (config.json + "
-                           "model.safetensors), a diffusers autoencoder (config.json + "
-                           "diffusion_pytorch_model.safetensors), or --model module:factory --weights FILE.safetensors")
+    raise ModelSourceError(
+        f"{path} holds no model latentlab knows: a latentlab checkpoint (config.json + "
+        "model.safetensors), a diffusers autoencoder (config.json + "
+        "diffusion_pytorch_model.safetensors), or --model module:factory --weights FILE.safetensors"
+    )
 
 
 def loader_kind(source: ModelSource) -> str:
@@ -115,9 +118,11 @@ def loader_kind(source: ModelSource) -> str:
 
 
 def _pickle_words(names: str, folder: Path) -> str:
-    return (f"{folder} holds pickle weights ({names}); latentlab never loads those because unpickling can run "
-            "arbitrary code. Save the weights as safetensors (diffusers: save_pretrained(folder, "
-            "safe_serialization=True); plain torch: safetensors.torch.save_file(model.state_dict(), path)).")
+    return (
+        f"{folder} holds pickle weights ({names}); latentlab never loads those because unpickling can run "
+        "arbitrary code. Save the weights as safetensors (diffusers: save_pretrained(folder, "
+        "safe_serialization=True); plain torch: safetensors.torch.save_file(model.state_dict(), path))."
+    )
 
 
 def load_clip_model(source: ModelSource, device: str = "auto"):
@@ -207,10 +212,12 @@ def describe_model(source: ModelSource | str, device: str = "auto") -> str:
         return describe_checkpoint(source.path)
     codec = open_codec(source, device)
     rule = codec.clip_model.input_rule
-    return "\n".join([
-        f"{codec.kind}: {source.spec()}",
-        f"  takes {rule.describe()}",
-        f"  latent of a {codec.frames}×{codec.height}×{codec.width} clip: {'×'.join(map(str, codec.latent_shape))}"
-        f" ({codec.flat_dim} values" + ("" if codec.has_logvar else ", means only") + ")",
-        f"  {codec.clip_model.n_parameters:,} parameters on {codec.device}; weights {codec.clip_model.weights_hash}",
-    ])
+    return "\n".join(
+        [
+            f"{codec.kind}: {source.spec()}",
+            f"  takes {rule.describe()}",
+            f"  latent of a {codec.frames}×{codec.height}×{codec.width} clip: {'×'.join(map(str, codec.latent_shape))}"
+            f" ({codec.flat_dim} values" + ("" if codec.has_logvar else ", means only") + ")",
+            f"  {codec.clip_model.n_parameters:,} parameters on {codec.device}; weights {codec.clip_model.weights_hash}",  # noqa: E501
+        ]
+    )

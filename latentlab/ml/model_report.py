@@ -29,13 +29,15 @@ class CodecReport:
 
     def text(self) -> str:
         sigma = "" if self.mean_sigma is None else f"; posterior mean sigma {self.mean_sigma:.4f}"
-        return "\n".join([
-            self.model,
-            f"{self.n_clips} clips: reconstruction MSE {self.mse:.5f} per pixel (0..1), PSNR {self.psnr:.2f} dB",
-            "  PSNR per frame: " + " ".join(f"{p:.1f}" for p in self.psnr_per_frame),
-            f"latent: {self.latent_dim} dims{sigma}",
-            f"speed on {self.device}: encode {self.encode_ms_per_clip:.1f} ms, decode {self.decode_ms_per_clip:.1f} ms per clip",
-        ])
+        return "\n".join(
+            [
+                self.model,
+                f"{self.n_clips} clips: reconstruction MSE {self.mse:.5f} per pixel (0..1), PSNR {self.psnr:.2f} dB",
+                "  PSNR per frame: " + " ".join(f"{p:.1f}" for p in self.psnr_per_frame),
+                f"latent: {self.latent_dim} dims{sigma}",
+                f"speed on {self.device}: encode {self.encode_ms_per_clip:.1f} ms, decode {self.decode_ms_per_clip:.1f} ms per clip",  # noqa: E501
+            ]
+        )
 
 
 def _psnr(mse: float) -> float:
@@ -48,7 +50,7 @@ def codec_report(codec, clips_u8: np.ndarray, batch: int = 16) -> CodecReport:
     t_enc = t_dec = 0.0
     for a in range(0, len(clips_u8), batch):
         t0 = time.perf_counter()
-        mu, logvar = codec.encode(clips_u8[a:a + batch])
+        mu, logvar = codec.encode(clips_u8[a : a + batch])
         t1 = time.perf_counter()
         recons.append(codec.decode(mu))
         t_dec += time.perf_counter() - t1
@@ -62,7 +64,15 @@ def codec_report(codec, clips_u8: np.ndarray, batch: int = 16) -> CodecReport:
     sigma = float(np.exp(0.5 * np.concatenate(logvars)).mean()) if getattr(codec, "has_logvar", True) else None
     n = max(len(clips_u8), 1)
     describe = getattr(codec, "describe", None)
-    return CodecReport(model=describe() if describe else repr(codec), n_clips=len(clips_u8),
-                       latent_dim=int(codec.latent_dim), mse=float(err.mean()), psnr=_psnr(float(err.mean())),
-                       psnr_per_frame=per_frame, mean_sigma=sigma, encode_ms_per_clip=1000 * t_enc / n,
-                       decode_ms_per_clip=1000 * t_dec / n, device=str(codec.device))
+    return CodecReport(
+        model=describe() if describe else repr(codec),
+        n_clips=len(clips_u8),
+        latent_dim=int(codec.latent_dim),
+        mse=float(err.mean()),
+        psnr=_psnr(float(err.mean())),
+        psnr_per_frame=per_frame,
+        mean_sigma=sigma,
+        encode_ms_per_clip=1000 * t_enc / n,
+        decode_ms_per_clip=1000 * t_dec / n,
+        device=str(codec.device),
+    )

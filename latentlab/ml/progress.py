@@ -21,8 +21,14 @@ class TqdmProgress(TrainerCallback):
     def on_fit_start(self, total_steps: int, start_step: int) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total_steps or None, initial=start_step, unit="step", file=self._file,
-                         dynamic_ncols=True, smoothing=0.05)
+        self._bar = tqdm(
+            total=total_steps or None,
+            initial=start_step,
+            unit="step",
+            file=self._file,
+            dynamic_ncols=True,
+            smoothing=0.05,
+        )
         self._last = start_step
 
     def on_step(self, step: int, metrics: dict) -> None:
@@ -30,15 +36,21 @@ class TqdmProgress(TrainerCallback):
             return
         self._bar.update(step - self._last)
         self._last = step
-        self._bar.set_postfix(psnr=f"{psnr_from_mse(metrics['mse']):.1f} dB", kl=f"{metrics['kl']:.1f}",
-                              beta=f"{metrics['beta']:.2f}", refresh=False)
+        self._bar.set_postfix(
+            psnr=f"{psnr_from_mse(metrics['mse']):.1f} dB",
+            kl=f"{metrics['kl']:.1f}",
+            beta=f"{metrics['beta']:.2f}",
+            refresh=False,
+        )
 
     def on_epoch_end(self, epoch: int, metrics: dict) -> None:
         if self._bar is not None and "val_psnr" in metrics:
             train = f"train PSNR {psnr_from_mse(metrics['train_mse']):.2f} dB, " if metrics.get("train_mse") else ""
             self._bar.write(
                 f"epoch {epoch}: {train}validation PSNR {metrics['val_psnr']:.2f} dB, "
-                f"KL {metrics['val_kl']:.1f} nats/clip, {metrics['train_seconds']:.0f} s", file=self._file)
+                f"KL {metrics['val_kl']:.1f} nats/clip, {metrics['train_seconds']:.0f} s",
+                file=self._file,
+            )
 
     def on_message(self, text: str) -> None:
         if self._bar is not None:

@@ -66,9 +66,16 @@ def aggregate_posterior_kl(mu: np.ndarray, logvar: np.ndarray) -> tuple[float, f
     return float(kl), float(np.linalg.norm(m))
 
 
-def model_quality(codec, eval_clips: np.ndarray, fit_clips: np.ndarray, factors: dict[str, np.ndarray] | None = None,
-                  class_factor: str | None = None, judge: Judge | None = None, n_prior: int = 1000,
-                  seed: int = 0) -> tuple[QualityReport, dict[str, np.ndarray]]:
+def model_quality(
+    codec,
+    eval_clips: np.ndarray,
+    fit_clips: np.ndarray,
+    factors: dict[str, np.ndarray] | None = None,
+    class_factor: str | None = None,
+    judge: Judge | None = None,
+    n_prior: int = 1000,
+    seed: int = 0,
+) -> tuple[QualityReport, dict[str, np.ndarray]]:
     """Measure ``codec`` (a :class:`~latentlab.ml.codec.ClipCodec`) on ``eval_clips`` (never trained on).
 
     ``fit_clips`` (training clips) fit the baselines. ``factors`` maps factor names to per-clip values
@@ -83,10 +90,15 @@ def model_quality(codec, eval_clips: np.ndarray, fit_clips: np.ndarray, factors:
     sigma = np.exp(0.5 * logvar)
     agg_kl, agg_norm = aggregate_posterior_kl(mu, logvar)
     report = QualityReport(
-        n_eval=len(eval_clips), psnr=psnr_u8(recon, eval_clips), pca_psnr=psnr_u8(pca.reconstruct(eval_clips), eval_clips),
-        mean_clip_psnr=mean_clip_psnr(fit_clips, eval_clips), mean_sigma=float(sigma.mean()),
+        n_eval=len(eval_clips),
+        psnr=psnr_u8(recon, eval_clips),
+        pca_psnr=psnr_u8(pca.reconstruct(eval_clips), eval_clips),
+        mean_clip_psnr=mean_clip_psnr(fit_clips, eval_clips),
+        mean_sigma=float(sigma.mean()),
         mean_sigma_active=float(sigma[:, active].mean()) if active.any() else float("nan"),
-        active_units=int(active.sum()), aggregate_kl=agg_kl, aggregate_mean_norm=agg_norm,
+        active_units=int(active.sum()),
+        aggregate_kl=agg_kl,
+        aggregate_mean_norm=agg_norm,
         median_mu_norm=float(np.median(np.linalg.norm(mu, axis=1))),
     )
     hf, motion = high_frequency_energy(eval_clips), motion_energy(eval_clips)

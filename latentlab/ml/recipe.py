@@ -38,5 +38,9 @@ def recipe_for(sources, likelihood: str = "gaussian", linear_path: bool | None =
     if is_sample_data(sources):
         return Recipe(linear_path=bool(linear_path), augment=(), split="sources", keep_best=bool(linear_path))
     linear = likelihood == "gaussian" if linear_path is None else linear_path
-    return Recipe(linear_path=linear, augment=() if linear else AUGMENT_VIDEOS,
-                  split="time" if linear else "sources", keep_best=linear)
+    return Recipe(
+        linear_path=linear,
+        augment=() if linear else AUGMENT_VIDEOS,
+        split="time" if linear else "sources",
+        keep_best=linear,
+    )

@@ -88,7 +88,9 @@ def clip_elbo(model: VideoVAE, clip_u8: np.ndarray, n_samples: int = 16, seed: i
     model.eval()
     try:
         dev = next(model.parameters()).device
-        x = to_model_layout(torch.from_numpy(np.array(clip)), dev)  # (1, C, T, H, W); a copy: the store's memmap is read-only
+        x = to_model_layout(
+            torch.from_numpy(np.array(clip)), dev
+        )  # (1, C, T, H, W); a copy: the store's memmap is read-only
         mu, logvar = model.encode(x)  # (1, D) each
         nll_mean = float(reconstruction_nll(x, model.decode_logits(mu), cfg, model.sigma)[0])
         s = max(0, int(n_samples))
@@ -96,7 +98,9 @@ def clip_elbo(model: VideoVAE, clip_u8: np.ndarray, n_samples: int = 16, seed: i
             gen = torch.Generator(device=dev)
             gen.manual_seed(int(seed))
             z = model.reparameterize(mu.expand(s, -1), logvar.expand(s, -1), gen)  # (S, D)
-            nlls = reconstruction_nll(x.expand(s, *x.shape[1:]), model.decode_logits(z), cfg, model.sigma).double()  # (S,)
+            nlls = reconstruction_nll(
+                x.expand(s, *x.shape[1:]), model.decode_logits(z), cfg, model.sigma
+            ).double()  # (S,)
             nll = float(nlls.mean())
             sem = float(nlls.std() / np.sqrt(s)) if s > 1 else 0.0
         else:
@@ -104,10 +108,21 @@ def clip_elbo(model: VideoVAE, clip_u8: np.ndarray, n_samples: int = 16, seed: i
         kld = kl_per_dim(mu, logvar)[0].double().cpu().numpy()  # (D,)
     finally:
         model.train(was_training)
-    return ClipElbo(nll=nll, nll_sem=sem, nll_at_mean=nll_mean, kl=float(kld.sum()), kl_per_dim=kld,
-                    mu=mu[0].float().cpu().numpy(), logvar=logvar[0].float().cpu().numpy(),
-                    n_samples=s, seed=int(seed), likelihood=cfg.likelihood, sigma=model.sigma_value(),
-                    n_values=int(np.prod(clip.shape[1:])), beta=float(cfg.beta))
+    return ClipElbo(
+        nll=nll,
+        nll_sem=sem,
+        nll_at_mean=nll_mean,
+        kl=float(kld.sum()),
+        kl_per_dim=kld,
+        mu=mu[0].float().cpu().numpy(),
+        logvar=logvar[0].float().cpu().numpy(),
+        n_samples=s,
+        seed=int(seed),
+        likelihood=cfg.likelihood,
+        sigma=model.sigma_value(),
+        n_values=int(np.prod(clip.shape[1:])),
+        beta=float(cfg.beta),
+    )
 
 
 def codec_clip_elbo(codec, clip_u8: np.ndarray, n_samples: int = 16, seed: int = 0) -> ClipElbo | None:

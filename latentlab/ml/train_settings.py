@@ -35,7 +35,7 @@ class TrainSettings:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainSettings":
+    def from_dict(cls, data: dict) -> TrainSettings:
         names = {f.name for f in dataclasses.fields(cls)}
         kept = {k: v for k, v in data.items() if k in names}
         for k in ("augment", "val_sources"):  # JSON gives lists

@@ -100,8 +100,10 @@ def load_train_state(
             raise CheckpointError(f"{tfile}: optimizer state for parameter {idx}, the model has {len(params)}")
         for key, value in pstate.items():
             if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != params[idx].shape:
-                raise CheckpointError(f"{tfile}: optimizer {key} of parameter {idx} has shape "
-                                      f"{tuple(value.shape)}, the parameter {tuple(params[idx].shape)}")
+                raise CheckpointError(
+                    f"{tfile}: optimizer {key} of parameter {idx} has shape "
+                    f"{tuple(value.shape)}, the parameter {tuple(params[idx].shape)}"
+                )
             if isinstance(value, torch.Tensor) and value.is_floating_point() and not torch.isfinite(value).all():
                 raise CheckpointError(f"{tfile}: optimizer {key} of parameter {idx} holds NaN or Inf")
     try:

@@ -11,7 +11,6 @@ import pytest
 
 from latentlab.cli import ALIASES, COMMANDS
 from latentlab.core.project import Project, save_project
-
 from tests.app.conftest import SPEC, save_demo_checkpoint
 
 BLOCKER = '''
@@ -74,19 +73,37 @@ def test_demo_data_embed_map_info_and_export_of_a_demo_project(no_qt, tmp_path):
     assert no_qt("-m", "latentlab", "info", checkpoint).stdout
     # A project on the sample data (no store of its own): export generates that store, as the window does.
     project = tmp_path / "demo.latentlab"
-    save_project(Project(store=None, checkpoint=str(checkpoint),
-                         tags={"tags": [{"name": "first", "colour": "#63a4ff", "clips": []}]}), project)
+    save_project(
+        Project(
+            store=None, checkpoint=str(checkpoint), tags={"tags": [{"name": "first", "colour": "#63a4ff", "clips": []}]}
+        ),
+        project,
+    )
     out = tmp_path / "export"
     no_qt("-m", "latentlab", "export", project, "--all", "--format", "manifest", "-o", out, "-q")
     assert (out / "manifest.csv").is_file()
     lines = (out / "manifest.csv").read_text(encoding="utf-8").strip().splitlines()
     assert len(lines) == SPEC.n_clips + 1  # the header and one row per clip of the sample store
-    no_qt("-m", "latentlab", "export", "--store", store, "--all", "--format", "projector",
-          "--checkpoint", checkpoint, "--device", "cpu", "-o", tmp_path / "projector", "-q")
+    no_qt(
+        "-m",
+        "latentlab",
+        "export",
+        "--store",
+        store,
+        "--all",
+        "--format",
+        "projector",
+        "--checkpoint",
+        checkpoint,
+        "--device",
+        "cpu",
+        "-o",
+        tmp_path / "projector",
+        "-q",
+    )
     assert (tmp_path / "projector" / "vectors.tsv").is_file()
 
 
 def test_the_blocker_leaves_the_package_importable(no_qt):
     code = "import latentlab.app.loading, latentlab.app.training_job, latentlab.app.probe, latentlab.cli"
     no_qt("-c", code)
-

@@ -8,7 +8,6 @@ import pytest
 from latentlab.app import dataset as app_dataset
 from latentlab.app import demo, loading
 from latentlab.media.demo_data import SHAPES, DemoSpec, write_demo_store
-
 from tests.app.conftest import SPEC
 
 

@@ -13,8 +13,9 @@ class _Decoder:
     device = "cpu"
 
     def decode(self, z):  # (B, D) -> (B, T, H, W, C): the latent's first value as every pixel
-        return np.broadcast_to(np.clip(z[:, :1, None, None, None] * 10 + 128, 0, 255).astype(np.uint8),
-                               (len(z), 2, 4, 4, 3)).copy()
+        return np.broadcast_to(
+            np.clip(z[:, :1, None, None, None] * 10 + 128, 0, 255).astype(np.uint8), (len(z), 2, 4, 4, 3)
+        ).copy()
 
 
 def test_render_probe_inverts_then_decodes():

@@ -9,11 +9,29 @@ import json
 import numpy as np
 import pytest
 
-from latentlab.core.export_output import (MARKER, ExportReport, OutputExists, check_output, read_report,
-                                          staged_output, write_report)
-from latentlab.core.export_tables import (EMPTY_LABEL, ExportError, escape_tsv, join_tags, manifest_rows,
-                                          projector_metadata, split_tags, unescape_tsv, write_manifest_csv,
-                                          write_manifest_json, write_projector_metadata, write_projector_vectors)
+from latentlab.core.export_output import (
+    MARKER,
+    ExportReport,
+    OutputExists,
+    check_output,
+    read_report,
+    staged_output,
+    write_report,
+)
+from latentlab.core.export_tables import (
+    EMPTY_LABEL,
+    ExportError,
+    escape_tsv,
+    join_tags,
+    manifest_rows,
+    projector_metadata,
+    split_tags,
+    unescape_tsv,
+    write_manifest_csv,
+    write_manifest_json,
+    write_projector_metadata,
+    write_projector_vectors,
+)
 
 NASTY = ["plain", "tab\there", "new\nline", "cr\rlf\r\n", "back\\slash", "pipe|bar", "日本語 ünïcode", "", " "]
 
@@ -22,8 +40,17 @@ class FakeStore:
     """The store surface manifest_rows uses: clip_keys, table, source_path, len."""
 
     def __init__(self, n: int = 5) -> None:
-        self.table = np.zeros(n, [("source_id", "<i4"), ("start_frame", "<i8"), ("end_frame", "<i8"),
-                                  ("start_time", "<f8"), ("end_time", "<f8"), ("fps", "<f8")])
+        self.table = np.zeros(
+            n,
+            [
+                ("source_id", "<i4"),
+                ("start_frame", "<i8"),
+                ("end_frame", "<i8"),
+                ("start_time", "<f8"),
+                ("end_time", "<f8"),
+                ("fps", "<f8"),
+            ],
+        )
         self.table["start_frame"] = np.arange(n) * 8
         self.table["end_frame"] = np.arange(n) * 8 + 8
         self.table["fps"] = 12.0
@@ -207,10 +234,10 @@ def test_no_character_is_cut_by_the_projectors_decoding_slices(tmp_path, monkeyp
     write_projector_metadata(tmp_path / "m.tsv", columns)
     raw = (tmp_path / "m.tsv").read_bytes()
     # decode as the Projector does: each slice on its own (a cut character becomes U+FFFD)
-    text = "".join(raw[a:a + 16].decode("utf-8", errors="replace") for a in range(0, len(raw), 16))
+    text = "".join(raw[a : a + 16].decode("utf-8", errors="replace") for a in range(0, len(raw), 16))
     assert "\ufffd" not in text
     columns_back, points = projector_parse_metadata(text)
     assert columns_back == ["clip_id", "label"] and [p["label"] for p in points] == labels
     plain = "".join(f"{c}\t{v}\n" for c, v in zip(["clip_id", *columns["clip_id"]], ["label", *labels])).encode()
     assert len(raw) > len(plain)  # blank lines were added: unguarded, some characters are cut
-    assert "\ufffd" in "".join(plain[a:a + 16].decode("utf-8", errors="replace") for a in range(0, len(plain), 16))
+    assert "\ufffd" in "".join(plain[a : a + 16].decode("utf-8", errors="replace") for a in range(0, len(plain), 16))

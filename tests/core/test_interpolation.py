@@ -69,16 +69,19 @@ def test_traversal_and_ranges():
     assert lo == pytest.approx(np.quantile(lat[:, 1].astype(np.float32), 0.1), rel=1e-5)
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda: lerp(np.zeros(3), np.zeros(4), 3), "same size"),
-    (lambda: lerp(np.zeros(3), np.ones(3), 0), "at least 1"),
-    (lambda: slerp([np.nan, 0], [1, 0], 3), "NaN"),
-    (lambda: traversal(np.zeros(3), 5, [0.0]), "does not exist"),
-    (lambda: traversal_range(0, "minmax"), "needs the clips"),
-    (lambda: traversal_range(0, "sideways"), "mode"),
-    (lambda: traversal_range(0, "quantile", np.zeros((3, 2)), q=(0.9, 0.1)), "quantiles"),
-    (lambda: path(np.zeros((0, 3)), 3), "no path points"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda: lerp(np.zeros(3), np.zeros(4), 3), "same size"),
+        (lambda: lerp(np.zeros(3), np.ones(3), 0), "at least 1"),
+        (lambda: slerp([np.nan, 0], [1, 0], 3), "NaN"),
+        (lambda: traversal(np.zeros(3), 5, [0.0]), "does not exist"),
+        (lambda: traversal_range(0, "minmax"), "needs the clips"),
+        (lambda: traversal_range(0, "sideways"), "mode"),
+        (lambda: traversal_range(0, "quantile", np.zeros((3, 2)), q=(0.9, 0.1)), "quantiles"),
+        (lambda: path(np.zeros((0, 3)), 3), "no path points"),
+    ],
+)
 def test_bad_input_raises_our_error(call, words):
     with pytest.raises(LatentSpaceError, match=words):
         call()

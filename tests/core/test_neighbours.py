@@ -85,10 +85,12 @@ def test_near_duplicates_and_diverse_subset(data):
     sub = diverse_subset(z, 20, seed=0)
     assert len(set(sub.tolist())) == 20
     np.testing.assert_array_equal(sub, diverse_subset(z, 20, seed=0))
+
     # farther apart than a random subset of the same size
     def min_gap(ix):
         d = np.linalg.norm(z[ix][:, None] - z[ix][None], axis=2)
         return d[np.triu_indices(len(ix), 1)].min()
+
     rand = np.random.default_rng(0).choice(500, 20, replace=False)
     assert min_gap(sub) > min_gap(rand)
     assert len(diverse_subset(np.ones((10, 3)), 5)) == 1  # only one distinct latent

@@ -14,16 +14,27 @@ import numpy as np
 import pytest
 
 from latentlab.core.project import (
-    SCHEMA, VERSION, Project, ProjectError, autosave_path, load_project, project_clip_indices,
-    recovery_available, remove_autosave, save_project,
+    SCHEMA,
+    VERSION,
+    Project,
+    ProjectError,
+    autosave_path,
+    load_project,
+    project_clip_indices,
+    recovery_available,
+    remove_autosave,
+    save_project,
 )
 from latentlab.core.project_lock import ProjectLock, lock_path
 
-TAGS = {"tags": [{"name": "cats", "colour": "#ff0000", "clips": ["a:0:0", "a:8:1"]},
-                 {"name": "dogs", "colour": "#00ff00", "clips": ["b:0:0"]}],
-        "orphans": {"dogs": ["gone:0:0"]}}
-SELECTIONS = {"selections": [{"name": "odd ones", "clips": ["a:8:1", "b:0:0"]}],
-              "orphans": {"elsewhere": ["gone:0:0"]}}
+TAGS = {
+    "tags": [
+        {"name": "cats", "colour": "#ff0000", "clips": ["a:0:0", "a:8:1"]},
+        {"name": "dogs", "colour": "#00ff00", "clips": ["b:0:0"]},
+    ],
+    "orphans": {"dogs": ["gone:0:0"]},
+}
+SELECTIONS = {"selections": [{"name": "odd ones", "clips": ["a:8:1", "b:0:0"]}], "orphans": {"elsewhere": ["gone:0:0"]}}
 KEYS = np.array(["a:0:0", "a:8:1", "b:0:0", "b:8:1"])
 
 
@@ -31,10 +42,14 @@ def make_project(tmp_path, **kw) -> Project:
     store, ckpt = tmp_path / "data" / "clips", tmp_path / "models" / "vae"
     store.mkdir(parents=True, exist_ok=True)
     ckpt.mkdir(parents=True, exist_ok=True)
-    base = dict(store=str(store), checkpoint=str(ckpt), projection={"method": "tsne", "params": {"perplexity": 30},
-                                                                     "seed": 2},
-                tags=TAGS, selections=SELECTIONS,
-                view={"x_range": [-1.5, 2.0], "y_range": [0.0, 3.25], "colour": "shape", "current": "a:8:1"})
+    base = dict(
+        store=str(store),
+        checkpoint=str(ckpt),
+        projection={"method": "tsne", "params": {"perplexity": 30}, "seed": 2},
+        tags=TAGS,
+        selections=SELECTIONS,
+        view={"x_range": [-1.5, 2.0], "y_range": [0.0, 3.25], "colour": "shape", "current": "a:8:1"},
+    )
     return Project(**{**base, **kw})
 
 
@@ -99,16 +114,19 @@ def test_missing_paths_are_reported_not_fatal(tmp_path):
     assert len(q.missing) == 1 and "store" in q.missing[0] and str(tmp_path / "data" / "clips") in q.missing[0]
 
 
-@pytest.mark.parametrize("content, words", [
-    (b'{"schema": "latentlab-project", "version": 1, "tags": {', "not valid JSON"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-    (b'{"schema": "something-else", "version": 1}', "not a latentlab project"),
-    (b'[1, 2, 3]', "not a latentlab project"),
-    (b'{"schema": "latentlab-project", "version": 99, "tags": {}}', "newer latentlab"),
-    (b'{"schema": "latentlab-project", "version": "1"}', "version"),
-    (b'{"schema": "latentlab-project", "version": 1, "tags": [1]}', "'tags' should be an object"),
-    (b'{"schema": "latentlab-project", "version": 1, "store": 5}', "store entry"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b'{"schema": "latentlab-project", "version": 1, "tags": {', "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b'{"schema": "something-else", "version": 1}', "not a latentlab project"),
+        (b"[1, 2, 3]", "not a latentlab project"),
+        (b'{"schema": "latentlab-project", "version": 99, "tags": {}}', "newer latentlab"),
+        (b'{"schema": "latentlab-project", "version": "1"}', "version"),
+        (b'{"schema": "latentlab-project", "version": 1, "tags": [1]}', "'tags' should be an object"),
+        (b'{"schema": "latentlab-project", "version": 1, "store": 5}', "store entry"),
+    ],
+)
 def test_bad_files_are_refused_with_a_clear_message_and_left_unchanged(tmp_path, content, words):
     path = tmp_path / "bad.latentlab"
     path.write_bytes(content)
@@ -189,8 +207,9 @@ SAVER = textwrap.dedent("""
 def _start_saver(tmp_path, path, mode):
     script = tmp_path / "saver.py"
     script.write_text(SAVER, encoding="utf-8")
-    return subprocess.Popen([sys.executable, str(script), str(path), mode], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(path), mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
@@ -239,8 +258,9 @@ def test_a_second_process_cannot_take_the_lock(tmp_path):
     path = tmp_path / "p.latentlab"
     script = tmp_path / "holder.py"
     script.write_text(LOCK_HOLDER, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "held"
         lock = ProjectLock()

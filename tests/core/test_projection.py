@@ -53,8 +53,9 @@ def test_tsne_keeps_clusters_apart(latents):
 def test_progress_reports_intermediate_layouts_and_cancel_stops(latents):
     z, _ = latents
     seen = []
-    fit_projection(z, "tsne", seed=0, progress=lambda f, c: seen.append((f, None if c is None else c.shape)),
-                   **FAST_TSNE)
+    fit_projection(
+        z, "tsne", seed=0, progress=lambda f, c: seen.append((f, None if c is None else c.shape)), **FAST_TSNE
+    )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert sum(shape == (300, 2) for _, shape in seen) >= 5  # several layouts, for the map to animate
@@ -115,12 +116,15 @@ def test_low_dimensional_latents_are_shown_as_they_are():
     assert np.all(one.coords[:, 1] == 0)
 
 
-@pytest.mark.parametrize("bad, words", [
-    (np.full((5, 4), np.nan, np.float32), "NaN"),
-    (np.zeros((3, 4, 2)), "shape"),
-    (np.zeros((5, 0)), "no dimensions"),
-    ([["a", "b"]], "numbers"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (np.full((5, 4), np.nan, np.float32), "NaN"),
+        (np.zeros((3, 4, 2)), "shape"),
+        (np.zeros((5, 0)), "no dimensions"),
+        ([["a", "b"]], "numbers"),
+    ],
+)
 def test_unusable_latents_raise_our_error_with_words(bad, words):
     with pytest.raises(LatentSpaceError, match=words):
         fit_projection(bad, "pca")

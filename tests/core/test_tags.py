@@ -5,16 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlab.core.tags import (PALETTE, CreateTag, DeleteTag, RecolourTag, RenameTag, SavedSelections,
-                                 TagBook, TagClips, TagError, UntagClips, suggest_from_tags, tag_clips)
+from latentlab.core.tags import (
+    PALETTE,
+    CreateTag,
+    DeleteTag,
+    RecolourTag,
+    RenameTag,
+    SavedSelections,
+    TagBook,
+    TagClips,
+    TagError,
+    UntagClips,
+    suggest_from_tags,
+    tag_clips,
+)
 from latentlab.core.undo import UndoStack
 
 KEYS = np.array([f"src{i % 3}:{i * 8}:{i}" for i in range(20)])
 
 
 def snapshot(book: TagBook):
-    return ([(n, book.colour(n), book.members(n).tolist()) for n in book.names()],
-            {k: list(v) for k, v in book.orphans.items()})
+    return (
+        [(n, book.colour(n), book.members(n).tolist()) for n in book.names()],
+        {k: list(v) for k, v in book.orphans.items()},
+    )
 
 
 @pytest.fixture
@@ -91,23 +105,26 @@ def test_create_after_undo_reuses_its_colour():
     assert b.colour("c") == colour
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda b: CreateTag(b, "cats"), "already"),
-    (lambda b: CreateTag(b, "  "), "some text"),
-    (lambda b: CreateTag(b, ""), "some text"),
-    (lambda b: CreateTag(b, "x", "red"), "#rrggbb"),
-    (lambda b: RenameTag(b, "cats", "dogs"), "already"),
-    (lambda b: RenameTag(b, "nope", "x"), "no tag 'nope'"),
-    (lambda b: RenameTag(b, "cats", ""), "some text"),
-    (lambda b: RecolourTag(b, "nope", "#000000"), "no tag"),
-    (lambda b: DeleteTag(b, "nope"), "no tag"),
-    (lambda b: TagClips(b, "cats", [1, 20]), "clip 20 does not exist"),
-    (lambda b: TagClips(b, "cats", [-1]), "clip -1 does not exist"),
-    (lambda b: TagClips(b, "cats", [1.5]), "whole-number"),
-    (lambda b: TagClips(b, "nope", [1]), "no tag"),
-    (lambda b: UntagClips(b, "cats", [99]), "does not exist"),
-    (lambda b: tag_clips(b, {"new": [1], "cats": [50]}), "does not exist"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda b: CreateTag(b, "cats"), "already"),
+        (lambda b: CreateTag(b, "  "), "some text"),
+        (lambda b: CreateTag(b, ""), "some text"),
+        (lambda b: CreateTag(b, "x", "red"), "#rrggbb"),
+        (lambda b: RenameTag(b, "cats", "dogs"), "already"),
+        (lambda b: RenameTag(b, "nope", "x"), "no tag 'nope'"),
+        (lambda b: RenameTag(b, "cats", ""), "some text"),
+        (lambda b: RecolourTag(b, "nope", "#000000"), "no tag"),
+        (lambda b: DeleteTag(b, "nope"), "no tag"),
+        (lambda b: TagClips(b, "cats", [1, 20]), "clip 20 does not exist"),
+        (lambda b: TagClips(b, "cats", [-1]), "clip -1 does not exist"),
+        (lambda b: TagClips(b, "cats", [1.5]), "whole-number"),
+        (lambda b: TagClips(b, "nope", [1]), "no tag"),
+        (lambda b: UntagClips(b, "cats", [99]), "does not exist"),
+        (lambda b: tag_clips(b, {"new": [1], "cats": [50]}), "does not exist"),
+    ],
+)
 def test_bad_edits_are_refused_before_anything_changes(book, make, match):
     stack = UndoStack()
     before = snapshot(book)
@@ -128,7 +145,7 @@ def test_a_failing_macro_part_rolls_back(book):
 
 def test_rename_to_itself_is_allowed_and_names_may_hold_any_characters():
     b, stack = TagBook(3), UndoStack()
-    for name in ("tab\there", "line\nbreak", "chats écureuils 猫", "a,b;\"c\""):
+    for name in ("tab\there", "line\nbreak", "chats écureuils 猫", 'a,b;"c"'):
         stack.push(CreateTag(b, name))
     stack.push(TagClips(b, "chats écureuils 猫", [0, 2]))
     stack.push(RenameTag(b, "tab\there", "tab\there"))
@@ -161,15 +178,18 @@ def test_to_dict_from_dict_round_trip_keeps_orphans(book):
         book.to_dict(KEYS[:3])
 
 
-@pytest.mark.parametrize("data, match", [
-    ([], "expected form"),
-    ({"tags": "x"}, "expected form"),
-    ({"tags": [{"name": "a"}, {"name": "a"}]}, "twice"),
-    ({"tags": [{"name": ""}]}, "some text"),
-    ({"tags": [{"name": "a", "colour": "blue"}]}, "#rrggbb"),
-    ({"tags": [{"name": "a", "clips": [1, 2]}]}, "list of clip keys"),
-    ({"tags": [], "orphans": [1]}, "orphans"),
-])
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        ([], "expected form"),
+        ({"tags": "x"}, "expected form"),
+        ({"tags": [{"name": "a"}, {"name": "a"}]}, "twice"),
+        ({"tags": [{"name": ""}]}, "some text"),
+        ({"tags": [{"name": "a", "colour": "blue"}]}, "#rrggbb"),
+        ({"tags": [{"name": "a", "clips": [1, 2]}]}, "list of clip keys"),
+        ({"tags": [], "orphans": [1]}, "orphans"),
+    ],
+)
 def test_from_dict_refuses_malformed_data(data, match):
     with pytest.raises(TagError, match=match):
         TagBook.from_dict(data, KEYS)

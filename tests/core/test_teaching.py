@@ -44,9 +44,14 @@ def test_kl_of_many_clips_keeps_shape_and_refuses_bad_input():
 def test_unit_report_marks_active_and_collapsed_units_like_eval():
     rng = np.random.default_rng(1)
     n = 500
-    mu = np.stack([rng.normal(0, 1.0, n),  # informative: varies over the data
-                   rng.normal(0, 0.05, n),  # variance 0.0025 < 0.01: inactive
-                   np.zeros(n)], 1)  # the prior itself
+    mu = np.stack(
+        [
+            rng.normal(0, 1.0, n),  # informative: varies over the data
+            rng.normal(0, 0.05, n),  # variance 0.0025 < 0.01: inactive
+            np.zeros(n),
+        ],
+        1,
+    )  # the prior itself
     logvar = np.stack([np.full(n, -2.0), np.full(n, -0.01), np.zeros(n)], 1)
     rep = teaching.unit_report(mu, logvar)
     assert rep.active.tolist() == [True, False, False]
@@ -99,8 +104,9 @@ def test_prior_samples_are_standard_normal_and_scaled():
     np.testing.assert_allclose(z.std(0), 1, rtol=5 / np.sqrt(40_000))
     # the soap bubble: norms concentrate near sqrt(D)
     assert np.median(np.linalg.norm(z, axis=1)) == pytest.approx(teaching.typical_norm(8), rel=0.05)
-    np.testing.assert_allclose(teaching.prior_samples(8, 50, scale=0.5, seed=1),
-                               0.5 * teaching.prior_samples(8, 50, seed=1), rtol=1e-6)
+    np.testing.assert_allclose(
+        teaching.prior_samples(8, 50, scale=0.5, seed=1), 0.5 * teaching.prior_samples(8, 50, seed=1), rtol=1e-6
+    )
     with pytest.raises(LatentSpaceError, match="at least one sample"):
         teaching.prior_samples(8, 0)
 

@@ -79,6 +79,10 @@ def project(store, base_checkpoint, tmp_path):
     tags = {"tags": [{"name": "cat", "colour": "#ff0000", "clips": [keys[i] for i in (0, 2, 5)]}], "orphans": {}}
     (tmp_path / "proj").mkdir()
     path = tmp_path / "proj" / "p.latentlab"
-    save_project(Project(store=str(store), checkpoint=str(base_checkpoint), tags=tags,
-                         selections={"selections": [], "orphans": {}}), path)
+    save_project(
+        Project(
+            store=str(store), checkpoint=str(base_checkpoint), tags=tags, selections={"selections": [], "orphans": {}}
+        ),
+        path,
+    )
     return path

@@ -53,8 +53,22 @@ def base_args(store, base_checkpoint, project, tmp_path):
         "ingest": ["ingest", notes, "-o", tmp_path / "ingested", "-q", "--jobs", "0"],
         "demo-data": ["demo-data", "-o", tmp_path / "demo", "--n", "3", "--frames", "2", "--size", "8", "-q"],
         "info": ["info", store],
-        "train": ["train", store, "-o", tmp_path / "ck", "--epochs", "1", "--batch-size", "8", "--latent-dim", "2",
-                  "--width", "4", "--device", "cpu"],
+        "train": [
+            "train",
+            store,
+            "-o",
+            tmp_path / "ck",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--latent-dim",
+            "2",
+            "--width",
+            "4",
+            "--device",
+            "cpu",
+        ],
         "eval": ["eval", base_checkpoint, store, "--codec-clips", "0", "--max-clips", "8", "--device", "cpu"],
         "embed": ["embed", base_checkpoint, store, "-q", "--device", "cpu"],
         "map": ["map", store],
@@ -74,17 +88,30 @@ def test_no_traceback(cli, base_args, command, option, value):
         one_line_error(result, command)
 
 
-@pytest.mark.parametrize("argv", [
-    ["explore", "--timeout", "nan"], ["ingest", "x.mp4", "-o", "s", "--timeout", "nan"],
-    ["train", "s", "-o", "c", "--val-fraction", "-0.5"], ["train", "s", "-o", "c", "--kl-warmup", "-2"],
-    ["ingest", "x.mp4", "-o", "s", "--jobs", "-1"], ["train", "s", "-o", "c", "--threads", "0"],
-    ["eval", "c", "s", "--max-clips", "0"], ["eval", "c", "s", "--max-clips", "-5"],
-    ["train", "s", "-o", "c", "--epochs", "0"], ["train", "s", "-o", "c", "--batch-size", "0"],
-    ["train", "s", "-o", "c", "--lr", "-1"], ["train", "s", "-o", "c", "--lr", "nan"],
-    ["train", "s", "-o", "c", "--num-workers", "-1"], ["train", "s", "-o", "c", "--latent-dim", "100000000"],
-    ["embed", "c", "s", "--shard", "0/100000000000000000000"], ["demo-data", "-o", "s", "--size", "100000"],
-    ["ingest", "x.mp4", "-o", "s", "--size", "100000x100000"], ["demo-data", "-o", "s", "--n", "10000000000000"],
-], ids=lambda argv: " ".join(argv))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["explore", "--timeout", "nan"],
+        ["ingest", "x.mp4", "-o", "s", "--timeout", "nan"],
+        ["train", "s", "-o", "c", "--val-fraction", "-0.5"],
+        ["train", "s", "-o", "c", "--kl-warmup", "-2"],
+        ["ingest", "x.mp4", "-o", "s", "--jobs", "-1"],
+        ["train", "s", "-o", "c", "--threads", "0"],
+        ["eval", "c", "s", "--max-clips", "0"],
+        ["eval", "c", "s", "--max-clips", "-5"],
+        ["train", "s", "-o", "c", "--epochs", "0"],
+        ["train", "s", "-o", "c", "--batch-size", "0"],
+        ["train", "s", "-o", "c", "--lr", "-1"],
+        ["train", "s", "-o", "c", "--lr", "nan"],
+        ["train", "s", "-o", "c", "--num-workers", "-1"],
+        ["train", "s", "-o", "c", "--latent-dim", "100000000"],
+        ["embed", "c", "s", "--shard", "0/100000000000000000000"],
+        ["demo-data", "-o", "s", "--size", "100000"],
+        ["ingest", "x.mp4", "-o", "s", "--size", "100000x100000"],
+        ["demo-data", "-o", "s", "--n", "10000000000000"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
 def test_nonsense_is_refused_with_one_line(cli, argv):
     result = cli(*argv)
     assert result.code == 2

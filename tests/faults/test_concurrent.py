@@ -17,8 +17,22 @@ def argv(store, base_checkpoint, project, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
     return {
-        "train": ["train", store, "-o", "{out}", "--epochs", "1", "--batch-size", "8", "--latent-dim", "2",
-                  "--width", "4", "--device", "cpu"],
+        "train": [
+            "train",
+            store,
+            "-o",
+            "{out}",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--latent-dim",
+            "2",
+            "--width",
+            "4",
+            "--device",
+            "cpu",
+        ],
         "export": ["export", project, "--all", "--format", "manifest", "-o", "{out}", "-q"],
         "demo-data": ["demo-data", "-o", "{out}", "--n", "3", "--frames", "2", "--size", "8", "-q"],
         "ingest": ["ingest", notes, "-o", "{out}", "-q", "--jobs", "0"],

@@ -16,8 +16,13 @@ pytestmark = pytest.mark.slow
 
 def _explore(*args, timeout=240):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "latentlab", "explore", *map(str, args), "--timeout", "120"],
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "latentlab", "explore", *map(str, args), "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def test_an_unknown_colour_is_refused(store, base_checkpoint, tmp_path):

@@ -23,13 +23,19 @@ def failing(monkeypatch):
     return install
 
 
-@pytest.mark.parametrize("exc,code,words", [
-    (UserError("the store is damaged"), EXIT_ERROR, "latentlab info: error: the store is damaged"),
-    (OSError(errno.ENOSPC, "No space left on device", "/x/y"), EXIT_ERROR,
-     "latentlab info: error: No space left on device (/x/y)"),
-    (MemoryError(), EXIT_ERROR, "latentlab info: error: out of memory; try a smaller batch or fewer clips"),
-    (KeyboardInterrupt(), EXIT_INTERRUPTED, "latentlab info: interrupted"),
-])
+@pytest.mark.parametrize(
+    "exc,code,words",
+    [
+        (UserError("the store is damaged"), EXIT_ERROR, "latentlab info: error: the store is damaged"),
+        (
+            OSError(errno.ENOSPC, "No space left on device", "/x/y"),
+            EXIT_ERROR,
+            "latentlab info: error: No space left on device (/x/y)",
+        ),
+        (MemoryError(), EXIT_ERROR, "latentlab info: error: out of memory; try a smaller batch or fewer clips"),
+        (KeyboardInterrupt(), EXIT_INTERRUPTED, "latentlab info: interrupted"),
+    ],
+)
 def test_expected_failures_are_one_line(failing, capsys, exc, code, words):
     failing(exc)
     assert main(["info", "x"]) == code

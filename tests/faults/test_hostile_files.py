@@ -22,13 +22,22 @@ def _edit(path, **changes):
 
 
 STORE_MANIFESTS = {
-    "not json": "{ nope", "deeply nested": DEEP, "a list": "[1, 2]", "empty": "",
-    "clip null": {"clip": None}, "clip strings": {"clip": {"frames": "4", "height": 16, "width": 16, "channels": 3}},
+    "not json": "{ nope",
+    "deeply nested": DEEP,
+    "a list": "[1, 2]",
+    "empty": "",
+    "clip null": {"clip": None},
+    "clip strings": {"clip": {"frames": "4", "height": 16, "width": 16, "channels": 3}},
     "huge clip": {"clip": {"frames": 4, "height": 10**9, "width": 16, "channels": 3}},
-    "n_clips -1": {"n_clips": -1}, "n_clips text": {"n_clips": "24"}, "n_clips too many": {"n_clips": 10**6},
-    "table_dtype text": {"table_dtype": "x"}, "table_dtype objects": {"table_dtype": [["a", "|O"]]},
-    "sources null": {"sources": None}, "source without id": {"sources": [{"path": "x"}]},
-    "newer version": {"version": 99}, "fingerprint null": {"fingerprint": None},
+    "n_clips -1": {"n_clips": -1},
+    "n_clips text": {"n_clips": "24"},
+    "n_clips too many": {"n_clips": 10**6},
+    "table_dtype text": {"table_dtype": "x"},
+    "table_dtype objects": {"table_dtype": [["a", "|O"]]},
+    "sources null": {"sources": None},
+    "source without id": {"sources": [{"path": "x"}]},
+    "newer version": {"version": 99},
+    "fingerprint null": {"fingerprint": None},
 }
 
 
@@ -45,8 +54,9 @@ def test_store_manifest(store, case, cli, project):
     one_line_error(cli("export", project, "--all", "-f", "manifest", "-o", store.parent / "o", "-q"), "export")
 
 
-@pytest.mark.parametrize("column,value", [("source_id", 999), ("source_id", -3), ("fps", np.nan),
-                                          ("start_time", np.inf)])
+@pytest.mark.parametrize(
+    "column,value", [("source_id", 999), ("source_id", -3), ("fps", np.nan), ("start_time", np.inf)]
+)
 def test_garbled_clip_table_is_refused_by_export(store, project, cli, column, value):
     s = ClipStore.open(store)
     table = np.memmap(store / s.manifest["table_file"], s.table_dtype, "r+", shape=(len(s),))
@@ -64,8 +74,13 @@ def test_truncated_clip_file(store, cli):
 
 
 CHECKPOINT_CONFIGS = {
-    "not json": "{", "deeply nested": DEEP, "model null": {"model": None}, "training list": {"training": []},
-    "metrics text": {"metrics": "x"}, "huge latent": None, "format": {"format": "other"},
+    "not json": "{",
+    "deeply nested": DEEP,
+    "model null": {"model": None},
+    "training list": {"training": []},
+    "metrics text": {"metrics": "x"},
+    "huge latent": None,
+    "format": {"format": "other"},
 }
 
 
@@ -93,7 +108,9 @@ def test_checkpoint_weights_garbage(checkpoint, base_store, cli, blob):
 
 
 PROJECTS = {
-    "deeply nested": DEEP, "tags a list": {"tags": []}, "a tag not an object": {"tags": {"tags": [3]}},
+    "deeply nested": DEEP,
+    "tags a list": {"tags": []},
+    "a tag not an object": {"tags": {"tags": [3]}},
     "a tag without a name": {"tags": {"tags": [{"clips": []}]}},
     "a tag's clips not keys": {"tags": {"tags": [{"name": "cat", "clips": [1, 2]}]}},
     "a tag twice": {"tags": {"tags": [{"name": "cat"}, {"name": "cat"}]}},

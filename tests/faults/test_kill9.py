@@ -31,20 +31,38 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize("command", ["train", "export", "demo-data", "ingest"])
-def test_a_killed_writer_leaves_a_lock_the_next_run_takes_over(cli, store, base_checkpoint, project, tmp_path,
-                                                               command):
+def test_a_killed_writer_leaves_a_lock_the_next_run_takes_over(cli, store, base_checkpoint, project, tmp_path, command):
     out = tmp_path / "out"
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
     argv = {
-        "train": ["train", store, "-o", out, "--epochs", "1", "--batch-size", "8", "--latent-dim", "2",
-                  "--width", "4", "--device", "cpu"],
+        "train": [
+            "train",
+            store,
+            "-o",
+            out,
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+            "--latent-dim",
+            "2",
+            "--width",
+            "4",
+            "--device",
+            "cpu",
+        ],
         "export": ["export", project, "--all", "--format", "manifest", "-o", out, "-q"],
         "demo-data": ["demo-data", "-o", out, "--n", "3", "--frames", "2", "--size", "8", "-q"],
         "ingest": ["ingest", notes, "-o", out, "-q", "--jobs", "0"],
     }[command]
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, *map(str, argv)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, *map(str, argv)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "LOCKED", proc.stderr.read()
         assert (tmp_path / "out.lock").is_file()

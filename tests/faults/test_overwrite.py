@@ -19,8 +19,12 @@ def _digest(folder):
 @pytest.mark.parametrize("force", [[], ["--force"]])
 @pytest.mark.parametrize("target", ["store", "checkpoint", "project folder", "inside the store"])
 def test_export_refuses_data_folders(cli, project, store, checkpoint, target, force):
-    out = {"store": store, "checkpoint": checkpoint, "project folder": project.parent,
-           "inside the store": store / "exports"}[target]
+    out = {
+        "store": store,
+        "checkpoint": checkpoint,
+        "project folder": project.parent,
+        "inside the store": store / "exports",
+    }[target]
     watched = store if target == "inside the store" else out
     before = _digest(watched)
     line = one_line_error(cli("export", project, "--all", "--format", "manifest", "-o", out, "-q", *force), "export")
@@ -79,7 +83,12 @@ def test_folder_kinds(store, checkpoint, project, tmp_path, cli, base_checkpoint
     assert cli("embed", base_checkpoint, store, "-q", "--device", "cpu").code == 0
     (cache,) = (store / "latents").iterdir()
     assert [folder_kind(p) for p in (store, checkpoint, project.parent, cache, tmp_path / "none")] == [
-        STORE, CHECKPOINT, PROJECT, CACHE, None]
+        STORE,
+        CHECKPOINT,
+        PROJECT,
+        CACHE,
+        None,
+    ]
     out = tmp_path / "export"
     assert cli("export", project, "--all", "-f", "manifest", "-o", out, "-q").code == 0
     assert folder_kind(out) is None  # an earlier export is replaced with --force, not refused

@@ -30,8 +30,15 @@ def _names(victim, folder):
     """Hostile values for a file name field: absolute, ``../``, a symlink out, and not a string."""
     link = folder / "clips-000009.u8"
     link.symlink_to(victim)
-    return [str(victim), os.path.relpath(victim, folder), "../" * 8 + str(victim).lstrip("/"), link.name, None, 7,
-            "clips-000001.u8/../../x"]
+    return [
+        str(victim),
+        os.path.relpath(victim, folder),
+        "../" * 8 + str(victim).lstrip("/"),
+        link.name,
+        None,
+        7,
+        "clips-000001.u8/../../x",
+    ]
 
 
 def _edit(path, **changes):
@@ -76,9 +83,18 @@ def test_latent_cache_index_cannot_name_a_file_outside_the_cache(store, base_che
     one_line_error(cli("map", store), "map")
 
 
-@pytest.mark.parametrize("files", [None, [], "model.safetensors", {"../model.safetensors": {"blake2b": "00"}},
-                                   {"/etc/passwd": {}}, {"model.safetensors": None},
-                                   {"model.safetensors": {"blake2b": 5}}])
+@pytest.mark.parametrize(
+    "files",
+    [
+        None,
+        [],
+        "model.safetensors",
+        {"../model.safetensors": {"blake2b": "00"}},
+        {"/etc/passwd": {}},
+        {"model.safetensors": None},
+        {"model.safetensors": {"blake2b": 5}},
+    ],
+)
 def test_checkpoint_files_must_be_our_own_bare_names(checkpoint, files, cli):
     _edit(checkpoint / "config.json", files=files)
     with pytest.raises(CheckpointError, match="damaged"):

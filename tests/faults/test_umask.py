@@ -45,7 +45,26 @@ def test_stores_caches_checkpoints_and_exports_are_readable_by_others(cli, tmp_p
     assert cli("demo-data", "-o", store, "--n", "4", "--frames", "4", "--size", "16", "-q").code == 0
     assert cli("embed", base_checkpoint, store, "-q", "--device", "cpu").code == 0
     ck = tmp_path / "ck"
-    assert cli("train", store, "-o", ck, "--epochs", "1", "--batch-size", "4", "--latent-dim", "2", "--width", "4",
-               "--device", "cpu", "--val-fraction", "0").code == 0
+    assert (
+        cli(
+            "train",
+            store,
+            "-o",
+            ck,
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--latent-dim",
+            "2",
+            "--width",
+            "4",
+            "--device",
+            "cpu",
+            "--val-fraction",
+            "0",
+        ).code
+        == 0
+    )
     files = [p for p in (*store.rglob("*"), *ck.rglob("*")) if p.is_file() and p.name != ".lock"]
     assert files and {p.name: _mode(p) for p in files} == {p.name: 0o644 for p in files}

@@ -7,7 +7,6 @@ import pytest
 
 from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
-
 from tests.gui.fakes import SPEC, FakeCodec, fake_open_dataset, tiny_loaded
 
 

@@ -12,10 +12,10 @@ import threading
 
 import numpy as np
 
-from latentlab.core.projection import fit_projection
 from latentlab.app import dataset as app_dataset
 from latentlab.app import loading
 from latentlab.app.dataset import Loaded, make_dataset
+from latentlab.core.projection import fit_projection
 from latentlab.media.clip_store import ClipStore
 from latentlab.media.demo_data import DemoSpec
 
@@ -68,8 +68,9 @@ def tiny_loaded(n: int = 240, d: int = 6, codec: FakeCodec | None = None) -> Loa
     codec = codec or FakeCodec(latent_dim=d)
     mu, logvar = tiny_latents(n, d)
     clips = codec.decode(mu)  # (n, T, H, W, 3)
-    ds = make_dataset("tiny", mu, logvar, codec, store=None, read_clips=lambda idx: clips[np.asarray(idx, int)],
-                      fps=12.0)
+    ds = make_dataset(
+        "tiny", mu, logvar, codec, store=None, read_clips=lambda idx: clips[np.asarray(idx, int)], fps=12.0
+    )
     projection = fit_projection(mu, "pca")
     from latentlab.core.inverse import make_inverse
 

@@ -52,10 +52,16 @@ def test_tag_the_selection_then_undo_and_redo_through_the_edit_menu(window, cur,
 def test_every_tag_edit_in_the_window_is_one_undo_step(window, cur):
     panel, states = cur.panel, []
     window.state.select([1, 2, 3, 4])
-    for edit in (lambda: cur.create_tag("a", "#112233"), lambda: cur.create_tag("b"),
-                 lambda: cur.tag_selection("a"), lambda: cur.tag_selection("new one"),
-                 lambda: cur.rename_tag("a", "alpha"), lambda: cur.recolour_tag("b", "#abcdef"),
-                 lambda: cur.untag_selection("alpha"), lambda: cur.delete_tag("new one")):
+    for edit in (
+        lambda: cur.create_tag("a", "#112233"),
+        lambda: cur.create_tag("b"),
+        lambda: cur.tag_selection("a"),
+        lambda: cur.tag_selection("new one"),
+        lambda: cur.rename_tag("a", "alpha"),
+        lambda: cur.recolour_tag("b", "#abcdef"),
+        lambda: cur.untag_selection("alpha"),
+        lambda: cur.delete_tag("new one"),
+    ):
         states.append(panel.rows())
         edit()
         assert panel.rows() != states[-1]
@@ -120,10 +126,10 @@ def test_grow_to_a_latent_radius(window, cur, qtbot):
 @pytest.fixture
 def dup_window(window):
     """The window showing 60 clips in which clips 40..59 copy clips 0..19 (with tiny noise)."""
-    from tests.gui.fakes import tiny_latents
+    from latentlab.app.dataset import Loaded, make_dataset
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
-    from latentlab.app.dataset import Loaded, make_dataset
+    from tests.gui.fakes import tiny_latents
 
     codec = window.state.dataset.codec
     mu, logvar = tiny_latents(60, 6, seed=4)
@@ -154,7 +160,9 @@ def test_near_duplicates_and_keep_one_per_group(dup_window, cur, qtbot):
     with qtbot.waitSignal(cur.find_duplicates(0.01).succeeded, timeout=5000):
         pass
     assert window.state.selection.tolist() == [40, 41]
-    assert "2 near-duplicate groups in the 5 selected clips: 2 extra clips selected" in window.statusBar().currentMessage()
+    assert (
+        "2 near-duplicate groups in the 5 selected clips: 2 extra clips selected" in window.statusBar().currentMessage()
+    )
     cur.keep_one_per_group()
     assert window.state.selection.tolist() == [0, 1]
 
@@ -162,8 +170,10 @@ def test_near_duplicates_and_keep_one_per_group(dup_window, cur, qtbot):
 def test_near_duplicates_says_when_there_are_none(dup_window, cur, qtbot):
     with qtbot.waitSignal(cur.find_duplicates(1e-9).succeeded, timeout=5000):
         pass
-    assert "no near-duplicates closer than 1e-09 in all clips: try a larger distance" in \
-        dup_window.statusBar().currentMessage()
+    assert (
+        "no near-duplicates closer than 1e-09 in all clips: try a larger distance"
+        in dup_window.statusBar().currentMessage()
+    )
     assert not cur.menus.keep_action.isEnabled()
 
 

@@ -12,11 +12,11 @@ import pytest
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import QColorDialog, QDialog, QFileDialog, QInputDialog, QMessageBox, QToolBar, QWidgetAction
 
-from latentlab.core.tags import CreateTag, TagClips
 from latentlab.app import loading
+from latentlab.core.tags import CreateTag, TagClips
 from latentlab.gui import ingest_offer
-from latentlab.gui.training import compare_extension as model_compare
 from latentlab.gui.errors import hub
+from latentlab.gui.training import compare_extension as model_compare
 from latentlab.gui.workers import JobCancelled
 from tests.gui.fakes import fake_open_dataset
 
@@ -91,12 +91,22 @@ def answers(monkeypatch, tmp_path):
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(directory))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_file))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(open_file))
-    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda _p, t, _l, value=0, *a, **k: (asked.append(t) or value, True)))
-    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda _p, t, _l, value=0.0, *a, **k: (asked.append(t) or value, True)))
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda _p, t, _l, *a, text="", **k: (asked.append(t) or text or "answer", True)))
+    monkeypatch.setattr(
+        QInputDialog, "getInt", staticmethod(lambda _p, t, _l, value=0, *a, **k: (asked.append(t) or value, True))
+    )
+    monkeypatch.setattr(
+        QInputDialog, "getDouble", staticmethod(lambda _p, t, _l, value=0.0, *a, **k: (asked.append(t) or value, True))
+    )
+    monkeypatch.setattr(
+        QInputDialog,
+        "getText",
+        staticmethod(lambda _p, t, _l, *a, text="", **k: (asked.append(t) or text or "answer", True)),
+    )
     monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor("#ff8800")))
     for name in ("question", "warning", "information", "critical"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(lambda _p, t, *a, **k: asked.append(t) or QMessageBox.StandardButton.Yes))
+        monkeypatch.setattr(
+            QMessageBox, name, staticmethod(lambda _p, t, *a, **k: asked.append(t) or QMessageBox.StandardButton.Yes)
+        )
     monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda _p, t, *a: asked.append(t)))
     monkeypatch.setattr(QMessageBox, "exec", answer_box)
     monkeypatch.setattr(QDialog, "exec", answer_dialog)
@@ -144,7 +154,9 @@ def run_every_action(qtbot, window, errors, tried: list[str], prepare=lambda: No
             if act is None or not act.isEnabled():
                 continue
             tried.append(name)
-            ways = [act.trigger] + ([lambda a=act: press_shortcut(qtbot, window, a)] if not act.shortcut().isEmpty() else [])
+            ways = [act.trigger] + (
+                [lambda a=act: press_shortcut(qtbot, window, a)] if not act.shortcut().isEmpty() else []
+            )
             for way in ways:
                 way()
                 qtbot.waitUntil(lambda: not window.runner.jobs, timeout=30000)
@@ -157,6 +169,7 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
     paths, asked = answers
     paths.update(store=str(store), checkpoint=str(ckpt))
     monkeypatch.setattr(model_compare, "load_side", fake_side)
+
     def open_dataset(store_path, checkpoint, *_a):
         loaded = fake_open_dataset(store_path or str(store), checkpoint or str(ckpt))  # sample data: the store
         loaded.dataset.codec.config = {"model": {"beta": 1.0}}  # what compare reads of the open model
@@ -186,12 +199,33 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
 
     tried: list[str] = []
     run_every_action(qtbot, w, errors, tried, prepare)
-    for expected in ("Open store…", "Open model…", "Bouncing sprites", "Moving handwritten digits",
-                     "Save screenshot…", "New project…",
-                     "Open project…", "Save project", "Save project as…", "Export…", "Train a model…",
-                     "Compare with checkpoint…", "Undo", "Grow to k nearest…", "Near-duplicates…",
-                     "Suggest tags…", "Save selection as…", "Colour by reconstruction error", "Reset zoom",
-                     "Teaching panels", "Guided tour", "About latentlab", "Box", "Lasso", "Probe to clip"):
+    for expected in (
+        "Open store…",
+        "Open model…",
+        "Bouncing sprites",
+        "Moving handwritten digits",
+        "Save screenshot…",
+        "New project…",
+        "Open project…",
+        "Save project",
+        "Save project as…",
+        "Export…",
+        "Train a model…",
+        "Compare with checkpoint…",
+        "Undo",
+        "Grow to k nearest…",
+        "Near-duplicates…",
+        "Suggest tags…",
+        "Save selection as…",
+        "Colour by reconstruction error",
+        "Reset zoom",
+        "Teaching panels",
+        "Guided tour",
+        "About latentlab",
+        "Box",
+        "Lasso",
+        "Probe to clip",
+    ):
         assert any(t.startswith(expected) for t in tried), f"{expected!r} was never enabled and triggered: {tried}"
     assert any(str(store) == t for t in tried)  # an Open recent entry
     quit_action = next(a for a in all_actions(w) if label(a) == QUIT)
@@ -202,6 +236,7 @@ def test_every_action_on_a_store(make_window, folder, qtbot, answers, errors, mo
 
 def test_every_action_on_an_empty_window(make_window, qtbot, answers, errors, monkeypatch):
     """Nothing open (the user cancels every load): enabled actions work, the others are disabled."""
+
     def cancelled(*_a, **_k):
         raise JobCancelled()
 
@@ -212,8 +247,14 @@ def test_every_action_on_an_empty_window(make_window, qtbot, answers, errors, mo
     run_every_action(qtbot, w, errors, tried)
     assert w.state.dataset is None
     assert {"Open store…", "Bouncing sprites", "Moving handwritten digits", "About latentlab"} <= set(tried)
-    for needs_data in ("Export…", "Grow to k nearest…", "Suggest tags…", "Colour by reconstruction error",
-                       "Save selection as…", "Probe to clip"):
+    for needs_data in (
+        "Export…",
+        "Grow to k nearest…",
+        "Suggest tags…",
+        "Colour by reconstruction error",
+        "Save selection as…",
+        "Probe to clip",
+    ):
         assert needs_data not in tried, f"{needs_data} is offered with nothing open"
     next(a for a in all_actions(w) if label(a) == QUIT).trigger()
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10000)

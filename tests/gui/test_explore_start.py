@@ -11,7 +11,6 @@ import pytest
 
 from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
-
 from tests.app.conftest import SPEC, save_demo_checkpoint
 
 
@@ -47,9 +46,26 @@ def test_scripted_screenshot_end_to_end(checkpoint, tmp_path):
     store = write_demo_store(tmp_path / "store", SPEC)
     out = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([sys.executable, "-m", "latentlab", "explore", "--store", str(store.path),
-                           "--checkpoint", str(checkpoint), "--screenshot", str(out), "--timeout", "120"],
-                          capture_output=True, text=True, env=env, timeout=240)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "latentlab",
+            "explore",
+            "--store",
+            str(store.path),
+            "--checkpoint",
+            str(checkpoint),
+            "--screenshot",
+            str(out),
+            "--timeout",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     from PIL import Image
 

@@ -18,8 +18,14 @@ class _P:
 def _state(n=20):
     mu, lv = tiny_latents(n, 4)
     s = ExplorerState()
-    ds = Dataset("t", mu, lv, codec=None, read_clips=lambda i: None,
-                 fields={"a": ClipField("a", np.arange(n) % 3, ("x", "y", "z")), "b": ClipField("b", np.arange(n) * 1.0)})
+    ds = Dataset(
+        "t",
+        mu,
+        lv,
+        codec=None,
+        read_clips=lambda i: None,
+        fields={"a": ClipField("a", np.arange(n) % 3, ("x", "y", "z")), "b": ClipField("b", np.arange(n) * 1.0)},
+    )
     s.set_dataset(ds)
     return s, ds
 

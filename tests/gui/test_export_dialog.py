@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog
 
+from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.core.export_tables import ExportError
 from latentlab.core.inverse import make_inverse
 from latentlab.core.projection import fit_projection
 from latentlab.core.tags import CreateTag, TagClips
 from latentlab.gui.project.export_dialog import ExportDialog
-from tests.media.helpers import read_video
-from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.media.demo_data import DemoSpec, write_demo_store
+from tests.media.helpers import read_video
 
 
 @pytest.fixture
@@ -67,7 +67,11 @@ def test_export_from_the_menu_writes_and_reports(window, stored, qtbot, tmp_path
     assert controller.note.text().startswith(f"exported manifest to {out}: 3 files, 3 clips")
     assert "manifest.json" in controller.note.toolTip()
     shown = window.status.message  # what the user sees: the status bar's message, the files in its tooltip
-    assert shown.isVisible() and shown.full.startswith(f"exported manifest to {out}") and "manifest.json" in shown.toolTip()
+    assert (
+        shown.isVisible()
+        and shown.full.startswith(f"exported manifest to {out}")
+        and "manifest.json" in shown.toolTip()
+    )
     assert window.settings.value("export/parent") == str(tmp_path)
 
 
@@ -105,7 +109,9 @@ def test_controller_videos_with_reconstructions_and_folders(window, stored, qtbo
         controller.export(("all", None), "folders", tmp_path / "f")
     mapping = json.loads((tmp_path / "f" / "folders.json").read_text(encoding="utf-8"))
     assert {mapping[t]: len(list((tmp_path / "f" / mapping[t]).glob("*.mp4"))) for t in mapping} == {
-        "cat": 3, "dog ü": 2}
+        "cat": 3,
+        "dog ü": 2,
+    }
 
 
 def test_controller_refuses_what_it_cannot_do(window, stored, qtbot, tmp_path):

@@ -24,8 +24,10 @@ def _explore(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.probe.result is not None, timeout=10000)
     # drag the probe onto clip 7
     p0, target = window.map.probe.pos(), state.coords[7]
-    mouse.drag(window.map, [(p0.x(), p0.y())] + [tuple(p0.x() + t * (target - [p0.x(), p0.y()]))
-                                                 for t in np.linspace(0.2, 1, 5)])
+    mouse.drag(
+        window.map,
+        [(p0.x(), p0.y())] + [tuple(p0.x() + t * (target - [p0.x(), p0.y()])) for t in np.linspace(0.2, 1, 5)],
+    )
     final = state.probe
     qtbot.waitUntil(lambda: window.probe.result.pos == final, timeout=10000)
     z = state.inverse.invert(np.array([final], np.float64)).z[:1].astype(np.float32)

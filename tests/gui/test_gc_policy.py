@@ -14,7 +14,9 @@ from PySide6.QtCore import QObject, Qt
 
 def _cycle_with_a_qobject(died_on: list) -> None:
     obj = QObject()
-    obj.destroyed.connect(lambda *_: died_on.append(threading.current_thread().name), Qt.ConnectionType.DirectConnection)
+    obj.destroyed.connect(
+        lambda *_: died_on.append(threading.current_thread().name), Qt.ConnectionType.DirectConnection
+    )
     box = {"obj": obj}
     box["self"] = box  # a reference cycle: only the cyclic collector can free it
 

@@ -43,9 +43,12 @@ def test_lerp_and_slerp_differ_and_the_choice_is_state(window, qtbot, codec):
         p.method.setCurrentText("lerp")
         p.slider.setValue(50)
     assert window.state.interp_method == "lerp"
-    qtbot.waitUntil(lambda: np.array_equal(p.view.frames, frames_of(codec, lerp(mu[5], mu[150], 101)[50])), timeout=5000)
-    assert not np.array_equal(frames_of(codec, lerp(mu[5], mu[150], 101)[50]),
-                              frames_of(codec, slerp(mu[5], mu[150], 101)[50]))
+    qtbot.waitUntil(
+        lambda: np.array_equal(p.view.frames, frames_of(codec, lerp(mu[5], mu[150], 101)[50])), timeout=5000
+    )
+    assert not np.array_equal(
+        frames_of(codec, lerp(mu[5], mu[150], 101)[50]), frames_of(codec, slerp(mu[5], mu[150], 101)[50])
+    )
 
 
 def test_context_menu_actions_set_the_ends(window, qtbot):

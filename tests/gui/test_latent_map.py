@@ -43,8 +43,7 @@ def test_click_modifiers_add_and_toggle(window, qtbot):
     mouse.click(m, *s.coords[3], modifiers=CTRL)
     assert s.selection.tolist() == [5]
     (x0, x1), (y0, y1) = m.view.viewRange()
-    empty = next((x, y) for x in np.linspace(x0, x1, 9)[1:-1] for y in np.linspace(y0, y1, 9)[1:-1]
-                 if m.pick(x, y) < 0)
+    empty = next((x, y) for x in np.linspace(x0, x1, 9)[1:-1] for y in np.linspace(y0, y1, 9)[1:-1] if m.pick(x, y) < 0)
     mouse.click(m, *empty)  # empty space: clears
     assert s.selection.size == 0
 

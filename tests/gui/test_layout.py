@@ -23,8 +23,11 @@ def combo_width_for(combo, text: str) -> int:
     opt = QStyleOptionComboBox()
     combo.initStyleOption(opt)
     fm = combo.fontMetrics()
-    return combo.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt,
-                                          QSize(fm.horizontalAdvance(text), fm.height()), combo).width()
+    return (
+        combo.style()
+        .sizeFromContents(QStyle.ContentsType.CT_ComboBox, opt, QSize(fm.horizontalAdvance(text), fm.height()), combo)
+        .width()
+    )
 
 
 def cut_labels(window) -> list[str]:
@@ -35,8 +38,9 @@ def cut_labels(window) -> list[str]:
         if not text or not shown(label):
             continue
         if label.wordWrap() or label.textFormat() == Qt.TextFormat.RichText or ("<" in text and ">" in text):
-            fits = (label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()) \
-                <= label.height() + 1 and (label.wordWrap() or label.sizeHint().width() <= label.width() + 1)
+            fits = (
+                label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()
+            ) <= label.height() + 1 and (label.wordWrap() or label.sizeHint().width() <= label.width() + 1)
             plain = ""
             if label.wordWrap() and "<" not in text:  # a word longer than the line (a path) is cut, not wrapped
                 fits = fits and max(label.fontMetrics().horizontalAdvance(w) for w in text.split()) <= label.width()
@@ -47,19 +51,26 @@ def cut_labels(window) -> list[str]:
             room_w = label.width() - margins.left() - margins.right() - 2 * label.margin()
             room_h = label.height() - margins.top() - margins.bottom() - 2 * label.margin()
             lines = text.split("\n")
-            fits = max(fm.horizontalAdvance(line) for line in lines) <= room_w + 1 and \
-                fm.lineSpacing() * len(lines) <= room_h + fm.leading() + 2
+            fits = (
+                max(fm.horizontalAdvance(line) for line in lines) <= room_w + 1
+                and fm.lineSpacing() * len(lines) <= room_h + fm.leading() + 2
+            )
             plain = text
         tip = label.toolTip()
         if not fits and not (tip and (not plain or plain.rstrip("…") in tip)):
-            bad.append(f"{label.objectName() or type(label.parent()).__name__}: {text[:60]!r} "
-                       f"({label.width()}×{label.height()}, needs {label.sizeHint().width()}×"
-                       f"{label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()})")
+            bad.append(
+                f"{label.objectName() or type(label.parent()).__name__}: {text[:60]!r} "
+                f"({label.width()}×{label.height()}, needs {label.sizeHint().width()}×"
+                f"{label.heightForWidth(label.width()) if label.wordWrap() else label.sizeHint().height()})"
+            )
     for combo in window.findChildren(QComboBox):
         if not shown(combo):
             continue
         for i in range(combo.count()):
-            if combo_width_for(combo, combo.itemText(i)) > combo.width() + 1 and combo.itemText(i) not in combo.toolTip():
+            if (
+                combo_width_for(combo, combo.itemText(i)) > combo.width() + 1
+                and combo.itemText(i) not in combo.toolTip()
+            ):
                 bad.append(f"combo {combo.objectName()}: item {combo.itemText(i)!r} in {combo.width()} px")
     return bad
 
@@ -93,8 +104,9 @@ def test_nothing_is_cut_off_and_the_map_keeps_half_the_width(make_window, folder
         assert w.map.width() >= w.width() / 2, f"{step}: the map is {w.map.width()} px of {w.width()}"
         assert not cut_labels(w), f"{step}: {cut_labels(w)}"
         views = [v for v in w.player.findChildren(FrameView) if v.isVisible()]
-        assert views and min(v.height() for v in views[:2]) >= MIN_CLIP_VIEW, \
+        assert views and min(v.height() for v in views[:2]) >= MIN_CLIP_VIEW, (
             f"{step}: clip views {[v.height() for v in views]}"
+        )
 
 
 def test_every_dock_can_be_closed_and_reopened_from_the_view_menu(make_window):
@@ -124,6 +136,8 @@ def test_the_export_dialog_shows_its_folder_and_result_whole(make_window, folder
     qtbot.wait(0)
     assert dialog.width() <= size[0]
     assert not cut_labels(dialog), cut_labels(dialog)
-    assert dialog.out.toolTip() == dialog.out.text() or dialog.out.fontMetrics().horizontalAdvance(dialog.out.text()) \
-        <= dialog.out.width()
+    assert (
+        dialog.out.toolTip() == dialog.out.text()
+        or dialog.out.fontMetrics().horizontalAdvance(dialog.out.text()) <= dialog.out.width()
+    )
     dialog.close()

@@ -18,9 +18,9 @@ from latentlab.gui.main_window import MainWindow
 def test_tsne_fits_in_the_background_and_animates_in(window, qtbot, monkeypatch):
     """The window's side of a slow fit (t-SNE takes seconds even on 240 clips on a busy 2-core VM):
     a stand-in fit reports intermediate layouts like openTSNE does, then a real projection."""
+    from latentlab.app import maps
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
-    from latentlab.app import maps
 
     rng = np.random.default_rng(0)
     final = rng.normal(size=(window.state.dataset.n_clips, 2)).astype(np.float32)
@@ -229,7 +229,9 @@ def test_messages_expire_errors_stay_until_clicked_with_details(window, qtbot):
 
 
 def test_a_cancelled_job_says_so(window, qtbot):
-    job = window.runner.submit("endless", lambda ctx: [ctx.progress(0.1) or ctx._event.wait(0.01) for _ in iter(int, 1)])
+    job = window.runner.submit(
+        "endless", lambda ctx: [ctx.progress(0.1) or ctx._event.wait(0.01) for _ in iter(int, 1)]
+    )
     job.cancel()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "endless: cancelled", timeout=5000)
 
@@ -240,8 +242,10 @@ def test_colour_by_moves_off_a_field_the_new_data_lacks_or_cannot_tell_apart(win
 
     window.state.set_colour_field("KL")
     other = tiny_loaded(n=50)
-    other.dataset.fields = {"source": ClipField("source", np.zeros(50), ("one.mp4",)),
-                            "cluster": ClipField("cluster", np.arange(50) % 3, ("a", "b", "c"))}
+    other.dataset.fields = {
+        "source": ClipField("source", np.zeros(50), ("one.mp4",)),
+        "cluster": ClipField("cluster", np.arange(50) % 3, ("a", "b", "c")),
+    }
     window.show_loaded(other)
     assert window.state.colour_field == "cluster" and window.colour_combo.currentText() == "cluster"
 
@@ -271,8 +275,11 @@ def test_sample_datasets_are_a_list_a_second_one_makes_a_submenu(qtbot, settings
 
     opened = []
     monkeypatch.setattr(main_window.MainWindow, "open", lambda self, store, ckpt: opened.append((store, ckpt)))
-    monkeypatch.setattr(main_window, "SAMPLE_DATASETS", [
-        SampleData("Sprites"), SampleData("Digits", lambda: "/d/store", lambda: "/d/model")])
+    monkeypatch.setattr(
+        main_window,
+        "SAMPLE_DATASETS",
+        [SampleData("Sprites"), SampleData("Digits", lambda: "/d/store", lambda: "/d/model")],
+    )
     w = MainWindow(settings=settings)
     qtbot.addWidget(w)
     sub = next(a.menu() for a in w.file_menu.actions() if a.text() == "Open &sample data")

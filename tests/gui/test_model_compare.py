@@ -27,8 +27,9 @@ def _checkpoint(path, frames=4, size=16, latent_dim=4, beta=1.0, seed=0):
     from latentlab.ml.model import VideoVAE
 
     torch.manual_seed(seed)
-    config = VAEConfig(frames=frames, height=size, width=size, latent_dim=latent_dim, base_width=4, frame_code=16,
-                       beta=beta)
+    config = VAEConfig(
+        frames=frames, height=size, width=size, latent_dim=latent_dim, base_width=4, frame_code=16, beta=beta
+    )
     save_checkpoint(path, VideoVAE(config))
     return str(path)
 
@@ -63,8 +64,9 @@ def test_compare_shows_two_maps_linked_reconstructions_and_kl_bars(qtbot, opened
     for side in ("a", "b"):
         np.testing.assert_allclose(view.current_marks[side].data["x"], [view.sides[side].coords[7, 0]])
         np.testing.assert_allclose(view.marks[side].data["y"], [view.sides[side].coords[7, 1]])
-    qtbot.waitUntil(lambda: all(v.tag == 7 for v in (view.original, view.recons["a"], view.recons["b"])),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: all(v.tag == 7 for v in (view.original, view.recons["a"], view.recons["b"])), timeout=WAIT_MS
+    )
     assert view.recons["a"].frames.shape == view.recons["b"].frames.shape == (4, 16, 16, 3)
     assert not np.array_equal(view.recons["a"].frames, view.recons["b"].frames)  # two different models
 
@@ -96,14 +98,18 @@ def test_compare_needs_an_open_store(qtbot, window, tmp_path):
 def test_the_compare_window_closes_from_the_keyboard(window, qtbot):
     from PySide6.QtCore import Qt
 
-    from latentlab.core.projection import fit_projection
     from latentlab.app.model_compare import ModelSide
+    from latentlab.core.projection import fit_projection
     from latentlab.gui.training.model_compare_view import ModelCompareView
 
     ds = window.state.dataset
-    sides = [ModelSide(name, "", ds.mu, ds.logvar, fit_projection(ds.mu, "pca").coords, ds.codec, 1.0)
-             for name in ("a", "b")]
-    for key, mods in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+    sides = [
+        ModelSide(name, "", ds.mu, ds.logvar, fit_projection(ds.mu, "pca").coords, ds.codec, 1.0) for name in ("a", "b")
+    ]
+    for key, mods in (
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+    ):
         view = ModelCompareView(window, *sides)
         qtbot.addWidget(view)
         view.show()

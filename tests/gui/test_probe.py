@@ -51,8 +51,9 @@ def test_a_flood_of_500_moves_ends_on_the_last_frame_with_no_backlog(window, qtb
     c = window.state.coords
     lo, hi = c.min(0), c.max(0)
     t = np.linspace(0, 4 * np.pi, 500)
-    path = [(p0.x(), p0.y())] + [tuple(lo + (hi - lo) * (0.5 + 0.4 * np.array([np.cos(a), np.sin(1.3 * a)])))
-                                 for a in t]
+    path = [(p0.x(), p0.y())] + [
+        tuple(lo + (hi - lo) * (0.5 + 0.4 * np.array([np.cos(a), np.sin(1.3 * a)]))) for a in t
+    ]
     codec.gate = threading.Event()  # hold the decoder busy while the moves pour in
     stats0 = dict(window.worker.stats)
     mouse.drag(m, path)

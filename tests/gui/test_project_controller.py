@@ -18,7 +18,6 @@ from latentlab.core.project_lock import lock_path
 from latentlab.core.tags import CreateTag, TagClips
 from latentlab.gui import extensions
 from latentlab.media.clip_store import ClipGeometry, ClipStore
-
 from tests.gui.fakes import SPEC, fake_open_dataset  # noqa: F401  (the fixtures are in conftest.py)
 
 
@@ -140,8 +139,9 @@ def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path,
     ctl.shutdown()  # this window lets go; another process takes the project
     script = tmp_path / "holder.py"
     script.write_text(HOLDER, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "held"
         from latentlab.core.project import save_project
@@ -175,13 +175,19 @@ def test_a_second_instance_opens_read_only(make_window, qtbot, folder, tmp_path,
         proc.wait(30)
 
 
-@pytest.mark.parametrize("content, words", [
-    (b'{"schema": "latentlab-project", "version": 1, "tags": {"ta', "not valid JSON"),
-    (b'{"schema": "latentlab-project", "version": 7, "store": null}', "newer latentlab"),
-    # one malformed tag: refused whole, so that an edit and a save cannot wipe the other tags (issue 13)
-    (b'{"schema": "latentlab-project", "version": 1, "store": null, "tags": {"tags": [{"name": "a", "clips": []},'
-     b' {"clips": 5}]}, "selections": {"selections": [{"name": "s", "clips": []}]}}', "damaged"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (b'{"schema": "latentlab-project", "version": 1, "tags": {"ta', "not valid JSON"),
+        (b'{"schema": "latentlab-project", "version": 7, "store": null}', "newer latentlab"),
+        # one malformed tag: refused whole, so that an edit and a save cannot wipe the other tags (issue 13)
+        (
+            b'{"schema": "latentlab-project", "version": 1, "store": null, "tags": {"tags": [{"name": "a", "clips": []},'  # noqa: E501
+            b' {"clips": 5}]}, "selections": {"selections": [{"name": "s", "clips": []}]}}',
+            "damaged",
+        ),
+    ],
+)
 def test_corrupt_and_future_files_are_refused_and_left_unchanged(make_window, qtbot, folder, content, words):
     root, store, ckpt = folder
     w, ctl = make_window()
@@ -233,9 +239,14 @@ def test_missing_source_videos_are_reported_and_browsing_works(make_window, qtbo
     store = ClipStore.create(store_path, ClipGeometry(4, 12, 12, 3))
     rng = np.random.default_rng(0)
     with store.appender({"path": str(tmp_path / "gone" / "holiday.mp4"), "fingerprint": "f" * 32}) as app:
-        app.append_batch(rng.integers(0, 255, (6, 4, 12, 12, 3), dtype=np.uint8),
-                         start_frame=np.arange(6) * 4, end_frame=np.arange(6) * 4 + 4, start_time=np.zeros(6),
-                         end_time=np.ones(6), fps=np.full(6, 12.0))
+        app.append_batch(
+            rng.integers(0, 255, (6, 4, 12, 12, 3), dtype=np.uint8),
+            start_frame=np.arange(6) * 4,
+            end_frame=np.arange(6) * 4 + 4,
+            start_time=np.zeros(6),
+            end_time=np.ones(6),
+            fps=np.full(6, 12.0),
+        )
     ckpt = tmp_path / "model"
     ckpt.mkdir()
     w, ctl = make_window()
@@ -424,7 +435,9 @@ def test_the_project_menu_works_from_its_actions_and_shortcuts(make_window, qtbo
     load(qtbot, w, store, ckpt)
     target = {"path": root / "menu.latentlab"}
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target["path"]), "")))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(root / "menu.latentlab"), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(root / "menu.latentlab"), ""))
+    )
     ctl.new_action.trigger()
     assert not w.status.last_error and ctl.project.path == root / "menu.latentlab"
     tag(w, "x", [1])

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from latentlab.app import maps
 from latentlab.core.inverse import make_inverse
 from latentlab.core.projection import fit_projection
-from latentlab.app import maps
 
 
 def tsne_like(mu, coords):
@@ -147,7 +147,7 @@ def test_sample_data_opens_on_its_tsne_map_and_other_data_on_pca(qtbot, settings
         w.status.dialogs_enabled = False
         w.sample_map = sample_map
         w.show_loaded(replace(loaded, sample=sample))
-        qtbot.waitUntil(lambda: not w.fitting(), timeout=10000)
+        qtbot.waitUntil(lambda: not w.fitting(), timeout=10000)  # noqa: B023 - waited for in this iteration
         assert fits == expected
         assert w.projection_combo.currentText() == ("tsne" if expected else "pca")
         w.close()

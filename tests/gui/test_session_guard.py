@@ -9,11 +9,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from latentlab.app import loading
 from latentlab.core.project import load_project
 from latentlab.core.tags import CreateTag, TagClips
 from latentlab.gui import ingest_offer
 from latentlab.gui.project import project_extension as project_controller
-from latentlab.app import loading
 from latentlab.media.demo_data import write_demo_store
 from tests.gui.fakes import SPEC, fake_open_dataset
 
@@ -50,7 +50,11 @@ def guarded_window(make_window, folder, qtbot, monkeypatch, tmp_path):
     opened.clear()
     asked: list[str] = []
     answers: list[str] = []
-    monkeypatch.setattr(project_controller, "ask", lambda _p, _t, text, buttons: asked.append(text) or (answers.pop(0) if answers else "Discard"))
+    monkeypatch.setattr(
+        project_controller,
+        "ask",
+        lambda _p, _t, text, buttons: asked.append(text) or (answers.pop(0) if answers else "Discard"),
+    )
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: w._next_dir))
     w.status.dialogs_enabled = True
     cur = w.context.curation
@@ -91,7 +95,6 @@ def _train_dock(w, other):
 
 def _drop(w, other, qtbot=None):
     import latentlab.media.ingest as ingest_module
-
     from latentlab.media.ingest_types import FileRecord, IngestSummary
 
     done = IngestSummary("store", [FileRecord("holiday.mp4", "ok", "read to the end", clips=8)], 0.1, 8)
@@ -99,12 +102,21 @@ def _drop(w, other, qtbot=None):
     ingest_module.ingest = lambda *a, **k: done
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(other[0] / "holiday.mp4"))])
-    w.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                           Qt.KeyboardModifier.NoModifier))
+    w.dropEvent(
+        QDropEvent(
+            QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+        )
+    )
 
 
-PATHS = {"open store": _open_store, "open checkpoint": _open_checkpoint, "sample data": _open_sample,
-         "open recent": _open_recent, "train dock": _train_dock, "drop videos": _drop}
+PATHS = {
+    "open store": _open_store,
+    "open checkpoint": _open_checkpoint,
+    "sample data": _open_sample,
+    "open recent": _open_recent,
+    "train dock": _train_dock,
+    "drop videos": _drop,
+}
 
 
 @pytest.mark.parametrize("path", list(PATHS))
@@ -176,8 +188,10 @@ def test_a_store_the_model_cannot_take_gets_ways_forward(make_window, folder, qt
     w.store_path = str(store)  # a store is open (say, from explore --store); now File → Open checkpoint
     action(w, "Open model…").trigger()
     qtbot.waitUntil(lambda: "Ways forward" in w.status.last_error, timeout=10000)
-    assert "the store clips holds clips of 4 frames of 12×12 but the model model32 takes 8 frames of 32×32" \
+    assert (
+        "the store clips holds clips of 4 frames of 12×12 but the model model32 takes 8 frames of 32×32"
         in w.status.last_error
+    )
     assert "latentlab ingest VIDEOS -o NEW_STORE --frames 8 --size 32x32" in w.status.last_error
     panel = w.context.training.panel
     assert w.context.training.dock.isVisible() and panel.store_edit.text() == str(store)

@@ -79,8 +79,10 @@ def test_posterior_cloud_appears_on_the_map_with_s_points(window, teach, qtbot):
     cloud.set_eps_scale(20.0)  # the slider is logarithmic: 0.01 .. 100
     assert cloud.eps_scale == pytest.approx(20.0, rel=0.03)
     k = cloud.eps_scale
-    qtbot.waitUntil(lambda: cloud.z is not None and np.allclose(cloud.z - ds.mu[12], k * (want - ds.mu[12]), atol=1e-4),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: cloud.z is not None and np.allclose(cloud.z - ds.mu[12], k * (want - ds.mu[12]), atol=1e-4),
+        timeout=5000,
+    )
     assert f"expected {k:.2f}" in cloud.stats.text()
 
 
@@ -152,8 +154,10 @@ def test_a_result_overtaken_by_newer_requests_is_not_drawn(window, teach, qtbot)
         cloud.resample.click()
     gate.set()
     st = window.worker.stats
-    qtbot.waitUntil(lambda: window.worker.pending == 0 and st["computed"] == st["delivered"] + st["dropped"]
-                    and len(shown) >= 1, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.worker.pending == 0 and st["computed"] == st["delivered"] + st["dropped"] and len(shown) >= 1,
+        timeout=5000,
+    )
     assert len(shown) == 1
     np.testing.assert_allclose(shown[0], teaching.prior_samples(6, 20, 1.0, cloud.seed.value()))
 
@@ -186,8 +190,9 @@ def test_lerp_vs_slerp_plot_and_side_by_side_decodes(window, teach, qtbot):
     p = paths.profile
     assert t == 0.5 and p.typical == pytest.approx(np.sqrt(6))
     x, y = paths.lerp_curve.getData()
-    np.testing.assert_allclose(y, np.linalg.norm(np.linspace(ds.mu[0], ds.mu[1], 101).astype(np.float64), axis=1),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        y, np.linalg.norm(np.linspace(ds.mu[0], ds.mu[1], 101).astype(np.float64), axis=1), rtol=1e-5
+    )
     assert p.lerp[50] < p.slerp[50]  # the straight line cuts inside the shell
     zl = (ds.mu[0] + ds.mu[1]) / 2
     np.testing.assert_array_equal(lerp_clip, ds.codec.decode(zl[None])[0])
@@ -246,15 +251,23 @@ def test_elbo_panel_shows_the_models_terms_for_a_real_vae(window, teach, qtbot):
     from latentlab.ml.teaching import clip_elbo
 
     fake = window.state.dataset.codec
-    cfg = VAEConfig(frames=fake.frames, height=fake.height, width=fake.width, channels=3,
-                    latent_dim=fake.latent_dim, base_width=4, frame_code=16)
+    cfg = VAEConfig(
+        frames=fake.frames,
+        height=fake.height,
+        width=fake.width,
+        channels=3,
+        latent_dim=fake.latent_dim,
+        base_width=4,
+        frame_code=16,
+    )
     torch.manual_seed(0)
     model = VideoVAE(cfg)
     window.state.set_codec(ClipCodec(model, cfg.to_dict(), "tiny"))
     teach.show_panel("elbo")
     teach.elbo.samples.setValue(4)
-    with qtbot.waitSignal(teach.elbo.elbo_shown, timeout=20_000,
-                          check_params_cb=lambda i, e: i == 9 and e.n_samples == 4) as sig:
+    with qtbot.waitSignal(
+        teach.elbo.elbo_shown, timeout=20_000, check_params_cb=lambda i, e: i == 9 and e.n_samples == 4
+    ) as sig:
         window.state.select([9])
     _, shown = sig.args
     want = clip_elbo(model, window.state.dataset.read_clips(np.array([9]))[0], n_samples=4, seed=9)

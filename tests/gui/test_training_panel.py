@@ -81,8 +81,9 @@ def test_a_two_epoch_run_draws_curves_and_maps_and_its_bundle_opens(qtbot, windo
     if os.environ.get("LATENTLAB_SHOTS"):  # keep a copy to look at
         panel.grab().save(os.path.join(os.environ["LATENTLAB_SHOTS"], "training_panel.png"))
 
-    with qtbot.waitSignal(window.runner.job_finished, timeout=WAIT_MS,
-                          check_params_cb=lambda job: job.name.startswith("open")):
+    with qtbot.waitSignal(
+        window.runner.job_finished, timeout=WAIT_MS, check_params_cb=lambda job: job.name.startswith("open")
+    ):
         panel.open_button.click()
     qtbot.waitUntil(lambda: window.checkpoint == str(out), timeout=WAIT_MS)
     assert window.state.dataset.n_clips == 48 and window.state.dataset.latent_dim == 4
@@ -97,7 +98,11 @@ def test_pause_holds_the_run_and_resume_goes_on(qtbot, window, panel, tmp_path):
     states = []
     panel.paused_changed.connect(states.append)
     _start_paused(qtbot, panel, _request(panel, tmp_path / "model"))
-    assert panel.loss.steps == [1] and panel.pause_button.text() == "Resume" and "paused after step 1" in panel.status.text()
+    assert (
+        panel.loss.steps == [1]
+        and panel.pause_button.text() == "Resume"
+        and "paused after step 1" in panel.status.text()
+    )
     # Let another job go through the runner and back: the held run must report no step meanwhile.
     with qtbot.waitSignal(window.runner.job_finished, timeout=WAIT_MS):
         window.runner.submit("ping", lambda ctx: None)
@@ -119,7 +124,11 @@ def test_stop_in_epoch_one_saves_a_whole_bundle_and_start_with_resume_continues(
     _, config = load_checkpoint(out)
     assert config["metrics"]["step"] == 1 and config["metrics"]["epoch"] == 0
     assert sorted(p.name for p in out.iterdir()) == [  # no temporary or half-written file is left
-        "config.json", "model.safetensors", "training_state.json", "training_state.safetensors"]
+        "config.json",
+        "model.safetensors",
+        "training_state.json",
+        "training_state.safetensors",
+    ]
     assert panel.resume_box.isChecked() and "resume" in panel.message and panel.open_button.isEnabled()
 
     with pytest.raises(ValueError, match="already holds a checkpoint"):

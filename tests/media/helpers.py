@@ -38,7 +38,7 @@ def corrupt(path: Path, start: float, length: float, seed: int = 1) -> Path:
     """Overwrite ``length`` (a fraction of the file) random bytes from ``start`` (a fraction) in place."""
     data = bytearray(path.read_bytes())
     a, k = int(len(data) * start), int(len(data) * length)
-    data[a:a + k] = np.random.default_rng(seed).integers(0, 256, k, dtype=np.uint8).tobytes()
+    data[a : a + k] = np.random.default_rng(seed).integers(0, 256, k, dtype=np.uint8).tobytes()
     path.write_bytes(bytes(data))
     return path
 

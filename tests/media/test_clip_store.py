@@ -140,7 +140,9 @@ def test_a_writer_killed_between_replace_and_compaction_is_healed_by_the_next(tm
     add(store, "b.mp4", other)
     healed = ClipStore.open(store.path)
     assert [(s["path"], s["fingerprint"], s["n_clips"]) for s in healed.sources] == [
-        ("a.mp4", "v2", 3), ("b.mp4", "f", 2)]
+        ("a.mp4", "v2", 3),
+        ("b.mp4", "f", 2),
+    ]
     assert np.array_equal(healed.read(range(5)), np.concatenate([new, other]))
     assert healed.table["source_id"].tolist() == [0, 0, 0, 1, 1]
 

@@ -9,7 +9,9 @@ from latentlab.media.demo_data import DemoSpec, write_demo_store
 
 
 def test_encode_decode_measures_bytes_and_quality(tmp_path):
-    clips = write_demo_store(tmp_path / "demo", DemoSpec(n_clips=6, frames=4, size=16)).read(range(6))  # (6, 4, 16, 16, 3)
+    clips = write_demo_store(tmp_path / "demo", DemoSpec(n_clips=6, frames=4, size=16)).read(
+        range(6)
+    )  # (6, 4, 16, 16, 3)
     for fourcc in ("MJPG", "mp4v"):
         decoded, nbytes = encode_decode(clips, fourcc, quality=90 if fourcc == "MJPG" else None)
         assert decoded.shape == clips.shape and decoded.dtype == np.uint8
@@ -22,7 +24,11 @@ def test_encode_decode_measures_bytes_and_quality(tmp_path):
 
 
 def test_nearest_to_budget_is_honest():
-    pts = [CompressionPoint("X", "a", 1000.0, 30.0), CompressionPoint("X", "b", 300.0, 25.0), CompressionPoint("X", "c", 90.0, 20.0)]
+    pts = [
+        CompressionPoint("X", "a", 1000.0, 30.0),
+        CompressionPoint("X", "b", 300.0, 25.0),
+        CompressionPoint("X", "c", 90.0, 20.0),
+    ]
     near = nearest_to_budget(pts, 100.0)
     assert near["reached"] and near["setting"] == "c" and near["note"] == ""
     near = nearest_to_budget(pts, 280.0)

@@ -11,8 +11,7 @@ import pytest
 from latentlab.core.export_output import OutputExists, read_report
 from latentlab.core.export_tables import ExportError, unescape_tsv
 from latentlab.media.demo_data import DemoSpec, write_demo_store
-from latentlab.media.export_clips import (ExportCancelled, clip_names, run_export, safe_folder_name,
-                                          safe_folder_names)
+from latentlab.media.export_clips import ExportCancelled, clip_names, run_export, safe_folder_name, safe_folder_names
 from tests.media.helpers import read_video
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from latentlab.media.clip_cutter import CutSettings
 from latentlab.media.clip_store import ClipStore
-from latentlab.media.ingest import REPORT, IngestError, IngestOptions, ingest
+from latentlab.media.ingest import REPORT, IngestOptions, ingest
 from latentlab.media.ingest_pool import run_pool
 from latentlab.media.ingest_types import FileRecord, FileTask, FramesDecoded
 from latentlab.media.video_writer import write_video
@@ -37,7 +37,7 @@ def assert_consistent(store: ClipStore) -> None:
     starts = [s["first_clip"] for s in sources]
     assert starts == sorted(starts)
     for s in sources:
-        ids = store.table["source_id"][s["first_clip"]: s["first_clip"] + s["n_clips"]]
+        ids = store.table["source_id"][s["first_clip"] : s["first_clip"] + s["n_clips"]]
         assert (ids == s["id"]).all()
     if len(store):
         assert store.read([0, len(store) - 1]).shape == (2, *store.geometry.shape)
@@ -147,8 +147,10 @@ def test_unreadable_entries_broken_symlink_and_fifo(tmp_path):
     assert recs["pipe.avi"].reason == "not a video file: it is a named pipe (FIFO)"
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="root reads files whatever their mode; see the broken-symlink and FIFO test")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root reads files whatever their mode; see the broken-symlink and FIFO test",
+)
 def test_unreadable_file(make_video, tmp_path):
     path = make_video("secret.mp4")
     path.chmod(0)
@@ -185,8 +187,14 @@ def test_folder_mixing_good_bad_and_non_video_files(make_video, tmp_path):
     truncate(make_video("in/sub/cut.mp4", n=40), 0.5)
     summary = ingest([tmp_path / "in", tmp_path / "missing.avi"], tmp_path / "store", IngestOptions(jobs=2))
     by_name = {Path(r.path).name: (r.status, r.clips) for r in summary.records}
-    assert by_name == {"good.mp4": ("ok", 3), "good2.avi": ("ok", 2), "empty.mp4": ("failed", 0),
-                       "notes.txt": ("skipped", 0), "cut.mp4": ("failed", 0), "missing.avi": ("failed", 0)}
+    assert by_name == {
+        "good.mp4": ("ok", 3),
+        "good2.avi": ("ok", 2),
+        "empty.mp4": ("failed", 0),
+        "notes.txt": ("skipped", 0),
+        "cut.mp4": ("failed", 0),
+        "missing.avi": ("failed", 0),
+    }
     assert summary.counts() == {"ok": 2, "partial": 0, "failed": 3, "skipped": 1} and summary.any_failed
     reasons = {Path(r.path).name: r.reason for r in summary.records}
     assert reasons["notes.txt"] == "not a video file (extension '.txt')"
@@ -200,20 +208,23 @@ def test_folder_mixing_good_bad_and_non_video_files(make_video, tmp_path):
 
 
 def test_rerun_skips_unchanged_and_reingests_changed_files(make_video, tmp_path):
-    a, b = make_video("in/a.mp4", n=24), make_video("in/b.mp4", n=16)
+    a, _ = make_video("in/a.mp4", n=24), make_video("in/b.mp4", n=16)
     ingest([tmp_path / "in"], tmp_path / "store", INPROC)
     store = ClipStore.open(tmp_path / "store")
     fp, b_clip = store.fingerprint, store.read([3])[0]
     again = ingest([tmp_path / "in"], tmp_path / "store", INPROC)
     assert [(r.status, r.reason, r.clips, r.clips_in_store) for r in again.records] == [
         ("skipped", "unchanged since the last ingest (same content fingerprint)", 0, 3),
-        ("skipped", "unchanged since the last ingest (same content fingerprint)", 0, 2)]
+        ("skipped", "unchanged since the last ingest (same content fingerprint)", 0, 2),
+    ]
     store.reload()
     assert store.fingerprint == fp and len(store) == 5
     write_video(a, moving_frames(40)[::-1].copy(), 12.0)  # a changes: 5 clips instead of 3
     third = ingest([tmp_path / "in"], tmp_path / "store", INPROC)
     assert [(Path(r.path).name, r.status, r.clips) for r in third.records] == [
-        ("a.mp4", "ok", 5), ("b.mp4", "skipped", 0)]
+        ("a.mp4", "ok", 5),
+        ("b.mp4", "skipped", 0),
+    ]
     store.reload()
     assert len(store) == 7 and store.fingerprint != fp and len(store.sources) == 2
     assert [s["n_clips"] for s in store.sources] == [2, 5]  # b kept, a replaced
@@ -244,7 +255,7 @@ def test_stale_spool_is_cleaned_and_a_busy_store_refused(make_video, tmp_path):
 
     with open(tmp_path / "store" / ".ingest.lock", "a+") as fh:
         fcntl.lockf(fh.fileno(), fcntl.LOCK_EX)
-        code = f"from latentlab.media.ingest import ingest, IngestOptions; ingest([{str(path)!r}], {str(tmp_path / 'store')!r}, IngestOptions(jobs=0))"
+        code = f"from latentlab.media.ingest import ingest, IngestOptions; ingest([{str(path)!r}], {str(tmp_path / 'store')!r}, IngestOptions(jobs=0))"  # noqa: E501
         err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
         assert "IngestError" in err and "is being ingested into by another latentlab process" in err
 
@@ -274,14 +285,22 @@ def _crashing_worker(conn) -> None:
     os._exit(3)
 
 
-@pytest.mark.parametrize("limits, reason", [
-    (dict(stall_timeout=0.5), "timed out after 0.5 s without progress (stuck decoder?)"),
-    (dict(stall_timeout=None, max_seconds=0.5), "timed out after 0.5 s (per-file time limit)"),
-])
+@pytest.mark.parametrize(
+    "limits, reason",
+    [
+        (dict(stall_timeout=0.5), "timed out after 0.5 s without progress (stuck decoder?)"),
+        (dict(stall_timeout=None, max_seconds=0.5), "timed out after 0.5 s (per-file time limit)"),
+    ],
+)
 def test_pool_kills_a_stuck_worker_and_goes_on(limits, reason, tmp_path):
     done = []
-    run_pool([_task("stuck.mp4", tmp_path), _task("stuck2.mp4", tmp_path)], lambda t, r: done.append(r), jobs=2,
-             worker=_hanging_worker, **limits)
+    run_pool(
+        [_task("stuck.mp4", tmp_path), _task("stuck2.mp4", tmp_path)],
+        lambda t, r: done.append(r),
+        jobs=2,
+        worker=_hanging_worker,
+        **limits,
+    )
     assert sorted(r.path for r in done) == ["stuck.mp4", "stuck2.mp4"]
     assert {(r.status, r.reason, r.clips) for r in done} == {("failed", reason, 0)}
 
@@ -297,18 +316,30 @@ def _spooling_then_hanging_worker(conn) -> None:
 def test_a_killed_workers_spool_is_removed_at_once(tmp_path):
     done = []
     spool = tmp_path / "stuck"
-    run_pool([_task("stuck.mp4", tmp_path)], lambda t, r: done.append(r), jobs=1,
-             worker=_spooling_then_hanging_worker, stall_timeout=None, max_seconds=1.0)
+    run_pool(
+        [_task("stuck.mp4", tmp_path)],
+        lambda t, r: done.append(r),
+        jobs=1,
+        worker=_spooling_then_hanging_worker,
+        stall_timeout=None,
+        max_seconds=1.0,
+    )
     assert done[0].status == "failed"
     assert not spool.with_suffix(".clips").exists() and not spool.with_suffix(".table").exists()
 
 
 def test_pool_reports_crashed_workers(tmp_path):
     done = {}
-    run_pool([_task(name, tmp_path) for name in ("a.mp4", "segfault.mp4", "c.mp4")],
-             lambda t, r: done.setdefault(r.path, r), jobs=1, worker=_crashing_worker)
+    run_pool(
+        [_task(name, tmp_path) for name in ("a.mp4", "segfault.mp4", "c.mp4")],
+        lambda t, r: done.setdefault(r.path, r),
+        jobs=1,
+        worker=_crashing_worker,
+    )
     assert done["a.mp4"].reason == "the decoder crashed (worker process ended with exit code 3)"
-    assert done["segfault.mp4"].reason == f"the decoder crashed (worker process ended with signal {int(signal.SIGSEGV)})"
+    assert (
+        done["segfault.mp4"].reason == f"the decoder crashed (worker process ended with signal {int(signal.SIGSEGV)})"
+    )
     assert all(r.status == "failed" for r in done.values()) and len(done) == 3
 
 
@@ -362,8 +393,9 @@ def test_a_short_file_and_its_hashing_report_progress(tmp_path):
 
     video = write_video(tmp_path / "short.avi", moving_frames(20), fps=10)
     seen: list[int] = []
-    rec = process_file(FileTask(str(video), CutSettings(frames=4, height=16, width=16), str(tmp_path / "spool")),
-                       on_frames=seen.append)
+    rec = process_file(
+        FileTask(str(video), CutSettings(frames=4, height=16, width=16), str(tmp_path / "spool")), on_frames=seen.append
+    )
     assert rec.status == "ok" and rec.frames_read == 20
     assert 0 in seen  # the hashing heartbeat
     assert seen[-1] == 20 and len([n for n in seen if n > 0]) == 20  # one call per decoded frame

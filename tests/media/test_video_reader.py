@@ -136,8 +136,10 @@ def test_broken_symlink_and_fifo(tmp_path):
         VideoReader(tmp_path / "pipe.mp4")
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="root reads files whatever their mode; covered by the broken-symlink and FIFO cases")
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="root reads files whatever their mode; covered by the broken-symlink and FIFO cases",
+)
 def test_unreadable_file(make_video):
     path = make_video("secret.mp4")
     path.chmod(0)
@@ -175,7 +177,7 @@ def test_write_video_errors_and_gif(tmp_path):
         write_video(tmp_path / "no" / "such" / "folder.mp4", np.zeros((2, 8, 8, 3), np.uint8), 10)
     from PIL import Image
 
-    frames = (np.arange(5, dtype=np.uint8)[:, None, None, None] * 40 + np.zeros((5, 8, 8, 3), np.uint8))
+    frames = np.arange(5, dtype=np.uint8)[:, None, None, None] * 40 + np.zeros((5, 8, 8, 3), np.uint8)
     gif = write_gif(tmp_path / "a.gif", frames, fps=10)
     with Image.open(gif) as im:
         assert im.n_frames == 5 and im.size == (8, 8) and im.info["duration"] == 100

@@ -4,8 +4,7 @@ import pickle
 import pytest
 import torch
 
-from latentlab.ml.checkpoint import (CheckpointError, describe_checkpoint, load_checkpoint, read_config,
-                                     save_checkpoint)
+from latentlab.ml.checkpoint import CheckpointError, describe_checkpoint, load_checkpoint, read_config, save_checkpoint
 from latentlab.ml.model import VideoVAE
 
 
@@ -14,8 +13,13 @@ def bundle(tmp_path, tiny_config):
     torch.manual_seed(0)
     model = VideoVAE(tiny_config)
     path = tmp_path / "ckpt"
-    save_checkpoint(path, model, training={"epochs": 1, "batch_size": 4, "lr": 1e-3, "seed": 0},
-                    data={"store_fingerprint": "abc"}, metrics={"val_psnr": 20.0, "epoch": 1})
+    save_checkpoint(
+        path,
+        model,
+        training={"epochs": 1, "batch_size": 4, "lr": 1e-3, "seed": 0},
+        data={"store_fingerprint": "abc"},
+        metrics={"val_psnr": 20.0, "epoch": 1},
+    )
     return path, model
 
 
@@ -125,13 +129,16 @@ def test_future_version_config(bundle):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda c: "not json {", "cannot be read as JSON"),
-    (lambda c: json.dumps({**c, "format": "other"}), "not a latentlab checkpoint config"),
-    (lambda c: json.dumps({**c, "schema_version": "1"}), "no valid schema_version"),
-    (lambda c: json.dumps({**c, "model": {**c["model"], "latent_dim": -1}}), "latent_dim must be a positive"),
-    (lambda c: json.dumps({**c, "model": {**c["model"], "extra": 1}}), "unknown keys"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: "not json {", "cannot be read as JSON"),
+        (lambda c: json.dumps({**c, "format": "other"}), "not a latentlab checkpoint config"),
+        (lambda c: json.dumps({**c, "schema_version": "1"}), "no valid schema_version"),
+        (lambda c: json.dumps({**c, "model": {**c["model"], "latent_dim": -1}}), "latent_dim must be a positive"),
+        (lambda c: json.dumps({**c, "model": {**c["model"], "extra": 1}}), "unknown keys"),
+    ],
+)
 def test_bad_configs(bundle, edit, message):
     path, _ = bundle
     cfg = json.loads((path / "config.json").read_text())
@@ -192,8 +199,7 @@ def test_refuses_to_save_nan(tmp_path, tiny_config):
         save_checkpoint(tmp_path / "x", model)
 
 
-def test_a_save_killed_between_weights_and_config_leaves_the_previous_bundle(bundle, tiny_config, monkeypatch,
-                                                                             caplog):
+def test_a_save_killed_between_weights_and_config_leaves_the_previous_bundle(bundle, tiny_config, monkeypatch, caplog):
     from latentlab.ml import checkpoint
 
     path, old = bundle

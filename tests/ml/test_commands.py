@@ -13,8 +13,25 @@ from latentlab.ml.checkpoint import load_checkpoint
 
 
 def _train_args(store, out, *extra):
-    return ["train", str(store), "-o", str(out), "--epochs", "1", "--batch-size", "8", "--latent-dim", "4",
-            "--width", "4", "--device", "cpu", "--val-fraction", "0.1", *extra]
+    return [
+        "train",
+        str(store),
+        "-o",
+        str(out),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--latent-dim",
+        "4",
+        "--width",
+        "4",
+        "--device",
+        "cpu",
+        "--val-fraction",
+        "0.1",
+        *extra,
+    ]
 
 
 def test_train_then_eval(tmp_path, tiny_store, capsys):
@@ -26,8 +43,23 @@ def test_train_then_eval(tmp_path, tiny_store, capsys):
     assert main(_train_args(tiny_store.path, out, "--resume", "--epochs", "2")) == 0
     assert json.loads((out / "config.json").read_text())["metrics"]["epoch"] == 2
     capsys.readouterr()
-    assert main(["eval", str(out), str(tiny_store.path), "--json", "--baseline-clips", "4", "--split", "val",
-                 "--judge-steps", "5"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                str(out),
+                str(tiny_store.path),
+                "--json",
+                "--baseline-clips",
+                "4",
+                "--split",
+                "val",
+                "--judge-steps",
+                "5",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     q = report["quality"]
     assert q["class_factor"] == "shape" and 0 <= q["judge_recon"] <= 1 and 0 <= q["prior_confident"] <= 1
@@ -68,12 +100,21 @@ def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):
 def test_ddp_two_gloo_processes(tmp_path, tiny_store):
     out = tmp_path / "ddp"
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
-           "-m", "latentlab", *_train_args(tiny_store.path, out, "--epochs", "2")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        "--standalone",
+        "-m",
+        "latentlab",
+        *_train_args(tiny_store.path, out, "--epochs", "2"),
+    ]
     # A new session, so that on a timeout the whole group (torchrun and its workers) is killed:
     # subprocess.run's timeout would kill torchrun alone and leave its workers orphaned.
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         _, stderr = proc.communicate(timeout=240)
     except subprocess.TimeoutExpired:
@@ -99,12 +140,37 @@ def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, caps
     for name in ("a.mp4", "b.mp4"):
         with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
             n = 40
-            app.append_batch(rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
-                             start_frame=np.arange(n) * 4, end_frame=np.arange(n) * 4 + 4,
-                             start_time=np.arange(n) / 3, end_time=np.arange(n) / 3 + 1 / 3, fps=np.full(n, 12.0))
+            app.append_batch(
+                rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
+                start_frame=np.arange(n) * 4,
+                end_frame=np.arange(n) * 4 + 4,
+                start_time=np.arange(n) / 3,
+                end_time=np.arange(n) / 3 + 1 / 3,
+                fps=np.full(n, 12.0),
+            )
     out = tmp_path / "ck"
-    args = ["train", str(store.path), "-o", str(out), "--epochs", "1000", "--minutes", "0.02", "--batch-size", "8",
-            "--latent-dim", "4", "--width", "4", "--frame-code", "64", "--device", "cpu", "--val-source", "b.mp4"]
+    args = [
+        "train",
+        str(store.path),
+        "-o",
+        str(out),
+        "--epochs",
+        "1000",
+        "--minutes",
+        "0.02",
+        "--batch-size",
+        "8",
+        "--latent-dim",
+        "4",
+        "--width",
+        "4",
+        "--frame-code",
+        "64",
+        "--device",
+        "cpu",
+        "--val-source",
+        "b.mp4",
+    ]
     assert main(args) == 0
     captured = capsys.readouterr()
     assert "validation videos (held out of training): b.mp4" in captured.out

@@ -4,7 +4,6 @@ The figures asserted here are loose floors of what ``benchmarks/judge_sample_mod
 (BENCHMARKS.md), checked on a few hundred clips of a fresh seed so that the test stays fast.
 """
 
-import numpy as np
 import pytest
 
 from latentlab.core.baselines import PixelPCA, psnr_u8

@@ -15,7 +15,7 @@ def _two_class_clips(n: int, seed: int = 0):
     clips = np.zeros((n, 4, 16, 16, 3), np.uint8)
     for i in range(n):
         x0 = 2 if y[i] == 0 else 9
-        clips[i, :, 5:10, x0:x0 + 5] = 200
+        clips[i, :, 5:10, x0 : x0 + 5] = 200
     return clips, y
 
 
@@ -63,8 +63,9 @@ def test_quality_report_on_a_tiny_model(tiny_config):
     torch.manual_seed(0)
     codec = ClipCodec(VideoVAE(tiny_config), {}, "x")
     clips, f = generate_clips(DemoSpec(n_clips=80, frames=4, size=16, seed=1), 0, 80)
-    report, arrays = model_quality(codec, clips[:40], clips[40:], {k: f[k][:40] for k in ("shape", "x_mid")},
-                                   "shape", None, n_prior=20)
+    report, arrays = model_quality(
+        codec, clips[:40], clips[40:], {k: f[k][:40] for k in ("shape", "x_mid")}, "shape", None, n_prior=20
+    )
     assert report.n_eval == 40 and np.isfinite(report.psnr) and np.isfinite(report.pca_psnr)
     assert 0 <= report.knn_class <= 1 and "x_mid" in report.probes_r2 and "shape" not in report.probes_r2
     assert arrays["prior"].shape == (20, 4, 16, 16, 3) and report.prior_confident is None

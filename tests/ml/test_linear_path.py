@@ -65,12 +65,16 @@ def test_configs_written_before_the_linear_path_load_without_it():
 def test_weights_named_as_older_versions_named_them_are_renamed(tiny_config):
     for decoder, old in (("upconv", "upconv_decoder."), ("tokens", "token_decoder.")):
         cfg = dataclasses.replace(tiny_config, decoder=decoder)
-        state = {(old + k[len("decoder."):] if k.startswith("decoder.") else k): v
-                 for k, v in VideoVAE(cfg).state_dict().items()}
+        state = {
+            (old + k[len("decoder.") :] if k.startswith("decoder.") else k): v
+            for k, v in VideoVAE(cfg).state_dict().items()
+        }
         VideoVAE(cfg).load_state_dict(upgrade_state(state))  # strict: every name matches
     cfg = dataclasses.replace(tiny_config, decoder="conv")
-    state = {k.replace("decoder.", "", 1) if k.startswith("decoder.") else k: v
-             for k, v in VideoVAE(cfg).state_dict().items()}  # dec_in.weight, frame_decoder.out.bias, ...
+    state = {
+        k.replace("decoder.", "", 1) if k.startswith("decoder.") else k: v
+        for k, v in VideoVAE(cfg).state_dict().items()
+    }  # dec_in.weight, frame_decoder.out.bias, ...
     assert "frame_decoder.out.bias" in state
     VideoVAE(cfg).load_state_dict(upgrade_state(state))
 
@@ -82,8 +86,9 @@ def test_keep_best_ends_with_the_weights_of_the_best_validation_elbo(tiny_config
 
     cfg = dataclasses.replace(tiny_config, linear_path=True)
     out = tmp_path / "ck"
-    settings = TrainSettings(epochs=4, batch_size=8, lr=0.05, val_fraction=0.2, seed=2, device="cpu",
-                             split="time", keep_best=True)
+    settings = TrainSettings(
+        epochs=4, batch_size=8, lr=0.05, val_fraction=0.2, seed=2, device="cpu", split="time", keep_best=True
+    )
     trainer = Trainer(cfg, tiny_store, out, settings)
     final = trainer.fit()
     seen = [h["val_loss"] for h in trainer.history]
@@ -103,9 +108,14 @@ def test_a_time_split_holds_out_the_last_moments_of_every_video(tmp_path):
     for name, n in (("a.mp4", 20), ("b.mp4", 10)):
         with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
             t = np.arange(n)[::-1] / 3.0  # appended out of time order: the split must sort by time
-            app.append_batch(np.zeros((n, 4, 8, 8, 1), np.uint8), start_frame=(t * 3).astype(int) * 4,
-                             end_frame=(t * 3).astype(int) * 4 + 4, start_time=t, end_time=t + 1 / 3,
-                             fps=np.full(n, 12.0))
+            app.append_batch(
+                np.zeros((n, 4, 8, 8, 1), np.uint8),
+                start_frame=(t * 3).astype(int) * 4,
+                end_frame=(t * 3).astype(int) * 4 + 4,
+                start_time=t,
+                end_time=t + 1 / 3,
+                fps=np.full(n, 12.0),
+            )
     train, val = split_indices(store, 0.2, by="time")
     table = store.table
     for sid, k in ((0, 4), (1, 2)):

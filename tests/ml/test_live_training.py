@@ -7,8 +7,9 @@ from latentlab.ml.checkpoint import load_checkpoint
 from latentlab.ml.live_training import LiveTraining, aligned_map, sample_indices
 from latentlab.ml.trainer import Trainer, TrainSettings
 
-SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25,
-                         val_fraction=0.1, seed=3, device="cpu")
+SETTINGS = TrainSettings(
+    epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25, val_fraction=0.1, seed=3, device="cpu"
+)
 STEPS_PER_EPOCH = 86 // 8  # 96 clips, 10 for validation
 
 
@@ -28,8 +29,9 @@ def _run_in_thread(trainer, live):
 
 def test_two_epochs_give_loss_terms_per_step_and_one_aligned_map_per_epoch(tmp_path, tiny_config, tiny_store):
     steps, samples = [], []
-    live = LiveTraining(tiny_store, sample_size=40, seed=1, on_step=lambda s, m: steps.append((s, m)),
-                        on_epoch=samples.append)
+    live = LiveTraining(
+        tiny_store, sample_size=40, seed=1, on_step=lambda s, m: steps.append((s, m)), on_epoch=samples.append
+    )
     trainer = Trainer(tiny_config, tiny_store, tmp_path / "ck", SETTINGS)
     live.attach(trainer)
     trainer.fit([live])

@@ -30,8 +30,10 @@ def test_shapes(tiny_config, decoder):
 
 
 def test_non_square_and_grey_and_64px():
-    for cfg in (VAEConfig(frames=2, height=16, width=32, channels=1, latent_dim=3, base_width=4, frame_code=8),
-                VAEConfig(frames=2, height=64, width=64, latent_dim=3, base_width=4, frame_code=8)):
+    for cfg in (
+        VAEConfig(frames=2, height=16, width=32, channels=1, latent_dim=3, base_width=4, frame_code=8),
+        VAEConfig(frames=2, height=64, width=64, latent_dim=3, base_width=4, frame_code=8),
+    ):
         m = VideoVAE(cfg)
         x = torch.rand(2, *cfg.clip_shape)
         assert m.decode(m.encode(x)[0]).shape == x.shape
@@ -109,9 +111,19 @@ def test_flops_budget_documented():
         assert fc.get_total_flops() == pytest.approx(decoder_flops(cfg), rel=0.02)
 
 
-@pytest.mark.parametrize("bad", [dict(channels=2), dict(latent_dim=0), dict(height=18), dict(likelihood="x"),
-                                 dict(beta=-1.0), dict(sigma=0.0), dict(frames=1.5),
-                                 dict(decoder="transformer")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(channels=2),
+        dict(latent_dim=0),
+        dict(height=18),
+        dict(likelihood="x"),
+        dict(beta=-1.0),
+        dict(sigma=0.0),
+        dict(frames=1.5),
+        dict(decoder="transformer"),
+    ],
+)
 def test_bad_configs_are_refused(bad):
     with pytest.raises(ConfigError):
         VAEConfig(**bad)
@@ -155,7 +167,7 @@ def test_upconv_batch_of_one_equals_the_batched_path():
     z = torch.randn(4, 5)
     with torch.no_grad():
         batched = m.decode_logits(z)
-        single = torch.cat([m.decode_logits(z[i:i + 1]) for i in range(4)])
+        single = torch.cat([m.decode_logits(z[i : i + 1]) for i in range(4)])
     torch.testing.assert_close(batched, single, rtol=1e-5, atol=1e-5)
 
 

@@ -23,7 +23,7 @@ def _model(config, seed=0):
     model = VideoVAE(config)
     with torch.no_grad():  # a posterior that is not the prior, so every KL term is non-trivial
         model.enc_mlp[-1].bias[: config.latent_dim].copy_(torch.linspace(-1, 1, config.latent_dim))
-        model.enc_mlp[-1].bias[config.latent_dim:].copy_(torch.linspace(-2, 0.5, config.latent_dim))
+        model.enc_mlp[-1].bias[config.latent_dim :].copy_(torch.linspace(-2, 0.5, config.latent_dim))
     return model.eval()
 
 
@@ -50,8 +50,9 @@ def test_kl_per_dim_is_the_closed_form_of_the_encoders_posterior(tiny_config, ti
     with torch.no_grad():
         mu, logvar = model.encode(to_model_layout(torch.from_numpy(np.array(tiny_store[5][None]))))
     np.testing.assert_allclose(got.mu, mu[0].numpy(), rtol=1e-6)
-    np.testing.assert_allclose(got.kl_per_dim, core_teaching.kl_per_dim(mu[0].numpy(), logvar[0].numpy()),
-                               rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        got.kl_per_dim, core_teaching.kl_per_dim(mu[0].numpy(), logvar[0].numpy()), rtol=1e-5, atol=1e-7
+    )
     assert got.kl == pytest.approx(float(got.kl_per_dim.sum()))
     assert (got.kl_per_dim > 0).all()
 
@@ -70,8 +71,9 @@ def test_sampled_reconstruction_term_is_the_mean_over_seeded_samples(tiny_config
         mu, logvar = model.encode(x)
         gen = torch.Generator().manual_seed(1)
         z = model.reparameterize(mu.expand(8, -1), logvar.expand(8, -1), gen)
-        by_hand = np.mean([float(reconstruction_nll(x, model.decode_logits(z[i:i + 1]), model.config)[0])
-                           for i in range(8)])
+        by_hand = np.mean(
+            [float(reconstruction_nll(x, model.decode_logits(z[i : i + 1]), model.config)[0]) for i in range(8)]
+        )
     assert a.nll == pytest.approx(by_hand, rel=1e-5)
 
 

@@ -26,7 +26,7 @@ def test_batch_one_path_equals_the_batched_path(tiny_config):
         dec.modulation.bias.normal_(std=0.5)
     z = torch.randn(3, tiny_config.latent_dim)
     batched = dec(z)  # (3, C, T, H, W)
-    singles = torch.cat([dec(z[i:i + 1]) for i in range(3)])
+    singles = torch.cat([dec(z[i : i + 1]) for i in range(3)])
     torch.testing.assert_close(batched, singles, rtol=1e-5, atol=1e-5)
     assert not torch.allclose(batched[0], batched[1])
 
@@ -52,8 +52,9 @@ def test_patches_land_where_their_token_says():
 def test_odd_geometries_decode_to_the_clip_shape(geometry):
     t, h, w, c = geometry
     for decoder in ("tokens", "upconv"):
-        cfg = VAEConfig(frames=t, height=h, width=w, channels=c, latent_dim=3, base_width=4, frame_code=8,
-                        decoder=decoder)
+        cfg = VAEConfig(
+            frames=t, height=h, width=w, channels=c, latent_dim=3, base_width=4, frame_code=8, decoder=decoder
+        )
         m = VideoVAE(cfg)
         x = torch.rand(2, *cfg.clip_shape)
         assert m.decode(m.encode(x)[0]).shape == x.shape

@@ -7,8 +7,9 @@ from latentlab.ml.checkpoint import CheckpointError, load_checkpoint
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.trainer import Trainer, TrainerCallback, TrainingError, TrainSettings
 
-SETTINGS = TrainSettings(epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25,
-                         val_fraction=0.1, seed=3, device="cpu")
+SETTINGS = TrainSettings(
+    epochs=2, batch_size=8, lr=3e-3, lr_warmup=0.1, kl_warmup=0.25, val_fraction=0.1, seed=3, device="cpu"
+)
 
 
 class Recorder(TrainerCallback):
@@ -175,8 +176,9 @@ def test_a_non_finite_loss_stops_before_the_update(tmp_path, tiny_config, tiny_s
     assert all(torch.isfinite(p).all() for p in seen["model"].parameters())
 
 
-def test_a_save_interval_writes_the_bundle_once_at_the_end_of_a_short_run(tmp_path, tiny_config, tiny_store,
-                                                                         monkeypatch):
+def test_a_save_interval_writes_the_bundle_once_at_the_end_of_a_short_run(
+    tmp_path, tiny_config, tiny_store, monkeypatch
+):
     import dataclasses
 
     saves = []

@@ -15,16 +15,27 @@ suggestions) use the selection when it holds 2 clips or more, else the whole dat
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDockWidget
 
 from latentlab.core.neighbours import LatentIndex, diverse_subset, near_duplicate_groups
-from latentlab.core.tags import (FIELD_NAME, CreateTag, DeleteTag, RecolourTag, RenameTag, SavedSelections, TagBook,
-                                 TagError, UntagClips, suggest_from_tags, tag_clips)
 from latentlab.core.selections import DeleteSelection, SaveSelection
+from latentlab.core.tags import (
+    FIELD_NAME,
+    CreateTag,
+    DeleteTag,
+    RecolourTag,
+    RenameTag,
+    SavedSelections,
+    TagBook,
+    TagError,
+    UntagClips,
+    suggest_from_tags,
+    tag_clips,
+)
 from latentlab.core.undo import Command, UndoStack
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.shell import ExtensionBase, WindowContext, while_shown
@@ -65,8 +76,9 @@ class CurationExtension(ExtensionBase):
         self.dock = QDockWidget("Tags", self.ctx.window)
         self.dock.setObjectName("dock_tags")
         self.dock.setWidget(self.panel)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.ctx.add_dock(self.dock)
         self.menus = build_menus(self)
         self._on_dataset_changed(self.state.dataset)
@@ -176,15 +188,20 @@ class CurationExtension(ExtensionBase):
         scope, extra = self.duplicates
         kept = self.kept_per_group
         if extra.size:
-            tag = tag_clips(self.book, {DUPLICATE_TAG: extra},
-                            text=f"tag {count(extra.size, 'near-duplicate')} as {DUPLICATE_TAG!r}")
+            tag = tag_clips(
+                self.book,
+                {DUPLICATE_TAG: extra},
+                text=f"tag {count(extra.size, 'near-duplicate')} as {DUPLICATE_TAG!r}",
+            )
             self.push(_SelectingCommand(tag, self.state, before=self.state.selection.copy(), after=kept))
         else:
             self.state.select(kept)
         self.duplicates = None
         self.duplicates_changed.emit()
-        self._say(f"tagged {count(extra.size, 'near-duplicate')} {DUPLICATE_TAG!r}; selected the "
-                  f"{count(kept.size, 'clip')} kept, one per group (Ctrl+Z undoes both)")
+        self._say(
+            f"tagged {count(extra.size, 'near-duplicate')} {DUPLICATE_TAG!r}; selected the "
+            f"{count(kept.size, 'clip')} kept, one per group (Ctrl+Z undoes both)"
+        )
 
     # ------------------------------------------------------------------------- saved selections
     def save_selection(self, name: str) -> None:
@@ -244,33 +261,44 @@ class CurationExtension(ExtensionBase):
             if kept.size == 0:
                 self.duplicates = None
                 self.duplicates_changed.emit()
-                self._say(f"no near-duplicates closer than {threshold:g} in {where}: try a larger distance "
-                          f"(Select → Near-duplicates…)")
+                self._say(
+                    f"no near-duplicates closer than {threshold:g} in {where}: try a larger distance "
+                    f"(Select → Near-duplicates…)"
+                )
                 return
             self.duplicates, self.kept_per_group = (scope, extra), kept
             self.duplicates_changed.emit()
             self.state.select(extra)
-            self._say(f"{count(kept.size, 'near-duplicate group')} in {where}: {count(extra.size, 'extra clip')} "
-                      "selected (Select → Keep one per group tags them 'duplicate')")
+            self._say(
+                f"{count(kept.size, 'near-duplicate group')} in {where}: {count(extra.size, 'extra clip')} "
+                "selected (Select → Keep one per group tags them 'duplicate')"
+            )
 
         return self._job("near-duplicates", work, show)
 
     def diverse_subset(self, n: int, seed: int = 0) -> Job:
         """Select ``n`` clips of the scope spread over latent space."""
         scope, mu = self._scope(), self.state.dataset.mu
-        return self._job(f"diverse {n}", lambda ctx: scope[diverse_subset(mu[scope], int(n), seed)],
-                         lambda chosen: self.state.select(chosen))
+        return self._job(
+            f"diverse {n}",
+            lambda ctx: scope[diverse_subset(mu[scope], int(n), seed)],
+            lambda chosen: self.state.select(chosen),
+        )
 
     def suggest_tags(self, show: bool = True) -> Job:
         """Suggest tags for the untagged clips of the scope from the tagged ones (a job); the result
         is kept in :attr:`suggestions` and, with ``show``, listed in a dialog to accept or reject."""
         if not self.can_suggest():
-            raise TagError("tag clips with two different tags or more first: suggestions choose between your "
-                           "tags (with one tag, every clip would get it)")
+            raise TagError(
+                "tag clips with two different tags or more first: suggestions choose between your "
+                "tags (with one tag, every clip would get it)"
+            )
         book, mu = self.book.copy(), self.state.dataset.mu
         scope = self._scope()
         scope = None if scope.size == len(mu) else scope
-        where = "all untagged clips" if scope is None else f"the untagged clips of the {count(scope.size, 'selected clip')}"
+        where = (
+            "all untagged clips" if scope is None else f"the untagged clips of the {count(scope.size, 'selected clip')}"
+        )
 
         def done(result):
             self.suggestions = result

@@ -34,7 +34,8 @@ class CurationMenus:
         # what is missing instead of an error after the click.
         self.selection_actions = [
             m.addAction("Grow to &k nearest…", guarded(lambda: ask_grow_knn(cur))),
-            m.addAction("Grow to latent &radius…", guarded(lambda: ask_grow_radius(cur)))]
+            m.addAction("Grow to latent &radius…", guarded(lambda: ask_grow_radius(cur))),
+        ]
         m.addSeparator()
         self.data_actions = [m.addAction("Near-&duplicates…", guarded(lambda: ask_duplicates(cur)))]
         self.keep_action = m.addAction("&Keep one per group", guarded(cur.keep_one_per_group))
@@ -54,13 +55,18 @@ class CurationMenus:
 
     def refresh(self) -> None:
         cur = self.curation
-        for act, can, text, verb in ((self.undo_action, cur.undo.can_undo, cur.undo.undo_text, "Undo"),
-                                     (self.redo_action, cur.undo.can_redo, cur.undo.redo_text, "Redo")):
+        for act, can, text, verb in (
+            (self.undo_action, cur.undo.can_undo, cur.undo.undo_text, "Undo"),
+            (self.redo_action, cur.undo.can_redo, cur.undo.redo_text, "Redo"),
+        ):
             act.setEnabled(can)
             act.setText(f"{verb} {text}" if can else verb)
         self.keep_action.setEnabled(cur.duplicates is not None)
-        self.keep_action.setToolTip("tag the extra clips of each group 'duplicate', select the clips kept"
-                                    if cur.duplicates is not None else "find near-duplicates first")
+        self.keep_action.setToolTip(
+            "tag the extra clips of each group 'duplicate', select the clips kept"
+            if cur.duplicates is not None
+            else "find near-duplicates first"
+        )
         has_data, has_selection = cur.state.dataset is not None, cur.state.selection.size > 0
         for act in self.data_actions:
             act.setEnabled(has_data)
@@ -69,9 +75,11 @@ class CurationMenus:
             act.setEnabled(has_selection)
             act.setToolTip("" if has_selection else "select some clips first")
         self.suggest_action.setEnabled(cur.can_suggest())
-        self.suggest_action.setToolTip("suggest one of your tags for untagged clips (the selected ones if 2 or "
-                                       "more are selected)" if cur.can_suggest() else
-                                       "tag clips with two different tags or more first")
+        self.suggest_action.setToolTip(
+            "suggest one of your tags for untagged clips (the selected ones if 2 or more are selected)"
+            if cur.can_suggest()
+            else "tag clips with two different tags or more first"
+        )
         names = cur.selections.names()
         for menu, call in ((self.saved_menu, cur.restore_selection), (self.delete_saved_menu, cur.delete_selection)):
             menu.clear()
@@ -101,38 +109,62 @@ def typical_spacing(curation, k: int = 5, sample: int = 64) -> float:
 
 # --------------------------------------------------------------------------------- the asking
 def ask_grow_knn(cur) -> None:
-    k, ok = QInputDialog.getInt(cur.ctx.window, "Grow selection", "Add the k nearest clips of each selected clip, k:",
-                                5, 1, 1000)
+    k, ok = QInputDialog.getInt(
+        cur.ctx.window, "Grow selection", "Add the k nearest clips of each selected clip, k:", 5, 1, 1000
+    )
     if ok:
         cur.grow_knn(k)
 
 
 def ask_grow_radius(cur) -> None:
-    r, ok = QInputDialog.getDouble(cur.ctx.window, "Grow selection", "Add clips within this latent distance:",
-                                   round(typical_spacing(cur), 3), 0.0, 1e9, 3)
+    r, ok = QInputDialog.getDouble(
+        cur.ctx.window,
+        "Grow selection",
+        "Add clips within this latent distance:",
+        round(typical_spacing(cur), 3),
+        0.0,
+        1e9,
+        3,
+    )
     if ok:
         cur.grow_radius(r)
 
 
 def ask_duplicates(cur) -> None:
-    t, ok = QInputDialog.getDouble(cur.ctx.window, "Near-duplicates",
-                                   "Clips closer than this latent distance are duplicates\n"
-                                   "(searched in the selection if it holds 2 clips or more, else in all):",
-                                   round(0.25 * typical_spacing(cur, k=1), 4), 0.0, 1e9, 4)
+    t, ok = QInputDialog.getDouble(
+        cur.ctx.window,
+        "Near-duplicates",
+        "Clips closer than this latent distance are duplicates\n"
+        "(searched in the selection if it holds 2 clips or more, else in all):",
+        round(0.25 * typical_spacing(cur, k=1), 4),
+        0.0,
+        1e9,
+        4,
+    )
     if ok:
         cur.find_duplicates(t)
 
 
 def ask_diverse(cur) -> None:
-    n, ok = QInputDialog.getInt(cur.ctx.window, "Diverse subset", "Number of clips spread over latent space\n"
-                                "(from the selection if it holds 2 clips or more, else from all):", 50, 1, 10**7)
+    n, ok = QInputDialog.getInt(
+        cur.ctx.window,
+        "Diverse subset",
+        "Number of clips spread over latent space\n(from the selection if it holds 2 clips or more, else from all):",
+        50,
+        1,
+        10**7,
+    )
     if ok:
         cur.diverse_subset(n)
 
 
 def ask_save_selection(cur) -> None:
-    name, ok = QInputDialog.getText(cur.ctx.window, "Save selection", f"Name for the {cur.state.selection.size:,} "
-                                    "selected clips:", text=f"selection {len(cur.selections.names()) + 1}")
+    name, ok = QInputDialog.getText(
+        cur.ctx.window,
+        "Save selection",
+        f"Name for the {cur.state.selection.size:,} selected clips:",
+        text=f"selection {len(cur.selections.names()) + 1}",
+    )
     if ok:
         cur.save_selection(name)
 

@@ -11,8 +11,18 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QDoubleSpinBox, QHBoxLayout, QLabel,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latentlab.gui.errors import guarded
 
@@ -105,8 +115,12 @@ class SuggestionsDialog(QDialog):
         buttons.accepted.connect(guarded(self.apply))
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"{len(self.model.clips):,} untagged clips, most confident first. "
-                             "Tick the suggestions to accept; the rest are rejected."))
+        lay.addWidget(
+            QLabel(
+                f"{len(self.model.clips):,} untagged clips, most confident first. "
+                "Tick the suggestions to accept; the rest are rejected."
+            )
+        )
         lay.addLayout(row)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.count)

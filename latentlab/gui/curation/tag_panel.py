@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QGridLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latentlab.gui.curation import curation_menus as ask
-from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.wording import count
 
 COLUMNS = ("Tag", "Colour", "Clips")
 
@@ -41,16 +51,42 @@ class TagPanel(QWidget):
         self.table.cellDoubleClicked.connect(guarded(lambda *_: self._with_tag(cur.select_tag)))
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
-        for i, (key, text, tip, slot) in enumerate((
-            ("new", "New tag…", "create a tag", self._new_tag),
-            ("rename", "Rename…", "rename the chosen tag", lambda: self._with_tag(lambda t: ask.ask_rename(cur, t))),
-            ("colour", "Colour…", "pick the chosen tag's colour", lambda: self._with_tag(lambda t: ask.ask_colour(cur, t))),
-            ("delete", "Delete", "delete the chosen tag (Ctrl+Z brings it back)", lambda: self._with_tag(cur.delete_tag)),
-            ("tag", "Tag selection", "add the selected clips to the chosen tag", lambda: self._with_tag(cur.tag_selection)),
-            ("untag", "Untag selection", "remove the selected clips from the chosen tag",
-             lambda: self._with_tag(cur.untag_selection)),
-            ("select", "Select clips", "select the chosen tag's clips", lambda: self._with_tag(cur.select_tag)),
-        )):
+        for i, (key, text, tip, slot) in enumerate(
+            (
+                ("new", "New tag…", "create a tag", self._new_tag),
+                (
+                    "rename",
+                    "Rename…",
+                    "rename the chosen tag",
+                    lambda: self._with_tag(lambda t: ask.ask_rename(cur, t)),
+                ),
+                (
+                    "colour",
+                    "Colour…",
+                    "pick the chosen tag's colour",
+                    lambda: self._with_tag(lambda t: ask.ask_colour(cur, t)),
+                ),
+                (
+                    "delete",
+                    "Delete",
+                    "delete the chosen tag (Ctrl+Z brings it back)",
+                    lambda: self._with_tag(cur.delete_tag),
+                ),
+                (
+                    "tag",
+                    "Tag selection",
+                    "add the selected clips to the chosen tag",
+                    lambda: self._with_tag(cur.tag_selection),
+                ),
+                (
+                    "untag",
+                    "Untag selection",
+                    "remove the selected clips from the chosen tag",
+                    lambda: self._with_tag(cur.untag_selection),
+                ),
+                ("select", "Select clips", "select the chosen tag's clips", lambda: self._with_tag(cur.select_tag)),
+            )
+        ):
             button = QPushButton(text, toolTip=tip)
             button.clicked.connect(guarded(slot))
             self.buttons[key] = button
@@ -86,8 +122,14 @@ class TagPanel(QWidget):
 
     def rows(self) -> list[tuple[str, str, int]]:
         """``(name, colour, count)`` per row, as shown."""
-        return [(self.table.item(r, 0).data(Qt.ItemDataRole.UserRole), self.table.item(r, 1).text(),
-                 int(self.table.item(r, 2).text().replace(",", ""))) for r in range(self.table.rowCount())]
+        return [
+            (
+                self.table.item(r, 0).data(Qt.ItemDataRole.UserRole),
+                self.table.item(r, 1).text(),
+                int(self.table.item(r, 2).text().replace(",", "")),
+            )
+            for r in range(self.table.rowCount())
+        ]
 
     # ------------------------------------------------------------------------------------ drawing
     def refresh(self) -> None:
@@ -122,8 +164,11 @@ class TagPanel(QWidget):
             self.buttons[key].setEnabled(has_tag and n_sel > 0)
         self.show_only.setEnabled(has_tag)
         selected = f"{count(n_sel, 'clip')} selected"
-        self.hint.setText(f"{selected} · Ctrl+Z undoes, Ctrl+Shift+Z redoes" if has_tag
-                          else f"{selected}. Create a tag, then tag the selected clips with it.")
+        self.hint.setText(
+            f"{selected} · Ctrl+Z undoes, Ctrl+Shift+Z redoes"
+            if has_tag
+            else f"{selected}. Create a tag, then tag the selected clips with it."
+        )
 
     # ------------------------------------------------------------------------------------ actions
     def _with_tag(self, fn) -> None:

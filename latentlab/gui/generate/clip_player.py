@@ -11,14 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
-from latentlab.core.frame_rate import FALLBACK_FPS
 
 N_NEIGHBOURS = 8
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -52,8 +51,16 @@ def clip_report(dataset, index: int, k: int = N_NEIGHBOURS) -> ClipReport:
         idx, _ = dataset.index.knn(int(index), min(k + 1, dataset.n_clips))
         neighbours = np.array([j for j in np.ravel(idx) if j != index][:k], np.int64)
     thumbs = dataset.read_clips(neighbours) if neighbours.size else None
-    return ClipReport(index=index, clip=clip, recon=recon, mse=float(err), psnr=float(psnr), kl=kl,
-                      neighbours=neighbours, thumbs=thumbs)
+    return ClipReport(
+        index=index,
+        clip=clip,
+        recon=recon,
+        mse=float(err),
+        psnr=float(psnr),
+        kl=kl,
+        neighbours=neighbours,
+        thumbs=thumbs,
+    )
 
 
 class ClipPlayer(QWidget):
@@ -150,8 +157,7 @@ class ClipPlayer(QWidget):
         if ds is not None and "source" in ds.fields and ds.fields["source"].categories:
             code = int(ds.fields["source"].values[self.index])
             source = f" · {ds.fields['source'].categories[code]}"
-        self.numbers.setText(f"clip {self.index}{source}\nMSE {r.mse:.2f} · PSNR {r.psnr:.2f} dB · "
-                             f"KL {r.kl:.2f} nats")
+        self.numbers.setText(f"clip {self.index}{source}\nMSE {r.mse:.2f} · PSNR {r.psnr:.2f} dB · KL {r.kl:.2f} nats")
         self._neighbours = r.neighbours
         for j, view in enumerate(self.strip):
             if j < len(self._neighbours):

@@ -59,8 +59,10 @@ class GenerateTabs(QTabWidget):
                 dock.show()
                 dock.raise_()
             self.setCurrentWidget(self.interpolation)
-            self.said.emit(f"interpolating clip {a} → clip {b} ({method}): drag the slider in the Interpolate "
-                           "tab, Export writes the video")
+            self.said.emit(
+                f"interpolating clip {a} → clip {b} ({method}): drag the slider in the Interpolate "
+                "tab, Export writes the video"
+            )
         elif a >= 0:
             self.said.emit(f"A = clip {a}; now right-click another clip: Interpolate to here (B)")
         elif b >= 0:

@@ -12,8 +12,18 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latentlab.core import interpolation
 from latentlab.core.explorer_state import INTERPOLATION_METHODS, ExplorerState
@@ -28,6 +38,7 @@ class InterpolationFrame:
 
     t: int
     frames: np.ndarray
+
 
 SLIDER_STEPS = 100  # the live slider walks a path of SLIDER_STEPS + 1 latents
 MAX_STRIP = 12
@@ -53,8 +64,9 @@ class InterpolationPanel(QWidget):
     exported = Signal(str)
     said = Signal(str)  # a one-line result for the status bar ("wrote walk.mp4: 256×256 H.264, 64 frames")
 
-    def __init__(self, state: ExplorerState, worker: DecodeWorker, runner: JobRunner,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, state: ExplorerState, worker: DecodeWorker, runner: JobRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.state, self.worker, self.runner = state, worker, runner
         self.path_z: np.ndarray | None = None  # (SLIDER_STEPS + 1, D)
@@ -166,7 +178,7 @@ class InterpolationPanel(QWidget):
                 v.set_index(len(clips[j]) // 2)
 
     @guarded
-    def _on_frame(self, rid: int, frame: "InterpolationFrame") -> None:
+    def _on_frame(self, rid: int, frame: InterpolationFrame) -> None:
         if self.state.dataset is not None:
             self.view.set_fps(self.state.dataset.fps)
         self.view.set_frames(frame.frames, tag=rid)
@@ -178,8 +190,9 @@ class InterpolationPanel(QWidget):
         if not self.ready or self.state.dataset.codec is None:
             return None
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export interpolation", f"interpolation{suffix}",
-                                                  "Video (*.mp4 *.avi);;GIF (*.gif)")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export interpolation", f"interpolation{suffix}", "Video (*.mp4 *.avi);;GIF (*.gif)"
+            )
             if not path:
                 return None
         s, codec = self.state, self.state.dataset.codec
@@ -200,8 +213,15 @@ class InterpolationPanel(QWidget):
                 return str(out), f"wrote {out.name}: {size} GIF, {len(frames)} frames"
             code = h264_fourcc() if out.suffix.lower() in (".mp4", ".m4v", ".mov") else None
             write_video(out, frames, fps, fourcc=code)
-            kind = "H.264" if code else ("MPEG-4 Part 2 (this OpenCV has no H.264 encoder)"
-                                         if out.suffix.lower() in (".mp4", ".m4v", ".mov") else out.suffix[1:].upper())
+            kind = (
+                "H.264"
+                if code
+                else (
+                    "MPEG-4 Part 2 (this OpenCV has no H.264 encoder)"
+                    if out.suffix.lower() in (".mp4", ".m4v", ".mov")
+                    else out.suffix[1:].upper()
+                )
+            )
             return str(out), f"wrote {out.name}: {size} {kind}, {len(frames)} frames"
 
         def done(result) -> None:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
@@ -27,6 +26,7 @@ class DecodedLatent:
     z: np.ndarray
     frames: np.ndarray
 
+
 STEPS_PER_UNIT = 100  # slider ticks per unit of z
 Z_RANGE = 4.0
 
@@ -36,8 +36,9 @@ class LatentSliders(QWidget):
 
     rendered = Signal(object, object)
 
-    def __init__(self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None, seed: int | None = None
+    ) -> None:
         super().__init__(parent)
         self.state, self.worker = state, worker
         self.z = np.zeros(0, np.float32)
@@ -88,10 +89,14 @@ class LatentSliders(QWidget):
         kl = dataset.kl_per_dim()
         self.order = np.argsort(-kl, kind="stable")
         self.z = np.zeros(dataset.latent_dim, np.float32)
-        for col, (text, tip) in enumerate((("dim", "latent dimensions, most used (highest KL) first"), ("", ""),
-                                           ("z", "the value of this dimension in the decoded latent"),
-                                           ("KL", "mean KL of this dimension over all clips, in nats: "
-                                                  "near 0 = unused by the model"))):
+        for col, (text, tip) in enumerate(
+            (
+                ("dim", "latent dimensions, most used (highest KL) first"),
+                ("", ""),
+                ("z", "the value of this dimension in the decoded latent"),
+                ("KL", "mean KL of this dimension over all clips, in nats: near 0 = unused by the model"),
+            )
+        ):
             head = QLabel(text)
             head.setToolTip(tip)
             self._grid.addWidget(head, 0, col)
@@ -166,7 +171,7 @@ class LatentSliders(QWidget):
         self.channel.request(lambda: DecodedLatent(z, codec.decode(z[None])[0]))
 
     @guarded
-    def _on_result(self, rid: int, result: "DecodedLatent") -> None:
+    def _on_result(self, rid: int, result: DecodedLatent) -> None:
         z, frames = result.z, result.frames
         if self.state.dataset is not None:
             self.view.set_fps(self.state.dataset.fps)

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QSizePolicy, QV
 
 from latentlab.app.probe import ProbeResult, render_probe
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import ClipFrames, DecodeWorker
-from latentlab.core.frame_rate import FALLBACK_FPS
 
 
 @dataclass(frozen=True)

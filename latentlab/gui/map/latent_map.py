@@ -17,12 +17,12 @@ from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
-from latentlab.gui.wording import count
 from latentlab.gui.errors import guarded, listen
-from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.map.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
 from latentlab.gui.map.point_raster import PointRaster
+from latentlab.gui.widgets.frame_view import FrameView
+from latentlab.gui.wording import count
 from latentlab.gui.workers import ClipFrames, DecodeWorker
 
 DENSITY_THRESHOLD = 200_000
@@ -63,10 +63,17 @@ class LatentMap(QWidget):
         self.view.addItem(self.density, ignoreBounds=True)
         self.density.hide()
         self._cur = _Points(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
-        self._path = pg.PlotDataItem(pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5,
-                                     symbolBrush=(255, 160, 60), symbolPen=None)
-        self.probe = pg.TargetItem(pos=(0, 0), size=16, movable=True, pen=pg.mkPen(255, 90, 90, width=2),
-                                   label="probe", labelOpts={"color": (255, 120, 120), "offset": (10, -10)})
+        self._path = pg.PlotDataItem(
+            pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5, symbolBrush=(255, 160, 60), symbolPen=None
+        )
+        self.probe = pg.TargetItem(
+            pos=(0, 0),
+            size=16,
+            movable=True,
+            pen=pg.mkPen(255, 90, 90, width=2),
+            label="probe",
+            labelOpts={"color": (255, 120, 120), "offset": (10, -10)},
+        )
         for z, item in enumerate((self._path, self._cur, self.probe)):
             item.setZValue(100 + z)
             if item is not self.probe:
@@ -96,15 +103,17 @@ class LatentMap(QWidget):
         self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
         self.hover_channel = worker.channel("hover")
         self.hover_channel.ready.connect(self._on_result)
-        for signal, slot in ((state.dataset_changed, self._on_dataset_changed),
-                             (state.projection_changed, self._on_projection_changed),
-                             (state.layout_preview, self._on_layout_preview),
-                             (state.colour_field_changed, self._redraw_points),
-                             (state.selection_changed, self._draw_selection),
-                             (state.current_changed, self._draw_selection),
-                             (state.probe_moved, self._on_probe_moved),
-                             (state.path_changed, self._on_path_changed),
-                             (state.shown_changed, self._on_shown_changed)):
+        for signal, slot in (
+            (state.dataset_changed, self._on_dataset_changed),
+            (state.projection_changed, self._on_projection_changed),
+            (state.layout_preview, self._on_layout_preview),
+            (state.colour_field_changed, self._redraw_points),
+            (state.selection_changed, self._draw_selection),
+            (state.current_changed, self._draw_selection),
+            (state.probe_moved, self._on_probe_moved),
+            (state.path_changed, self._on_path_changed),
+            (state.shown_changed, self._on_shown_changed),
+        ):
             listen(self, signal, slot)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
@@ -164,17 +173,23 @@ class LatentMap(QWidget):
         self._redraw_points()
         self._draw_selection()
         if autorange and len(coords):
-            lo, hi = coords.min(0).astype(np.float64), coords.max(0).astype(np.float64)  # float32 overflows pyqtgraph's limits
+            lo, hi = (
+                coords.min(0).astype(np.float64),
+                coords.max(0).astype(np.float64),
+            )  # float32 overflows pyqtgraph's limits
             pad = 0.05 * np.maximum(hi - lo, 1e-6)
-            self.view.setRange(xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
-                               yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])), padding=0)
+            self.view.setRange(
+                xRange=(float(lo[0] - pad[0]), float(hi[0] + pad[0])),
+                yRange=(float(lo[1] - pad[1]), float(hi[1] + pad[1])),
+                padding=0,
+            )
 
     def _set_caption(self, text: str) -> None:
         self._caption = text
         self.caption.setText(text + self._selection_note())
 
     def _selection_note(self) -> str:
-        """" · 1 clip selected" (empty without a selection), the count the user asks about first."""
+        """ " · 1 clip selected" (empty without a selection), the count the user asks about first."""
         sel = self.state.selection
         if not sel.size or len(self.coords) == 0:
             return ""
@@ -226,10 +241,13 @@ class LatentMap(QWidget):
         lo, hi = self.coords.min(0), self.coords.max(0)
         span = np.maximum(hi - lo, 1e-9)
         bins = 512
-        hist, _, _ = np.histogram2d(self.coords[:, 1], self.coords[:, 0], bins=bins,
-                                    range=[[lo[1], hi[1]], [lo[0], hi[0]]])
+        hist, _, _ = np.histogram2d(
+            self.coords[:, 1], self.coords[:, 0], bins=bins, range=[[lo[1], hi[1]], [lo[0], hi[0]]]
+        )
         img = np.log1p(hist).astype(np.float32)
-        self.density.setImage(img, levels=(0, max(float(img.max()), 1e-6)), lut=pg.colormap.get("inferno").getLookupTable())
+        self.density.setImage(
+            img, levels=(0, max(float(img.max()), 1e-6)), lut=pg.colormap.get("inferno").getLookupTable()
+        )
         self.density.setRect(float(lo[0]), float(lo[1]), float(span[0]), float(span[1]))
         self.density.show()
 

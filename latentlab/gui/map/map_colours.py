@@ -3,7 +3,8 @@
 Clips are put in colour groups, each with one shared colour (the map's legend lists them, and
 :class:`~latentlab.gui.map.point_raster.PointRaster` draws every point in its group's colour): one
 group per category of a categorical field, or one per bin of a continuous field (16 bins of a
-perceptual colour map over its 1st..99th percentile). Every clip belongs to exactly one group (values that are not finite go
+perceptual colour map over its 1st..99th percentile). Every clip belongs to exactly one group (values that
+are not finite go
 to an "n/a" group), so no clip is ever left out of the map.
 """
 
@@ -20,8 +21,18 @@ from latentlab.core.explorer_state import ClipField
 N_BINS = 16
 #: Readable on a black background; categories beyond it get colours of their own (category_colour).
 PALETTE = [
-    (99, 164, 255), (255, 138, 101), (120, 220, 140), (240, 200, 80), (196, 140, 255), (90, 215, 220),
-    (255, 110, 170), (180, 200, 120), (230, 230, 230), (255, 170, 60), (140, 150, 255), (160, 110, 80),
+    (99, 164, 255),
+    (255, 138, 101),
+    (120, 220, 140),
+    (240, 200, 80),
+    (196, 140, 255),
+    (90, 215, 220),
+    (255, 110, 170),
+    (180, 200, 120),
+    (230, 230, 230),
+    (255, 170, 60),
+    (140, 150, 255),
+    (160, 110, 80),
 ]
 MISSING = (110, 110, 110)
 
@@ -55,13 +66,19 @@ def colour_groups(clip_field: ClipField | None, n_clips: int, max_legend: int = 
     if values.shape != (n_clips,):
         raise ValueError(f"field {clip_field.name!r} has {values.shape} values for {n_clips} clips")
     if clip_field.categorical:
-        return _categorical(values, clip_field.categories or (), max_legend, clip_field.colours,
-                            clip_field.missing_label)
+        return _categorical(
+            values, clip_field.categories or (), max_legend, clip_field.colours, clip_field.missing_label
+        )
     return _continuous(values.astype(np.float64))
 
 
-def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
-                 colours: tuple[str, ...] | None = None, missing_label: str = "n/a") -> list[ColourGroup]:
+def _categorical(
+    values: np.ndarray,
+    names: tuple[str, ...],
+    max_legend: int,
+    colours: tuple[str, ...] | None = None,
+    missing_label: str = "n/a",
+) -> list[ColourGroup]:
     codes = np.where(np.isfinite(values.astype(np.float64)), values, -1).astype(np.int64)
     order = np.argsort(codes, kind="stable")
     uniq, starts = np.unique(codes[order], return_index=True)
@@ -78,7 +95,7 @@ def _categorical(values: np.ndarray, names: tuple[str, ...], max_legend: int,
         groups.append(ColourGroup(label, idx, colour))
     shown = sum(g.in_legend for g in groups)
     if shown > max_legend:  # keep the legend readable; the rest are still drawn
-        for g in groups[max_legend - 1:]:
+        for g in groups[max_legend - 1 :]:
             g.in_legend = False
         groups[max_legend - 1].label += f"  (+{shown - max_legend} more)"
         groups[max_legend - 1].in_legend = True

@@ -100,5 +100,6 @@ class MapFitter(QObject):
             return None
         self._raster_job = self.runner.submit(
             "tabulate the map for the probe",
-            lambda ctx: inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled))
+            lambda ctx: inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled),
+        )
         return self._raster_job

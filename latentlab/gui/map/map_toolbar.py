@@ -34,8 +34,11 @@ class MapToolbar(QToolBar):
         self.addWidget(self.colour_box)
         self.addSeparator()
         group = QActionGroup(self)
-        for tool, tip in (("pan", "drag to pan, wheel to zoom"), ("box", "drag a box to select"),
-                          ("lasso", "draw around clips to select")):
+        for tool, tip in (
+            ("pan", "drag to pan, wheel to zoom"),
+            ("box", "drag a box to select"),
+            ("lasso", "draw around clips to select"),
+        ):
             act = QAction(tool.capitalize(), self, checkable=True, toolTip=f"{tip} (Shift adds, Ctrl removes)")
             act.setChecked(tool == "pan")
             act.triggered.connect(lambda _=False, t=tool: latent_map.set_tool(t))

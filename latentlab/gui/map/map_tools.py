@@ -8,7 +8,7 @@ about clips: it reports shapes and clicks in data coordinates through callbacks,
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg

@@ -7,8 +7,18 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from latentlab.core.export_output import check_output, is_nonempty_dir
 from latentlab.core.export_tables import ExportError
@@ -23,7 +33,7 @@ if TYPE_CHECKING:
 class ExportDialog(QDialog):
     """Scope, format, reconstructions, output folder; OK starts the export through the controller."""
 
-    def __init__(self, controller: "ExportExtension", parent: QWidget | None = None) -> None:
+    def __init__(self, controller: ExportExtension, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export clips")
         self.controller, self.job = controller, None
@@ -113,8 +123,9 @@ class ExportDialog(QDialog):
         scope = self.current_scope()
         if scope is None:
             raise ExportError("choose which clips to export")
-        self.job = self.controller.export(scope, self.format.currentData(), out,
-                                          reconstructions=self.reconstructions.isChecked(), force=force)
+        self.job = self.controller.export(
+            scope, self.format.currentData(), out, reconstructions=self.reconstructions.isChecked(), force=force
+        )
         s = self._settings()
         if s is not None:
             s.setValue("export/parent", str(out.parent))

@@ -29,8 +29,12 @@ if TYPE_CHECKING:
     from latentlab.gui.project.export_dialog import ExportDialog
 
 NOTE_MS = 60_000  # how long the "exported ..." note stays in the status bar
-FORMATS = {"manifest": "Manifest (CSV + JSON)", "videos": "Videos (MP4)",
-           "projector": "Embedding Projector (TSV)", "folders": "Folder per tag (dataset)"}
+FORMATS = {
+    "manifest": "Manifest (CSV + JSON)",
+    "videos": "Videos (MP4)",
+    "projector": "Embedding Projector (TSV)",
+    "folders": "Folder per tag (dataset)",
+}
 
 
 class ExportExtension(ExtensionBase):
@@ -70,8 +74,10 @@ class ExportExtension(ExtensionBase):
         if cur is not None:
             counts = cur.book.counts()
             out += [(("tag", n), f"Tag: {n} ({counts.get(n, 0):,})") for n in cur.book.names()]
-            out += [(("selection", n), f"Saved selection: {n} ({len(cur.selections.get(n)):,})")
-                    for n in cur.selections.names()]
+            out += [
+                (("selection", n), f"Saved selection: {n} ({len(cur.selections.get(n)):,})")
+                for n in cur.selections.names()
+            ]
         return out
 
     def indices(self, scope) -> np.ndarray:
@@ -135,8 +141,19 @@ class ExportExtension(ExtensionBase):
         info = {"scope": {"kind": scope[0], "name": scope[1]}, "checkpoint": self.ctx.checkpoint}
 
         def work(ctx):
-            return run_export(fmt, store, idx, tags, out, force=force, mu=mu, reconstruct=reconstruct,
-                              progress=lambda f, t: ctx.progress(f, text=t), cancel=ctx.is_cancelled, info=info)
+            return run_export(
+                fmt,
+                store,
+                idx,
+                tags,
+                out,
+                force=force,
+                mu=mu,
+                reconstruct=reconstruct,
+                progress=lambda f, t: ctx.progress(f, text=t),
+                cancel=ctx.is_cancelled,
+                info=info,
+            )
 
         job = self.ctx.runner.submit(f"export {fmt}", work)
         job.succeeded.connect(guarded(self._on_exported))
@@ -147,7 +164,9 @@ class ExportExtension(ExtensionBase):
         text = report.summary()
         self.ctx.status.say(text, "\n".join(report.files[:20]), NOTE_MS)  # where the user looks
         self.note.setText(text if len(text) <= 120 else text[:117] + "…")
-        listing = "\n".join(report.files[:20]) + (f"\n… and {len(report.files) - 20} more" if len(report.files) > 20 else "")
+        listing = "\n".join(report.files[:20]) + (
+            f"\n… and {len(report.files) - 20} more" if len(report.files) > 20 else ""
+        )
         self.note.setToolTip(f"{text}\n\n{listing}")
         self._clear.start()
         self.exported.emit(report)
@@ -156,12 +175,16 @@ class ExportExtension(ExtensionBase):
     def confirm_overwrite(self, out: Path) -> bool:
         """Ask before writing into a folder that is not empty (tests replace this)."""
         answer = QMessageBox.question(
-            self.ctx.window, "Export", f"{out} is not empty.\n\nWrite the export into it anyway? Files with the same "
+            self.ctx.window,
+            "Export",
+            f"{out} is not empty.\n\nWrite the export into it anyway? Files with the same "
             "names are replaced (an earlier export there is replaced as a whole); nothing else is deleted.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
-    def open_dialog(self) -> "ExportDialog | None":
+    def open_dialog(self) -> ExportDialog | None:
         from latentlab.gui.project.export_dialog import ExportDialog
 
         if not self.scopes():

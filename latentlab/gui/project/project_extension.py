@@ -99,10 +99,12 @@ class ProjectExtension(ExtensionBase):
         w = self.ctx.window
         self.new_action = QAction("&New project…", w, triggered=guarded(lambda: self.new_project()))
         self.open_action = QAction("&Open project…", w, triggered=guarded(lambda: self.open_project()))
-        self.save_action = QAction("&Save project", w, shortcut=QKeySequence.StandardKey.Save,
-                                   triggered=guarded(lambda: self.save()))
-        self.save_as_action = QAction("Save project &as…", w, shortcut=QKeySequence.StandardKey.SaveAs,
-                                      triggered=guarded(lambda: self.save_as()))
+        self.save_action = QAction(
+            "&Save project", w, shortcut=QKeySequence.StandardKey.Save, triggered=guarded(lambda: self.save())
+        )
+        self.save_as_action = QAction(
+            "Save project &as…", w, shortcut=QKeySequence.StandardKey.SaveAs, triggered=guarded(lambda: self.save_as())
+        )
         for act in (self.new_action, self.open_action, self.save_action, self.save_as_action):
             self.ctx.add_file_action(act)
         self.ctx.add_file_separator()
@@ -137,10 +139,16 @@ class ProjectExtension(ExtensionBase):
         def wants_recovery(p: Path) -> bool:
             if recover is not None:
                 return recover
-            return self.ctx.dialogs_enabled and ask(
-                self.ctx.window, "Recover project",
-                f"{p.name} was not closed cleanly. Recover the unsaved changes from its autosave?",
-                ["Recover", "Open the saved file"]) == "Recover"
+            return (
+                self.ctx.dialogs_enabled
+                and ask(
+                    self.ctx.window,
+                    "Recover project",
+                    f"{p.name} was not closed cleanly. Recover the unsaved changes from its autosave?",
+                    ["Recover", "Open the saved file"],
+                )
+                == "Recover"
+            )
 
         try:
             plan = self.session.plan_open(path, wants_recovery)
@@ -246,8 +254,12 @@ class ProjectExtension(ExtensionBase):
             if not self.ctx.dialogs_enabled:
                 self.autosave_now()  # a scripted run must not block on a question: keep the work
                 return True
-            choice = ask(self.ctx.window, "Unsaved changes", f"Save the changes to {self.session.name}?",
-                         ["Save", "Discard", "Cancel"]).lower()
+            choice = ask(
+                self.ctx.window,
+                "Unsaved changes",
+                f"Save the changes to {self.session.name}?",
+                ["Save", "Discard", "Cancel"],
+            ).lower()
         if choice == "save":
             return self.save()
         if choice == "discard":
@@ -265,10 +277,13 @@ class ProjectExtension(ExtensionBase):
         if not self.dirty:
             return True
         if choice is None and self.ctx.dialogs_enabled:
-            choice = ask(self.ctx.window, "Unsaved changes",
-                         f"Opening {what} replaces the clips on the map.\n"
-                         f"Save the tags and selections of {self.session.name} first?",
-                         ["Save", "Discard", "Cancel"]).lower()
+            choice = ask(
+                self.ctx.window,
+                "Unsaved changes",
+                f"Opening {what} replaces the clips on the map.\n"
+                f"Save the tags and selections of {self.session.name} first?",
+                ["Save", "Discard", "Cancel"],
+            ).lower()
         if choice == "discard" and self.project is not None:
             self._load_curation(self.project.tags, self.project.selections)
         return self.can_close(choice)
@@ -291,10 +306,16 @@ class ProjectExtension(ExtensionBase):
         if path is None:
             return None
         if recover is None:
-            recover = self.ctx.dialogs_enabled and ask(
-                self.ctx.window, "Recover project",
-                f"latentlab did not close cleanly while {path.name} had unsaved changes. Recover them?",
-                ["Recover", "Not now"]) == "Recover"
+            recover = (
+                self.ctx.dialogs_enabled
+                and ask(
+                    self.ctx.window,
+                    "Recover project",
+                    f"latentlab did not close cleanly while {path.name} had unsaved changes. Recover them?",
+                    ["Recover", "Not now"],
+                )
+                == "Recover"
+            )
         if not recover:
             self.session.remember(None)
             return None
@@ -333,8 +354,10 @@ class ProjectExtension(ExtensionBase):
         if carry is not None:
             self._load_curation(carry[0], carry[1])
         p = self.project
-        moved = (user_path(self.ctx.store_path, "store"), user_path(self.ctx.checkpoint, "checkpoint")) \
-            != (p.store, p.checkpoint)
+        moved = (user_path(self.ctx.store_path, "store"), user_path(self.ctx.checkpoint, "checkpoint")) != (
+            p.store,
+            p.checkpoint,
+        )
         if moved or (carry and carry[2]):
             self.session.mark_changed()
         self._refresh_title()

@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from latentlab.core.project import Project
+from latentlab.core.projection_methods import FITTED_METHODS as METHODS
 from latentlab.gui.errors import guarded
 from latentlab.gui.shell import WindowContext
 from latentlab.paths import demo_checkpoint_dir, user_data_dir
-
-from latentlab.core.projection_methods import FITTED_METHODS as METHODS
 
 
 class SavedView:
@@ -44,9 +43,12 @@ class SavedView:
         """``{"x_range", "y_range", "colour", "current"}`` of the window now."""
         (x0, x1), (y0, y1) = self.ctx.view_range()
         keys, current = self.clip_keys(), self.state.current
-        return {"x_range": [x0, x1], "y_range": [y0, y1],
-                "colour": self.state.colour_field or None,
-                "current": str(keys[current]) if 0 <= current < len(keys) else None}
+        return {
+            "x_range": [x0, x1],
+            "y_range": [y0, y1],
+            "colour": self.state.colour_field or None,
+            "current": str(keys[current]) if 0 <= current < len(keys) else None,
+        }
 
     def restore(self, view: dict, method: str) -> None:
         """Show ``view``: the current clip, the colour field (once it exists: the cluster field
@@ -90,22 +92,32 @@ class SavedView:
         projection = {**old.projection, "method": self.method()}
         if projection["method"] != old.projection.get("method"):
             projection["params"] = {}
-        return Project(store=user_path(self.ctx.store_path, "store"),
-                       checkpoint=user_path(self.ctx.checkpoint, "checkpoint"),
-                       projection=projection, tags=tags, selections=selections, view=self.capture(),
-                       path=old.path)
+        return Project(
+            store=user_path(self.ctx.store_path, "store"),
+            checkpoint=user_path(self.ctx.checkpoint, "checkpoint"),
+            projection=projection,
+            tags=tags,
+            selections=selections,
+            view=self.capture(),
+            path=old.path,
+        )
 
     def missing_sources(self) -> list[str]:
         """A note on the source videos of the shown store that no longer exist ([] if none)."""
         store = self.state.dataset.store if self.state.dataset is not None else None
         if store is None:
             return []
-        gone = [str(s["path"]) for s in store.sources
-                if s.get("path") and not str(s["path"]).startswith("procedural:") and not _exists(str(s["path"]))]
+        gone = [
+            str(s["path"])
+            for s in store.sources
+            if s.get("path") and not str(s["path"]).startswith("procedural:") and not _exists(str(s["path"]))
+        ]
         if not gone:
             return []
-        return [f"{len(gone)} source video{'s are' if len(gone) > 1 else ' is'} missing (e.g. {gone[0]}); "
-                "browsing works from the clip store"]
+        return [
+            f"{len(gone)} source video{'s are' if len(gone) > 1 else ' is'} missing (e.g. {gone[0]}); "
+            "browsing works from the clip store"
+        ]
 
 
 def user_path(path: str | None, what: str) -> str | None:
@@ -129,5 +141,9 @@ def _exists(path: str) -> bool:
 
 
 def _is_range(value) -> bool:
-    return (isinstance(value, (list, tuple)) and len(value) == 2
-            and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value) and value[0] < value[1])
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value)
+        and value[0] < value[1]
+    )

@@ -16,18 +16,20 @@ from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
-from latentlab.gui.widgets.wrapped_label import WrappedLabel
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.panel_plot import panel_plot
+from latentlab.gui.widgets.wrapped_label import WrappedLabel
 from latentlab.gui.workers import DecodeWorker
 
 CHANNEL = "teach_elbo"
 ACTIVE_BRUSH = (90, 160, 230)
 COLLAPSED_BRUSH = (95, 98, 108)
-COLLAPSED_NOTE = (f"Grey bars: <i>collapsed</i> units: over the dataset μ<sub>d</sub> hardly varies (variance ≤ "
-                  f"{teaching.ACTIVE_UNIT_THRESHOLD:g}, the active-unit rule of <code>latentlab eval</code>) or the mean "
-                  f"KL is below {teaching.COLLAPSED_KL:g} nats: the encoder answers with the prior whatever the clip, "
-                  f"and the decoder ignores the unit. White ticks: each unit's mean KL over the dataset.")
+COLLAPSED_NOTE = (
+    f"Grey bars: <i>collapsed</i> units: over the dataset μ<sub>d</sub> hardly varies (variance ≤ "
+    f"{teaching.ACTIVE_UNIT_THRESHOLD:g}, the active-unit rule of <code>latentlab eval</code>) or the mean "
+    f"KL is below {teaching.COLLAPSED_KL:g} nats: the encoder answers with the prior whatever the clip, "
+    f"and the decoder ignores the unit. White ticks: each unit's mean KL over the dataset."
+)
 
 
 def _nats(v: float) -> str:
@@ -36,26 +38,38 @@ def _nats(v: float) -> str:
 
 def formula_html(index: int, kl: float, d: int, elbo=None, status: str = "") -> str:
     """The panel's rich text: the ELBO, its two terms and this clip's numbers (``elbo`` a ClipElbo)."""
-    head = (f"<b>Clip {index}</b><br><b>ELBO(x)</b> = E<sub>q(z|x)</sub>[log p(x|z)] − KL(q(z|x) ‖ N(0, I)) "
-            f"&nbsp;≤ &nbsp;log p(x)")
-    kl_line = (f"KL = ½ Σ<sub>d=1..{d}</sub> (μ<sub>d</sub>² + σ<sub>d</sub>² − 1 − log σ<sub>d</sub>²) "
-               f"= <b>{_nats(kl)} nats</b> &nbsp;(exact, closed form)")
+    head = (
+        f"<b>Clip {index}</b><br><b>ELBO(x)</b> = E<sub>q(z|x)</sub>[log p(x|z)] − KL(q(z|x) ‖ N(0, I)) "
+        f"&nbsp;≤ &nbsp;log p(x)"
+    )
+    kl_line = (
+        f"KL = ½ Σ<sub>d=1..{d}</sub> (μ<sub>d</sub>² + σ<sub>d</sub>² − 1 − log σ<sub>d</sub>²) "
+        f"= <b>{_nats(kl)} nats</b> &nbsp;(exact, closed form)"
+    )
     if elbo is None:
         rec = f"E<sub>q</sub>[log p(x|z)]: <i>{status or 'computing…'}</i>"
         return "<br>".join((head, rec, kl_line))
     if elbo.likelihood == "bernoulli":
-        lik = ("log p(x|z) = Σ<sub>i</sub> x<sub>i</sub> log dec<sub>i</sub>(z) + (1 − x<sub>i</sub>) "
-               f"log(1 − dec<sub>i</sub>(z)) over the {elbo.n_values:,} values of the clip (Bernoulli; "
-               f"dec(z) is the decoder's output)")
+        lik = (
+            "log p(x|z) = Σ<sub>i</sub> x<sub>i</sub> log dec<sub>i</sub>(z) + (1 − x<sub>i</sub>) "
+            f"log(1 − dec<sub>i</sub>(z)) over the {elbo.n_values:,} values of the clip (Bernoulli; "
+            f"dec(z) is the decoder's output)"
+        )
     else:
-        lik = ("log p(x|z) = − ‖x − dec(z)‖² / (2s²) − N log(s √(2π)), &nbsp;"
-               f"s = {elbo.sigma:g}, N = {elbo.n_values:,} values, dec(z) the decoder's mean clip "
-               f"(Gaussian: a density, so it may be positive)")
-    sampled = (f"E<sub>q</sub>[log p(x|z)] ≈ (1/S) Σ<sub>s</sub> log p(x | μ + σ ⊙ ε<sub>s</sub>) = "
-               f"<b>{_nats(elbo.reconstruction)} ± {_nats(elbo.nll_sem)} nats</b> &nbsp;(S = {elbo.n_samples}; "
-               f"at z = μ: {_nats(-elbo.nll_at_mean)})")
-    total = (f"ELBO ≈ {_nats(elbo.reconstruction)} − {_nats(elbo.kl)} = <b>{_nats(elbo.elbo)} nats</b>. "
-             f"Training minimises −ELBO = reconstruction NLL + β·KL (β = {elbo.beta:g}).")
+        lik = (
+            "log p(x|z) = − ‖x − dec(z)‖² / (2s²) − N log(s √(2π)), &nbsp;"
+            f"s = {elbo.sigma:g}, N = {elbo.n_values:,} values, dec(z) the decoder's mean clip "
+            f"(Gaussian: a density, so it may be positive)"
+        )
+    sampled = (
+        f"E<sub>q</sub>[log p(x|z)] ≈ (1/S) Σ<sub>s</sub> log p(x | μ + σ ⊙ ε<sub>s</sub>) = "
+        f"<b>{_nats(elbo.reconstruction)} ± {_nats(elbo.nll_sem)} nats</b> &nbsp;(S = {elbo.n_samples}; "
+        f"at z = μ: {_nats(-elbo.nll_at_mean)})"
+    )
+    total = (
+        f"ELBO ≈ {_nats(elbo.reconstruction)} − {_nats(elbo.kl)} = <b>{_nats(elbo.elbo)} nats</b>. "
+        f"Training minimises −ELBO = reconstruction NLL + β·KL (β = {elbo.beta:g})."
+    )
     kl_line = kl_line.replace(f"<b>{_nats(kl)} nats</b>", f"<b>{_nats(elbo.kl)} nats</b>")
     return "<br>".join((head, lik, sampled, kl_line, total))
 
@@ -143,8 +157,14 @@ class ElboPanel(QWidget):
         if codec is None:
             self.text.setText(formula_html(i, float(self.kl_dims.sum()), ds.latent_dim, status="the model is loading…"))
         elif getattr(codec, "model", None) is None:
-            self.text.setText(formula_html(i, float(self.kl_dims.sum()), ds.latent_dim,
-                                           status="needs a VideoVAE checkpoint (this model gives no likelihood)"))
+            self.text.setText(
+                formula_html(
+                    i,
+                    float(self.kl_dims.sum()),
+                    ds.latent_dim,
+                    status="needs a VideoVAE checkpoint (this model gives no likelihood)",
+                )
+            )
         else:
             self.text.setText(formula_html(i, float(self.kl_dims.sum()), ds.latent_dim))
             token = self._token
@@ -160,7 +180,9 @@ class ElboPanel(QWidget):
     def _draw_bars(self, kl: np.ndarray) -> None:
         d = np.arange(len(kl))
         units = self.units
-        collapsed = units.collapsed if units is not None and len(units.collapsed) == len(kl) else np.zeros(len(kl), bool)
+        collapsed = (
+            units.collapsed if units is not None and len(units.collapsed) == len(kl) else np.zeros(len(kl), bool)
+        )
         self.bars_active.setOpts(x=d[~collapsed], height=kl[~collapsed], width=0.8)
         self.bars_collapsed.setOpts(x=d[collapsed], height=kl[collapsed], width=0.8)
         top = max([1e-3, *kl, *(units.mean_kl if units is not None and len(units.mean_kl) == len(kl) else [])])
@@ -168,8 +190,10 @@ class ElboPanel(QWidget):
         self.plot.setYRange(0, 1.1 * top, padding=0)  # bars start at 0 nats: auto-range would cut them
         if units is not None and len(units.mean_kl) == len(kl):
             self.mean_ticks.setData(d, units.mean_kl)
-            self.units_label.setText(f"{units.n_active} of {len(kl)} units active, {units.n_collapsed} collapsed "
-                                     f"(over {self.state.dataset.n_clips:,} clips)")
+            self.units_label.setText(
+                f"{units.n_active} of {len(kl)} units active, {units.n_collapsed} collapsed "
+                f"(over {self.state.dataset.n_clips:,} clips)"
+            )
         else:
             self.mean_ticks.setData([], [])
             self.units_label.setText("")
@@ -183,8 +207,14 @@ class ElboPanel(QWidget):
             return
         ds, i = self.state.dataset, self._clip
         if elbo is None:
-            self.text.setText(formula_html(i, float(self.kl_dims.sum()), ds.latent_dim,
-                                           status="needs a VideoVAE checkpoint (this model gives no likelihood)"))
+            self.text.setText(
+                formula_html(
+                    i,
+                    float(self.kl_dims.sum()),
+                    ds.latent_dim,
+                    status="needs a VideoVAE checkpoint (this model gives no likelihood)",
+                )
+            )
         else:
             self.elbo = elbo
             self.kl_dims = np.asarray(elbo.kl_per_dim)  # the encoder's own posterior, this very call

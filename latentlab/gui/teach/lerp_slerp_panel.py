@@ -11,16 +11,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from latentlab.core import interpolation, teaching
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.widgets.panel_plot import panel_plot
 from latentlab.gui.workers import DecodeWorker
-from latentlab.core.frame_rate import FALLBACK_FPS
 
 CHANNEL = "teach_paths"
 T_STEPS = 100
@@ -34,8 +33,9 @@ class LerpSlerpPanel(QWidget):
 
     decoded = Signal(float, object, object)
 
-    def __init__(self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, state: ExplorerState, worker: DecodeWorker, parent: QWidget | None = None, seed: int | None = None
+    ) -> None:
         super().__init__(parent)
         self.state, self.worker = state, worker
         self.active = False
@@ -52,12 +52,18 @@ class LerpSlerpPanel(QWidget):
         self.plot.addLegend(offset=(8, 8), labelTextColor=(215, 218, 224), brush=(20, 22, 28, 200))
         self.lerp_curve = self.plot.plot([], [], pen=pg.mkPen(*LERP_PEN, width=2), name="lerp")
         self.slerp_curve = self.plot.plot([], [], pen=pg.mkPen(*SLERP_PEN, width=2), name="slerp")
-        self.typical_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(200, 200, 200, style=Qt.PenStyle.DashLine),
-                                            label="√D (prior's typical norm)",
-                                            labelOpts={"position": 0.8, "color": (200, 200, 200)})
-        self.data_line = pg.InfiniteLine(angle=0, pen=pg.mkPen(120, 220, 140, style=Qt.PenStyle.DotLine),
-                                         label="median ‖μ‖ of the clips",
-                                         labelOpts={"position": 0.45, "color": (120, 220, 140)})
+        self.typical_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(200, 200, 200, style=Qt.PenStyle.DashLine),
+            label="√D (prior's typical norm)",
+            labelOpts={"position": 0.8, "color": (200, 200, 200)},
+        )
+        self.data_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen(120, 220, 140, style=Qt.PenStyle.DotLine),
+            label="median ‖μ‖ of the clips",
+            labelOpts={"position": 0.45, "color": (120, 220, 140)},
+        )
         self.t_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(120, 120, 120))
         self.plot.addItem(self.data_line)
         self.plot.addItem(self.typical_line)
@@ -111,8 +117,9 @@ class LerpSlerpPanel(QWidget):
             self.profile, self._ends = None, None
             self.lerp_curve.setData([], [])
             self.slerp_curve.setData([], [])
-            self.info.setText("Pick A and B (the Interpolate tab or right-click clips on the map), "
-                              "or press the button.")
+            self.info.setText(
+                "Pick A and B (the Interpolate tab or right-click clips on the map), or press the button."
+            )
             return
         if not self.active:
             return
@@ -133,7 +140,8 @@ class LerpSlerpPanel(QWidget):
             f"N(0, I) in D = {len(z0)} puts almost all its mass near ‖z‖ = √D = {p.typical:.2f}; the clips' "
             f"means have a median norm of {data_norm:.2f}. Halfway, lerp's ‖z‖ is {p.lerp[mid]:.2f} and slerp's "
             f"{p.slerp[mid]:.2f}: the straight line sinks towards the origin, where neither the prior nor "
-            f"the data put latents, so the decoder has seen few there.")
+            f"the data put latents, so the decoder has seen few there."
+        )
         self._request_decode()
 
     def _request_decode(self) -> None:
@@ -144,8 +152,8 @@ class LerpSlerpPanel(QWidget):
             return
         z0, z1 = self._ends
         v = self.slider.value()
-        zl = interpolation.lerp(z0, z1, T_STEPS + 1)[v:v + 1]  # (1, D): the point at t on each path
-        zs = interpolation.slerp(z0, z1, T_STEPS + 1)[v:v + 1]
+        zl = interpolation.lerp(z0, z1, T_STEPS + 1)[v : v + 1]  # (1, D): the point at t on each path
+        zs = interpolation.slerp(z0, z1, T_STEPS + 1)[v : v + 1]
         codec, token = ds.codec, object()
         self._token = token
         self.channel.request(lambda: (token, t, codec.decode(np.concatenate([zl, zs]))))
@@ -160,8 +168,10 @@ class LerpSlerpPanel(QWidget):
         fps = self.state.dataset.fps if self.state.dataset is not None else FALLBACK_FPS
         p = self.profile
         k = int(round(t * (len(p.t) - 1))) if p is not None else 0
-        for view, clip, name, norms in ((self.lerp_view, clips[0], "lerp", p.lerp if p else None),
-                                        (self.slerp_view, clips[1], "slerp", p.slerp if p else None)):
+        for view, clip, name, norms in (
+            (self.lerp_view, clips[0], "lerp", p.lerp if p else None),
+            (self.slerp_view, clips[1], "slerp", p.slerp if p else None),
+        ):
             view.set_fps(fps)
             view.set_frames(clip, tag=rid)
             view.set_caption(f"{name}, t = {t:.2f}" + (f", ‖z‖ = {norms[k]:.2f}" if norms is not None else ""))

@@ -14,15 +14,26 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latentlab.core import teaching
 from latentlab.core.explorer_state import ExplorerState
+from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
-from latentlab.core.frame_rate import FALLBACK_FPS
 
 CHANNEL = "teach_cloud"
 SOURCES = ("posterior of the clip", "prior N(0, I)")
@@ -75,8 +86,10 @@ class PosteriorCloud(QWidget):
         self.stats = QLabel()
         self.stats.setObjectName("numbers")
         self.stats.setWordWrap(True)
-        self.scale.setToolTip("ε scale, logarithmic from 0.01 to 100 (far left: 0). A trained VAE's posteriors are "
-                              "often so narrow that the cloud is a dot on the map at scale 1")
+        self.scale.setToolTip(
+            "ε scale, logarithmic from 0.01 to 100 (far left: 0). A trained VAE's posteriors are "
+            "often so narrow that the cloud is a dot on the map at scale 1"
+        )
         self.views = [FrameView(min_size=40, animate=True) for _ in range(GRID * GRID)]
         for v in self.views:  # share the height that is left instead of asking 160 px each (see teach.py)
             v.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
@@ -97,8 +110,13 @@ class PosteriorCloud(QWidget):
         lay.addLayout(row2)
         lay.addWidget(self.stats)
         lay.addLayout(grid, 1)
-        for signal in (self.source.currentIndexChanged, self.count.valueChanged, self.seed.valueChanged,
-                       self.scale.valueChanged, self.on_map.toggled):
+        for signal in (
+            self.source.currentIndexChanged,
+            self.count.valueChanged,
+            self.seed.valueChanged,
+            self.scale.valueChanged,
+            self.on_map.toggled,
+        ):
             signal.connect(guarded(lambda *_: self.refresh()))
         self.resample.clicked.connect(guarded(lambda: self.seed.setValue(self.seed.value() + 1)))
         self.channel = worker.channel(CHANNEL)
@@ -157,8 +175,9 @@ class PosteriorCloud(QWidget):
             self.stats.setText("Select a clip to sample its posterior.")
             return
         mu, logvar = ds.mu[i] if not prior else None, ds.logvar[i] if not prior else None
-        z = cloud_latents(mu, logvar, self.source_name, self.count.value(), self.eps_scale,
-                          self.seed.value(), ds.latent_dim)
+        z = cloud_latents(
+            mu, logvar, self.source_name, self.count.value(), self.eps_scale, self.seed.value(), ds.latent_dim
+        )
         self.stats.setText(self._stats_text(z, mu, logvar))
         projection = self.state.projection if self.on_map.isChecked() else None
         if projection is None:
@@ -178,13 +197,17 @@ class PosteriorCloud(QWidget):
         s = self.eps_scale
         if mu is None:
             norms = np.linalg.norm(z, axis=1)
-            return (f"{len(z)} prior samples z = {s:.2f}·ε: sample std {z.std(0).mean():.3f} (expected {s:.2f}); "
-                    f"‖z‖ median {np.median(norms):.2f}, √D·{s:.2f} = {teaching.typical_norm(z.shape[1]) * s:.2f}")
+            return (
+                f"{len(z)} prior samples z = {s:.2f}·ε: sample std {z.std(0).mean():.3f} (expected {s:.2f}); "
+                f"‖z‖ median {np.median(norms):.2f}, √D·{s:.2f} = {teaching.typical_norm(z.shape[1]) * s:.2f}"
+            )
         sigma = np.exp(0.5 * np.asarray(logvar, np.float64))
         err = np.abs(z.mean(0) - mu).max() if len(z) else 0.0
         ratio = (z.std(0) / sigma).mean() if len(z) > 1 else 0.0
-        return (f"{len(z)} samples z = μ + σ ⊙ ({s:.2f}·ε): max |mean − μ| = {err:.3f}, "
-                f"sample std / σ = {ratio:.3f} (expected {s:.2f}); mean σ of this clip {sigma.mean():.3f}")
+        return (
+            f"{len(z)} samples z = μ + σ ⊙ ({s:.2f}·ε): max |mean − μ| = {err:.3f}, "
+            f"sample std / σ = {ratio:.3f} (expected {s:.2f}); mean σ of this clip {sigma.mean():.3f}"
+        )
 
     @guarded
     def _on_result(self, rid: int, result) -> None:

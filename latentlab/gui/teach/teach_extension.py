@@ -13,18 +13,20 @@ from importlib import metadata
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QMessageBox, QScrollArea, QTabWidget, QWidget
 
-from latentlab.gui.teach.elbo_panel import ElboPanel
 from latentlab.gui.errors import guarded
 from latentlab.gui.shell import ExtensionBase, WindowContext
-from latentlab.gui.teach.posterior_cloud import PosteriorCloud
+from latentlab.gui.teach.elbo_panel import ElboPanel
 from latentlab.gui.teach.lerp_slerp_panel import LerpSlerpPanel
+from latentlab.gui.teach.posterior_cloud import PosteriorCloud
 from latentlab.gui.teach.tour import Tour
 
 PANELS = ("elbo", "samples", "paths")
 MIN_OPEN_HEIGHT = 500  # px the dock is given when opened from a menu or the tour
-ABOUT = ("<b>latentlab {version}</b><p>See and touch what a video VAE has learned: a map of every clip's "
-         "latent, a live decoder under the mouse, and panels that show the ELBO, the posterior and the "
-         "prior at work.</p><p>Help → Guided tour walks through the explorer in six steps.</p>")
+ABOUT = (
+    "<b>latentlab {version}</b><p>See and touch what a video VAE has learned: a map of every clip's "
+    "latent, a live decoder under the mouse, and panels that show the ELBO, the posterior and the "
+    "prior at work.</p><p>Help → Guided tour walks through the explorer in six steps.</p>"
+)
 
 
 class TeachExtension(ExtensionBase):
@@ -56,9 +58,11 @@ class TeachExtension(ExtensionBase):
         self.dock = QDockWidget("Teach", ctx.window)
         self.dock.setObjectName("dock_teach")
         self.dock.setWidget(self.tabs)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                              | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         ctx.add_dock(self.dock)
         self.dock.visibilityChanged.connect(guarded(self._on_visibility))
         self.tour: Tour | None = None
@@ -86,8 +90,9 @@ class TeachExtension(ExtensionBase):
         if clip is not None and not self.dock.isFloating() and self.dock.height() < MIN_OPEN_HEIGHT:
             # room for the formulas and the bars: the clip dock above gives up what it can spare
             total = clip.height() + self.dock.height()
-            self.ctx.window.resizeDocks([clip, self.dock], [max(total - MIN_OPEN_HEIGHT, 1), MIN_OPEN_HEIGHT],
-                                    Qt.Orientation.Vertical)
+            self.ctx.window.resizeDocks(
+                [clip, self.dock], [max(total - MIN_OPEN_HEIGHT, 1), MIN_OPEN_HEIGHT], Qt.Orientation.Vertical
+            )
         self._on_visibility(True)
         return self.panels[name]
 

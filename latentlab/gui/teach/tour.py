@@ -10,9 +10,9 @@ with a :class:`Highlight`. Closing it changes nothing else; Help -> Guided tour 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -97,8 +97,9 @@ class Tour(QFrame):
     step_changed = Signal(int)
     closed = Signal()
 
-    def __init__(self, window: QWidget, show_target: Callable[[str], QWidget | None],
-                 steps: list[TourStep] | None = None) -> None:
+    def __init__(
+        self, window: QWidget, show_target: Callable[[str], QWidget | None], steps: list[TourStep] | None = None
+    ) -> None:
         super().__init__(window)
         self.setObjectName("tour")
         self.setStyleSheet("QFrame#tour { background: #242731; border: 2px solid #5b8fd0; border-radius: 6px; }")

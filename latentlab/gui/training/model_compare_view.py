@@ -40,7 +40,7 @@ class ModelCompareView(QWidget):
             return
         super().keyPressEvent(event)
 
-    def __init__(self, ctx: "WindowContext", a: ModelSide, b: ModelSide) -> None:
+    def __init__(self, ctx: WindowContext, a: ModelSide, b: ModelSide) -> None:
         super().__init__(None, Qt.WindowType.Window)
         self.setWindowTitle(f"Compare models — {a.name} | {b.name}  (Esc closes)")
         self._close_keys = [QShortcut(QKeySequence("Ctrl+W"), self, self.close)]
@@ -79,8 +79,14 @@ class ModelCompareView(QWidget):
         self.kl_bars = {}
         for side, shift in zip(SIDES, (-0.2, 0.2)):
             kl = self.sides[side].kl_per_dim
-            bars = pg.BarGraphItem(x=np.arange(len(kl)) + shift, height=kl, width=0.4,
-                                   brush=pg.mkBrush(*COLOURS[side]), pen=None, name=self.sides[side].name)
+            bars = pg.BarGraphItem(
+                x=np.arange(len(kl)) + shift,
+                height=kl,
+                width=0.4,
+                brush=pg.mkBrush(*COLOURS[side]),
+                pen=None,
+                name=self.sides[side].name,
+            )
             self.kl_plot.addItem(bars)
             self.kl_bars[side] = bars
         self.kl_plot.setLabel("bottom", "latent dimension")
@@ -93,7 +99,9 @@ class ModelCompareView(QWidget):
         lay.addWidget(self.frame_caption)
         lay.addWidget(self.kl_plot, 2)
         self._targets = {"compare-clip": self.original, "compare-a": self.recons["a"], "compare-b": self.recons["b"]}
-        self._results = {name: (lambda rid, result, name=name: self._on_result(name, rid, result)) for name in self._targets}
+        self._results = {
+            name: (lambda rid, result, name=name: self._on_result(name, rid, result)) for name in self._targets
+        }
         self.channels = {name: self.worker.channel(name) for name in ("compare-clip", "compare-a", "compare-b")}
         for name, channel in self.channels.items():
             channel.ready.connect(self._results[name])
@@ -101,10 +109,12 @@ class ModelCompareView(QWidget):
         self._draw_selection()
         self._show_current()
         self._listening = True
-        for signal, slot in ((self.state.selection_changed, self._draw_selection),
-                             (self.state.current_changed, self._show_current),
-                             (self.state.colour_field_changed, self._draw_points),
-                             (self.state.codec_changed, self._on_codec_changed)):
+        for signal, slot in (
+            (self.state.selection_changed, self._draw_selection),
+            (self.state.current_changed, self._show_current),
+            (self.state.colour_field_changed, self._draw_points),
+            (self.state.codec_changed, self._on_codec_changed),
+        ):
             listen(self, signal, slot)
         self.resize(1000, 900)
 
@@ -119,8 +129,9 @@ class ModelCompareView(QWidget):
                 plot.removeItem(item)
             self.points[side] = []
             for group in groups:  # one brush per group: per-point brushes are slow past 10k clips
-                item = pg.ScatterPlotItem(pos=coords[group.indices], data=group.indices, size=5, pen=None,
-                                          brush=pg.mkBrush(group.colour))
+                item = pg.ScatterPlotItem(
+                    pos=coords[group.indices], data=group.indices, size=5, pen=None, brush=pg.mkBrush(group.colour)
+                )
                 item.sigClicked.connect(guarded(lambda _item, pts, _ev: len(pts) and self.pick(int(pts[0].data()))))
                 plot.addItem(item)
                 self.points[side].append(item)
@@ -158,7 +169,8 @@ class ModelCompareView(QWidget):
                 self.recons[side].set_frames(None)
                 continue
             self.channels[f"compare-{side}"].request(
-                lambda c=codec: ClipFrames(i, c.reconstruct(ds.read_clips(np.array([i])))[0]))
+                lambda c=codec: ClipFrames(i, c.reconstruct(ds.read_clips(np.array([i])))[0])
+            )
 
     def closeEvent(self, event) -> None:
         if self._listening:  # the worker outlives this window

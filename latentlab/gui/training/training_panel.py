@@ -17,17 +17,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from latentlab.app.training_job import (TrainingControl, TrainingEvents, TrainRequest, TrainResult,
-                                        run_training)
+from latentlab.app.training_job import TrainingControl, TrainingEvents, TrainRequest, TrainResult, run_training
 from latentlab.core.explorer_state import ClipField
-from latentlab.ml.config import DEVICE_CHOICES
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.training.training_views import EpochMap, LossCurves
 from latentlab.gui.workers import Job, JobCancelled
+from latentlab.ml.config import DEVICE_CHOICES
 
 if TYPE_CHECKING:
     from latentlab.gui.shell import WindowContext
@@ -54,7 +65,7 @@ class TrainingPanel(QWidget):
     paused_changed = Signal(bool)  # the training thread is now held (True) or running (False)
     finished = Signal(str)  # "done", "stopped" or "failed"
 
-    def __init__(self, ctx: "WindowContext", parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: WindowContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.job: Job | None = None
@@ -157,9 +168,16 @@ class TrainingPanel(QWidget):
         if not store:
             raise ValueError("choose the clip store to train on")
         output = self.output_edit.text().strip() or str(self._default_output(store))
-        values = dict(store=store, output=output, latent_dim=self.latent_dim.value(), beta=self.beta.value(),
-                      epochs=self.epochs.value(), batch_size=self.batch_size.value(),
-                      device=self.device.currentText(), resume=self.resume_box.isChecked())
+        values = dict(
+            store=store,
+            output=output,
+            latent_dim=self.latent_dim.value(),
+            beta=self.beta.value(),
+            epochs=self.epochs.value(),
+            batch_size=self.batch_size.value(),
+            device=self.device.currentText(),
+            resume=self.resume_box.isChecked(),
+        )
         values.update(overrides)
         return TrainRequest(**values)
 
@@ -180,8 +198,9 @@ class TrainingPanel(QWidget):
         request = request or self.make_request()
         out = Path(request.output)
         if (out / "config.json").exists() and not request.resume:
-            raise ValueError(f"{out} already holds a checkpoint: tick 'resume' to continue it, "
-                             f"or choose another output folder")
+            raise ValueError(
+                f"{out} already holds a checkpoint: tick 'resume' to continue it, or choose another output folder"
+            )
         self.output_edit.setText(str(out))
         if request.resume and request.previous_map is None and self.epoch_map.coords is not None:
             request = dataclasses.replace(request, previous_map=self.epoch_map.coords)
@@ -190,8 +209,13 @@ class TrainingPanel(QWidget):
         if not request.resume:
             self._clear_plots()
         b = self._bridge
-        events = TrainingEvents(prepared=b.prepared.emit, fit_started=b.fit_started.emit, stepped=b.stepped.emit,
-                                epoch_done=b.epoch_done.emit, pause_changed=b.pause_changed.emit)
+        events = TrainingEvents(
+            prepared=b.prepared.emit,
+            fit_started=b.fit_started.emit,
+            stepped=b.stepped.emit,
+            epoch_done=b.epoch_done.emit,
+            pause_changed=b.pause_changed.emit,
+        )
 
         def run(ctx):
             def progress(fraction: float, text: str) -> None:
@@ -270,9 +294,11 @@ class TrainingPanel(QWidget):
     def _on_step(self, step: int, metrics: dict) -> None:
         self.loss.add(step, metrics)
         if not self.control.paused:
-            self.status.setText(f"epoch {metrics.get('epoch', 0):.2f} · step {step}/{self.total_steps} · "
-                                f"NLL {metrics.get('nll', np.nan):.1f} · KL {metrics.get('kl', np.nan):.2f} · "
-                                f"beta {metrics.get('beta', np.nan):.3g}")
+            self.status.setText(
+                f"epoch {metrics.get('epoch', 0):.2f} · step {step}/{self.total_steps} · "
+                f"NLL {metrics.get('nll', np.nan):.1f} · KL {metrics.get('kl', np.nan):.2f} · "
+                f"beta {metrics.get('beta', np.nan):.3g}"
+            )
         self.stepped.emit(step)
 
     def _on_epoch(self, sample) -> None:
@@ -289,8 +315,11 @@ class TrainingPanel(QWidget):
         m = result.metrics
         where = f"epoch {m.get('epoch', 0)}, step {m.get('step', 0)}"
         if result.stopped:
-            self.message = (f"stopped at {where}; saved to {result.output}: Start with 'resume' ticked continues"
-                            if m else "stopped before the first step; nothing was saved")
+            self.message = (
+                f"stopped at {where}; saved to {result.output}: Start with 'resume' ticked continues"
+                if m
+                else "stopped before the first step; nothing was saved"
+            )
             self.resume_box.setChecked(bool(m))
         else:
             psnr = f", validation PSNR {m['val_psnr']:.2f} dB" if "val_psnr" in m else ""
@@ -316,8 +345,17 @@ class TrainingPanel(QWidget):
         self.finished.emit(how)
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.store_edit, self.output_edit, self.latent_dim, self.beta, self.epochs, self.batch_size,
-                  self.device, self.resume_box, self.start_button):
+        for w in (
+            self.store_edit,
+            self.output_edit,
+            self.latent_dim,
+            self.beta,
+            self.epochs,
+            self.batch_size,
+            self.device,
+            self.resume_box,
+            self.start_button,
+        ):
             w.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)

@@ -103,16 +103,19 @@ class EpochMap(QWidget):
             self.legend.clear()
             for group in groups if clip_field is not None else []:
                 if group.in_legend:
-                    self.legend.addItem(pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group.colour)),
-                                        group.label)
+                    self.legend.addItem(
+                        pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(group.colour)), group.label
+                    )
         self.points.setData(pos=coords, brush=list(brushes))
         self.coords = coords
         self.plot.autoRange(padding=0.05)
         m = sample.metrics
         psnr = f" · val PSNR {m['val_psnr']:.1f} dB" if "val_psnr" in m else ""
         colour = f" · colour: {clip_field.name}" if clip_field is not None else ""
-        self.caption.setText(f"epoch {sample.epoch}: {len(coords):,} clips (PCA, aligned to the last epoch)"
-                             f"{psnr} · KL {float(np.sum(sample.kl_per_dim)):.2f} nats{colour}")
+        self.caption.setText(
+            f"epoch {sample.epoch}: {len(coords):,} clips (PCA, aligned to the last epoch)"
+            f"{psnr} · KL {float(np.sum(sample.kl_per_dim)):.2f} nats{colour}"
+        )
         self.updates += 1
 
     def clear(self) -> None:

@@ -22,8 +22,15 @@ class FrameView(QWidget):
     frame_changed = Signal(int)
     clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, fps: float = FALLBACK_FPS, min_size: int = 64,
-                 caption: str = "", animate: bool = True) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        fps: float = FALLBACK_FPS,
+        min_size: int = 64,
+        caption: str = "",
+        animate: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.frames: np.ndarray | None = None  # (T, H, W, 3) uint8, C-contiguous
         self.tag: object = None
@@ -61,8 +68,9 @@ class FrameView(QWidget):
         self.frames = np.ascontiguousarray(f)
         h, w = f.shape[1:3]
         # QImage wraps our buffer; self.frames keeps it alive for as long as the images exist.
-        self._images = [QImage(self.frames[t].data, w, h, 3 * w, QImage.Format.Format_RGB888)
-                        for t in range(len(self.frames))]
+        self._images = [
+            QImage(self.frames[t].data, w, h, 3 * w, QImage.Format.Format_RGB888) for t in range(len(self.frames))
+        ]
         self.tag = tag
         self._generation += 1
         if not keep_index or self.index >= len(self._images):
@@ -132,8 +140,11 @@ class FrameView(QWidget):
             p.drawImage(target, img)
         if self.caption:
             p.setPen(QColor(200, 204, 212))
-            p.drawText(self.rect().adjusted(2, 0, -2, -1), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                       self.caption)
+            p.drawText(
+                self.rect().adjusted(2, 0, -2, -1),
+                Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
+                self.caption,
+            )
         p.end()
         if self._painted_generation != self._generation and self._images:
             self._painted_generation = self._generation

@@ -22,8 +22,14 @@ WEIGHTS_FILE = "diffusion_pytorch_model.safetensors"
 #: Image autoencoders latentlab applies frame by frame.
 IMAGE_CLASSES = ("AutoencoderKL", "AsymmetricAutoencoderKL", "AutoencoderDC")
 #: Video autoencoders tried and tested (others of diffusers' ``AutoencoderKL*`` are tried alike).
-VIDEO_CLASSES = ("AutoencoderKLWan", "AutoencoderKLCogVideoX", "AutoencoderKLLTXVideo",
-                 "AutoencoderKLHunyuanVideo", "AutoencoderKLMochi", "AutoencoderKLCosmos")
+VIDEO_CLASSES = (
+    "AutoencoderKLWan",
+    "AutoencoderKLCogVideoX",
+    "AutoencoderKLLTXVideo",
+    "AutoencoderKLHunyuanVideo",
+    "AutoencoderKLMochi",
+    "AutoencoderKLCosmos",
+)
 
 
 class DiffusersError(UserError):
@@ -63,8 +69,9 @@ class DiffusersVAE:
         if self.per_frame:
             self.input_rule = InputRule(channels=channels, spatial_multiple=spatial)
         else:
-            self.input_rule = InputRule(channels=channels, frame_step=temporal, frame_offset=1 if temporal > 1 else 0,
-                                        spatial_multiple=spatial)
+            self.input_rule = InputRule(
+                channels=channels, frame_step=temporal, frame_offset=1 if temporal > 1 else 0, spatial_multiple=spatial
+            )
         self.device = next(vae.parameters()).device
         self.weights_hash = weights_hash
         self.n_parameters = sum(p.numel() for p in vae.parameters())
@@ -120,14 +127,16 @@ def load_diffusers_vae(folder: str | os.PathLike, device: torch.device, weights_
     try:
         import diffusers
     except ImportError:
-        raise DiffusersError(f"{folder} is a diffusers {class_name}: install the extra with "
-                             "`pip install latentlab[diffusers]`") from None
+        raise DiffusersError(
+            f"{folder} is a diffusers {class_name}: install the extra with `pip install latentlab[diffusers]`"
+        ) from None
     cls = getattr(diffusers, class_name, None)
     if cls is None:
         raise DiffusersError(f"this diffusers ({diffusers.__version__}) has no {class_name}: upgrade diffusers")
     try:
-        vae = cls.from_pretrained(str(folder), local_files_only=True, use_safetensors=True,
-                                  low_cpu_mem_usage=False, torch_dtype=torch.float32)
+        vae = cls.from_pretrained(
+            str(folder), local_files_only=True, use_safetensors=True, low_cpu_mem_usage=False, torch_dtype=torch.float32
+        )
     except (OSError, ValueError, TypeError, RuntimeError, KeyError) as exc:
         raise DiffusersError(f"{folder}: diffusers cannot load this {class_name} ({exc})") from None
     return DiffusersVAE(vae.to(device), class_name, weights_hash)

@@ -23,6 +23,7 @@ from latentlab.core.errors import UserError
 from latentlab.ml.checkpoint import content_hash, tensors_from_bytes
 from latentlab.ml.model_protocol import InputRule
 
+
 class TorchModuleError(UserError):
     """A ``module:factory`` model that cannot be built or loaded, in words."""
 
@@ -62,8 +63,10 @@ def load_torch_module(spec: str, weights: str | os.PathLike, device: torch.devic
     """Build ``spec``'s module and load ``weights`` (a ``.safetensors`` file) into it, strictly."""
     weights = Path(weights)
     if weights.suffix.lower() != ".safetensors":
-        raise TorchModuleError(f"{weights}: the weights must be a .safetensors state dict (latentlab never unpickles "
-                               "files: save yours with safetensors.torch.save_file(model.state_dict(), path))")
+        raise TorchModuleError(
+            f"{weights}: the weights must be a .safetensors state dict (latentlab never unpickles "
+            "files: save yours with safetensors.torch.save_file(model.state_dict(), path))"
+        )
     if not weights.is_file():
         raise TorchModuleError(f"weights file {weights} does not exist")
     module_name, _, attr = spec.partition(":")
@@ -74,7 +77,9 @@ def load_torch_module(spec: str, weights: str | os.PathLike, device: torch.devic
     except (ImportError, AttributeError) as exc:
         raise TorchModuleError(f"cannot import {spec} ({exc}); is the module on PYTHONPATH?") from None
     module = factory()
-    if not isinstance(module, torch.nn.Module) or not all(callable(getattr(module, m, None)) for m in ("encode", "decode")):
+    if not isinstance(module, torch.nn.Module) or not all(
+        callable(getattr(module, m, None)) for m in ("encode", "decode")
+    ):
         raise TorchModuleError(f"{spec}() must return a torch.nn.Module with encode(x) and decode(z) methods")
     blob = weights.read_bytes()
     state = tensors_from_bytes(blob, str(weights))

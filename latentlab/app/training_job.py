@@ -140,11 +140,13 @@ def run_training(
     from latentlab.media.clip_store import ClipStore
     from latentlab.ml.config import VAEConfig
     from latentlab.ml.live_training import LiveTraining
+    from latentlab.ml.recipe import recipe_for
     from latentlab.ml.trainer import Trainer, TrainerCallback, TrainSettings
 
     configure_torch_threads()
     store = ClipStore.open(request.store)
     g = store.geometry
+    recipe = recipe_for(store.sources)  # what `latentlab train` does by default, unless the request says
     config = VAEConfig(
         frames=g.frames,
         height=g.height,
@@ -152,10 +154,13 @@ def run_training(
         channels=g.channels,
         latent_dim=request.latent_dim,
         beta=request.beta,
-        **request.model,
+        **{"linear_path": recipe.linear_path, **request.model},
     )
     settings = TrainSettings(
         **{
+            "augment": recipe.augment,
+            "split": recipe.split,
+            "keep_best": recipe.keep_best,
             **request.settings,
             "epochs": request.epochs,
             "batch_size": request.batch_size,

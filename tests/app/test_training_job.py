@@ -54,3 +54,42 @@ def test_the_epoch_map_is_coloured_by_the_demo_shape(tmp_path):
     store = write_demo_store(tmp_path / "s", DemoSpec(n_clips=6, frames=2, size=8))
     field = sample_field(store, np.array([0, 2, 4]))
     assert field is not None and field.name == "shape" and field.values.shape == (3,)
+
+
+def test_the_window_trains_a_users_videos_with_the_command_lines_recipe(tmp_path):
+    """Start at PCA, validate on the last moments of every video, keep the best (as `latentlab train`)."""
+    import json
+
+    from latentlab.app.training_job import TrainingEvents, TrainRequest, run_training
+    from latentlab.media.clip_store import ClipGeometry, ClipStore
+
+    store = ClipStore.create(tmp_path / "videos", ClipGeometry(4, 16, 16, 3))
+    rng = np.random.default_rng(0)
+    for name in ("a.mp4", "b.mp4"):
+        with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
+            n = 24
+            app.append_batch(
+                rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
+                start_frame=np.arange(n) * 4,
+                end_frame=np.arange(n) * 4 + 4,
+                start_time=np.arange(n) / 3,
+                end_time=np.arange(n) / 3 + 1 / 3,
+                fps=np.full(n, 12.0),
+            )
+    request = TrainRequest(
+        str(store.path),
+        str(tmp_path / "ck"),
+        latent_dim=4,
+        epochs=1,
+        batch_size=8,
+        device="cpu",
+        sample_size=16,
+        model={"base_width": 4, "frame_code": 16},
+        settings={"val_fraction": 0.2},
+    )
+    quiet = TrainingEvents(*(lambda *a: None for _ in range(5)))
+    run_training(request, quiet, TrainingControl(), lambda *a: None, lambda: False)
+    config = json.loads((tmp_path / "ck" / "config.json").read_text())
+    assert config["model"]["linear_path"] is True
+    assert config["training"]["split"] == "time" and config["training"]["keep_best"] is True
+    assert config["training"]["augment"] == []

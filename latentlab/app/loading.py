@@ -93,16 +93,7 @@ def open_dataset(
     table = load_latents(store, weights) if weights else None
     codec = None
     if table is None:
-        from latentlab.ml.embedding import embed_store
-
-        progress(0.0, "loading model")
-        codec = load_codec(checkpoint, store)
-        table = embed_store(
-            codec,
-            store,
-            cancel=cancel,
-            progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"),
-        )
+        codec, table = _encode(checkpoint, store, progress, cancel)
     progress(0.9, "building the map")
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
     dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
@@ -130,7 +121,6 @@ def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, ca
     """A diffusers or torch-module model: no latents are known before the model has seen the store
     (the PCA pre-reduction is fitted on its clips), so the model loads first, then the clips are encoded."""
     from latentlab.media.clip_store import ClipStore
-    from latentlab.ml.embedding import embed_store
 
     if store_path is None:
         raise SessionError(
@@ -139,14 +129,7 @@ def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, ca
         )
     store = ClipStore.open(store_path)
     store.check_table()
-    progress(0.0, "loading model")
-    codec = load_codec(checkpoint, store)
-    table = embed_store(
-        codec,
-        store,
-        cancel=cancel,
-        progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"),
-    )
+    codec, table = _encode(checkpoint, store, progress, cancel)
     progress(0.9, "building the map")
     dataset = make_dataset(
         Path(store_path).name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False
@@ -157,6 +140,21 @@ def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, ca
     loaded = first_map(dataset, cache=cache)
     loaded.store_path, loaded.checkpoint = str(store_path), checkpoint
     return loaded
+
+
+def _encode(checkpoint, store, progress: Progress, cancel):
+    """Load the model and encode every clip of ``store`` (the first 90 % of the progress): ``(codec, table)``."""
+    from latentlab.ml.embedding import embed_store
+
+    progress(0.0, "loading model")
+    codec = load_codec(checkpoint, store)
+    table = embed_store(
+        codec,
+        store,
+        cancel=cancel,
+        progress=lambda done, total: progress(0.9 * done / max(total, 1), f"encoding clips {done:,}/{total:,}"),
+    )
+    return codec, table
 
 
 def weights_hash(checkpoint: str | Path) -> str | None:

@@ -61,21 +61,9 @@ def test_the_window_trains_a_users_videos_with_the_command_lines_recipe(tmp_path
     import json
 
     from latentlab.app.training_job import TrainingEvents, TrainRequest, run_training
-    from latentlab.media.clip_store import ClipGeometry, ClipStore
+    from tests.video_stores import random_video_store
 
-    store = ClipStore.create(tmp_path / "videos", ClipGeometry(4, 16, 16, 3))
-    rng = np.random.default_rng(0)
-    for name in ("a.mp4", "b.mp4"):
-        with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
-            n = 24
-            app.append_batch(
-                rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
-                start_frame=np.arange(n) * 4,
-                end_frame=np.arange(n) * 4 + 4,
-                start_time=np.arange(n) / 3,
-                end_time=np.arange(n) / 3 + 1 / 3,
-                fps=np.full(n, 12.0),
-            )
+    store = random_video_store(tmp_path / "videos", clips_per_video=24)
     request = TrainRequest(
         str(store.path),
         str(tmp_path / "ck"),

@@ -131,23 +131,9 @@ def test_ddp_two_gloo_processes(tmp_path, tiny_store):
 
 def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, capsys):
     """--minutes stops the run and saves it; --val-source holds whole videos out and says so."""
-    import numpy as np
+    from tests.video_stores import random_video_store
 
-    from latentlab.media.clip_store import ClipGeometry, ClipStore
-
-    store = ClipStore.create(tmp_path / "two", ClipGeometry(4, 16, 16, 3))
-    rng = np.random.default_rng(0)
-    for name in ("a.mp4", "b.mp4"):
-        with store.appender({"path": f"/videos/{name}", "fingerprint": name, "status": "ok"}) as app:
-            n = 40
-            app.append_batch(
-                rng.integers(0, 255, (n, 4, 16, 16, 3), dtype=np.uint8),
-                start_frame=np.arange(n) * 4,
-                end_frame=np.arange(n) * 4 + 4,
-                start_time=np.arange(n) / 3,
-                end_time=np.arange(n) / 3 + 1 / 3,
-                fps=np.full(n, 12.0),
-            )
+    store = random_video_store(tmp_path / "two")
     out = tmp_path / "ck"
     args = [
         "train",

@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 from latentlab.core.arrays import as_latents, as_points, check_index
 from latentlab.core.errors import LatentSpaceError
 from latentlab.core.inverse_raster import InverseRaster
+from latentlab.core.inverse_weights import WEIGHTS, ilamp, local_linear_weights, one_weights
 from latentlab.core.projection import Projection
 
 LOCAL_METHODS = ("local-linear", "idw", "ilamp", "snap")
@@ -36,7 +37,7 @@ DEFAULT_METHOD = "local-linear"
 DEFAULT_K = {"local-linear": 10, "idw": 10, "ilamp": 12, "snap": 1}
 DEFAULT_RIDGE = 0.02  # in units of the squared neighbourhood radius
 DEFAULT_BANDWIDTH = 0.5  # Gaussian width as a fraction of the k-th neighbour distance
-MAX_CORRECTION = 2.0
+MAX_CORRECTION = 2.0  # cap on the local-linear correction, see inverse_weights
 _CALIBRATION_SAMPLE = 2000
 
 
@@ -146,13 +147,13 @@ class InverseProjection:
             a = idx[:, 0] if anchor is None else np.full(len(p), check_index(anchor, len(self.latents)))
             z = self.latents[a] + (p - self.coords[a]) @ self._axes
         elif self._linear:  # "blend": exact in the plane, residual averaged over the map neighbours
-            w = _local_linear_weights(self, p, dist, idx)
+            w = local_linear_weights(self, p, dist, idx)
             z = np.einsum("qk,qkd->qd", w, self.latents[idx])
             z += (p - np.einsum("qk,qkc->qc", w, self.coords[idx])) @ self._axes
         elif self.method == "ilamp":
-            z = _ilamp(self, p, dist, idx)
+            z = ilamp(self, p, dist, idx)
         else:
-            z = np.einsum("qk,qkd->qd", _WEIGHTS[self.method](self, p, dist, idx), self.latents[idx])
+            z = np.einsum("qk,qkd->qd", WEIGHTS[self.method](self, p, dist, idx), self.latents[idx])
         return self._result(p, z, dist, idx)
 
     # ---------------------------------------------------------------------------------- internals
@@ -170,7 +171,7 @@ class InverseProjection:
             a = int(ix[0]) if anchor is None else check_index(anchor, len(self.latents))
             z = self.latents[a] + (p[0] - self.coords[a]) @ self._axes
         else:
-            z = np.dot(_one_weights(self, p[0], d, ix), nb)
+            z = np.dot(one_weights(self, p[0], d, ix), nb)
         diff = nb - z
         lat_d2 = np.einsum("kd,kd->k", diff, diff).tolist()
         spread = math.sqrt(sum(lat_d2) / len(lat_d2))
@@ -223,106 +224,6 @@ class InverseProjection:
         diff = self.latents[idx] - res.z.astype(np.float64)[:, None, :]
         med = float(np.median(np.sqrt(np.einsum("qkd,qkd->q", diff, diff) / idx.shape[1])))
         self._spread_scale = med if med > 0 else 1.0
-
-
-def _idw_weights(inv, p, dist, idx):
-    w = 1.0 / np.maximum(dist, 1e-12) ** 2  # (Q, k)
-    exact = dist[:, 0] <= 1e-12  # on top of a clip: that clip, not a blend
-    w[exact] = 0.0
-    w[exact, 0] = 1.0
-    return w / w.sum(axis=1, keepdims=True)
-
-
-def _snap_weights(inv, p, dist, idx):
-    w = np.zeros(dist.shape)
-    w[:, 0] = 1.0
-    return w
-
-
-def _local_linear_weights(inv, p, dist, idx):
-    """Neighbour weights whose blend equals the intercept of a weighted ridge fit ``z ~ a + B x``.
-
-    With normalised weights ``w`` (1/d times a Gaussian), neighbour offsets ``x_i`` (query at 0), their weighted
-    mean ``m`` and scatter ``S`` (+ ridge), the fitted value at the query is
-    ``sum_i w_i (1 - m^T S^-1 (x_i - m)) z_i``: a (Q, k) weight computation, one blend over D.
-    """
-    h = np.maximum(dist[:, -1:], 1e-12)  # per-query bandwidth: adapts to the local density
-    # 1/d makes the fit pass through a clip the cursor is on (weights -> that clip alone, m -> 0);
-    # the Gaussian taper fades the farther neighbours out. Both chosen by held-out error.
-    r = np.maximum(dist / h, 1e-9)
-    w = np.exp(-0.5 * (r / inv.bandwidth) ** 2) / r  # (Q, k)
-    w /= w.sum(axis=1, keepdims=True)
-    x = (inv.coords[idx] - p[:, None, :]) / h[:, :, None]  # (Q, k, 2), unitless so the ridge is too
-    m = np.einsum("qk,qkc->qc", w, x)
-    xc = x - m[:, None, :]
-    sxx = np.einsum("qk,qk->q", w, xc[..., 0] ** 2) + inv.ridge
-    syy = np.einsum("qk,qk->q", w, xc[..., 1] ** 2) + inv.ridge
-    sxy = np.einsum("qk,qk->q", w, xc[..., 0] * xc[..., 1])
-    det = sxx * syy - sxy**2
-    # g = S^-1 m (closed-form 2x2 inverse)
-    gx = (syy * m[:, 0] - sxy * m[:, 1]) / det
-    gy = (sxx * m[:, 1] - sxy * m[:, 0]) / det
-    corr = xc[..., 0] * gx[:, None] + xc[..., 1] * gy[:, None]  # (Q, k)
-    # Far outside its neighbours a near-singular local fit would extrapolate wildly: cap the
-    # correction so that no neighbour's weight moves by more than MAX_CORRECTION times itself.
-    scale = np.minimum(1.0, inv.max_correction / np.maximum(np.abs(corr).max(axis=1, keepdims=True), 1e-12))
-    return w * (1.0 - scale * corr)
-
-
-def _one_weights(inv, p, d: list, ix) -> np.ndarray:
-    """:func:`_idw_weights` / :func:`_local_linear_weights` / snap for one query, on Python floats."""
-    k = len(d)
-    if inv.method == "snap" or d[0] <= 1e-12:
-        w = [0.0] * k
-        w[0] = 1.0
-        return np.array(w)
-    if inv.method == "idw":
-        w = [1.0 / (di * di) for di in d]
-        s = sum(w)
-        return np.array([wi / s for wi in w])
-    h = max(d[-1], 1e-12)
-    bw = inv.bandwidth
-    w = []
-    for di in d:
-        r = max(di / h, 1e-9)
-        w.append(math.exp(-0.5 * (r / bw) ** 2) / r)
-    s = sum(w)
-    w = [wi / s for wi in w]
-    px, py = float(p[0]), float(p[1])
-    xy = inv.coords[ix].tolist()
-    xs = [(x - px) / h for x, _ in xy]
-    ys = [(y - py) / h for _, y in xy]
-    mx = sum(wi * x for wi, x in zip(w, xs))
-    my = sum(wi * y for wi, y in zip(w, ys))
-    xc = [x - mx for x in xs]
-    yc = [y - my for y in ys]
-    sxx = sum(wi * x * x for wi, x in zip(w, xc)) + inv.ridge
-    syy = sum(wi * y * y for wi, y in zip(w, yc)) + inv.ridge
-    sxy = sum(wi * x * y for wi, x, y in zip(w, xc, yc))
-    det = sxx * syy - sxy * sxy
-    gx, gy = (syy * mx - sxy * my) / det, (sxx * my - sxy * mx) / det
-    corr = [x * gx + y * gy for x, y in zip(xc, yc)]
-    scale = min(1.0, inv.max_correction / max(max(abs(c) for c in corr), 1e-12))
-    return np.array([wi * (1.0 - scale * c) for wi, c in zip(w, corr)])
-
-
-def _ilamp(inv, p, dist, idx):
-    w = _idw_weights(inv, p, dist, idx)  # (Q, k), normalised
-    exact = dist[:, 0] <= 1e-12
-    xs, ys = inv.coords[idx], inv.latents[idx]  # (Q, k, 2), (Q, k, D)
-    xt = np.einsum("qk,qkc->qc", w, xs)
-    yt = np.einsum("qk,qkd->qd", w, ys)
-    sw = np.sqrt(w)[:, :, None]
-    a = sw * (xs - xt[:, None, :])
-    b = sw * (ys - yt[:, None, :])
-    u, _, vt = np.linalg.svd(np.einsum("qkc,qkd->qcd", a, b), full_matrices=False)  # (Q,2,2), (Q,2,D)
-    m = u @ vt  # (Q, 2, D): the orthogonal map of Amorim et al.
-    z = np.einsum("qc,qcd->qd", p - xt, m) + yt
-    z[exact] = inv.latents[idx[exact, 0]]
-    return z
-
-
-_WEIGHTS = {"local-linear": _local_linear_weights, "idw": _idw_weights, "snap": _snap_weights}
 
 
 def make_inverse(

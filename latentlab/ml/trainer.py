@@ -37,7 +37,7 @@ from latentlab.core.errors import UserError
 from latentlab.media.clip_store import ClipStore
 from latentlab.ml.augment import augment, check_augmentations
 from latentlab.ml.best_weights import BestWeights
-from latentlab.ml.checkpoint import CheckpointError, check_state, read_config, read_weights, save_checkpoint
+from latentlab.ml.checkpoint import read_config
 from latentlab.ml.config import VAEConfig
 from latentlab.ml.data import (
     ClipDataset,
@@ -53,7 +53,7 @@ from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
 from latentlab.ml.param_groups import param_groups
 from latentlab.ml.train_settings import TrainSettings
-from latentlab.ml.train_state import load_train_state, save_train_state
+from latentlab.ml.training_bundle import load_run, save_run
 from latentlab.ml.training_warnings import data_warnings, overfit_warning
 
 
@@ -308,50 +308,23 @@ class Trainer:
 
     # ---------------------------------------------------------------------------------- state
     def _save(self, model, opt, noise, metrics, epoch, batch_in_epoch, step, train_seconds, n_train, n_val):
-        attrs = self.store.attrs
-        kind = "digits" if attrs.get("digits") else ("sprites" if attrs.get("demo") else None)
-        data = {
-            "store_name": self.store.path.name,
-            "store_fingerprint": self.store.fingerprint,
-            "n_clips": len(self.store),
-            "n_train": n_train,
-            "n_val": n_val,
-            "split": "by source" if len(self.store.sources) > 1 else "by clip index (last clips)",
-            "val_sources": list(getattr(self, "val_source_names", [])),
-            "demo_spec": attrs.get("demo"),  # the sprites' spec (the name older versions read)
-            "sample_kind": kind,
-            "sample_spec": attrs.get("digits") or attrs.get("demo"),
-        }
         training = dict(self.settings.to_dict(), world_size=self._dist.world_size, threads=torch.get_num_threads())
-        weights_hash = save_checkpoint(self.out_dir, model, training=training, data=data, metrics=metrics)
-        rng = {"noise": noise.get_state().cpu(), "torch_cpu": torch.get_rng_state()}
-        scalars = {
-            "epoch": epoch,
-            "batch_in_epoch": batch_in_epoch,
-            "step": step,
-            "train_seconds": train_seconds,
-            "history": self.history,
-        }
-        save_train_state(self.out_dir, opt, rng, scalars, weights_hash)
+        save_run(
+            self.out_dir,
+            self.store,
+            model,
+            opt,
+            noise,
+            training=training,
+            metrics=metrics,
+            position=(epoch, batch_in_epoch, step, train_seconds),
+            history=self.history,
+            split=(n_train, n_val, list(getattr(self, "val_source_names", []))),
+        )
 
     def _load_resume(self, model, opt, noise) -> tuple[int, int, int, float]:
-        config = read_config(self.out_dir)
-        state, weights_hash = read_weights(self.out_dir, config)
-        check_state(state, model, str(self.out_dir / "model.safetensors"))
-        model.load_state_dict(state)
-        try:
-            rng, scalars = load_train_state(self.out_dir, opt, weights_hash)
-            noise.set_state(rng["noise"])
-            torch.set_rng_state(rng["torch_cpu"])
-        except (KeyError, RuntimeError, TypeError) as exc:
-            raise CheckpointError(f"{self.out_dir}: the RNG state cannot be restored ({exc})") from None
-        self.history = list(scalars.get("history", []))
-        return (
-            int(scalars["epoch"]),
-            int(scalars["batch_in_epoch"]),
-            int(scalars["step"]),
-            float(scalars["train_seconds"]),
-        )
+        position, self.history = load_run(self.out_dir, model, opt, noise)
+        return position
 
 
 def model_loss(wrapped, model: VideoVAE, x: torch.Tensor, beta: float, noise) -> tuple[torch.Tensor, dict]:

@@ -3,7 +3,8 @@
 Draws the :class:`~latentlab.core.explorer_state.ExplorerState`: the projection (or the preview of
 one being fitted), the colour field with its legend, the shared selection, the current clip, the
 probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows an
-animated thumbnail of the clip under the cursor (read on the decode worker). Past
+animated thumbnail of the clip under the cursor (read on the decode worker); the mouse and the probe
+are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. Past
 ``DENSITY_THRESHOLD`` clips the points become a density image; the caption under the map says so.
 """
 
@@ -13,17 +14,18 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.map_colours import colour_groups
-from latentlab.gui.map.map_tools import MapViewBox, PointPicker, modifiers_to_mode, points_in_polygon
+from latentlab.gui.map.map_interaction import MapInteraction
+from latentlab.gui.map.map_tools import MapViewBox, PointPicker
 from latentlab.gui.map.point_raster import PointRaster
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.wording import count
-from latentlab.gui.workers import ClipFrames, DecodeWorker
+from latentlab.gui.workers import DecodeWorker
 
 DENSITY_THRESHOLD = 200_000
 MAX_SELECTION_DRAWN = 200_000
@@ -37,7 +39,7 @@ class _Points(pg.ScatterPlotItem):
         ev.ignore()
 
 
-class LatentMap(QWidget):
+class LatentMap(QWidget, MapInteraction):
     """The latent map view of ``state``; hover thumbnails are read through ``worker``."""
 
     hovered = Signal(int)  # clip under the cursor, -1 for none
@@ -271,93 +273,3 @@ class LatentMap(QWidget):
             self._path.setData([], [])
         else:
             self._path.setData(np.asarray(path_xy)[:, 0], np.asarray(path_xy)[:, 1])
-
-    # ------------------------------------------------------------------------------- probe
-    def _on_probe_moved(self, x: float, y: float) -> None:
-        self.probe.show()
-        if not self._moving_probe:
-            self._moving_probe = True
-            try:
-                self.probe.setPos(x, y)
-            finally:
-                self._moving_probe = False
-
-    @guarded
-    def _on_probe_dragged(self, *_args) -> None:
-        if not self._moving_probe:
-            pos = self.probe.pos()
-            self._moving_probe = True
-            try:
-                self.state.move_probe(pos.x(), pos.y())
-            finally:
-                self._moving_probe = False
-
-    # ------------------------------------------------------------------------------- mouse
-    def pick(self, x: float, y: float) -> int:
-        """The clip drawn at data position ``(x, y)`` (within a few pixels), or -1."""
-        px = self.view.viewPixelSize()
-        return self.picker.pick(x, y, (px[0], px[1]))
-
-    @guarded
-    def _on_click(self, x: float, y: float, modifiers) -> None:
-        i = self.pick(x, y)
-        mode = modifiers_to_mode(modifiers, click=True)
-        if i >= 0:
-            self.state.select([i], mode)
-        elif mode == "replace":
-            self.state.select([], "replace")
-
-    @guarded
-    def _on_shape(self, polygon: np.ndarray, modifiers) -> None:
-        self.state.select(points_in_polygon(self.coords, polygon), modifiers_to_mode(modifiers))
-
-    @guarded
-    def _on_context(self, x: float, y: float, screen_pos) -> bool:
-        i = self.pick(x, y)
-        if i < 0:
-            return False
-        menu = QMenu(self)
-        menu.addAction(f"Play clip {i}", lambda: self.state.select([i]))
-        menu.addAction("Interpolate from here (A)", lambda: self.state.set_interpolation(a=i))
-        menu.addAction("Interpolate to here (B)", lambda: self.state.set_interpolation(b=i))
-        menu.addAction("Put the probe here", lambda: self.state.move_probe(x, y))
-        menu.popup(QPoint(int(screen_pos.x()), int(screen_pos.y())))
-        return True
-
-    @guarded
-    def _on_mouse_moved(self, scene_pos) -> None:
-        if getattr(self.probe, "moving", False):  # dragging the probe: its panel shows the clip
-            self._set_hover(-1)
-            return
-        if len(self.coords) == 0 or not self.view.sceneBoundingRect().contains(scene_pos):
-            self._set_hover(-1)
-            return
-        p = self.view.mapSceneToView(scene_pos)
-        self._set_hover(self.pick(p.x(), p.y()))
-        if self._hover >= 0:
-            local = self.plot.mapFromScene(scene_pos)
-            x = min(local.x() + 16, self.plot.width() - self.thumb.width() - 4)
-            y = min(local.y() + 16, self.plot.height() - self.thumb.height() - 4)
-            self.thumb.move(int(max(0, x)), int(max(0, y)))
-
-    def _set_hover(self, index: int) -> None:
-        if index == self._hover:
-            return
-        self._hover = index
-        self.hovered.emit(index)
-        ds = self.state.dataset
-        if index < 0 or ds is None:
-            self.thumb.hide()
-            return
-        self.hover_channel.request(lambda: ClipFrames(index, ds.read_clips(np.array([index]))[0], ds))
-
-    @guarded
-    def _on_result(self, _rid: int, result: ClipFrames) -> None:
-        ds, index, clip = result.dataset, result.index, result.frames
-        if ds is not self.state.dataset or index != self._hover:  # stale: another clip or dataset
-            return
-        self.thumb.set_fps(ds.fps)
-        self.thumb.set_frames(clip, tag=index)
-        self.thumb.set_caption(f"clip {index}")
-        self.thumb.show()
-        self.thumb.raise_()

@@ -7,6 +7,7 @@ to the curation extension and restores the view; saving gathers them back.
 
 Every user decision (recover? save before closing?) goes through a method argument, so tests and
 scripts never meet a dialog; with the job strip's ``dialogs_enabled`` off no dialog is shown at all.
+Closing with unsaved work and recovering after a crash: :mod:`latentlab.gui.project.project_closing`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from latentlab.app.project_session import OpenPlan, ProjectRefused, ProjectSession
 from latentlab.core.project import SUFFIX, Project, ProjectError
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.project.project_closing import ProjectClosing
 from latentlab.gui.project.saved_view import SavedView, user_path
 from latentlab.gui.shell import ExtensionBase, WindowContext
 from latentlab.gui.widgets.questions import ask
@@ -31,7 +33,7 @@ AUTOSAVE_MS = 60_000
 FILE_FILTER = f"latentlab project (*{SUFFIX})"
 
 
-class ProjectExtension(ExtensionBase):
+class ProjectExtension(ProjectClosing, ExtensionBase):
     """The window's project (see the module docstring)."""
 
     opened = Signal(object)  # Project, once its data, tags and view are shown
@@ -119,6 +121,10 @@ class ProjectExtension(ExtensionBase):
             path += SUFFIX
         return path or None
 
+    def _ask(self, title: str, text: str, buttons: list[str]) -> str:
+        """Every question of this extension and of :class:`ProjectClosing` goes through here (one seam)."""
+        return ask(self.ctx.window, title, text, buttons)
+
     def _refuse(self, message: str | None) -> None:
         if message is not None:
             self.ctx.status.show_error(message)
@@ -141,8 +147,7 @@ class ProjectExtension(ExtensionBase):
                 return recover
             return (
                 self.ctx.dialogs_enabled
-                and ask(
-                    self.ctx.window,
+                and self._ask(
                     "Recover project",
                     f"{p.name} was not closed cleanly. Recover the unsaved changes from its autosave?",
                     ["Recover", "Open the saved file"],
@@ -245,81 +250,10 @@ class ProjectExtension(ExtensionBase):
             return False
 
     # ------------------------------------------------------------------------------ closing
-    def can_close(self, choice: str | None = None) -> bool:
-        """May the window close (or another project open)? ``choice``: "save", "discard" or
-        "cancel" for a dirty project (``None``: ask; without dialogs the work is autosaved instead)."""
-        if not self.dirty:
-            return True
-        if choice is None:
-            if not self.ctx.dialogs_enabled:
-                self.autosave_now()  # a scripted run must not block on a question: keep the work
-                return True
-            choice = ask(
-                self.ctx.window,
-                "Unsaved changes",
-                f"Save the changes to {self.session.name}?",
-                ["Save", "Discard", "Cancel"],
-            ).lower()
-        if choice == "save":
-            return self.save()
-        if choice == "discard":
-            with self._applying_state():
-                self.session.discard()
-            self._refresh_title()
-            return True
-        return False
-
-    def confirm_replace(self, what: str, choice: str | None = None) -> bool:
-        """Before ``what`` (another store, model or sample) replaces the dataset shown: the one guard
-        every such path goes through (``MainWindow.open``). Unsaved work gets Save / Discard / Cancel;
-        Discard in a project goes back to its saved tags and selections, so that they are what the
-        project carries to the new data. ``choice`` as in :meth:`can_close`."""
-        if not self.dirty:
-            return True
-        if choice is None and self.ctx.dialogs_enabled:
-            choice = ask(
-                self.ctx.window,
-                "Unsaved changes",
-                f"Opening {what} replaces the clips on the map.\n"
-                f"Save the tags and selections of {self.session.name} first?",
-                ["Save", "Discard", "Cancel"],
-            ).lower()
-        if choice == "discard" and self.project is not None:
-            self._load_curation(self.project.tags, self.project.selections)
-        return self.can_close(choice)
-
     def shutdown(self) -> None:
         """Stop autosaving and give the project back; a clean close forgets it (no recovery offer)."""
         self.autosave_timer.stop()
         self.session.close()
-
-    def crashed_project(self) -> Path | None:
-        """The project of a window that did not close cleanly, if it left an autosave to recover."""
-        return self.session.crashed_project()
-
-    def offer_recovery(self, recover: bool | None = None) -> Job | None:
-        """At start-up: offer the autosave of a project that was open when latentlab crashed.
-
-        Returns the opening job, or ``None`` (nothing to recover, or declined: the question is not
-        asked again, the autosave stays beside the project until it is next opened)."""
-        path = self.crashed_project()
-        if path is None:
-            return None
-        if recover is None:
-            recover = (
-                self.ctx.dialogs_enabled
-                and ask(
-                    self.ctx.window,
-                    "Recover project",
-                    f"latentlab did not close cleanly while {path.name} had unsaved changes. Recover them?",
-                    ["Recover", "Not now"],
-                )
-                == "Recover"
-            )
-        if not recover:
-            self.session.remember(None)
-            return None
-        return self.open_project(path, recover=True)
 
     # ------------------------------------------------------------------------------ events
     def _on_edited(self, *_args) -> None:

@@ -17,28 +17,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from latentlab.app.training_job import TrainingControl, TrainingEvents, TrainRequest, TrainResult, run_training
 from latentlab.core.explorer_state import ClipField
 from latentlab.gui.errors import guarded, listen
+from latentlab.gui.training.training_form import TrainingForm
 from latentlab.gui.training.training_views import EpochMap, LossCurves
 from latentlab.gui.workers import Job, JobCancelled
-from latentlab.ml.config import DEVICE_CHOICES
 
 if TYPE_CHECKING:
     from latentlab.gui.shell import WindowContext
@@ -56,7 +42,7 @@ class _Bridge(QObject):
     pause_changed = Signal(bool, int)  # paused, step
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(QWidget, TrainingForm):
     """The training form, controls, loss curves and epoch map of one window."""
 
     started = Signal()
@@ -89,25 +75,7 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        self.store_edit = QLineEdit(placeholderText="clip store folder")
-        self.store_edit.textEdited.connect(lambda _t: setattr(self, "_store_auto", False))
-        self.output_edit = QLineEdit(placeholderText="checkpoint folder (default: in the latentlab data folder)")
-        self.latent_dim = QSpinBox(minimum=1, maximum=512, value=16)
-        self.beta = QDoubleSpinBox(minimum=0.0, maximum=1000.0, value=1.0, decimals=3, singleStep=0.5)
-        self.epochs = QSpinBox(minimum=1, maximum=100_000, value=20)
-        self.batch_size = QSpinBox(minimum=1, maximum=8192, value=64)
-        self.device = QComboBox()
-        self.device.addItems(DEVICE_CHOICES)
-        self.resume_box = QCheckBox("resume the run in the output folder")
-        form = QFormLayout()
-        form.addRow("store", self._with_browse(self.store_edit, "Clip store"))
-        form.addRow("latent dim", self.latent_dim)
-        form.addRow("beta (KL weight)", self.beta)
-        form.addRow("epochs", self.epochs)
-        form.addRow("batch size", self.batch_size)
-        form.addRow("device", self.device)
-        form.addRow("output", self._with_browse(self.output_edit, "Checkpoint folder"))
-        form.addRow("", self.resume_box)
+        form = self._build_form()
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
@@ -134,23 +102,6 @@ class TrainingPanel(QWidget):
         lay.addWidget(self.loss, 1)
         lay.addWidget(self.epoch_map, 2)
 
-    def _with_browse(self, edit: QLineEdit, title: str) -> QWidget:
-        box = QWidget()
-        row = QHBoxLayout(box)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(edit, 1)
-        button = QToolButton(text="…")
-        button.clicked.connect(guarded(lambda: self._browse(edit, title)))
-        row.addWidget(button)
-        return box
-
-    def _browse(self, edit: QLineEdit, title: str) -> None:
-        path = QFileDialog.getExistingDirectory(self, title, edit.text())
-        if path:
-            edit.setText(path)
-            if edit is self.store_edit:
-                self._store_auto = False
-
     def _on_dataset_changed(self, dataset) -> None:
         store = dataset.store if dataset is not None else None
         if self._store_auto and store is not None:
@@ -161,35 +112,6 @@ class TrainingPanel(QWidget):
     @property
     def running(self) -> bool:
         return self.job is not None
-
-    def make_request(self, **overrides) -> TrainRequest:
-        """The run the form describes (``overrides`` replace fields, e.g. ``model=``/``settings=``)."""
-        store = self.store_edit.text().strip()
-        if not store:
-            raise ValueError("choose the clip store to train on")
-        output = self.output_edit.text().strip() or str(self._default_output(store))
-        values = dict(
-            store=store,
-            output=output,
-            latent_dim=self.latent_dim.value(),
-            beta=self.beta.value(),
-            epochs=self.epochs.value(),
-            batch_size=self.batch_size.value(),
-            device=self.device.currentText(),
-            resume=self.resume_box.isChecked(),
-        )
-        values.update(overrides)
-        return TrainRequest(**values)
-
-    def _default_output(self, store: str) -> Path:
-        from latentlab.paths import user_data_dir
-
-        base = user_data_dir() / "models" / f"{Path(store).name}-d{self.latent_dim.value()}-beta{self.beta.value():g}"
-        path, n = base, 1
-        while (path / "config.json").exists():
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-        return path
 
     def start(self, request: TrainRequest | None = None) -> Job | None:
         """Start (or resume) training as described by the form or ``request``."""

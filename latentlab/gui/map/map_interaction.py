@@ -1,0 +1,111 @@
+"""The latent map's mouse and probe: picking, clicks, box and lasso selection, the context menu,
+the hover thumbnail and the draggable probe marker.
+
+:class:`MapInteraction` is a base class of :class:`~latentlab.gui.map.latent_map.LatentMap`; it uses
+what the map builds: ``state``, ``view``, ``plot``, ``picker``, ``coords``, ``probe``, ``thumb``,
+``hover_channel`` and the ``hovered`` signal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QMenu
+
+from latentlab.gui.errors import guarded
+from latentlab.gui.map.map_tools import modifiers_to_mode, points_in_polygon
+from latentlab.gui.workers import ClipFrames
+
+
+class MapInteraction:
+    """Mouse and probe handlers of the latent map (the hovered clip is ``_hover``, -1 for none)."""
+
+    # ------------------------------------------------------------------------------- probe
+    def _on_probe_moved(self, x: float, y: float) -> None:
+        self.probe.show()
+        if not self._moving_probe:
+            self._moving_probe = True
+            try:
+                self.probe.setPos(x, y)
+            finally:
+                self._moving_probe = False
+
+    @guarded
+    def _on_probe_dragged(self, *_args) -> None:
+        if not self._moving_probe:
+            pos = self.probe.pos()
+            self._moving_probe = True
+            try:
+                self.state.move_probe(pos.x(), pos.y())
+            finally:
+                self._moving_probe = False
+
+    # ------------------------------------------------------------------------------- mouse
+    def pick(self, x: float, y: float) -> int:
+        """The clip drawn at data position ``(x, y)`` (within a few pixels), or -1."""
+        px = self.view.viewPixelSize()
+        return self.picker.pick(x, y, (px[0], px[1]))
+
+    @guarded
+    def _on_click(self, x: float, y: float, modifiers) -> None:
+        i = self.pick(x, y)
+        mode = modifiers_to_mode(modifiers, click=True)
+        if i >= 0:
+            self.state.select([i], mode)
+        elif mode == "replace":
+            self.state.select([], "replace")
+
+    @guarded
+    def _on_shape(self, polygon: np.ndarray, modifiers) -> None:
+        self.state.select(points_in_polygon(self.coords, polygon), modifiers_to_mode(modifiers))
+
+    @guarded
+    def _on_context(self, x: float, y: float, screen_pos) -> bool:
+        i = self.pick(x, y)
+        if i < 0:
+            return False
+        menu = QMenu(self)
+        menu.addAction(f"Play clip {i}", lambda: self.state.select([i]))
+        menu.addAction("Interpolate from here (A)", lambda: self.state.set_interpolation(a=i))
+        menu.addAction("Interpolate to here (B)", lambda: self.state.set_interpolation(b=i))
+        menu.addAction("Put the probe here", lambda: self.state.move_probe(x, y))
+        menu.popup(QPoint(int(screen_pos.x()), int(screen_pos.y())))
+        return True
+
+    @guarded
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if getattr(self.probe, "moving", False):  # dragging the probe: its panel shows the clip
+            self._set_hover(-1)
+            return
+        if len(self.coords) == 0 or not self.view.sceneBoundingRect().contains(scene_pos):
+            self._set_hover(-1)
+            return
+        p = self.view.mapSceneToView(scene_pos)
+        self._set_hover(self.pick(p.x(), p.y()))
+        if self._hover >= 0:
+            local = self.plot.mapFromScene(scene_pos)
+            x = min(local.x() + 16, self.plot.width() - self.thumb.width() - 4)
+            y = min(local.y() + 16, self.plot.height() - self.thumb.height() - 4)
+            self.thumb.move(int(max(0, x)), int(max(0, y)))
+
+    def _set_hover(self, index: int) -> None:
+        if index == self._hover:
+            return
+        self._hover = index
+        self.hovered.emit(index)
+        ds = self.state.dataset
+        if index < 0 or ds is None:
+            self.thumb.hide()
+            return
+        self.hover_channel.request(lambda: ClipFrames(index, ds.read_clips(np.array([index]))[0], ds))
+
+    @guarded
+    def _on_result(self, _rid: int, result: ClipFrames) -> None:
+        ds, index, clip = result.dataset, result.index, result.frames
+        if ds is not self.state.dataset or index != self._hover:  # stale: another clip or dataset
+            return
+        self.thumb.set_fps(ds.fps)
+        self.thumb.set_frames(clip, tag=index)
+        self.thumb.set_caption(f"clip {index}")
+        self.thumb.show()
+        self.thumb.raise_()

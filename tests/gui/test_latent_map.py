@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from latentlab.gui.map import latent_map as latent_map_module
 from latentlab.gui.map.map_tools import points_in_polygon
 from tests.gui import mouse
 
@@ -109,14 +108,17 @@ def test_projection_preview_animates_the_layout(window, qtbot):
     np.testing.assert_allclose(m.coords, new)
 
 
-def test_density_view_for_huge_maps_says_so(window, qtbot, monkeypatch):
-    monkeypatch.setattr(latent_map_module, "DENSITY_THRESHOLD", 100)
+def test_a_crowded_view_shows_density_and_zooming_in_brings_back_the_dots(window, qtbot):
     m, s = _ready(window, qtbot)
-    s.set_projection(s.projection, s.inverse)
-    assert m.density.isVisible() and not m.raster.isVisible()
-    assert f"density view of all {s.dataset.n_clips:,} clips" in m.caption.text()
-    assert m.density.image.shape == (512, 512)
-    mouse.click(m, *s.coords[9])  # picking still works on every clip
+    lo, hi = s.coords.min(0).astype(float), s.coords.max(0).astype(float)
+    c, span = (lo + hi) / 2, float((hi - lo).max())
+    far = 500 * span  # every clip within a few pixels: the view is all density, in the clips' colours
+    m.view.setRange(xRange=(c[0] - far, c[0] + far), yRange=(c[1] - far, c[1] + far), padding=0)
+    qtbot.waitUntil(lambda: m.raster.density_weight == 1.0, timeout=5000)
+    assert (m.raster.image[..., 3] == 255).sum() >= 1
+    m.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0)
+    qtbot.waitUntil(lambda: m.raster.density_weight < 1.0, timeout=5000)
+    mouse.click(m, *s.coords[9])  # picking works on every clip, whatever the zoom
     assert s.current == 9
 
 

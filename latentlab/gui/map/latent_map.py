@@ -4,8 +4,9 @@ Draws the :class:`~latentlab.core.explorer_state.ExplorerState`: the projection 
 one being fitted), the colour field with its legend, the shared selection, the current clip, the
 probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows an
 animated thumbnail of the clip under the cursor (read on the decode worker); the mouse and the probe
-are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. Past
-``DENSITY_THRESHOLD`` clips the points become a density image; the caption under the map says so.
+are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. The points are drawn by
+:class:`~latentlab.gui.map.splat_item.SplatItem`: where they crowd it shows their density in the mean
+colour of the clips under each pixel, fading into the clips' own dots as the user zooms in.
 """
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.map.map_interaction import MapInteraction
 from latentlab.gui.map.map_tools import MapViewBox, PointPicker
-from latentlab.gui.map.point_raster import PointRaster
+from latentlab.gui.map.splat_item import SplatItem
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.wording import count
 from latentlab.gui.workers import DecodeWorker
 
-DENSITY_THRESHOLD = 200_000
 MAX_SELECTION_DRAWN = 200_000
 PREVIEW_INTERVAL_MS = 150
 
@@ -59,11 +59,8 @@ class LatentMap(QWidget, MapInteraction):
         self._legend_samples: list[pg.ScatterPlotItem] = []  # legend swatches, not in the scene
         self.coords = np.zeros((0, 2), np.float32)
         self.shown: np.ndarray | None = None  # "show only" these clips (others dimmed); None = all
-        self.raster = PointRaster(self.view)
+        self.raster = SplatItem(self.view)
         self.view.addItem(self.raster, ignoreBounds=True)
-        self.density = pg.ImageItem(axisOrder="row-major")
-        self.view.addItem(self.density, ignoreBounds=True)
-        self.density.hide()
         self._cur = _Points(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
         self._path = pg.PlotDataItem(
             pen=pg.mkPen(255, 160, 60, width=2), symbol="o", symbolSize=5, symbolBrush=(255, 160, 60), symbolPen=None
@@ -203,55 +200,34 @@ class LatentMap(QWidget, MapInteraction):
         self._legend_samples, self.groups = [], []
         ds, n = self.state.dataset, len(self.coords)
         if ds is None or n == 0 or n != ds.n_clips:
-            self.density.hide()
             self.raster.hide()
             self._set_caption("no clips loaded" if ds is None else f"{ds.n_clips:,} clips: projecting…")
             self.layout_drawn.emit()
             return
         field = ds.fields.get(self.state.colour_field)
         method = self.state.projection.method if self.state.projection is not None else "…"
-        if n > DENSITY_THRESHOLD:
-            self.raster.hide()
-            self._draw_density()
-            note = f"density view of all {n:,} clips (points above {DENSITY_THRESHOLD:,}; colour-by off)"
-        else:
-            self.density.hide()
-            self.raster.show()
-            self.groups = colour_groups(field, n)
-            colours = np.zeros((n, 4), np.uint8)
-            for group in self.groups:
-                c = group.colour
-                colours[group.indices] = (c.red(), c.green(), c.blue(), 255)
-                if group.in_legend:  # a swatch for the legend; the points themselves are the raster
-                    sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(c))
-                    self._legend_samples.append(sample)
-                    self.legend.addItem(sample, group.label)
-            order = np.concatenate([g.indices for g in self.groups]) if self.groups else np.arange(n)
-            note = f"{n:,} clips"
-            if self.shown is not None:  # the others dimmed and drawn underneath: context stays visible
-                dim = np.ones(n, bool)
-                dim[self.shown[self.shown < n]] = False
-                colours[dim, :3] //= 4
-                order = np.concatenate([order[dim[order]], order[~dim[order]]])
-                note = f"showing {n - int(dim.sum()):,} of {n:,} clips"
-            self.raster.set_points(self.coords, colours, order)
+        self.raster.show()
+        self.groups = colour_groups(field, n)
+        colours = np.zeros((n, 4), np.uint8)
+        for group in self.groups:
+            c = group.colour
+            colours[group.indices] = (c.red(), c.green(), c.blue(), 255)
+            if group.in_legend:  # a swatch for the legend; the points themselves are the raster
+                sample = pg.ScatterPlotItem(size=8, pen=None, brush=pg.mkBrush(c))
+                self._legend_samples.append(sample)
+                self.legend.addItem(sample, group.label)
+        order = np.concatenate([g.indices for g in self.groups]) if self.groups else np.arange(n)
+        note = f"{n:,} clips"
+        if self.shown is not None:  # the others dimmed and drawn underneath: context stays visible
+            dim = np.ones(n, bool)
+            dim[self.shown[self.shown < n]] = False
+            colours[dim, :3] //= 4
+            order = np.concatenate([order[dim[order]], order[~dim[order]]])
+            note = f"showing {n - int(dim.sum()):,} of {n:,} clips"
+        self.raster.set_points(self.coords, colours, order)
         model = f" · {ds.message}" if ds.message else ""  # a model from elsewhere: its latent and reduction
         self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}{model}")
         self.layout_drawn.emit()
-
-    def _draw_density(self) -> None:
-        lo, hi = self.coords.min(0), self.coords.max(0)
-        span = np.maximum(hi - lo, 1e-9)
-        bins = 512
-        hist, _, _ = np.histogram2d(
-            self.coords[:, 1], self.coords[:, 0], bins=bins, range=[[lo[1], hi[1]], [lo[0], hi[0]]]
-        )
-        img = np.log1p(hist).astype(np.float32)
-        self.density.setImage(
-            img, levels=(0, max(float(img.max()), 1e-6)), lut=pg.colormap.get("inferno").getLookupTable()
-        )
-        self.density.setRect(float(lo[0]), float(lo[1]), float(span[0]), float(span[1]))
-        self.density.show()
 
     def _draw_selection(self, *_args) -> None:
         sel = self.state.selection

@@ -67,21 +67,22 @@ class PointRaster(pg.ImageItem):
         xy = self.coords[self.order]
         px = np.floor((xy[:, 0] - x0) / (x1 - x0) * w).astype(np.int64)
         py = np.floor((xy[:, 1] - y0) / (y1 - y0) * h).astype(np.int64)
-        self._stamp(img, px, py, self.colours[self.order], DOT)
+        stamp(img, px, py, self.colours[self.order], DOT)
         if self.selected.size:
             sxy = self.coords[self.selected]
             sx = np.floor((sxy[:, 0] - x0) / (x1 - x0) * w).astype(np.int64)
             sy = np.floor((sxy[:, 1] - y0) / (y1 - y0) * h).astype(np.int64)
-            self._stamp(img, sx, sy, SELECTED, RING)
-            self._stamp(img, sx, sy, self.colours[self.selected], DOT)
+            stamp(img, sx, sy, SELECTED, RING)
+            stamp(img, sx, sy, self.colours[self.selected], DOT)
         self.setImage(img, autoLevels=False, levels=(0, 255))
         self.setRect(x0, y0, x1 - x0, y1 - y0)
         self.renders += 1
 
-    @staticmethod
-    def _stamp(img: np.ndarray, px: np.ndarray, py: np.ndarray, colours, offsets) -> None:
-        h, w = img.shape[:2]
-        for dy, dx in offsets:
-            x, y = px + dx, py + dy
-            ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-            img[y[ok], x[ok]] = colours[ok] if np.ndim(colours) == 2 else colours
+
+def stamp(img: np.ndarray, px: np.ndarray, py: np.ndarray, colours, offsets) -> None:
+    """Draw ``offsets`` (a dot or a ring) of ``colours`` around the pixels ``px, py`` of ``img`` (clipped)."""
+    h, w = img.shape[:2]
+    for dy, dx in offsets:
+        x, y = px + dx, py + dy
+        ok = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        img[y[ok], x[ok]] = colours[ok] if np.ndim(colours) == 2 else colours

@@ -25,6 +25,8 @@ import numpy as np
 
 #: Points per occupied pixel at which the dots start to fade into density, and where only density shows.
 CROWD_DOTS, CROWD_DENSITY = 1.3, 4.0
+#: Density weights this close to 0 or 1 show one layer alone.
+FADE_EDGE = 0.1
 #: Transparent: what a pixel with no point gets (the palette's extra last row, picked by rank -1).
 _CLEAR = np.zeros(4, np.uint8)
 
@@ -116,28 +118,36 @@ class PointSplatter:
         return self.palette[ranks].view(np.uint8).reshape(*ranks.shape, 4)
 
     def paint_density(self, s: Splat, view: Viewport) -> np.ndarray:
-        """RGBA ``(h, w, 4)`` uint8: each pixel the mean colour of its points, brighter with more of
-        them (log scale up to the view's fullest pixel), transparent where there is none."""
-        n = view.width * view.height
+        """RGBA ``(h, w, 4)`` uint8: per 2 x 2 pixel cell, the mean colour of its points, brighter with
+        more of them (log scale up to the view's fullest cell), transparent where there is none. Half
+        the resolution of the dots: an overview, at a quarter of the cost (three weighted bincounts
+        over the screen were 6 of the 11 ms of a 100 k-point frame)."""
+        w, h = view.width, view.height
+        cw, ch = (w + 1) // 2, (h + 1) // 2
+        cell = (s.pixel // w // 2) * cw + (s.pixel % w) // 2
+        n = cw * ch
+        counts = np.bincount(cell, minlength=n)
         out = np.zeros(n, np.uint32)
-        occ = np.flatnonzero(s.count)
+        occ = np.flatnonzero(counts)
         if len(occ):
-            count = s.count[occ].astype(np.float32)
+            count = counts[occ].astype(np.float32)
             top = np.float32(np.log1p(count.max()))
             light = np.float32(0.35) + np.float32(0.65) * np.log1p(count) / top  # a lone point still shows
             scale = light / count
             packed = np.full(len(occ), 0xFF000000, np.uint32)  # alpha 255 (little-endian RGBA)
-            for ch, values in enumerate(self.channels):
+            for c, values in enumerate(self.channels):
                 weights = values if s.rank is None else values[s.rank]
-                mean = np.bincount(s.pixel, weights=weights, minlength=n)[occ] * scale
-                packed |= np.minimum(mean, 255).astype(np.uint32) << np.uint32(8 * ch)
+                mean = np.bincount(cell, weights=weights, minlength=n)[occ] * scale
+                packed |= np.minimum(mean, 255).astype(np.uint32) << np.uint32(8 * c)
             out[occ] = packed
-        return out.view(np.uint8).reshape(view.height, view.width, 4)
+        full = out.reshape(ch, cw).repeat(2, axis=0).repeat(2, axis=1)[:h, :w]
+        return np.ascontiguousarray(full).view(np.uint8).reshape(h, w, 4)
 
     def render(self, view: Viewport, radius: int = 1) -> tuple[np.ndarray, float]:
         """The view's image ``(h, w, 4)`` uint8 and its density weight (0 dots only .. 1 density only)."""
         s = self.splat(view)
         t = density_weight(s.crowding)
+        t = 0.0 if t < FADE_EDGE else 1.0 if t > 1.0 - FADE_EDGE else t  # a faint layer is not worth a blend
         if t >= 1.0:
             return self.paint_density(s, view), t
         dots = self.paint_dots(self.dot_ranks(s, view, radius))

@@ -98,3 +98,20 @@ def test_a_frame_decoded_for_the_previous_dataset_is_dropped(window, qtbot, code
     qtbot.wait(20)  # let the finished result cross to the GUI thread
     assert window.probe.result is None
     assert window.probe.decoded.frames is None
+
+
+def test_a_new_map_renders_the_probe_again_for_what_lies_under_it_now(window, qtbot):
+    """The sample data open on PCA, then their t-SNE map arrives: the probe panel must follow."""
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+
+    _start(window, qtbot)
+    s = window.state
+    mu = s.dataset.mu
+    s.move_probe(*map(float, s.coords[5]))
+    qtbot.waitUntil(lambda: window.probe.result is not None and window.probe.result.nearest == 5, timeout=5000)
+    coords = np.array(s.coords, np.float64)
+    coords[[5, 7]] = coords[[7, 5]]  # another map: clip 7 now lies where clip 5 was
+    projection = fit_projection(mu, "precomputed", coords=coords)
+    s.set_projection(projection, make_inverse(mu, projection))
+    qtbot.waitUntil(lambda: window.probe.result.nearest == 7, timeout=5000)

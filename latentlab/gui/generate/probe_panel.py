@@ -68,6 +68,10 @@ class ProbePanel(QWidget):
         self.near_channel.ready.connect(self._on_nearest)
         listen(self, state.probe_moved, self._on_probe_moved)
         listen(self, state.codec_changed, lambda *_: state.probe is not None and self._on_probe_moved(*state.probe))
+        # A new map (the sample data's t-SNE replacing the first PCA map) puts other clips under the probe.
+        listen(
+            self, state.projection_changed, lambda *_: state.probe is not None and self._on_probe_moved(*state.probe)
+        )
         listen(self, state.dataset_changed, lambda *_: self._clear())
 
     def _clear(self) -> None:

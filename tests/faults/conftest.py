@@ -12,6 +12,9 @@ from latentlab.cli import main
 from latentlab.core.project import Project, save_project
 from latentlab.media.demo_data import DemoSpec, write_demo_store
 
+#: `latentlab train` options for a model that trains in a second on the fault suite's tiny stores.
+TINY_TRAIN = ["--epochs", "1", "--batch-size", "8", "--latent-dim", "2", "--width", "4", "--device", "cpu"]
+
 
 @dataclass
 class Result:

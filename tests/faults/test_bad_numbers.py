@@ -12,6 +12,7 @@ import pytest
 
 from latentlab.cli import COMMANDS, build_parser
 from latentlab.commands.options import Number
+from tests.faults.conftest import TINY_TRAIN
 
 from .conftest import one_line_error
 
@@ -58,16 +59,7 @@ def base_args(store, base_checkpoint, project, tmp_path):
             store,
             "-o",
             tmp_path / "ck",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--latent-dim",
-            "2",
-            "--width",
-            "4",
-            "--device",
-            "cpu",
+            *TINY_TRAIN,
         ],
         "eval": ["eval", base_checkpoint, store, "--codec-clips", "0", "--max-clips", "8", "--device", "cpu"],
         "embed": ["embed", base_checkpoint, store, "-q", "--device", "cpu"],

@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from latentlab.core.output_guard import OutputBusy, output_lock
+from tests.faults.conftest import TINY_TRAIN
 
 from .conftest import one_line_error
 
@@ -22,16 +23,7 @@ def argv(store, base_checkpoint, project, tmp_path):
             store,
             "-o",
             "{out}",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--latent-dim",
-            "2",
-            "--width",
-            "4",
-            "--device",
-            "cpu",
+            *TINY_TRAIN,
         ],
         "export": ["export", project, "--all", "--format", "manifest", "-o", "{out}", "-q"],
         "demo-data": ["demo-data", "-o", "{out}", "--n", "3", "--frames", "2", "--size", "8", "-q"],

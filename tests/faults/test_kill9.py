@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from tests.faults.conftest import TINY_TRAIN
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 # Runs one command and stops it (on stdin) right after it has taken the lock of its output.
@@ -41,16 +43,7 @@ def test_a_killed_writer_leaves_a_lock_the_next_run_takes_over(cli, store, base_
             store,
             "-o",
             out,
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--latent-dim",
-            "2",
-            "--width",
-            "4",
-            "--device",
-            "cpu",
+            *TINY_TRAIN,
         ],
         "export": ["export", project, "--all", "--format", "manifest", "-o", out, "-q"],
         "demo-data": ["demo-data", "-o", out, "--n", "3", "--frames", "2", "--size", "8", "-q"],

@@ -3,9 +3,9 @@
 Measured in one run, for each thread count: (1) the fp32 matmul peak (the best rate over square
 torch.mm of 256..2048, measured before and after the decodes, the higher kept); (2) batch-1 decode
 latency of the demo model (median and best of many calls, eager, inference_mode, as the app runs
-it) against its FLOPs divided by that peak (reported: the goal is batch-1 decode <= 2 ms on one thread at the
-demo geometry); the same for the other
-decoder architecture (random weights: latency does not depend on the values) as a baseline, and for
+it) against its FLOPs divided by that peak (reported: the goal is batch-1 decode <= 2 ms on one
+thread at the demo geometry); the same for the other decoder architecture (random weights: latency does
+not depend on the values) as a baseline, and for
 the 8x64x64x3 geometry; (3) training throughput in clips/s at batch 64 and as a fraction of the
 peak (a training step counted as 3x the forward FLOPs).
 

@@ -50,8 +50,8 @@ class Dataset:
 
     ``codec`` is a :class:`~latentlab.core.codec_protocol.LatentCodec` (``decode(z (B,D)) -> (B,T,H,W,C)
     uint8``, ``reconstruct``, ``latent_dim``, ``frames``...), or None while the model loads.
-    ``read_clips(indices) -> (B,T,H,W,C) uint8``
-    reads clips from the store. ``index`` answers ``knn(query, k)``. None of them is called on the GUI
+    ``read_clips(indices) -> (B,T,H,W,C) uint8`` reads clips from the store. ``index`` answers
+    ``knn(query, k)``. None of them is called on the GUI
     thread by the views: they hand them to workers.
     """
 

@@ -13,8 +13,8 @@ Real video files lie and break, so the reader trusts nothing in the header:
 
 OpenCV 5 applies rotation metadata itself (``CAP_PROP_ORIENTATION_AUTO``): frames come out upright
 and the reader does not rotate them again; ``auto_rotate=False`` hands that job to the caller, who
-can rotate a small resized frame instead of every full frame (2-3x faster on phone videos). Frames come out
-RGB, 3 channels (grey sources too).
+can rotate a small resized frame instead of every full frame (2-3x faster on phone videos). Frames
+come out RGB, 3 channels (grey sources too).
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ and its posterior variance ``sigma^2 / s^2`` per dimension. With ``VAEConfig.lin
 starts as exactly that model (fitted on a sample of the training clips by :meth:`LinearPath.fit`),
 and the network's nonlinear encoder and decoder are added as residuals whose last layers start at
 zero, so training begins at PCA's reconstructions with a latent already distributed like N(0, I) and
-every step is spent on what the nonlinear part adds; the linear path itself stays PCA (frozen). On small sets
-of a user's real videos a
-nonlinear model trained from scratch for minutes lost to PCA of raw pixels by 3 dB; this path is the
-floor it now starts from. The decoder's output is then a pixel value (not a logit), clipped to 0..1
+every step is spent on what the nonlinear part adds; the linear path itself stays PCA (frozen). On
+small sets of a user's real videos a nonlinear model trained from scratch for minutes lost to PCA of
+raw pixels by 3 dB; this path is the floor it now starts from. The decoder's output is then a pixel
+value (not a logit), clipped to 0..1
 when shown.
 """
 

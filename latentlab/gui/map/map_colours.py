@@ -1,11 +1,10 @@
 """Colouring the map by a per-clip field without per-point brushes.
 
 Clips are put in colour groups, each with one shared colour (the map's legend lists them, and
-:class:`~latentlab.gui.map.point_raster.PointRaster` draws every point in its group's colour): one
+:class:`~latentlab.gui.map.splat_item.SplatItem` draws every point in its group's colour): one
 group per category of a categorical field, or one per bin of a continuous field (16 bins of a
-perceptual colour map over its 1st..99th percentile). Every clip belongs to exactly one group (values that
-are not finite go
-to an "n/a" group), so no clip is ever left out of the map.
+perceptual colour map over its 1st..99th percentile). Every clip belongs to exactly one group (values
+that are not finite go to an "n/a" group), so no clip is ever left out of the map.
 """
 
 from __future__ import annotations

@@ -117,6 +117,9 @@ class MainWindow(QMainWindow):
         v = self.view_menu = self.menuBar().addMenu("&View")
         self.needs_data(v.addAction("Colour by &reconstruction error", guarded(self.compute_reconstruction_error)))
         v.addAction("&Reset zoom", lambda: self.map.view.autoRange(padding=0.05))
+        hide = v.addAction("&Hide dimmed clips")  # "Show only" greys the others; this hides them
+        hide.setCheckable(True)
+        hide.toggled.connect(guarded(lambda on: self.map.set_hide_dimmed(on)))
 
     def _add_dock_toggles(self) -> None:
         """Every dock can be closed (its title bar's ×) and comes back from View → Panels."""

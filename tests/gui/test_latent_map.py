@@ -208,3 +208,26 @@ def test_more_sources_than_palette_colours_get_colours_of_their_own():
     groups = colour_groups(ClipField("source", np.arange(n), tuple(f"v{i}.mp4" for i in range(n))), n)
     assert len({g.colour.name() for g in groups}) == n
     assert all(g.in_legend for g in groups)
+
+
+def test_show_only_greys_the_other_clips_and_view_hide_takes_them_off_the_map(window, qtbot):
+    m, s = _ready(window, qtbot)
+    shown = np.arange(10)
+    s.set_shown(shown)
+    qtbot.waitUntil(lambda: "showing 10 of" in m.caption.text(), timeout=5000)
+    action = next(a for a in window.view_menu.actions() if a.text() == "&Hide dimmed clips")
+    hidden = 40  # not in the shown set
+    mouse.click(m, *s.coords[hidden])
+    assert s.current == hidden  # greyed, still there and pickable
+    action.trigger()  # View -> Hide dimmed clips
+    qtbot.waitUntil(lambda: "(the others hidden)" in m.caption.text(), timeout=5000)
+    s.select([int(shown[0])])
+    mouse.click(m, *s.coords[hidden])
+    assert s.current != hidden  # not drawn, not picked
+    lo, hi = s.coords.min(0), s.coords.max(0)
+    m._on_shape(
+        np.array([[lo[0] - 1, lo[1] - 1], [hi[0] + 1, lo[1] - 1], [hi[0] + 1, hi[1] + 1], [lo[0] - 1, hi[1] + 1]]), 0
+    )
+    assert set(s.selection.tolist()) <= set(shown.tolist())  # a box over the whole map takes only what is drawn
+    action.trigger()
+    qtbot.waitUntil(lambda: "(the others hidden)" not in m.caption.text(), timeout=5000)

@@ -59,6 +59,7 @@ class LatentMap(QWidget, MapInteraction):
         self._legend_samples: list[pg.ScatterPlotItem] = []  # legend swatches, not in the scene
         self.coords = np.zeros((0, 2), np.float32)
         self.shown: np.ndarray | None = None  # "show only" these clips (others dimmed); None = all
+        self.hide_dimmed = False  # View → Hide dimmed clips: the others are not drawn (nor picked) at all
         self.raster = SplatItem(self.view)
         self.view.addItem(self.raster, ignoreBounds=True)
         self._cur = _Points(size=14, pen=pg.mkPen(255, 220, 80, width=2), brush=None, pxMode=True)
@@ -124,6 +125,11 @@ class LatentMap(QWidget, MapInteraction):
     def set_tool(self, tool: str) -> None:
         """``pan`` (drag pans, wheel zooms), ``box`` or ``lasso`` selection."""
         self.view.set_tool(tool)
+
+    def set_hide_dimmed(self, on: bool) -> None:
+        """Hide the clips "show only" dims, instead of drawing them greyed underneath."""
+        self.hide_dimmed = bool(on)
+        self._redraw_points()
 
     def _on_shown_changed(self, indices: np.ndarray | None) -> None:
         """Show only clips ``indices`` (the others are dimmed, still pickable); ``None`` shows all."""
@@ -218,12 +224,16 @@ class LatentMap(QWidget, MapInteraction):
                 self.legend.addItem(sample, group.label)
         order = np.concatenate([g.indices for g in self.groups]) if self.groups else np.arange(n)
         note = f"{n:,} clips"
+        self.picker.hidden = None
         if self.shown is not None:  # the others dimmed and drawn underneath: context stays visible
             dim = np.ones(n, bool)
             dim[self.shown[self.shown < n]] = False
             colours[dim, :3] //= 4
             order = np.concatenate([order[dim[order]], order[~dim[order]]])
             note = f"showing {n - int(dim.sum()):,} of {n:,} clips"
+            if self.hide_dimmed:
+                order, self.picker.hidden = order[~dim[order]], dim
+                note += " (the others hidden)"
         self.raster.set_points(self.coords, colours, order)
         model = f" · {ds.message}" if ds.message else ""  # a model from elsewhere: its latent and reduction
         self._set_caption(f"{note} · {method} · colour: {self.state.colour_field or 'none'}{model}")

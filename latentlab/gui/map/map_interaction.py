@@ -57,7 +57,10 @@ class MapInteraction:
 
     @guarded
     def _on_shape(self, polygon: np.ndarray, modifiers) -> None:
-        self.state.select(points_in_polygon(self.coords, polygon), modifiers_to_mode(modifiers))
+        inside = points_in_polygon(self.coords, polygon)
+        if self.picker.hidden is not None:  # hidden clips are not drawn: a shape does not take them
+            inside = inside[~self.picker.hidden[inside]]
+        self.state.select(inside, modifiers_to_mode(modifiers))
 
     @guarded
     def _on_context(self, x: float, y: float, screen_pos) -> bool:

@@ -55,6 +55,7 @@ class PointPicker:
     def __init__(self) -> None:
         self._coords: np.ndarray | None = None
         self._tree: cKDTree | None = None
+        self.hidden: np.ndarray | None = None  # (N,) bool: clips not drawn, so not picked
 
     def set_coords(self, coords: np.ndarray | None, tree: cKDTree | None = None) -> None:
         """New map positions; ``tree``, a KD-tree over the same points already built elsewhere (the
@@ -70,9 +71,14 @@ class PointPicker:
             return -1
         if self._tree is None:
             self._tree = cKDTree(self._coords)
-        k = min(8, len(self._coords))
+        hidden = self.hidden if self.hidden is not None and len(self.hidden) == len(self._coords) else None
+        k = min(8 if hidden is None else 64, len(self._coords))
         _, idx = self._tree.query([x, y], k=k)
         idx = np.atleast_1d(idx)
+        if hidden is not None:
+            idx = idx[~hidden[idx]]
+            if not len(idx):
+                return -1
         px = np.maximum(np.asarray(pixel_size, np.float64), 1e-12)
         d = np.hypot((self._coords[idx, 0] - x) / px[0], (self._coords[idx, 1] - y) / px[1])
         best = int(np.argmin(d))

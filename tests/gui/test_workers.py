@@ -61,7 +61,9 @@ def test_flood_of_requests_ends_with_the_last_and_no_backlog(qtbot, worker):
     results = []
     probe = worker.channel("probe")
     probe.ready.connect(lambda rid, r: results.append((rid, r)))
-    probe.request(lambda: gate.wait(5) and -1)  # holds the thread busy
+    started = threading.Event()
+    probe.request(lambda: (started.set(), gate.wait(5))[1] and -1)  # holds the thread busy
+    assert started.wait(5)  # the flood comes while the thread is held (on a loaded machine it may start late)
     ids = [probe.request(lambda i=i: i) for i in range(500)]
     gate.set()
     qtbot.waitUntil(lambda: bool(results) and results[-1][0] == ids[-1], timeout=5000)

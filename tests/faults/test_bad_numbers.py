@@ -12,9 +12,8 @@ import pytest
 
 from latentlab.cli import COMMANDS, build_parser
 from latentlab.commands.options import Number
-from tests.faults.conftest import TINY_TRAIN
 
-from .conftest import one_line_error
+from .conftest import TINY_TRAIN, one_line_error
 
 VALUES = ("0", "-1", "nan", "inf", "1e20", "100000000000000000000")
 
@@ -61,7 +60,19 @@ def base_args(store, base_checkpoint, project, tmp_path):
             tmp_path / "ck",
             *TINY_TRAIN,
         ],
-        "eval": ["eval", base_checkpoint, store, "--codec-clips", "0", "--max-clips", "8", "--device", "cpu"],
+        # no judge: a CNN trained for each accepted value took minutes per case on a loaded machine
+        "eval": [
+            "eval",
+            base_checkpoint,
+            store,
+            "--codec-clips",
+            "0",
+            "--max-clips",
+            "8",
+            "--device",
+            "cpu",
+            "--no-judge",
+        ],
         "embed": ["embed", base_checkpoint, store, "-q", "--device", "cpu"],
         "map": ["map", store],
         "export": ["export", project, "--all", "--format", "manifest", "-o", tmp_path / "exported", "-q"],

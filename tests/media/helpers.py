@@ -1,4 +1,5 @@
-"""Helpers for media tests: tiny moving videos, and ways to damage them the way real files break."""
+"""Helpers for media tests: tiny moving videos, ways to damage them the way real files break, and a
+store consistency check."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import struct
 from pathlib import Path
 
 import numpy as np
+
+from latentlab.media.clip_store import ClipStore
 
 
 def read_video(path) -> np.ndarray:
@@ -70,3 +73,16 @@ def rotate_mp4_90(path: Path) -> Path:
     struct.pack_into(">9i", data, matrix_at, 0, 1 << 16, 0, -(1 << 16), 0, 0, 0, 0, 1 << 30)
     path.write_bytes(bytes(data))
     return path
+
+
+def assert_consistent(store: ClipStore) -> None:
+    """Every committed clip belongs to exactly one source and can be read."""
+    sources = store.sources
+    assert sum(s["n_clips"] for s in sources) == len(store)
+    starts = [s["first_clip"] for s in sources]
+    assert starts == sorted(starts)
+    for s in sources:
+        ids = store.table["source_id"][s["first_clip"] : s["first_clip"] + s["n_clips"]]
+        assert (ids == s["id"]).all()
+    if len(store):
+        assert store.read([0, len(store) - 1]).shape == (2, *store.geometry.shape)

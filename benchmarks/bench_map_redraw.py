@@ -30,6 +30,18 @@ def make_points(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return coords, palette[label]
 
 
+def renders_grew(item):
+    """A check that ``item`` (a raster renderer with a ``renders`` count) drew again since the last call."""
+    seen = [item.renders]
+
+    def grew() -> bool:
+        more = item.renders > seen[0]
+        seen[0] = item.renders
+        return more
+
+    return grew
+
+
 def time_redraws(app, widget, vb, render_started, repeats: int, zoom_in: bool) -> list[float]:
     (x0, x1), (y0, y1) = vb.viewRange()
     cx, cy, hx, hy = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
@@ -67,22 +79,12 @@ def bench(n: int, repeats: int) -> dict:
             item = SplatItem(vb)
             vb.addItem(item, ignoreBounds=True)
             item.set_points(coords, colours)
-            count = [item.renders]
-
-            def started(item=item, count=count):
-                grew = item.renders > count[0]
-                count[0] = item.renders
-                return grew
+            started = renders_grew(item)
         elif name == "previous raster":
             item = PointRaster(vb)
             vb.addItem(item, ignoreBounds=True)
             item.set_points(coords.astype(np.float64), colours)
-            count = [item.renders]
-
-            def started(item=item, count=count):
-                grew = item.renders > count[0]
-                count[0] = item.renders
-                return grew
+            started = renders_grew(item)
         else:
             item = pg.ScatterPlotItem(
                 pos=coords, size=3, pen=None, brush=[pg.mkBrush(*c) for c in colours[:, :3]], pxMode=True

@@ -147,11 +147,8 @@ def run_training(
     store = ClipStore.open(request.store)
     g = store.geometry
     recipe = recipe_for(store.sources)  # what `latentlab train` does by default, unless the request says
-    config = VAEConfig(
-        frames=g.frames,
-        height=g.height,
-        width=g.width,
-        channels=g.channels,
+    config = VAEConfig.for_clips(
+        g,
         latent_dim=request.latent_dim,
         beta=request.beta,
         **{"linear_path": recipe.linear_path, **request.model},

@@ -220,11 +220,8 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
         torch.set_num_threads(args.threads)
     g = store.geometry
     auto = recipe_for(store.sources, args.likelihood, {"on": True, "off": False}.get(args.linear_path))
-    config = VAEConfig(
-        frames=g.frames,
-        height=g.height,
-        width=g.width,
-        channels=g.channels,
+    config = VAEConfig.for_clips(
+        g,
         latent_dim=args.latent_dim,
         base_width=args.width,
         frame_code=args.frame_code,

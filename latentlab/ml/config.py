@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+from typing import Protocol
 
 from latentlab.core.errors import UserError
 
@@ -22,6 +23,15 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 _MAX = {"frames": 1024, "height": 4096, "width": 4096, "latent_dim": 4096, "base_width": 1024, "frame_code": 65536}
 # Keys added to the model config after schema 1 and what a checkpoint written before them meant.
 _LEGACY_DEFAULTS = {"decoder": "conv", "learn_sigma": False, "linear_path": False}
+
+
+class ClipShape(Protocol):
+    """The clip geometry a model is built for (a clip store's ``geometry`` is one)."""
+
+    frames: int
+    height: int
+    width: int
+    channels: int
 
 
 class ConfigError(ValueError, UserError):
@@ -125,6 +135,13 @@ class VAEConfig:
     def clip_shape(self) -> tuple[int, int, int, int]:
         """``(C, T, H, W)``: the layout of one clip inside the network."""
         return (self.channels, self.frames, self.height, self.width)
+
+    @classmethod
+    def for_clips(cls, geometry: ClipShape, **hyper) -> VAEConfig:
+        """A config for clips of ``geometry`` (a store's ``frames``, ``height``, ``width``, ``channels``)
+        with the hyper-parameters ``hyper``: the one way the window and ``latentlab train`` build one."""
+        g = geometry
+        return cls(frames=g.frames, height=g.height, width=g.width, channels=g.channels, **hyper)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -182,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
         held = metrics.get("val_sources") or []
         if held:
             print(f"validation videos (held out of training): {', '.join(held)}")
+        elif metrics.get("split"):
+            print(f"validation clips: {metrics['split']}")
     return 0
 
 
@@ -253,7 +255,7 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
     callbacks = [TqdmProgress()] if main else []
     try:
         metrics = trainer.fit(callbacks)
-        return {**metrics, "val_sources": getattr(trainer, "val_source_names", [])}
+        return {**metrics, "val_sources": trainer.val_source_names, "split": trainer.split_note}
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             raise

@@ -148,5 +148,16 @@ def held_out_sources(store: ClipStore, val_idx: np.ndarray) -> list[str]:
 
     if len(store.sources) < 2 or len(val_idx) == 0:
         return []
-    ids = np.unique(np.asarray(store.table["source_id"])[val_idx])
-    return [PurePath(str(store.sources[int(i)].get("path", ""))).name for i in ids]
+    source_id = np.asarray(store.table["source_id"])
+    ids, in_val = np.unique(source_id[val_idx], return_counts=True)
+    whole = in_val == np.bincount(source_id, minlength=int(ids.max()) + 1)[ids]  # a split in time holds out none
+    return [PurePath(str(store.sources[int(i)].get("path", ""))).name for i in ids[whole]]
+
+
+def split_note(store: ClipStore, by: str, val_fraction: float, val_sources: Sequence[str] = ()) -> str:
+    """How :func:`split_indices` chose the validation clips, in words (the checkpoint records it)."""
+    if val_sources:
+        return "by source (the videos named)"
+    if by == "time":
+        return f"in time (the last {val_fraction:.0%} of each video's clips)"
+    return "by source" if len(store.sources) > 1 else "by clip index (last clips)"

@@ -44,6 +44,7 @@ from latentlab.ml.data import (
     collate_batch,
     held_out_sources,
     split_indices,
+    split_note,
     spread_sample,
     to_model_layout,
 )
@@ -122,6 +123,8 @@ class Trainer:
         self._cancel = threading.Event()
         self.history: list[dict] = []
         self.model: VideoVAE | None = None  # the model being fitted (callbacks read its weights)
+        self.val_source_names: list[str] = []  # videos held out whole (set when fitting starts)
+        self.split_note = ""  # how the validation clips were chosen, in words
         if resume:
             saved = read_config(self.out_dir)
             self.config = VAEConfig.from_dict(saved["model"])
@@ -179,6 +182,7 @@ class Trainer:
             model.fit_linear_path(spread_sample(self.store, seen, FIT_CLIPS, device))
         wrapped = dist.wrap(model)
         self.val_source_names = held_out_sources(self.store, val_idx)
+        self.split_note = split_note(self.store, s.split, s.val_fraction, s.val_sources)
         augs = check_augmentations(s.augment)
         if dist.is_main:
             for text in data_warnings(len(train_idx), sum(p.numel() for p in model.parameters() if p.requires_grad)):
@@ -319,7 +323,7 @@ class Trainer:
             metrics=metrics,
             position=(epoch, batch_in_epoch, step, train_seconds),
             history=self.history,
-            split=(n_train, n_val, list(getattr(self, "val_source_names", []))),
+            split=(n_train, n_val, list(self.val_source_names), self.split_note),
         )
 
     def _load_resume(self, model, opt, noise) -> tuple[int, int, int, float]:

@@ -29,15 +29,16 @@ def save_run(
     metrics: dict,
     position: tuple[int, int, int, float],
     history: list[dict],
-    split: tuple[int, int, list[str]],
+    split: tuple[int, int, list[str], str],
 ) -> None:
     """Write the bundle and its resume state.
 
     ``position`` is ``(epoch, batch_in_epoch, step, train_seconds)``; ``split`` is
-    ``(n_train, n_val, val_sources)``: the training and validation clip counts and the held-out videos.
+    ``(n_train, n_val, val_sources, how)``: the training and validation clip counts, the held-out videos
+    and how the validation clips were chosen (:func:`latentlab.ml.data.split_note`).
     """
     epoch, batch_in_epoch, step, train_seconds = position
-    n_train, n_val, val_sources = split
+    n_train, n_val, val_sources, how = split
     attrs = store.attrs
     kind = "digits" if attrs.get("digits") else ("sprites" if attrs.get("demo") else None)
     data = {
@@ -46,7 +47,7 @@ def save_run(
         "n_clips": len(store),
         "n_train": n_train,
         "n_val": n_val,
-        "split": "by source" if len(store.sources) > 1 else "by clip index (last clips)",
+        "split": how,
         "val_sources": val_sources,
         "demo_spec": attrs.get("demo"),  # the sprites' spec (the name older versions read)
         "sample_kind": kind,

@@ -102,7 +102,7 @@ def test_keep_best_ends_with_the_weights_of_the_best_validation_elbo(tiny_config
 
 def test_a_time_split_holds_out_the_last_moments_of_every_video(tmp_path):
     from latentlab.media.clip_store import ClipGeometry, ClipStore
-    from latentlab.ml.data import split_indices
+    from latentlab.ml.data import held_out_sources, split_indices, split_note
 
     store = ClipStore.create(tmp_path / "two", ClipGeometry(4, 8, 8, 1))
     for name, n in (("a.mp4", 20), ("b.mp4", 10)):
@@ -123,3 +123,9 @@ def test_a_time_split_holds_out_the_last_moments_of_every_video(tmp_path):
         assert len(mine) == k
         rest = train[table["source_id"][train] == sid]
         assert table["start_time"][mine].min() > table["start_time"][rest].max()
+    # every video keeps clips in training: none is "held out", and the record says how it was split
+    assert held_out_sources(store, val) == []
+    assert split_note(store, "time", 0.2) == "in time (the last 20% of each video's clips)"
+    _, val = split_indices(store, 0.2, by="sources")
+    assert held_out_sources(store, val) == ["a.mp4"] and len(val) == 20  # one whole video, chosen by the seed
+    assert split_note(store, "sources", 0.2) == "by source"

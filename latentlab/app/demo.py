@@ -55,7 +55,7 @@ def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
     from latentlab.media.sample_data import SAMPLE_DATASETS
 
     spec = spec or demo_spec()
-    sample = next(s for s in SAMPLE_DATASETS.values() if isinstance(spec, s.spec_type))
+    sample = next(s for s in SAMPLE_DATASETS.values() if type(spec) is s.spec_type)
     extra = "".join(f"-{v}" for k, v in asdict(spec).items() if k not in ("n_clips", "frames", "size", "seed", "fps"))
     root = user_data_dir() / "demo"
     path = root / f"{sample.kind}-{spec.n_clips}x{spec.frames}x{spec.size}-seed{spec.seed}{extra}"

@@ -33,9 +33,8 @@ import cv2
 import numpy as np
 
 from latentlab.core.fingerprint import text_fingerprint
-from latentlab.core.frame_rate import FALLBACK_FPS
 from latentlab.media.clip_store import ClipGeometry, ClipStore
-from latentlab.media.demo_data import CHUNK, _bounce, _clipped_normal, generate_chunked, write_generated_store
+from latentlab.media.demo_data import CHUNK, DemoSpec, _bounce, _clipped_normal, generate_chunked, write_generated_store
 
 DIGITS = tuple(str(d) for d in range(10))
 FACTOR_NAMES = ("digit", "image", "x", "y", "x_mid", "y_mid", "vx", "vy")
@@ -44,14 +43,10 @@ _HELD_OUT_EVERY = 5  # every fifth image of scikit-learn's set is held out of "t
 
 
 @dataclass(frozen=True)
-class DigitsSpec:
-    """Parameters of the moving-digits dataset (all of them go into the store's fingerprint)."""
+class DigitsSpec(DemoSpec):
+    """Parameters of the moving-digits dataset: the sprites' (:class:`DemoSpec`) and which of
+    scikit-learn's handwriting ``images`` to draw (all of them go into the store's fingerprint)."""
 
-    n_clips: int = 20_000
-    frames: int = 8
-    size: int = 32
-    seed: int = 0
-    fps: float = FALLBACK_FPS
     images: str = "train"
 
     def __post_init__(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QPainter
 
 from latentlab.app.grid_render import GridTiles, render_grid
 from latentlab.core.view_lattice import DEFAULT_GRID, GRID_SIZES, view_lattice
@@ -158,6 +158,7 @@ class DecodedGridExtension(ExtensionBase):
         while len(self.tiles) < n:
             item = pg.ImageItem(axisOrder="row-major")
             item.setZValue(TILE_Z)
+            item.setCompositionMode(QPainter.CompositionMode.CompositionMode_Screen)  # dark pixels hide no point
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # clicks and drags go to the map
             self.view.addItem(item, ignoreBounds=True)
             self.tiles.append(item)

@@ -3,7 +3,8 @@
 Each lattice point (:func:`latentlab.core.view_lattice.view_lattice`) is turned into a latent by the
 map's inverse and decoded (:func:`latentlab.app.grid_render.render_grid`, all ``k*k`` in one batch on
 the decode worker's ``"grid"`` channel); the middle frame of each clip is drawn as a semi-transparent
-tile centred on its point, fainter where the inverse is guessing (far from any clip). Panning or
+tile centred on its point, fainter where the inverse is guessing (far from any clip), and blended so
+that a tile's dark pixels leave the points underneath visible. Panning or
 zooming asks again once the view has settled (latest wins: only the answer to the newest request is
 drawn). View → Decoded grid size picks k. A new dataset clears the tiles and a new map redraws them;
 without a model or an inverse the action says so and stays off.

@@ -125,6 +125,7 @@ class ExplorerState:
         self.interp_a = -1
         self.interp_b = -1
         self.interp_method = "slerp"
+        self.interp_generated: dict[str, tuple[str, np.ndarray]] = {}  # "a"/"b": (name, latent) of a pinned end
         self.path_xy: np.ndarray | None = None
         self.shown: np.ndarray | None = None
 
@@ -137,6 +138,7 @@ class ExplorerState:
         self.current = -1
         self.probe = None
         self.interp_a = self.interp_b = -1
+        self.interp_generated = {}
         self.shown = None
         if dataset is not None and self.colour_field not in dataset.fields:
             self.colour_field = next(iter(dataset.fields), "")
@@ -233,8 +235,33 @@ class ExplorerState:
             raise ValueError(f"interpolation method must be one of {INTERPOLATION_METHODS}, got {method!r}")
         self.interp_a = self.interp_a if a is None else int(a)
         self.interp_b = self.interp_b if b is None else int(b)
+        for end, given in (("a", a), ("b", b)):
+            if given is not None:  # a clip for this end replaces a generated one
+                self.interp_generated.pop(end, None)
         self.interp_method = method or self.interp_method
         self.interpolation_changed.emit((self.interp_a, self.interp_b, self.interp_method))
+
+    def set_generated_end(self, end: str, name: str, z) -> None:
+        """Make interpolation end ``end`` (``"a"`` or ``"b"``) the generated latent ``z (D,)`` called ``name``
+        (a pinned point) instead of a clip; :meth:`set_interpolation` with a clip for that end replaces it."""
+        if end not in ("a", "b"):
+            raise ValueError(f"interpolation end must be 'a' or 'b', got {end!r}")
+        z = np.asarray(z, np.float32).reshape(-1)
+        if self.dataset is not None and z.shape != (self.dataset.latent_dim,):
+            raise ValueError(f"a latent of {z.size} values for a model of {self.dataset.latent_dim}")
+        self.interp_generated[end] = (str(name), z)
+        setattr(self, f"interp_{end}", -1)
+        self.interpolation_changed.emit((self.interp_a, self.interp_b, self.interp_method))
+
+    def interpolation_end(self, end: str) -> tuple[str, np.ndarray] | None:
+        """``(name, latent)`` of interpolation end ``end``: a clip's mean (``"clip 12"``) or a generated
+        latent (a pinned point); ``None`` while that end is not set."""
+        if end in self.interp_generated:
+            return self.interp_generated[end]
+        i, ds = (self.interp_a if end == "a" else self.interp_b), self.dataset
+        if ds is None or not 0 <= i < ds.n_clips:
+            return None
+        return f"clip {i}", ds.mu[i]
 
     def set_path(self, path_xy: np.ndarray | None) -> None:
         """Draw the interpolation path ``(n, 2)`` on the map (``None`` hides it)."""

@@ -1,8 +1,9 @@
 """InterpolationPanel: walk the latent space from clip A to clip B.
 
-Pick A and B (buttons here, or the map's context menu), choose lerp or slerp; the path is projected
-onto the map, a slider moves along it with the decoder rendering live ("interp" channel), a strip
-shows ``N`` steps, and the whole walk exports to MP4 or GIF as a background job.
+Pick A and B (buttons here, or the map's context menu; an end may also be a pinned point's generated
+latent, ``ExplorerState.set_generated_end``), choose lerp or slerp; the path is projected onto the
+map, a slider moves along it with the decoder rendering live ("interp" channel), a strip shows
+``N`` steps, and the whole walk exports to MP4 or GIF as a background job.
 """
 
 from __future__ import annotations
@@ -46,8 +47,13 @@ MAX_STRIP = 12
 
 def path_latents(mu: np.ndarray, a: int, b: int, method: str, n: int) -> np.ndarray:
     """``n`` latents from clip ``a``'s mean to clip ``b``'s, ``(n, D)`` float32."""
+    return walk(mu[a], mu[b], method, n)
+
+
+def walk(za: np.ndarray, zb: np.ndarray, method: str, n: int) -> np.ndarray:
+    """``n`` latents from ``za`` to ``zb``, ``(n, D)`` float32."""
     fn = interpolation.slerp if method == "slerp" else interpolation.lerp
-    return fn(mu[a], mu[b], n)
+    return fn(za, zb, n)
 
 
 def export_frames(codec, path_z: np.ndarray) -> np.ndarray:
@@ -134,8 +140,11 @@ class InterpolationPanel(QWidget):
     # ---------------------------------------------------------------------------- path
     @property
     def ready(self) -> bool:
-        ds, a, b = self.state.dataset, self.state.interp_a, self.state.interp_b
-        return ds is not None and 0 <= a < ds.n_clips and 0 <= b < ds.n_clips
+        return self.state.interpolation_end("a") is not None and self.state.interpolation_end("b") is not None
+
+    def _walk(self, n: int) -> np.ndarray:
+        (_, za), (_, zb) = self.state.interpolation_end("a"), self.state.interpolation_end("b")
+        return walk(za, zb, self.state.interp_method, n)
 
     def _update_buttons(self) -> None:
         for b in (self.export_mp4, self.export_gif, self.slider):
@@ -143,8 +152,8 @@ class InterpolationPanel(QWidget):
 
     def _on_interpolation_changed(self, *_args) -> None:
         s = self.state
-        fmt = lambda i: "–" if i < 0 else str(i)  # noqa: E731
-        self.ends.setText(f"A: clip {fmt(s.interp_a)}   B: clip {fmt(s.interp_b)}   ({s.interp_method})")
+        name = lambda end: (s.interpolation_end(end) or ("–",))[0]  # noqa: E731
+        self.ends.setText(f"A: {name('a')}   B: {name('b')}   ({s.interp_method})")
         if self.method.currentText() != s.interp_method:
             self.method.setCurrentText(s.interp_method)
         self._update_buttons()
@@ -153,8 +162,8 @@ class InterpolationPanel(QWidget):
             s.set_path(None)
             return
         ds = s.dataset
-        self.path_z = path_latents(ds.mu, s.interp_a, s.interp_b, s.interp_method, SLIDER_STEPS + 1)
-        strip_z = path_latents(ds.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
+        self.path_z = self._walk(SLIDER_STEPS + 1)
+        strip_z = self._walk(self.steps.value())
         projection, path_z, codec = s.projection, self.path_z[::4], ds.codec
         if projection is not None:  # a t-SNE transform takes ~1 s: on the worker
             self.path_channel.request(lambda: projection.transform(path_z))
@@ -196,7 +205,7 @@ class InterpolationPanel(QWidget):
             if not path:
                 return None
         s, codec = self.state, self.state.dataset.codec
-        z = path_latents(s.dataset.mu, s.interp_a, s.interp_b, s.interp_method, self.steps.value())
+        z = self._walk(self.steps.value())
         fps, out = s.dataset.fps, Path(path)
         # Imported here, on the GUI thread: an extension module (cv2, Pillow) first imported on a
         # worker while the GUI thread collects Qt objects hung the test suite once.

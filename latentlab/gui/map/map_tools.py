@@ -97,6 +97,9 @@ class MapViewBox(pg.ViewBox):
         self._outline.setZValue(1000)
         self.addItem(self._outline, ignoreBounds=True)
         self._outline.hide()
+        # Takes a left-button drag before the tool does (``hook(ev) -> bool``, True: handled): dragging
+        # a clip's point (point_drag.py). A click without movement never reaches it.
+        self.drag_hook: Callable | None = None
 
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:
@@ -114,6 +117,8 @@ class MapViewBox(pg.ViewBox):
             super().mouseClickEvent(ev)
 
     def mouseDragEvent(self, ev, axis=None) -> None:
+        if self.drag_hook is not None and ev.button() == Qt.MouseButton.LeftButton and self.drag_hook(ev):
+            return
         if self.tool == "pan" or ev.button() != Qt.MouseButton.LeftButton:
             super().mouseDragEvent(ev, axis)
             return

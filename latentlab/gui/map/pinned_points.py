@@ -1,0 +1,140 @@
+"""Pinned points on the map (stars) and their panel: play, interpolate to, tag, remove, undo, export.
+
+:class:`PinnedLayer` draws each :class:`~latentlab.core.pinned_points.PinnedPoint` as a star with its
+name where it was dropped; clicking a star emits ``clicked(id)``. :class:`PinnedPanel` lists them (source
+clip, tags) with the actions on the chosen one; the edits are undoable commands on its own ``undo``
+stack. Playing decodes the pinned latent on the probe panel's channel (latest wins) and shows it there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from latentlab.core.pinned_points import PinnedPoints, TagPinned, UnpinPoint
+from latentlab.core.undo import UndoStack
+from latentlab.gui.errors import guarded
+
+STAR_BRUSH = (110, 225, 255)
+STAR_SIZE = 18
+
+
+class PinnedLayer:
+    """Stars for the pinned points on ``view`` (a map's ViewBox); ``clicked`` is the star item's signal."""
+
+    def __init__(self, view: pg.ViewBox, points: PinnedPoints) -> None:
+        self.view, self.points = view, points
+        self.stars = pg.ScatterPlotItem(
+            size=STAR_SIZE, symbol="star", pen=pg.mkPen(10, 20, 30, width=1.5), brush=pg.mkBrush(*STAR_BRUSH)
+        )
+        self.stars.setZValue(140)
+        view.addItem(self.stars, ignoreBounds=True)
+        self.labels: list[pg.TextItem] = []
+        points.changed.connect(self.redraw)
+
+    def redraw(self) -> None:
+        pts = list(self.points)
+        xy = self.points.positions()
+        self.stars.setData(x=xy[:, 0], y=xy[:, 1], data=[p.id for p in pts])
+        for label in self.labels:
+            self.view.removeItem(label)
+        self.labels = []
+        for p in pts:
+            label = pg.TextItem(p.name, color=STAR_BRUSH, anchor=(0, 1))
+            label.setPos(*p.pos)
+            label.setZValue(141)
+            self.view.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+
+
+class PinnedPanel(QWidget):
+    """The pinned points of one window; ``play(id)`` and ``interpolate(id)`` ask the extension to act,
+    ``export()`` to write them all."""
+
+    play = Signal(int)
+    interpolate = Signal(int)
+    export = Signal()
+
+    def __init__(self, points: PinnedPoints, undo: UndoStack, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.points, self.undo = points, undo
+        self.list = QListWidget()
+        self.list.setToolTip("Shift+release a dragged point on the map to pin its latent here")
+        self.tag_edit = QLineEdit()
+        self.tag_edit.setPlaceholderText("tag")
+        buttons = {
+            "play_button": ("Play", lambda: self.play.emit(self._chosen())),
+            "interp_button": ("Interpolate current clip → this", lambda: self.interpolate.emit(self._chosen())),
+            "tag_button": ("Tag", self._tag),
+            "remove_button": ("Remove", self._remove),
+            "undo_button": ("Undo", self.undo.undo),
+            "export_button": ("Export…", self.export.emit),
+        }
+        for name, (text, slot) in buttons.items():
+            button = QPushButton(text)
+            button.clicked.connect(guarded(lambda *_a, s=slot: s()))
+            setattr(self, name, button)
+        self.interp_button.setToolTip("Interpolate from the clip in the player (A) to this pinned point (B)")
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        for b in (self.play_button, self.interp_button, self.remove_button):
+            row1.addWidget(b)
+        for w in (self.tag_edit, self.tag_button, self.undo_button, self.export_button):
+            row2.addWidget(w)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.list, 1)
+        lay.addLayout(row1)
+        lay.addLayout(row2)
+        self.list.itemDoubleClicked.connect(
+            guarded(lambda item: self.play.emit(int(item.data(Qt.ItemDataRole.UserRole))))
+        )
+        points.changed.connect(self.refresh)
+        undo.changed.connect(self._update_buttons)
+        self.list.currentRowChanged.connect(lambda *_: self._update_buttons())
+        self.refresh()
+
+    def refresh(self) -> None:
+        chosen = self.list.currentItem().data(Qt.ItemDataRole.UserRole) if self.list.currentItem() else None
+        self.list.clear()
+        for p in self.points:
+            tags = f" · tags: {', '.join(p.tags)}" if p.tags else ""
+            item = QListWidgetItem(f"★ {p.name} · from clip {p.source} · ({p.pos[0]:.3g}, {p.pos[1]:.3g}){tags}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            self.list.addItem(item)
+            if p.id == chosen or chosen is None:
+                self.list.setCurrentItem(item)  # the newest point when none was chosen
+        self._update_buttons()
+
+    def choose(self, point_id: int) -> None:
+        """Make ``point_id`` the chosen row (a star clicked on the map)."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == point_id:
+                self.list.setCurrentRow(row)
+
+    def _chosen(self) -> int:
+        item = self.list.currentItem()
+        if item is None:
+            raise ValueError("no pinned point chosen (Shift+release a dragged point on the map to pin one)")
+        return int(item.data(Qt.ItemDataRole.UserRole))
+
+    def _tag(self) -> None:
+        self.undo.push(TagPinned(self.points, self._chosen(), self.tag_edit.text()))
+        self.tag_edit.clear()
+
+    def _remove(self) -> None:
+        self.undo.push(UnpinPoint(self.points, self._chosen()))
+
+    def _update_buttons(self) -> None:
+        chosen = self.list.currentItem() is not None
+        for b in (self.play_button, self.interp_button, self.tag_button, self.remove_button):
+            b.setEnabled(chosen)
+        self.export_button.setEnabled(len(self.points) > 0)
+        self.undo_button.setEnabled(self.undo.can_undo)
+        self.undo_button.setToolTip(self.undo.undo_text)
+
+
+def star_positions(layer: PinnedLayer) -> np.ndarray:
+    """``(K, 2)`` where the stars are drawn (for tests and screenshots)."""
+    x, y = layer.stars.getData()
+    return np.column_stack([x, y]) if x is not None else np.zeros((0, 2))

@@ -1,0 +1,116 @@
+"""Drag points on the map, pin what was found: the window's side of :mod:`~latentlab.gui.map.point_drag`.
+
+Builds the drag (the decoded frames show in the probe panel), the pinned points (stars on the map, the
+"Pinned" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
+probe panel, is an end of the interpolation (A = the clip in the player, B = the point) and exports as
+its decoded video and latent marked ``generated: true``. Pinned points belong to the dataset shown: a
+new dataset clears them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QFileDialog
+
+from latentlab.app.pinned_export import export_pinned
+from latentlab.app.point_drag import render_pinned
+from latentlab.core.pinned_points import PinnedPoints, PinPoint
+from latentlab.core.undo import UndoStack
+from latentlab.gui.errors import guarded, listen
+from latentlab.gui.generate.probe_panel import ProbeFrame
+from latentlab.gui.map.pinned_points import PinnedLayer, PinnedPanel
+from latentlab.gui.map.point_drag import PointDrag, PointDragEnd
+from latentlab.gui.shell import ExtensionBase, WindowContext, while_shown
+
+
+class PointDragExtension(ExtensionBase):
+    """``drag`` (the map's point drag), ``points`` with their ``undo`` stack, ``layer`` and ``panel``."""
+
+    def __init__(self, ctx: WindowContext) -> None:
+        super().__init__(ctx)
+        self.state = ctx.state
+        self.points, self.undo = PinnedPoints(), UndoStack()
+        self.probe = ctx.window.probe
+        self.drag = PointDrag(ctx.map, self.probe, say=ctx.say)
+        self.layer = PinnedLayer(ctx.map.view, self.points)
+        self.panel = PinnedPanel(self.points, self.undo)
+        self.dock = QDockWidget("Pinned", ctx.window)
+        self.dock.setObjectName("dock_pinned")
+        self.dock.setWidget(self.panel)
+        ctx.add_dock(self.dock)
+        self.dock.hide()  # until the first point is pinned, or View → Pinned
+        ctx.add_view_action(self.dock.toggleViewAction())
+        self.export_action = ctx.add_file_action(QAction("Export &pinned points…", ctx.window))
+        self.export_action.setStatusTip("Write each pinned point's decoded clip and latent (marked generated)")
+        ctx.needs_data(self.export_action)
+        self.export_action.triggered.connect(guarded(lambda *_: self.export()))
+        self.drag.started.connect(guarded(lambda *_: ctx.show_generate("probe")))
+        self.drag.pinned.connect(guarded(self.pin))
+        self.panel.play.connect(guarded(self.play))
+        self.panel.interpolate.connect(guarded(self.interpolate_to))
+        self.panel.export.connect(guarded(lambda: self.export()))
+        self.layer.stars.sigClicked.connect(guarded(self._on_star_clicked))
+        listen(self, self.state.dataset_changed, self._on_dataset_changed)
+
+    def _on_dataset_changed(self, *_args) -> None:
+        self.drag.cancel()
+        self.undo.clear()
+        self.points.clear()
+
+    def _on_star_clicked(self, _item, spots, _ev) -> None:
+        if len(spots):
+            point_id = int(spots[0].data())
+            self.panel.choose(point_id)
+            self.play(point_id)
+
+    # ------------------------------------------------------------------------------ actions
+    def pin(self, end: PointDragEnd) -> None:
+        """Keep a Shift-released drag as a pinned point (one undo step)."""
+        if end.dataset is not self.state.dataset:
+            return
+        point = self.points.new_point(end.z, end.pos, end.clip)
+        self.undo.push(PinPoint(self.points, point))
+        self.dock.show()
+        self.panel.choose(point.id)
+        self.ctx.say(f"{point.name}: the latent dragged from clip {end.clip}, kept (the Pinned tab plays it)")
+
+    def play(self, point_id: int) -> None:
+        """Decode pinned point ``point_id`` and show it in the probe panel."""
+        ds, inverse, point = self.state.dataset, self.state.inverse, self.points.get(point_id)
+        if ds is None or ds.codec is None or inverse is None:
+            self.ctx.say("the model is still loading: the pinned point plays once it is here")
+            return
+        codec = ds.codec
+        self.probe.channel.request(lambda: ProbeFrame(ds, render_pinned(inverse, codec, point.z, point.pos)))
+        self.ctx.show_generate("probe")
+
+    def interpolate_to(self, point_id: int) -> None:
+        """Interpolate from the clip in the player (A) to pinned point ``point_id`` (B)."""
+        point, current = self.points.get(point_id), self.state.current
+        if current < 0:
+            self.ctx.say("pick a clip on the map first: it is where the interpolation starts (A)")
+            return
+        self.state.set_interpolation(a=current)
+        self.state.set_generated_end("b", point.name, point.z)
+        self.ctx.show_generate("interpolate")
+        self.ctx.say(f"interpolating clip {current} → {point.name}: drag the slider in the Interpolate tab")
+
+    def export(self, folder: str | None = None):
+        """Write every pinned point (decoded video, latent, ``generated: true``) into ``folder``, as a job."""
+        ds, points = self.state.dataset, list(self.points)
+        if ds is None or ds.codec is None or not points:
+            self.ctx.say("no pinned points to export: Shift+release a dragged point on the map to pin one")
+            return None
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self.ctx.window, "Export pinned points into")
+            if not folder:
+                return None
+        codec, fps, keys = ds.codec, ds.fps, list(ds.clip_keys())
+
+        def work(jctx):
+            files = export_pinned(points, codec, folder, fps, keys, progress=lambda f: jctx.progress(f))
+            return f"exported {len(points)} pinned point(s) to {files[0].parent.name}: videos, latents, pinned.json"
+
+        job = self.ctx.runner.submit("export pinned points", work)
+        job.succeeded.connect(guarded(while_shown(self.state, ds, self.ctx.say)))
+        return job

@@ -1,0 +1,158 @@
+"""Dragging a clip's point with the real mouse: a ghost follows, the decoder renders from the clip's own
+latent; release puts it back, Shift+release pins it (drawn, played, interpolated to, tagged, exported)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from latentlab.gui.map.pinned_points import star_positions
+from latentlab.gui.map.point_drag_extension import PointDragExtension
+from tests.gui import mouse
+
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def _start(window, qtbot):
+    """The window settled (first probe frame, inverse tabulated); a clip far from the probe marker."""
+    qtbot.waitUntil(lambda: window.probe.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: not [j for j in window.runner.jobs if j.name.startswith("tabulate")], timeout=10000)
+    ext = next(e for e in window.context.extensions if isinstance(e, PointDragExtension))
+    m, c = window.map, window.state.coords
+    probe = np.array([window.map.probe.pos().x(), window.map.probe.pos().y()])
+    far = int(np.argmax(np.hypot(*(c - probe).T)))
+    clip = m.pick(*map(float, c[far]))  # the clip drawn on top there
+    assert clip >= 0
+    return ext, m, clip, tuple(map(float, c[far]))
+
+
+def _px_path(m, start, dx_px, dy_px, steps=6):
+    """Map positions from ``start`` to ``dx_px, dy_px`` screen pixels away."""
+    px = m.view.viewPixelSize()
+    return [(start[0] + t * dx_px * px[0], start[1] - t * dy_px * px[1]) for t in np.linspace(0, 1, steps)]
+
+
+def _inward(m, start, dist_px, turn=0.0):
+    """A path of ``dist_px`` screen pixels from ``start`` towards the middle of the view (turned by ``turn``
+    radians): the clips far from the probe lie at the edge, and a drop must stay on screen."""
+    (x0, x1), (y0, y1) = m.view.viewRange()
+    px = m.view.viewPixelSize()
+    d = np.array([((x0 + x1) / 2 - start[0]) / px[0], -((y0 + y1) / 2 - start[1]) / px[1]])
+    a = np.arctan2(d[1], d[0]) + turn
+    return _px_path(m, start, dist_px * np.cos(a), dist_px * np.sin(a))
+
+
+def _expected_z(window, clip, start, pos):
+    res = window.state.inverse.invert(np.array([start, pos]), anchor=clip)
+    return window.state.dataset.mu[clip] + res.z[1] - res.z[0]
+
+
+def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
+    ext, m, clip, p0 = _start(window, qtbot)
+    coords_before = np.array(window.state.coords, copy=True)
+    drawn_before = np.array(m.coords, copy=True)
+    selection_before = window.state.selection.copy()
+    path = _inward(m, p0, 70)
+    mouse.drag(m, path, release=False)
+    assert ext.drag.active and ext.drag.drag.clip == clip
+    ghost, last = ext.drag.ghost_pos(), mouse.to_viewport(m, *path[-1])
+    here = mouse.to_viewport(m, *ghost)
+    assert abs(here.x() - last.x()) < 1.5 and abs(here.y() - last.y()) < 1.5  # the ghost is at the cursor
+    assert window.tabs.currentWidget() is window.probe  # the live render shows in the probe panel
+    qtbot.waitUntil(lambda: window.probe.result.pos == ext.drag.drag.pos, timeout=5000)
+    moved = window.probe.result
+    start = ext.drag.drag.start
+    np.testing.assert_allclose(moved.z, _expected_z(window, clip, start, moved.pos), atol=1e-5)
+    assert not np.allclose(moved.z, window.state.dataset.mu[clip])  # it changed with the movement
+    # Back to the very pixel pressed: the latent is the clip's own, bit for bit.
+    vp = m.plot.viewport()
+    mouse.send(vp, mouse.QEvent.Type.MouseMove, mouse.to_viewport(m, *path[0]), mouse.NONE, mouse.LEFT)
+    qtbot.waitUntil(lambda: window.probe.result.pos == start, timeout=5000)
+    np.testing.assert_array_equal(window.probe.result.z, window.state.dataset.mu[clip])
+    mouse.send(vp, mouse.QEvent.Type.MouseButtonRelease, mouse.to_viewport(m, *path[0]), mouse.LEFT, mouse.NONE)
+    assert not ext.drag.active and ext.drag.ghost_pos() is None  # the ghost is gone
+    np.testing.assert_array_equal(window.state.coords, coords_before)  # the clip's point never moved
+    np.testing.assert_array_equal(m.coords, drawn_before)
+    assert len(ext.points) == 0  # released without Shift: nothing kept
+    np.testing.assert_array_equal(window.state.selection, selection_before)  # a drag is not a click
+
+
+def test_empty_space_still_pans_and_a_click_still_selects(window, qtbot):
+    ext, m, clip, p0 = _start(window, qtbot)
+    (x0, x1), (y0, y1) = m.view.viewRange()
+    corner = (x0 + 0.01 * (x1 - x0), y0 + 0.01 * (y1 - y0))
+    assert m.pick(*corner) < 0
+    mouse.drag(m, _px_path(m, corner, 80, 0))
+    assert m.view.viewRange()[0][0] < x0  # panned
+    assert ext.drag.ghost_pos() is None and len(ext.points) == 0
+    mouse.click(m, *p0)
+    assert list(window.state.selection) == [clip] and window.state.current == clip
+
+
+def test_box_tool_drags_a_box_even_from_a_point(window, qtbot):
+    ext, m, clip, p0 = _start(window, qtbot)
+    m.set_tool("box")
+    path = _inward(m, p0, 40, turn=0.5)
+    step = (np.array(path[-1]) - p0) * 3 / 40  # pressed 3 px before the point (within picking distance)
+    path[0] = tuple(np.array(p0) - step)
+    assert m.pick(*path[0]) == clip
+    mouse.drag(m, path)
+    assert ext.drag.ghost_pos() is None and not ext.drag.active
+    assert clip in window.state.selection
+
+
+def test_shift_release_pins_a_point_that_plays_interpolates_tags_and_exports(window, qtbot, tmp_path):
+    ext, m, clip, p0 = _start(window, qtbot)
+    path = _inward(m, p0, 80, turn=0.3)
+    mouse.drag(m, path, modifiers=SHIFT)
+    assert len(ext.points) == 1
+    (point,) = list(ext.points)
+    assert point.source == clip and ext.dock.isVisible()
+    np.testing.assert_allclose(star_positions(ext.layer), [point.pos])  # drawn where it was dropped
+    assert [lab.toPlainText() for lab in ext.layer.labels] == ["pinned 1"]
+    assert "pinned 1 · from clip" in ext.panel.list.item(0).text()
+    assert not np.allclose(point.z, window.state.dataset.mu[clip])
+    # Played: the probe panel decodes the pinned latent.
+    qtbot.mouseClick(ext.panel.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: np.array_equal(window.probe.result.z, point.z), timeout=5000)
+    # A star clicked on the map plays it too.
+    window.state.move_probe(*map(float, window.state.coords[0]))
+    qtbot.waitUntil(lambda: not np.array_equal(window.probe.result.z, point.z), timeout=5000)
+    mouse.click(m, *point.pos)
+    qtbot.waitUntil(lambda: np.array_equal(window.probe.result.z, point.z), timeout=5000)
+    # Interpolated to: A = the clip in the player, B = the pinned point.
+    window.state.select([3])
+    qtbot.mouseClick(ext.panel.interp_button, Qt.MouseButton.LeftButton)
+    panel = window.interpolation
+    assert "A: clip 3" in panel.ends.text() and "B: pinned 1" in panel.ends.text()
+    np.testing.assert_allclose(panel.path_z[0], window.state.dataset.mu[3], atol=1e-5)
+    np.testing.assert_allclose(panel.path_z[-1], point.z, atol=1e-5)
+    assert panel.slider.isEnabled()
+    # Tagged, with undo.
+    ext.panel.tag_edit.setText("keeper")
+    qtbot.mouseClick(ext.panel.tag_button, Qt.MouseButton.LeftButton)
+    assert ext.points.get(point.id).tags == ("keeper",) and "tags: keeper" in ext.panel.list.item(0).text()
+    # Exported: its decoded clip and latent, marked generated.
+    job = ext.export(str(tmp_path / "pins"))
+    with qtbot.waitSignal(job.succeeded, timeout=10000):
+        pass
+    doc = json.loads((tmp_path / "pins" / "pinned.json").read_text())
+    (row,) = doc["points"]
+    assert row["generated"] is True and row["tags"] == ["keeper"] and row["source_index"] == clip
+    np.testing.assert_allclose(row["latent"], point.z, rtol=1e-6)
+    assert (tmp_path / "pins" / row["video"]).stat().st_size > 0
+    # Removed, and back with undo.
+    qtbot.mouseClick(ext.panel.remove_button, Qt.MouseButton.LeftButton)
+    assert len(ext.points) == 0 and len(star_positions(ext.layer)) == 0
+    qtbot.mouseClick(ext.panel.undo_button, Qt.MouseButton.LeftButton)
+    assert [p.id for p in ext.points] == [point.id]
+
+
+def test_a_new_dataset_clears_the_pinned_points(window, qtbot):
+    ext, m, clip, p0 = _start(window, qtbot)
+    mouse.drag(m, _inward(m, p0, 40), modifiers=SHIFT)
+    assert len(ext.points) == 1
+    window.state.set_dataset(None)
+    assert len(ext.points) == 0 and len(star_positions(ext.layer)) == 0 and not ext.undo.can_undo

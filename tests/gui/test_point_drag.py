@@ -61,6 +61,9 @@ def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
     here = mouse.to_viewport(m, *ghost)
     assert abs(here.x() - last.x()) < 1.5 and abs(here.y() - last.y()) < 1.5  # the ghost is at the cursor
     assert window.tabs.currentWidget() is window.probe  # the live render shows in the probe panel
+    assert window.probe.decoded.caption == f"dragging clip {clip}"
+    x, y = ext.drag.tether.getData()  # tethered to the clip's point, which stays put
+    np.testing.assert_allclose([x[0], y[0]], window.state.coords[clip], rtol=1e-6)
     qtbot.waitUntil(lambda: window.probe.result.pos == ext.drag.drag.pos, timeout=5000)
     moved = window.probe.result
     start = ext.drag.drag.start
@@ -75,6 +78,9 @@ def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
     assert not ext.drag.active and ext.drag.ghost_pos() is None  # the ghost is gone
     np.testing.assert_array_equal(window.state.coords, coords_before)  # the clip's point never moved
     np.testing.assert_array_equal(m.coords, drawn_before)
+    assert not ext.drag.tether.isVisible()
+    qtbot.waitUntil(lambda: window.probe.result.pos == window.state.probe, timeout=5000)  # the probe's again
+    assert window.probe.decoded.caption == "decoded at the probe"
     assert len(ext.points) == 0  # released without Shift: nothing kept
     np.testing.assert_array_equal(window.state.selection, selection_before)  # a drag is not a click
 
@@ -156,3 +162,20 @@ def test_a_new_dataset_clears_the_pinned_points(window, qtbot):
     assert len(ext.points) == 1
     window.state.set_dataset(None)
     assert len(ext.points) == 0 and len(star_positions(ext.layer)) == 0 and not ext.undo.can_undo
+
+
+def test_a_new_map_draws_the_stars_where_it_projects_their_latents(window, qtbot):
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+
+    ext, m, clip, p0 = _start(window, qtbot)
+    mouse.drag(m, _inward(m, p0, 60), modifiers=SHIFT)
+    (point,) = list(ext.points)
+    mu = window.state.dataset.mu
+    projection = fit_projection(mu, "pca")
+    projection.coords = projection.coords * 2.0 + 5.0  # another map of the same clips
+    moved = fit_projection(mu, "precomputed", coords=projection.coords)
+    window.state.set_projection(moved, make_inverse(mu, moved))
+    expected = moved.transform(point.z[None])[0]
+    qtbot.waitUntil(lambda: np.allclose(star_positions(ext.layer), [expected], atol=1e-4), timeout=5000)
+    assert point.pos != tuple(expected) and ext.points.get(point.id).pos == point.pos  # dropped there, drawn here

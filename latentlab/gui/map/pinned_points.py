@@ -1,8 +1,9 @@
 """Pinned points on the map (stars) and their panel: play, interpolate to, tag, remove, undo, export.
 
-:class:`PinnedLayer` draws each :class:`~latentlab.core.pinned_points.PinnedPoint` as a star with its
-name where it was dropped; clicking a star emits ``clicked(id)``. :class:`PinnedPanel` lists them (source
-clip, tags) with the actions on the chosen one; the edits are undoable commands on its own ``undo``
+:class:`PinnedLayer` draws each :class:`~latentlab.core.pinned_points.PinnedPoint` as a white star
+with its name where it was dropped (on a later map: where that map projects its latent); its
+``stars.sigClicked`` tells which star was clicked. :class:`PinnedPanel` lists the points (source
+clip, tags) with the actions on the chosen one; its edits are undoable commands on its own ``undo``
 stack. Playing decodes the pinned latent on the probe panel's channel (latest wins) and shows it there.
 """
 
@@ -17,8 +18,8 @@ from latentlab.core.pinned_points import PinnedPoints, TagPinned, UnpinPoint
 from latentlab.core.undo import UndoStack
 from latentlab.gui.errors import guarded
 
-STAR_BRUSH = (110, 225, 255)
-STAR_SIZE = 18
+STAR_BRUSH = (255, 255, 255)  # no colour field uses white: the stars stand out on any colouring
+STAR_SIZE = 24
 
 
 class PinnedLayer:
@@ -27,23 +28,29 @@ class PinnedLayer:
     def __init__(self, view: pg.ViewBox, points: PinnedPoints) -> None:
         self.view, self.points = view, points
         self.stars = pg.ScatterPlotItem(
-            size=STAR_SIZE, symbol="star", pen=pg.mkPen(10, 20, 30, width=1.5), brush=pg.mkBrush(*STAR_BRUSH)
+            size=STAR_SIZE, symbol="star", pen=pg.mkPen(20, 20, 28, width=2), brush=pg.mkBrush(*STAR_BRUSH)
         )
         self.stars.setZValue(140)
         view.addItem(self.stars, ignoreBounds=True)
         self.labels: list[pg.TextItem] = []
+        self.placed: dict[int, tuple[float, float]] = {}  # id -> position on a map newer than its drop
         points.changed.connect(self.redraw)
+
+    def place(self, placed: dict[int, tuple[float, float]]) -> None:
+        """Draw the points at ``placed`` (their latents projected onto a new map) instead of where dropped."""
+        self.placed = {int(k): (float(v[0]), float(v[1])) for k, v in placed.items()}
+        self.redraw()
 
     def redraw(self) -> None:
         pts = list(self.points)
-        xy = self.points.positions()
+        xy = np.array([self.placed.get(p.id, p.pos) for p in pts], np.float64).reshape(-1, 2)
         self.stars.setData(x=xy[:, 0], y=xy[:, 1], data=[p.id for p in pts])
         for label in self.labels:
             self.view.removeItem(label)
         self.labels = []
-        for p in pts:
+        for p, (x, y) in zip(pts, xy):
             label = pg.TextItem(p.name, color=STAR_BRUSH, anchor=(0, 1))
-            label.setPos(*p.pos)
+            label.setPos(float(x), float(y))
             label.setZValue(141)
             self.view.addItem(label, ignoreBounds=True)
             self.labels.append(label)

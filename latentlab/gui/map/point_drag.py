@@ -49,8 +49,8 @@ class _Drag:
 
 
 class PointDrag(QObject):
-    """The drag of one map's points; ``started(clip)``, ``moved(x, y)``, ``released(clip)`` and
-    ``pinned(PointDragEnd)`` as it goes."""
+    """The drag of one map's points; ``started(clip)``, ``moved(x, y)``, then ``released(clip)`` (put
+    back) or ``pinned(PointDragEnd)`` (Shift+release)."""
 
     started = Signal(int)
     moved = Signal(float, float)
@@ -63,12 +63,17 @@ class PointDrag(QObject):
         self.say = say or (lambda *_a, **_k: None)
         self.drag: _Drag | None = None
         self.ghost = pg.ScatterPlotItem(
-            size=16, symbol="o", pen=pg.mkPen(255, 255, 255, 230, width=2), brush=pg.mkBrush(255, 255, 255, 50)
+            size=18, symbol="o", pen=pg.mkPen(255, 255, 255, 230, width=2), brush=pg.mkBrush(255, 255, 255, 50)
         )
         self.ghost.setZValue(160)
         self.ghost.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.map.view.addItem(self.ghost, ignoreBounds=True)
         self.ghost.hide()
+        # A dashed tether from the clip's point, which stays where it is, to the ghost.
+        self.tether = pg.PlotCurveItem(pen=pg.mkPen(255, 255, 255, 160, width=1, style=Qt.PenStyle.DashLine))
+        self.tether.setZValue(159)
+        self.map.view.addItem(self.tether, ignoreBounds=True)
+        self.tether.hide()
         self.map.view.drag_hook = self.handle
 
     @property
@@ -115,6 +120,10 @@ class PointDrag(QObject):
         d = self.drag
         self.ghost.setData([x], [y])
         self.ghost.show()
+        if 0 <= d.clip < len(self.map.coords):
+            cx, cy = map(float, self.map.coords[d.clip])
+            self.tether.setData([cx, x], [cy, y])
+            self.tether.show()
         self.map._set_hover(-1)  # the probe panel shows the drag: no hover thumbnail over it
         if (x, y) != d.pos:
             d.pos = (x, y)
@@ -130,16 +139,18 @@ class PointDrag(QObject):
     def _finish(self, pin: bool) -> None:
         d, self.drag = self.drag, None
         self.ghost.hide()
+        self.tether.hide()
         if d.dataset is not self.state.dataset or self.state.inverse is None:
             return  # another dataset or map arrived mid-drag
-        self.released.emit(d.clip)
         if pin:
             z, _, _ = drag_latent(self.state.inverse, d.dataset.mu[d.clip], d.clip, d.start, *d.pos)
             self.pinned.emit(PointDragEnd(d.dataset, d.clip, d.start, d.pos, z))
         else:
+            self.released.emit(d.clip)
             self.say(f"clip {d.clip} put back (Shift+release keeps the dragged latent as a pinned point)")
 
     def cancel(self) -> None:
         """Drop a drag in progress (the dataset changed)."""
         self.drag = None
         self.ghost.hide()
+        self.tether.hide()

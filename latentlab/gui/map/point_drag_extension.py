@@ -9,6 +9,7 @@ new dataset clears them.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
@@ -44,18 +45,50 @@ class PointDragExtension(ExtensionBase):
         self.export_action.setStatusTip("Write each pinned point's decoded clip and latent (marked generated)")
         ctx.needs_data(self.export_action)
         self.export_action.triggered.connect(guarded(lambda *_: self.export()))
-        self.drag.started.connect(guarded(lambda *_: ctx.show_generate("probe")))
+        self._probe_caption = self.probe.decoded.caption
+        self.drag.started.connect(guarded(self._on_drag_started))
+        self.drag.released.connect(guarded(self._on_put_back))
+        listen(self, self.state.probe_moved, lambda *_: self.probe.decoded.set_caption(self._probe_caption))
         self.drag.pinned.connect(guarded(self.pin))
         self.panel.play.connect(guarded(self.play))
         self.panel.interpolate.connect(guarded(self.interpolate_to))
         self.panel.export.connect(guarded(lambda: self.export()))
         self.layer.stars.sigClicked.connect(guarded(self._on_star_clicked))
         listen(self, self.state.dataset_changed, self._on_dataset_changed)
+        # A new map (the sample data's t-SNE after the first PCA) puts the stars where it projects them.
+        self.place_channel = ctx.worker.channel("pinned_place")
+        self.place_channel.ready.connect(self._on_placed)
+        listen(self, self.state.projection_changed, self._place)
 
     def _on_dataset_changed(self, *_args) -> None:
         self.drag.cancel()
+        self.layer.placed = {}
         self.undo.clear()
         self.points.clear()
+
+    def _on_drag_started(self, clip: int) -> None:
+        self.ctx.show_generate("probe")
+        self.probe.decoded.set_caption(f"dragging clip {clip}")
+
+    def _on_put_back(self, _clip: int) -> None:
+        """The drag let go without Shift: the probe panel shows the probe again."""
+        if self.state.probe is not None:
+            self.state.move_probe(*self.state.probe)
+        else:
+            self.probe.decoded.set_caption(self._probe_caption)
+
+    def _place(self, projection) -> None:
+        points = list(self.points)
+        if not points:
+            return
+        ids, z = [p.id for p in points], np.stack([p.z for p in points])
+        self.place_channel.request(lambda: (projection, ids, projection.transform(z)))  # t-SNE: ~1 s
+
+    @guarded
+    def _on_placed(self, _rid: int, placed) -> None:
+        projection, ids, xy = placed
+        if projection is self.state.projection:
+            self.layer.place(dict(zip(ids, np.asarray(xy, np.float64))))
 
     def _on_star_clicked(self, _item, spots, _ev) -> None:
         if len(spots):
@@ -72,6 +105,7 @@ class PointDragExtension(ExtensionBase):
         self.undo.push(PinPoint(self.points, point))
         self.dock.show()
         self.panel.choose(point.id)
+        self.probe.decoded.set_caption(f"{point.name} (dragged from clip {end.clip})")
         self.ctx.say(f"{point.name}: the latent dragged from clip {end.clip}, kept (the Pinned tab plays it)")
 
     def play(self, point_id: int) -> None:
@@ -83,6 +117,7 @@ class PointDragExtension(ExtensionBase):
         codec = ds.codec
         self.probe.channel.request(lambda: ProbeFrame(ds, render_pinned(inverse, codec, point.z, point.pos)))
         self.ctx.show_generate("probe")
+        self.probe.decoded.set_caption(f"{point.name} (dragged from clip {point.source})")
 
     def interpolate_to(self, point_id: int) -> None:
         """Interpolate from the clip in the player (A) to pinned point ``point_id`` (B)."""

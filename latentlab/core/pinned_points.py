@@ -72,6 +72,11 @@ class PinnedPoints:
         """``(K, 2)`` map positions, in display order."""
         return np.array([p.pos for p in self._points.values()], np.float64).reshape(-1, 2)
 
+    @property
+    def next_id(self) -> int:
+        """The id the next new point gets."""
+        return self._next_id
+
     def new_point(self, z: np.ndarray, pos: tuple[float, float], source: int) -> PinnedPoint:
         """A point with the next free id (not yet added: push a :class:`PinPoint` to add it)."""
         z = np.asarray(z, np.float32).reshape(-1)
@@ -158,6 +163,7 @@ def pinned_records(points: Sequence[PinnedPoint], clip_keys: Sequence[str] | Non
     for p in points:
         rows.append(
             {
+                "id": int(p.id),
                 "name": p.name,
                 "generated": True,
                 "source_index": int(p.source),
@@ -168,3 +174,30 @@ def pinned_records(points: Sequence[PinnedPoint], clip_keys: Sequence[str] | Non
             }
         )
     return rows
+
+
+def points_from_records(records, latent_dim: int, clip_keys: Sequence[str] | None = None) -> list[PinnedPoint]:
+    """The pinned points written by :func:`pinned_records` (a saved list read back), checked: a record
+    that is not one (no latent of ``latent_dim`` finite values, no map position) raises ``ValueError``
+    naming it. The source clip is found by its key when ``clip_keys`` are given (-1: not in this store)."""
+    where = {str(k): i for i, k in enumerate(clip_keys)} if clip_keys is not None else None
+    points, seen = [], set()
+    for n, rec in enumerate(records):
+        what = f"pinned point {n + 1}"
+        try:
+            point_id = int(rec["id"])
+            z = np.asarray(rec["latent"], np.float32).reshape(-1)
+            pos = tuple(float(v) for v in rec["map_pos"])
+            tags = tuple(str(t) for t in rec.get("tags", []))
+            source = int(rec.get("source_index", -1))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{what} is damaged: {exc}") from None
+        if z.shape != (latent_dim,) or not np.all(np.isfinite(z)):
+            raise ValueError(f"{what} has a latent of {z.size} values; this model has {latent_dim}")
+        if len(pos) != 2 or point_id < 1 or point_id in seen:
+            raise ValueError(f"{what} is damaged: id {point_id}, map position {pos}")
+        if where is not None:
+            source = where.get(str(rec.get("source_key")), -1)
+        seen.add(point_id)
+        points.append(PinnedPoint(point_id, z, (pos[0], pos[1]), source, tags))
+    return points

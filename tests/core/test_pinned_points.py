@@ -65,6 +65,7 @@ def test_records_are_json_and_marked_generated():
     rows = pinned_records(list(points), ["k0", "k1"])
     assert rows == [
         {
+            "id": 1,
             "name": "pinned 1",
             "generated": True,
             "source_index": 1,
@@ -104,3 +105,19 @@ def test_an_interpolation_end_can_be_a_generated_latent():
     state.set_generated_end("b", "pinned 1", z)
     state.set_dataset(dataset)
     assert state.interpolation_end("b") is None
+
+
+def test_records_read_back_as_the_same_points_and_damage_is_named():
+    from latentlab.core.pinned_points import points_from_records
+
+    points, stack = PinnedPoints(), UndoStack()
+    a = _pin(points, stack, np.array([0.5, -1.5], np.float32), source=1)
+    stack.push(TagPinned(points, a.id, "keep"))
+    rows = json.loads(json.dumps(pinned_records(list(points), ["k0", "k1"])))
+    (back,) = points_from_records(rows, latent_dim=2, clip_keys=["k1", "k0"])  # another order of the store
+    assert back.id == a.id and back.tags == ("keep",) and back.pos == a.pos and back.source == 0
+    np.testing.assert_array_equal(back.z, a.z)
+    with pytest.raises(ValueError, match="latent of 2 values; this model has 3"):
+        points_from_records(rows, latent_dim=3)
+    with pytest.raises(ValueError, match="pinned point 1 is damaged"):
+        points_from_records([{"id": 1}], latent_dim=2)

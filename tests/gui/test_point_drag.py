@@ -8,6 +8,7 @@ import json
 import numpy as np
 from PySide6.QtCore import Qt
 
+from latentlab.core.pinned_points import TagPinned
 from latentlab.gui.map.pinned_points import star_positions
 from latentlab.gui.map.point_drag_extension import PointDragExtension
 from tests.gui import mouse
@@ -179,3 +180,25 @@ def test_a_new_map_draws_the_stars_where_it_projects_their_latents(window, qtbot
     expected = moved.transform(point.z[None])[0]
     qtbot.waitUntil(lambda: np.allclose(star_positions(ext.layer), [expected], atol=1e-4), timeout=5000)
     assert point.pos != tuple(expected) and ext.points.get(point.id).pos == point.pos  # dropped there, drawn here
+
+
+def test_exported_pinned_points_import_again_and_a_wrong_file_is_one_line(window, qtbot, tmp_path):
+    ext, m, clip, p0 = _start(window, qtbot)
+    mouse.drag(m, _inward(m, p0, 60), modifiers=SHIFT)
+    ext.undo.push(TagPinned(ext.points, 1, "kept"))
+    (before,) = list(ext.points)
+    job = ext.export(str(tmp_path / "pins"))
+    with qtbot.waitSignal(job.succeeded, timeout=10000):
+        pass
+    mouse.drag(m, _inward(m, p0, 30, turn=1.0), modifiers=SHIFT)
+    assert [p.id for p in ext.points] == [1, 2]
+    assert ext.import_file(str(tmp_path / "pins" / "pinned.json")) == 1
+    back = list(ext.points)[-1]
+    assert back.id == 3 and back.tags == ("kept",) and back.pos == before.pos and back.source == before.source
+    np.testing.assert_array_equal(back.z, before.z)
+    ext.undo.undo()  # the import is one step
+    assert [p.id for p in ext.points] == [1, 2]
+    bad = tmp_path / "other.json"
+    bad.write_text('{"points": []}')
+    assert ext.import_file(str(bad)) == 0
+    assert "other.json cannot be imported: it is not a pinned-points file" in window.statusBar().currentMessage()

@@ -3,11 +3,14 @@
 Builds the drag (the decoded frames show in the probe panel), the pinned points (stars on the map, the
 "Pinned" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
 probe panel, is an end of the interpolation (A = the clip in the player, B = the point) and exports as
-its decoded video and latent marked ``generated: true``. Pinned points belong to the dataset shown: a
-new dataset clears them.
+its decoded video and latent marked ``generated: true``; File → Import pinned points… pins those of
+such a file again. Pinned points belong to the dataset shown: a new dataset clears them.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtGui import QAction
@@ -15,8 +18,9 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from latentlab.app.pinned_export import export_pinned
 from latentlab.app.point_drag import render_pinned
-from latentlab.core.pinned_points import PinnedPoints, PinPoint
-from latentlab.core.undo import UndoStack
+from latentlab.core.atomic import read_json
+from latentlab.core.pinned_points import PinnedPoints, PinPoint, points_from_records
+from latentlab.core.undo import MacroCommand, UndoStack
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.generate.probe_panel import ProbeFrame
 from latentlab.gui.map.pinned_points import PinnedLayer, PinnedPanel
@@ -45,6 +49,10 @@ class PointDragExtension(ExtensionBase):
         self.export_action.setStatusTip("Write each pinned point's decoded clip and latent (marked generated)")
         ctx.needs_data(self.export_action)
         self.export_action.triggered.connect(guarded(lambda *_: self.export()))
+        self.import_action = ctx.add_file_action(QAction("Import pinned points…", ctx.window))
+        self.import_action.setStatusTip("Pin again the points of a pinned.json written by Export pinned points…")
+        ctx.needs_data(self.import_action)
+        self.import_action.triggered.connect(guarded(lambda *_: self.import_file()))
         self._probe_caption = self.probe.decoded.caption
         self.drag.started.connect(guarded(self._on_drag_started))
         self.drag.released.connect(guarded(self._on_put_back))
@@ -129,6 +137,33 @@ class PointDragExtension(ExtensionBase):
         self.state.set_generated_end("b", point.name, point.z)
         self.ctx.show_generate("interpolate")
         self.ctx.say(f"interpolating clip {current} → {point.name}: drag the slider in the Interpolate tab")
+
+    def import_file(self, path: str | None = None) -> int:
+        """Pin the points of a ``pinned.json`` (File → Export pinned points…) again; one undo step.
+        Returns how many were pinned (0, with a one-line message, for a file that holds none)."""
+        ds = self.state.dataset
+        if ds is None:
+            return 0
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self.ctx.window, "Import pinned points", "", "Pinned points (*.json)")
+            if not path:
+                return 0
+        try:
+            doc = read_json(path)
+            records = doc.get("points") if isinstance(doc, dict) and doc.get("generated") is True else None
+            if not isinstance(records, list):
+                raise ValueError("it is not a pinned-points file (File → Export pinned points… writes one)")
+            found = points_from_records(records, ds.latent_dim, list(ds.clip_keys()))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            self.ctx.say(f"{Path(path).name} cannot be imported: {exc}")
+            return 0
+        start = self.points.next_id
+        pins = [PinPoint(self.points, replace(p, id=start + k)) for k, p in enumerate(found)]
+        if pins:
+            self.undo.push(MacroCommand(f"import {len(pins)} pinned point(s)", pins))
+            self.dock.show()
+        self.ctx.say(f"pinned {len(pins)} point(s) from {Path(path).name}")
+        return len(pins)
 
     def export(self, folder: str | None = None):
         """Write every pinned point (decoded video, latent, ``generated: true``) into ``folder``, as a job."""

@@ -29,8 +29,8 @@ def dragged_latent(mu_i: np.ndarray, z_press: np.ndarray, z_now: np.ndarray) -> 
 
 
 def drag_latent(inverse: InverseMap, mu_i: np.ndarray, clip: int, start: tuple[float, float], x: float, y: float):
-    """The latent under the ghost at ``(x, y)`` for a drag of clip ``clip`` that started at ``start``,
-    and the inverse's answer at ``(x, y)`` (reliability, nearest clip)."""
+    """``(z, res, row)``: the latent under the ghost at ``(x, y)`` for a drag of clip ``clip`` that started
+    at ``start``, and the inverse's answer ``res`` whose row ``row`` is ``(x, y)`` (reliability, nearest)."""
     if (float(x), float(y)) == (float(start[0]), float(start[1])):
         res = inverse.invert(np.array([[x, y]], np.float64), anchor=clip)
         return np.asarray(mu_i, np.float32).copy(), res, 0

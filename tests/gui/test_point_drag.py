@@ -50,6 +50,24 @@ def _expected_z(window, clip, start, pos):
     return window.state.dataset.mu[clip] + res.z[1] - res.z[0]
 
 
+def test_the_decode_requests_start_at_the_clips_latent_and_follow_the_mouse(window, qtbot, monkeypatch):
+    ext, m, clip, p0 = _start(window, qtbot)
+    asked = []
+    channel = ext.probe.channel
+    real = channel.request
+    monkeypatch.setattr(channel, "request", lambda fn: asked.append(fn) or real(fn))
+    mouse.drag(m, _inward(m, p0, 80), release=False)
+    frames = [fn() for fn in asked]  # what each request renders (replaced ones included), run here
+    mu = window.state.dataset.mu[clip]
+    np.testing.assert_array_equal(frames[0].result.z, mu)  # the press: the clip's own latent, bit for bit
+    moved = [np.linalg.norm(f.result.z - mu) for f in frames]
+    assert len(frames) >= 5 and moved[-1] > moved[1] > 0  # and it moves away as the mouse does
+    assert frames[-1].result.pos == ext.drag.ghost_pos()
+    mouse.send(
+        m.plot.viewport(), mouse.QEvent.Type.MouseButtonRelease, mouse.to_viewport(m, *p0), mouse.LEFT, mouse.NONE
+    )
+
+
 def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
     ext, m, clip, p0 = _start(window, qtbot)
     coords_before = np.array(window.state.coords, copy=True)

@@ -29,26 +29,30 @@ def dragged_latent(mu_i: np.ndarray, z_press: np.ndarray, z_now: np.ndarray) -> 
 
 
 def drag_latent(inverse: InverseMap, mu_i: np.ndarray, clip: int, start: tuple[float, float], x: float, y: float):
-    """``(z, res, row)``: the latent under the ghost at ``(x, y)`` for a drag of clip ``clip`` that started
-    at ``start``, and the inverse's answer ``res`` whose row ``row`` is ``(x, y)`` (reliability, nearest)."""
+    """``(z, res)``: the latent under the ghost at ``(x, y)`` for a drag of clip ``clip`` that started at
+    ``start``, and the inverse's answer at ``(x, y)`` (reliability, nearest clip).
+
+    Each point is inverted on its own, as the probe does: the single-point path answers from the
+    inverse's tabulated grid once it is built (~0.03 ms), where a batch would fit every point afresh.
+    """
+    here = inverse.invert(np.array([[x, y]], np.float64), anchor=clip)
     if (float(x), float(y)) == (float(start[0]), float(start[1])):
-        res = inverse.invert(np.array([[x, y]], np.float64), anchor=clip)
-        return np.asarray(mu_i, np.float32).copy(), res, 0
-    res = inverse.invert(np.array([start, (x, y)], np.float64), anchor=clip)
-    return dragged_latent(mu_i, res.z[0], res.z[1]), res, 1
+        return np.asarray(mu_i, np.float32).copy(), here
+    pressed = inverse.invert(np.array([start], np.float64), anchor=clip)
+    return dragged_latent(mu_i, pressed.z[0], here.z[0]), here
 
 
-def render_latent(codec: ClipDecoder, z: np.ndarray, pos: tuple[float, float], res=None, row: int = 0) -> ProbeResult:
+def render_latent(codec: ClipDecoder, z: np.ndarray, pos: tuple[float, float], res=None) -> ProbeResult:
     """Decode latent ``z (D,)`` (on the worker thread) into a :class:`ProbeResult` shown at map ``pos``;
-    ``res`` (an inverse's answer, row ``row``) gives its reliability and nearest clip."""
+    ``res`` (the inverse's answer for ``pos``) gives its reliability and nearest clip."""
     z = np.asarray(z, np.float32).reshape(1, -1)
     t0 = time.perf_counter()
     frames = codec.decode(z)[0]
     decode_ms = 1000 * (time.perf_counter() - t0)
     reliability, nearest, distance = 1.0, -1, 0.0
     if res is not None:
-        reliability = float(np.ravel(res.reliability)[row])
-        nearest, distance = int(np.ravel(res.nearest)[row]), float(np.ravel(res.map_distance)[row])
+        reliability = float(np.ravel(res.reliability)[0])
+        nearest, distance = int(np.ravel(res.nearest)[0]), float(np.ravel(res.map_distance)[0])
     return ProbeResult(
         pos=(float(pos[0]), float(pos[1])),
         z=z[0],
@@ -64,11 +68,11 @@ def render_drag(
     inverse: InverseMap, codec: ClipDecoder, mu_i: np.ndarray, clip: int, start: tuple[float, float], x: float, y: float
 ) -> ProbeResult:
     """Decode the latent under the ghost at ``(x, y)`` (see the module docstring), on the worker thread."""
-    z, res, row = drag_latent(inverse, mu_i, clip, start, x, y)
-    return render_latent(codec, z, (x, y), res, row)
+    z, res = drag_latent(inverse, mu_i, clip, start, x, y)
+    return render_latent(codec, z, (x, y), res)
 
 
 def render_pinned(inverse: InverseMap, codec: ClipDecoder, z: np.ndarray, pos: tuple[float, float]) -> ProbeResult:
     """Decode a pinned point's latent ``z`` (on the worker thread), with the inverse's reliability at ``pos``."""
     res = inverse.invert(np.array([pos], np.float64))
-    return render_latent(codec, z, pos, res, 0)
+    return render_latent(codec, z, pos, res)

@@ -40,8 +40,8 @@ def test_a_drag_decodes_the_clip_itself_at_the_press_and_moves_away_after():
     assert r0.pos == start
     x, y = start[0] + 0.5, start[1] - 0.3
     r1 = render_drag(inverse, _Decoder(), mu[i], i, start, x, y)
-    res = inverse.invert(np.array([start, (x, y)]), anchor=i)
-    np.testing.assert_allclose(r1.z, mu[i] + res.z[1] - res.z[0], rtol=1e-5, atol=1e-6)
+    z0, z1 = (inverse.invert(np.array([p]), anchor=i).z[0] for p in (start, (x, y)))
+    np.testing.assert_allclose(r1.z, mu[i] + z1 - z0, rtol=1e-5, atol=1e-6)
     assert not np.allclose(r1.z, mu[i])
     # On a PCA map the move is in the map plane: the latent projects to where the ghost is, shifted by
     # the clip's own offset from its point (zero for PCA, whose points are the latents' projections).

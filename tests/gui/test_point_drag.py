@@ -46,8 +46,9 @@ def _inward(m, start, dist_px, turn=0.0):
 
 
 def _expected_z(window, clip, start, pos):
-    res = window.state.inverse.invert(np.array([start, pos]), anchor=clip)
-    return window.state.dataset.mu[clip] + res.z[1] - res.z[0]
+    inverse = window.state.inverse
+    z0, z1 = (inverse.invert(np.array([p]), anchor=clip).z[0] for p in (start, pos))
+    return window.state.dataset.mu[clip] + z1 - z0
 
 
 def test_the_decode_requests_start_at_the_clips_latent_and_follow_the_mouse(window, qtbot, monkeypatch):

@@ -143,7 +143,7 @@ class PointDrag(QObject):
         if d.dataset is not self.state.dataset or self.state.inverse is None:
             return  # another dataset or map arrived mid-drag
         if pin:
-            z, _, _ = drag_latent(self.state.inverse, d.dataset.mu[d.clip], d.clip, d.start, *d.pos)
+            z, _ = drag_latent(self.state.inverse, d.dataset.mu[d.clip], d.clip, d.start, *d.pos)
             self.pinned.emit(PointDragEnd(d.dataset, d.clip, d.start, d.pos, z))
         else:
             self.released.emit(d.clip)

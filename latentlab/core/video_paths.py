@@ -28,6 +28,11 @@ def format_time(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def source_name(source: dict, source_id: int) -> str:
+    """How a source is named to the user: its file name (``source 3`` when the store records no path)."""
+    return PurePath(str(source.get("path", ""))).name or f"source {source_id}"
+
+
 def no_videos_reason(store: Any) -> str | None:
     """Why the clips of ``store`` have no source videos to follow (``None`` when they have)."""
     if store is None:
@@ -111,6 +116,19 @@ class VideoPath:
         return PathPosition(t, k, int(self.clips[k]), frame, fraction, (float(xy[0]), float(xy[1])))
 
 
+def clip_place(store: Any, clip: int) -> ClipPlace | None:
+    """Clip ``clip``'s source video and time, read from its row of the store's table alone (``None``
+    where the store has no source videos: see :func:`no_videos_reason`)."""
+    if no_videos_reason(store) is not None or not 0 <= clip < len(store):
+        return None
+    row = store.table[clip]
+    sid = int(row["source_id"])
+    sources = {int(s.get("id", pos)): s for pos, s in enumerate(store.sources)}
+    return ClipPlace(
+        clip, sid, source_name(sources.get(sid, {}), sid), float(row["start_time"]), float(row["end_time"])
+    )
+
+
 class VideoIndex:
     """Clips ↔ source videos of one store, from its ``sources`` and per-clip ``table``."""
 
@@ -123,7 +141,7 @@ class VideoIndex:
         self.names: dict[int, str] = {}
         for pos, s in enumerate(sources):
             sid = int(s.get("id", pos))
-            self.names[sid] = PurePath(str(s.get("path", f"source {sid}"))).name or f"source {sid}"
+            self.names[sid] = source_name(s, sid)
 
     @classmethod
     def of_store(cls, store: Any) -> VideoIndex:

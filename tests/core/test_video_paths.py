@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlab.core.video_paths import VideoIndex, format_time, no_videos_reason
+from latentlab.core.video_paths import VideoIndex, clip_place, format_time, no_videos_reason
 from latentlab.media.clip_store_format import table_dtype
 
 
@@ -93,3 +93,13 @@ def test_stores_without_source_videos_say_why():
 
 def test_times_read_like_a_player():
     assert [format_time(s) for s in (0, 12.9, 72, 3723)] == ["0:00", "0:12", "1:12", "1:02:03"]
+
+
+def test_one_clips_place_is_read_from_the_store_alone(tmp_path):
+    from tests.video_stores import random_video_store
+
+    store = random_video_store(tmp_path / "s", clips_per_video=5)
+    place = clip_place(store, 7)  # the third clip of b.mp4, 1/3 s apart
+    assert (place.name, place.source_id, round(place.start_time, 3)) == ("b.mp4", 1, 0.667)
+    assert place == VideoIndex.of_store(store).place(7)
+    assert clip_place(store, 10) is None and clip_place(None, 0) is None

@@ -23,26 +23,27 @@ from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import ClipFrames, DecodeWorker
 
 PATH_Z = 98  # above the points (and the selection), below the current clip's ring and the probe
-PATH_COLOUR = (90, 220, 255)
-MARKER_COLOUR = (255, 255, 255)
+PATH_COLOUR = (240, 240, 240)  # white: no colour field's palette uses it (the ring is yellow, the probe red)
+MARKER_COLOUR = (255, 80, 220)
+EARLY, LATE = np.array([70, 150, 255]), np.array([255, 215, 70])  # the clips' dots, blue → yellow in time
 CHANNEL = "trajectory"
 PROMPT = "Pick a video, or right-click a clip → Show its video."
 
 
 class PathOverlay:
-    """The path's polyline and its time marker, items of the map's view box ``view``."""
+    """The path's polyline (its clips' dots coloured by time), its start and its time marker: items of
+    the map's view box ``view``."""
 
     def __init__(self, view: pg.ViewBox) -> None:
         self.line = pg.PlotDataItem(
-            pen=pg.mkPen(*PATH_COLOUR, 200, width=2),
+            pen=pg.mkPen(*PATH_COLOUR, 190, width=1.5),
             symbol="o",
-            symbolSize=4,
-            symbolBrush=PATH_COLOUR,
+            symbolSize=5,
             symbolPen=None,
         )
         self.start = pg.ScatterPlotItem(size=11, symbol="s", pen=pg.mkPen(*PATH_COLOUR, width=2), brush=None)
         self.marker = pg.ScatterPlotItem(
-            size=15, symbol="o", pen=pg.mkPen(20, 20, 20, width=2), brush=pg.mkBrush(*MARKER_COLOUR)
+            size=15, symbol="o", pen=pg.mkPen(255, 255, 255, width=2), brush=pg.mkBrush(*MARKER_COLOUR)
         )
         for z, item in enumerate((self.line, self.start, self.marker)):
             item.setZValue(PATH_Z + z / 10)
@@ -52,7 +53,9 @@ class PathOverlay:
     def draw(self, points: np.ndarray) -> None:
         """The polyline through ``points (K, 2)``; its first point marked as the start."""
         points = np.asarray(points, np.float64)
-        self.line.setData(points[:, 0], points[:, 1])
+        when = np.linspace(0.0, 1.0, len(points))[:, None]
+        dots = [pg.mkBrush(*c) for c in np.round(EARLY + when * (LATE - EARLY)).astype(int).tolist()]
+        self.line.setData(points[:, 0], points[:, 1], symbolBrush=dots)
         self.start.setData([points[0, 0]], [points[0, 1]])
         for item in (self.line, self.start, self.marker):
             item.show()
@@ -162,7 +165,8 @@ class TrajectoryPanel(QWidget):
         combo = self.sources.findData(path.source_id)
         if combo >= 0:
             self.sources.setCurrentIndex(combo)
-        self.note.setText(f"{path.name}: {len(path):,} clips over {format_time(path.t1 - path.t0)}")
+        span = format_time(path.t1 - path.t0)
+        self.note.setText(f"{path.name}: {len(path):,} clips over {span} (their dots blue → yellow in time)")
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, max(0, int(round((path.t1 - path.t0) * self.fps)) - 1))
         self.scrubber.setPageStep(max(1, int(round(float(np.median(path.end - path.start)) * self.fps))))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from latentlab.core.frame_rate import usable_fps
+from latentlab.core.frame_rate import FALLBACK_FPS, usable_fps
 
 
 def format_time(seconds: float) -> str:
@@ -134,10 +134,13 @@ class VideoIndex:
 
     def __init__(self, sources: list[dict], table: Any) -> None:
         self.source_ids = np.asarray(table["source_id"], np.int64)
-        self.start_time = np.asarray(table["start_time"], np.float64)
-        self.end_time = np.asarray(table["end_time"], np.float64)
         self.start_frame = np.asarray(table["start_frame"], np.int64)
         self.fps = np.asarray(table["fps"], np.float64)
+        rate = np.where(self.fps > 0, self.fps, FALLBACK_FPS)
+        # A garbled time (NaN) falls back on the clip's frame numbers, so that one row cannot break a path.
+        start, end = np.asarray(table["start_time"], np.float64), np.asarray(table["end_time"], np.float64)
+        self.start_time = np.where(np.isfinite(start), start, self.start_frame / rate)
+        self.end_time = np.where(np.isfinite(end) & (end >= self.start_time), end, self.start_time)
         self.names: dict[int, str] = {}
         for pos, s in enumerate(sources):
             sid = int(s.get("id", pos))

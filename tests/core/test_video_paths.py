@@ -70,9 +70,11 @@ def test_a_gap_between_clips_holds_the_last_frame():
 def test_unusable_rates_and_names_do_not_break_a_path():
     t = table([(0, 0.0), (0, 0.5)])
     t["fps"] = [0.0, np.nan]
+    t["start_time"][1] = t["end_time"][1] = np.nan  # a garbled row: its time from its frame numbers
     index = VideoIndex([{"id": 0}], t)  # a source with no path
     path = index.path(0)
     assert path.name == "source 0" and np.all(path.fps > 0)
+    assert np.isfinite(path.start).all() and np.isfinite(path.end).all() and path.clips.tolist() == [0, 1]
     assert path.position(0.2, np.zeros((2, 2)), frames=4).frame >= 0
 
 

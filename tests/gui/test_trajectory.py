@@ -104,6 +104,10 @@ def test_a_new_map_redraws_the_path_and_another_dataset_clears_it(shown, qtbot, 
     ext.panel.clear_button.click()
     assert len(ext.overlay.points) == 0 and ext.path is None
     right_click_entry(w, menus, 4)[0].trigger()
+    ext.dock.close()  # closing the panel takes its path off the map
+    assert len(ext.overlay.points) == 0 and ext.path is None
+    right_click_entry(w, menus, 4)[0].trigger()
+    assert ext.dock.isVisible() and len(ext.overlay.points) == PER_VIDEO
     w.show_loaded(loaded)  # data without source videos
     assert len(ext.overlay.points) == 0 and ext.overlay.marker_xy is None and ext.path is None
     assert ext.panel.sources.count() == 0 and "no source videos" in ext.panel.note.text()
@@ -115,3 +119,20 @@ def test_sample_data_says_it_has_no_videos(window):
     view.trigger()
     assert "no source videos" in window.statusBar().currentMessage()
     assert ext.path is None and len(ext.overlay.points) == 0 and not window.status.last_error
+
+
+def test_a_map_of_fewer_clips_than_its_store_offers_no_paths(open_window, videos):
+    """Latents of part of a store (a store appended to since): clip indices would point at other clips."""
+    from latentlab.app.dataset import Loaded, make_dataset
+    from latentlab.core.inverse import make_inverse
+    from latentlab.core.projection import fit_projection
+    from tests.gui.fakes import FakeCodec
+
+    codec = FakeCodec(latent_dim=4, frames=4, size=16)
+    mu, logvar = codec.encode(videos.read(range(PER_VIDEO)))
+    ds = make_dataset("part", mu, logvar, codec, videos, read_clips=videos.read, clusters=False)
+    projection = fit_projection(mu, "pca")
+    w = open_window(Loaded(ds, projection, make_inverse(mu, projection)))
+    ext = next(e for e in w.context.extensions if isinstance(e, TrajectoryExtension))
+    assert ext.index is None and "store holds 24" in ext.panel.note.text()
+    assert ext.show_chosen() is None and "no video paths" in w.statusBar().currentMessage()

@@ -5,8 +5,8 @@ right-click a clip → "Show its video (a.mp4, at 0:12)"); its clips are joined 
 polyline in time order, and the "Video path" dock's scrubber moves a marker along it while showing
 the video at that time (:mod:`latentlab.gui.map.trajectory_panel`). A clip's video and time come
 from the store's table (:mod:`latentlab.core.video_paths`). The path is cleared with the dataset,
-hidden while a new map is being fitted and drawn again on the new projection. Sample data has no
-source videos: the feature says so in one line.
+hidden while a new map is being fitted and drawn again on the new projection; closing the dock clears
+it. Sample data has no source videos: the feature says so in one line.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class TrajectoryExtension(ExtensionBase):
         self.dock.setObjectName(DOCK)
         self.dock.setWidget(self.panel)
         ctx.add_dock(self.dock)
+        self.dock.visibilityChanged.connect(guarded(self._on_dock_visible))
         self.action = ctx.needs_data(ctx.add_view_action(QAction("Show a &video's path…", ctx.window)))
         self.action.triggered.connect(guarded(self.show_chosen))
         ctx.map.context_entries.append(self._context_entries)
@@ -92,6 +93,12 @@ class TrajectoryExtension(ExtensionBase):
             return
         self.overlay.draw(path.points(coords))
 
+    def _on_dock_visible(self, visible: bool) -> None:
+        if not visible:
+            self.panel.stop()  # nothing plays out of sight
+        if self.dock.isHidden():  # closed (not just another tab in front): its path goes too
+            self.clear()
+
     def _on_position(self, pos: PathPosition) -> None:
         self.overlay.move_marker(pos.xy)
 
@@ -107,6 +114,8 @@ class TrajectoryExtension(ExtensionBase):
     def _on_dataset_changed(self, dataset) -> None:
         store = dataset.store if dataset is not None else None
         self.reason = no_videos_reason(store)
+        if self.reason is None and len(store) != dataset.n_clips:
+            self.reason = f"The map shows {dataset.n_clips:,} clips, the store holds {len(store):,}: no video paths."
         self.index = VideoIndex.of_store(store) if self.reason is None else None
         self.clear()
         self.panel.set_sources(self.index, self.reason or "")

@@ -76,6 +76,7 @@ def test_the_list_of_videos_and_playing_to_the_end(shown, videos, qtbot):
     w, ext, _menus = shown
     panel = ext.panel
     assert [panel.sources.itemText(i) for i in range(panel.sources.count())] == ["a.mp4 (12 clips)", "b.mp4 (12 clips)"]
+    assert panel.note.text().startswith("Pick a video") and not panel.scrubber.isEnabled()
     w.state.select([3])
     view = next(a for a in w.view_menu.actions() if a.text() == "Show a &video's path…")
     view.trigger()  # the current clip's video

@@ -55,7 +55,6 @@ class TrajectoryExtension(ExtensionBase):
         """View → "Show a video's path…": the current clip's video (else the first), in the dock."""
         if self.index is None:
             self.ctx.say(self.reason or "Open a store of videos first.")
-            self.panel.set_sources(None, self.reason or "")
             return None
         cur = self.ctx.state.current
         sid = self.index.place(cur).source_id if 0 <= cur < len(self.index) else self.index.sources()[0][0]
@@ -67,7 +66,6 @@ class TrajectoryExtension(ExtensionBase):
             self.ctx.say(self.reason or "Open a store of videos first.")
             return None
         path = self.index.path(source_id)
-        self.panel.set_path(None)
         self._draw(path)
         self.panel.set_path(path, t)
         self.dock.show()

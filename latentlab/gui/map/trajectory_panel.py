@@ -147,7 +147,7 @@ class TrajectoryPanel(QWidget):
                 self.sources.addItem(f"{name} ({n:,} clips)", sid)
         self.sources.setEnabled(self.sources.count() > 0)
         self.set_path(None)
-        self.note.setText(note)
+        self.note.setText(note or PROMPT)
 
     def set_path(self, path: VideoPath | None, t: float | None = None) -> None:
         """Scrub along ``path`` (``None``: nothing), starting at time ``t`` (its start by default)."""

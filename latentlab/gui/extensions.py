@@ -11,6 +11,7 @@ from __future__ import annotations
 from latentlab.gui.curation.curation_extension import CurationExtension
 from latentlab.gui.map.decoded_grid import DecodedGridExtension
 from latentlab.gui.map.point_drag_extension import PointDragExtension
+from latentlab.gui.map.trajectory_extension import TrajectoryExtension
 from latentlab.gui.project.export_extension import ExportExtension
 from latentlab.gui.project.project_extension import ProjectExtension
 from latentlab.gui.shell import ExtensionBase
@@ -27,4 +28,5 @@ EXTENSIONS: list[type[ExtensionBase]] = [
     CompareExtension,
     DecodedGridExtension,
     PointDragExtension,
+    TrajectoryExtension,
 ]

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPush
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.core.frame_rate import FALLBACK_FPS
+from latentlab.core.video_paths import clip_place
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.workers import DecodeWorker
@@ -157,6 +158,8 @@ class ClipPlayer(QWidget):
         if ds is not None and "source" in ds.fields and ds.fields["source"].categories:
             code = int(ds.fields["source"].values[self.index])
             source = f" · {ds.fields['source'].categories[code]}"
+            place = clip_place(ds.store, self.index)  # a video's clip: its file and time in it
+            source = f" · {place.describe()}" if place is not None else source
         self.numbers.setText(f"clip {self.index}{source}\nMSE {r.mse:.2f} · PSNR {r.psnr:.2f} dB · KL {r.kl:.2f} nats")
         self._neighbours = r.neighbours
         for j, view in enumerate(self.strip):

@@ -12,11 +12,12 @@ colour of the clips under each pixel, fading into the clips' own dots as the use
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
@@ -90,6 +91,7 @@ class LatentMap(QWidget, MapInteraction):
         self.thumb.hide()
         self._hover = -1
         self._moving_probe = False
+        self.context_entries: list[Callable[[QMenu, int], None]] = []  # features add to a clip's context menu
         self._pending_preview: np.ndarray | None = None
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_INTERVAL_MS)
         self._preview_timer.timeout.connect(self._flush_preview)

@@ -72,6 +72,8 @@ class MapInteraction:
         menu.addAction("Interpolate from here (A)", lambda: self.state.set_interpolation(a=i))
         menu.addAction("Interpolate to here (B)", lambda: self.state.set_interpolation(b=i))
         menu.addAction("Put the probe here", lambda: self.state.move_probe(x, y))
+        for add_entries in self.context_entries:  # what extensions offer for clip i
+            add_entries(menu, i)
         menu.popup(QPoint(int(screen_pos.x()), int(screen_pos.y())))
         return True
 

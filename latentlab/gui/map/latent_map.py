@@ -23,6 +23,7 @@ from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.map.map_interaction import MapInteraction
 from latentlab.gui.map.map_tools import MapViewBox, PointPicker
+from latentlab.gui.map.poster_layer import PosterLayer
 from latentlab.gui.map.splat_item import SplatItem
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.wording import count
@@ -89,6 +90,7 @@ class LatentMap(QWidget, MapInteraction):
         self.thumb.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.thumb.hide()
         self._hover = -1
+        self._init_hover_card()
         self._moving_probe = False
         self._pending_preview: np.ndarray | None = None
         self._preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_INTERVAL_MS)
@@ -103,6 +105,7 @@ class LatentMap(QWidget, MapInteraction):
         self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
         self.hover_channel = worker.channel("hover")
         self.hover_channel.ready.connect(self._on_result)
+        self.posters = PosterLayer(self)  # clips drawn as their posters when zoomed in
         for signal, slot in (
             (state.dataset_changed, self._on_dataset_changed),
             (state.projection_changed, self._on_projection_changed),

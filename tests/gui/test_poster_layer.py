@@ -137,6 +137,11 @@ def test_hovering_a_clip_never_seen_shows_its_poster_once_read_then_plays(window
     qtbot.waitUntil(lambda: m.thumb.tag == i and m.thumb.playing, timeout=5000)
     assert i in m.posters.cache  # the next hover shows it at once
     np.testing.assert_array_equal(m.thumb.frames, s.dataset.read_clips([i])[0])
+    near = m.picker.nearest(*s.coords[i], 24)
+    qtbot.waitUntil(lambda: all(j in m.posters.cache for j in near), timeout=5000)  # read for the next hovers
+    j = next(int(j) for j in near[1:] if m.pick(*s.coords[j]) == j)
+    mouse.hover(m, *s.coords[j])
+    assert m.thumb.isVisible() and m.thumb.tag == ("poster", j)  # a neighbour's poster: at once
 
 
 def test_selected_and_current_posters_are_framed(window, qtbot):

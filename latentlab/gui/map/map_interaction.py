@@ -119,6 +119,7 @@ class MapInteraction:
             self.thumb.hide()
         self._dwell.start()  # read now, played once the mouse has rested on the clip
         self.hover_channel.request(lambda: ClipFrames(index, ds.read_clips(np.array([index]))[0], ds))
+        self.posters.prefetch_around(index)  # the clips the mouse will pass next
 
     @guarded
     def _on_result(self, _rid: int, result: ClipFrames) -> None:

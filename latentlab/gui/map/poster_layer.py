@@ -7,7 +7,8 @@ points and below the current-clip ring, the path and the probe. Selected clips g
 the current clip a yellow one; clips "show only" dims are drawn dimmed.
 
 Posters are read on the decode worker's ``posters`` channel (a batch at a time, latest wins) and kept
-in a :class:`~latentlab.core.poster_cache.PosterCache` per dataset, which the hover card shares. The
+in a :class:`~latentlab.core.poster_cache.PosterCache` per dataset, which the hover card shares (on
+the zoomed-out map, hovering a clip reads the posters of its neighbours for the card). The
 layer redraws, debounced, when the view moves or is resized and when the map redraws its points (a
 new dataset, projection, colours or filter).
 """
@@ -34,6 +35,8 @@ POSTER_Z = 50
 REFRESH_MS = 40
 #: Posters read per request (the first ones show while the rest are read).
 POSTER_BATCH = 64
+#: Hovering a clip on the zoomed-out map reads the posters of this many clips nearest to it.
+PREFETCH_NEAR = 24
 SELECTED_BORDER = (255, 255, 255, 255)
 CURRENT_BORDER = (255, 220, 80, 255)  # the map's current-clip ring
 
@@ -82,6 +85,17 @@ class PosterLayer(QObject):
             poster = Poster.of_clip(clip)
             self.cache.put(index, poster)
         return poster
+
+    def prefetch_around(self, index: int) -> None:
+        """Read the posters of the clips nearest to clip ``index`` (the mouse is among them), so that
+        the hover card shows theirs at once too. Nothing to do while the map shows posters: those in
+        view are read already."""
+        if self.plan is not None or not 0 <= index < len(self.map.coords):
+            return
+        x, y = self.map.coords[index]
+        missing = self.cache.missing(self.map.picker.nearest(float(x), float(y), PREFETCH_NEAR))
+        if len(missing):
+            self._read(missing)
 
     def schedule(self, *_args) -> None:
         """Refresh once the view has stopped changing for a moment (each change restarts the wait)."""

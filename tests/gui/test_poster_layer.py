@@ -118,15 +118,20 @@ def test_hover_card_shows_the_poster_at_once_and_plays_after_the_dwell(window, q
     _zoom_in_on(m, qtbot, 42)
     a, b = _central(m, 2)
     clip_b = s.dataset.read_clips([b])[0]
+    painted = []
+    m.thumb.clip_painted.connect(painted.append)
     mouse.hover(m, *s.coords[a])
-    assert m.thumb.isVisible() and m.thumb.tag == ("poster", a)
+    assert m.thumb.isVisible() and m.thumb.tag == ("poster", a) and m._dwell.isActive()
+    qtbot.waitUntil(lambda: m._dwell.remainingTime() < HOVER_DWELL_MS // 2, timeout=5000)
     start = time.perf_counter()
     mouse.hover(m, *s.coords[b])  # on to another clip before the dwell: its poster, at once
     assert m.thumb.isVisible() and m.thumb.tag == ("poster", b) and not m.thumb.playing
     np.testing.assert_array_equal(m.thumb.frames[0], clip_b[len(clip_b) // 2])
+    assert m._dwell.remainingTime() > HOVER_DWELL_MS // 2  # the wait starts again for the new clip
     qtbot.waitUntil(lambda: m.thumb.tag == b and m.thumb.playing, timeout=5000)
     assert time.perf_counter() - start >= 0.9 * HOVER_DWELL_MS / 1000  # Qt's coarse timers may be 5% early
     np.testing.assert_array_equal(m.thumb.frames, clip_b)
+    assert a not in painted  # passed by: never played
 
 
 def test_hovering_a_clip_never_seen_shows_its_poster_once_read_then_plays(window, qtbot):

@@ -2,11 +2,13 @@
 
 Draws the :class:`~latentlab.core.explorer_state.ExplorerState`: the projection (or the preview of
 one being fitted), the colour field with its legend, the shared selection, the current clip, the
-probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows an
-animated thumbnail of the clip under the cursor (read on the decode worker); the mouse and the probe
-are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. The points are drawn by
-:class:`~latentlab.gui.map.splat_item.SplatItem`: where they crowd it shows their density in the mean
-colour of the clips under each pixel, fading into the clips' own dots as the user zooms in.
+probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows the
+poster of the clip under the cursor, then the clip playing (read on the decode worker); zoomed in,
+clips are drawn as their posters (:class:`~latentlab.gui.map.poster_layer.PosterLayer`). The mouse
+and the probe are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. The points
+are drawn by :class:`~latentlab.gui.map.splat_item.SplatItem`: where they crowd it shows their
+density in the mean colour of the clips under each pixel, fading into the clips' own dots as the
+user zooms in.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 from latentlab.gui.curation.curation_extension import CurationExtension
 from latentlab.gui.map.decoded_grid import DecodedGridExtension
 from latentlab.gui.map.point_drag_extension import PointDragExtension
+from latentlab.gui.map.poster_extension import PosterExtension
 from latentlab.gui.map.trajectory_extension import TrajectoryExtension
 from latentlab.gui.project.export_extension import ExportExtension
 from latentlab.gui.project.project_extension import ProjectExtension
@@ -29,4 +30,5 @@ EXTENSIONS: list[type[ExtensionBase]] = [
     DecodedGridExtension,
     PointDragExtension,
     TrajectoryExtension,
+    PosterExtension,
 ]

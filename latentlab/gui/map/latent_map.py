@@ -2,11 +2,13 @@
 
 Draws the :class:`~latentlab.core.explorer_state.ExplorerState`: the projection (or the preview of
 one being fitted), the colour field with its legend, the shared selection, the current clip, the
-probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows an
-animated thumbnail of the clip under the cursor (read on the decode worker); the mouse and the probe
-are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. The points are drawn by
-:class:`~latentlab.gui.map.splat_item.SplatItem`: where they crowd it shows their density in the mean
-colour of the clips under each pixel, fading into the clips' own dots as the user zooms in.
+probe marker (drag it: the state's probe moves) and the interpolation path. Hovering shows the
+poster of the clip under the cursor, then the clip playing (read on the decode worker); zoomed in,
+clips are drawn as their posters (:class:`~latentlab.gui.map.poster_layer.PosterLayer`). The mouse
+and the probe are handled by :class:`~latentlab.gui.map.map_interaction.MapInteraction`. The points
+are drawn by :class:`~latentlab.gui.map.splat_item.SplatItem`: where they crowd it shows their
+density in the mean colour of the clips under each pixel, fading into the clips' own dots as the
+user zooms in.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.map_colours import colour_groups
 from latentlab.gui.map.map_interaction import MapInteraction
 from latentlab.gui.map.map_tools import MapViewBox, PointPicker
+from latentlab.gui.map.poster_layer import PosterLayer
 from latentlab.gui.map.splat_item import SplatItem
 from latentlab.gui.widgets.frame_view import FrameView
 from latentlab.gui.wording import count
@@ -90,6 +93,7 @@ class LatentMap(QWidget, MapInteraction):
         self.thumb.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.thumb.hide()
         self._hover = -1
+        self._init_hover_card()
         self._moving_probe = False
         self.context_entries: list[Callable[[QMenu, int], None]] = []  # features add to a clip's context menu
         self._pending_preview: np.ndarray | None = None
@@ -105,6 +109,7 @@ class LatentMap(QWidget, MapInteraction):
         self.plot.viewport().installEventFilter(self)  # the mouse leaving the map hides the thumbnail
         self.hover_channel = worker.channel("hover")
         self.hover_channel.ready.connect(self._on_result)
+        self.posters = PosterLayer(self)  # clips drawn as their posters when zoomed in
         for signal, slot in (
             (state.dataset_changed, self._on_dataset_changed),
             (state.projection_changed, self._on_projection_changed),

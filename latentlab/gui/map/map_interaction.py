@@ -1,20 +1,25 @@
 """The latent map's mouse and probe: picking, clicks, box and lasso selection, the context menu,
-the hover thumbnail and the draggable probe marker.
+the hover card (the clip's poster at once, the clip playing once the mouse rests on it) and the
+draggable probe marker.
 
 :class:`MapInteraction` is a base class of :class:`~latentlab.gui.map.latent_map.LatentMap`; it uses
 what the map builds: ``state``, ``view``, ``plot``, ``picker``, ``coords``, ``probe``, ``thumb``,
-``hover_channel`` and the ``hovered`` signal.
+``hover_channel``, ``posters`` (the :class:`~latentlab.gui.map.poster_layer.PosterLayer`) and the
+``hovered`` signal; the map calls :meth:`MapInteraction._init_hover_card` once.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QMenu
 
 from latentlab.gui.errors import guarded
 from latentlab.gui.map.map_tools import modifiers_to_mode, points_in_polygon
 from latentlab.gui.workers import ClipFrames
+
+#: How long the mouse rests on a clip before its hover card plays it (till then: its poster).
+HOVER_DWELL_MS = 250
 
 
 class MapInteraction:
@@ -93,24 +98,55 @@ class MapInteraction:
             y = min(local.y() + 16, self.plot.height() - self.thumb.height() - 4)
             self.thumb.move(int(max(0, x)), int(max(0, y)))
 
+    def _init_hover_card(self) -> None:
+        """The hover card: the clip's poster at once, the clip playing after :data:`HOVER_DWELL_MS`."""
+        self._hover_clip: ClipFrames | None = None  # the hovered clip, once read
+        self._dwell = QTimer(self, singleShot=True, interval=HOVER_DWELL_MS)
+        self._dwell.timeout.connect(self._on_dwell)
+
     def _set_hover(self, index: int) -> None:
         if index == self._hover:
             return
-        self._hover = index
+        self._hover, self._hover_clip = index, None
+        self._dwell.stop()
         self.hovered.emit(index)
         ds = self.state.dataset
         if index < 0 or ds is None:
             self.thumb.hide()
             return
+        poster = self.posters.poster(index)
+        if poster is not None:
+            self._show_card(poster.card, ("poster", index), index)
+        else:  # not read yet: the card shows once the clip is (never the previous clip's card)
+            self.thumb.hide()
+        self._dwell.start()  # read now, played once the mouse has rested on the clip
         self.hover_channel.request(lambda: ClipFrames(index, ds.read_clips(np.array([index]))[0], ds))
+        self.posters.prefetch_around(index)  # the clips the mouse will pass next
 
     @guarded
     def _on_result(self, _rid: int, result: ClipFrames) -> None:
         ds, index, clip = result.dataset, result.index, result.frames
         if ds is not self.state.dataset or index != self._hover:  # stale: another clip or dataset
             return
-        self.thumb.set_fps(ds.fps)
-        self.thumb.set_frames(clip, tag=index)
+        self._hover_clip = result
+        poster = self.posters.keep(index, clip)
+        if self._dwell.isActive():  # still passing by: the poster only
+            if self.thumb.isHidden():
+                self._show_card(poster.card, ("poster", index), index)
+        else:
+            self._on_dwell()
+
+    @guarded
+    def _on_dwell(self) -> None:
+        """The mouse has rested on the clip: play it (once it has been read)."""
+        result = self._hover_clip
+        if result is None or result.index != self._hover or result.dataset is not self.state.dataset:
+            return
+        self.thumb.set_fps(result.dataset.fps)
+        self._show_card(result.frames, result.index, result.index)
+
+    def _show_card(self, frames: np.ndarray, tag, index: int) -> None:
+        self.thumb.set_frames(frames, tag=tag)
         self.thumb.set_caption(f"clip {index}")
         self.thumb.show()
         self.thumb.raise_()

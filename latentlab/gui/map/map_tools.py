@@ -65,6 +65,15 @@ class PointPicker:
             tree = None  # not over these points
         self._tree = tree  # else built on first use: a projection being animated never needs it
 
+    def nearest(self, x: float, y: float, k: int) -> np.ndarray:
+        """The ``k`` clips nearest to map position ``(x, y)`` (all of them if fewer), nearest first."""
+        if self._coords is None or len(self._coords) == 0:
+            return np.zeros(0, np.int64)
+        if self._tree is None:
+            self._tree = cKDTree(self._coords)
+        _, idx = self._tree.query([x, y], k=min(k, len(self._coords)))
+        return np.atleast_1d(idx).astype(np.int64)
+
     def pick(self, x: float, y: float, pixel_size: tuple[float, float], radius_px: float = PICK_RADIUS_PX) -> int:
         """Index of the clip nearest to ``(x, y)`` if within ``radius_px`` pixels, else -1."""
         if self._coords is None or len(self._coords) == 0:

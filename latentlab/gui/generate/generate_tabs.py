@@ -1,4 +1,5 @@
-"""GenerateTabs: the Generate dock's tabs (probe, interpolation, sliders) and what brings them forward."""
+"""GenerateTabs: the Generate dock's tabs (probe, interpolation, sliders, local directions), and what
+brings them forward."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import listen
 from latentlab.gui.generate.interpolation_panel import InterpolationPanel
 from latentlab.gui.generate.latent_sliders import LatentSliders
+from latentlab.gui.generate.local_directions_panel import LocalDirectionsPanel
 from latentlab.gui.generate.probe_panel import ProbePanel
 from latentlab.gui.workers import DecodeWorker, JobRunner
 
 
 class GenerateTabs(QTabWidget):
-    """The probe, interpolation and slider panels of one window; ``said(text)`` for the status bar."""
+    """The probe, interpolation, slider and local-direction panels of one window; ``said(text)`` for the status bar."""
 
     said = Signal(str)
 
@@ -24,10 +26,13 @@ class GenerateTabs(QTabWidget):
         self.probe = ProbePanel(state, worker)
         self.interpolation = InterpolationPanel(state, worker, runner)
         self.sliders = LatentSliders(state, worker)
+        self.local = LocalDirectionsPanel(state, worker)
         self.interpolation.said.connect(self.said)
         self.addTab(self.probe, "Probe")
         self.addTab(self.interpolation, "Interpolate")
         self.addTab(self.sliders, "Sliders")
+        self.addTab(self.local, "Local")
+        self.setTabToolTip(self.indexOf(self.local), "sliders along what varies among the clips near the probe")
         self._interp_shown = (-1, -1)
         listen(self, state.interpolation_changed, self._on_interpolation_changed)
 
@@ -36,8 +41,13 @@ class GenerateTabs(QTabWidget):
         return window.findChild(QDockWidget, f"dock_{name}") if window is not None else None
 
     def show_tab(self, name: str) -> QWidget | None:
-        """Bring tab ``name`` (``probe``, ``interpolate``, ``sliders``) and its dock to the front."""
-        tab = {"probe": self.probe, "interpolate": self.interpolation, "sliders": self.sliders}.get(name)
+        """Bring tab ``name`` (``probe``, ``interpolate``, ``sliders``, ``local``) and its dock to the front."""
+        tab = {
+            "probe": self.probe,
+            "interpolate": self.interpolation,
+            "sliders": self.sliders,
+            "local": self.local,
+        }.get(name)
         if tab is not None:
             dock = self._dock("generate")
             if dock is not None:

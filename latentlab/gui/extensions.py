@@ -12,6 +12,7 @@ from latentlab.gui.curation.curation_extension import CurationExtension
 from latentlab.gui.map.decoded_grid import DecodedGridExtension
 from latentlab.gui.map.point_drag_extension import PointDragExtension
 from latentlab.gui.map.poster_extension import PosterExtension
+from latentlab.gui.map.posterior_ellipses import PosteriorEllipsesExtension
 from latentlab.gui.map.trajectory_extension import TrajectoryExtension
 from latentlab.gui.project.export_extension import ExportExtension
 from latentlab.gui.project.project_extension import ProjectExtension
@@ -31,4 +32,5 @@ EXTENSIONS: list[type[ExtensionBase]] = [
     PointDragExtension,
     TrajectoryExtension,
     PosterExtension,
+    PosteriorEllipsesExtension,
 ]

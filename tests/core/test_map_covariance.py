@@ -7,6 +7,7 @@ import pytest
 
 from latentlab.core.errors import LatentSpaceError
 from latentlab.core.map_covariance import (
+    STRETCH_SLACK,
     ellipse_outlines,
     local_jacobians,
     posterior_ellipses,
@@ -88,3 +89,48 @@ def test_bad_input_is_refused_in_words():
     with pytest.raises(LatentSpaceError, match="latent index"):
         posterior_ellipses(tsne_like, mu, logvar, [1])
     assert posterior_ellipses(tsne_like, mu, logvar, [], LatentIndex(mu)).covariances.shape == (0, 2, 2)
+
+
+def test_noisy_map_slopes_are_damped_not_amplified():
+    """Map positions unrelated to the latent: least squares finds steep chance slopes, the GCV ridge
+    damps them (a map that ignores the latent should not stretch the posterior)."""
+    rng = np.random.default_rng(0)
+    lat = rng.normal(size=(30, 16))
+    xy = rng.normal(size=(30, 2)) * 10
+    plain = np.linalg.lstsq(lat - lat.mean(0), xy - xy.mean(0), rcond=None)[0].T
+    damped = local_jacobians(lat, xy, [np.arange(30)])[0]
+    assert np.linalg.norm(damped) < 0.5 * np.linalg.norm(plain)
+
+
+def test_neighbours_with_one_latent_give_no_slope():
+    lat = np.ones((6, 4))
+    j = local_jacobians(lat, np.arange(12.0).reshape(6, 2), [np.arange(6), np.arange(6)])
+    assert j.shape == (2, 2, 4) and np.all(j == 0)
+
+
+def test_cached_jacobians_are_reused_and_equal_fresh_ones():
+    mu, logvar = _latents(n=120)
+    proj = Projection("tsne", "test", np.tanh(mu[:, :2]).astype(np.float32))
+    index, cache = LatentIndex(mu), {}
+    first = posterior_ellipses(proj, mu, logvar, [1, 2, 3], index, cache=cache)
+    assert sorted(cache) == [1, 2, 3]
+    cache[2] = np.zeros_like(cache[2])  # a cached J is used as it is, not refitted
+    again = posterior_ellipses(proj, mu, logvar, [2, 3, 40], index, cache=cache)
+    np.testing.assert_allclose(again.covariances[0], 0)
+    np.testing.assert_allclose(again.covariances[1], first.covariances[2])
+    fresh = posterior_ellipses(proj, mu, logvar, [40], index)
+    np.testing.assert_allclose(again.covariances[2], fresh.covariances[0])
+
+
+def test_a_torn_neighbourhood_is_no_steeper_than_its_steepest_pair_allows():
+    """Neighbours on two islands split along a direction they hardly vary in: the fitted slope there
+    would be huge; it is capped at STRETCH_SLACK times the steepest map/latent ratio of a pair."""
+    rng = np.random.default_rng(2)
+    lat = rng.normal(size=(30, 4)) * [1, 1, 1, 1e-3]
+    xy = np.stack([50.0 * (lat[:, 3] > 0), np.zeros(30)], 1) + 0.01 * rng.normal(size=(30, 2))
+    plain = np.linalg.lstsq(lat - lat.mean(0), xy - xy.mean(0), rcond=None)[0].T
+    j = local_jacobians(lat, xy, [np.arange(30)])[0]
+    pairs = [(a, b) for a in range(30) for b in range(a)]
+    steepest = max(np.linalg.norm(xy[a] - xy[b]) / np.linalg.norm(lat[a] - lat[b]) for a, b in pairs)
+    assert np.linalg.norm(plain, 2) > 10 * STRETCH_SLACK * steepest
+    assert np.linalg.norm(j, 2) <= STRETCH_SLACK * steepest * (1 + 1e-9)

@@ -56,6 +56,8 @@ def test_box_selected_clips_on_a_pca_map_get_their_projected_covariance(window, 
         cov = a @ np.diag(np.exp(ds.logvar[i].astype(np.float64))) @ a.T
         d = pts - proj.coords[i]
         np.testing.assert_allclose(np.einsum("si,ij,sj->s", d, np.linalg.inv(cov), d), 1.0, rtol=1e-3)  # 1 sigma
+    said = window.statusBar().currentMessage()
+    assert "1-σ outline" in said and "exact" in said and "zoom in" not in said  # the tiny set's σ is ~0.6
     window.state.select([])
     qtbot.waitUntil(lambda: not ext.item.isVisible(), timeout=5000)
     window.state.select([3])
@@ -79,6 +81,10 @@ def test_tsne_like_map_is_drawn_and_follows_the_map(window, qtbot):
     lines = _polylines(ext.item)
     assert len(lines) == many.size and all(np.isfinite(p).all() for p in lines)
     np.testing.assert_allclose(ext.ellipses.centres, warped[many], atol=1e-5)
+    assert ext._cache[1] is proj and set(ext._cache[2]) == set(many.tolist())  # each clip's fit is kept
+    window.state.select([1, 2])
+    qtbot.waitUntil(lambda: ext.ellipses is not None and list(ext.ellipses.clips) == [1, 2], timeout=5000)
+    assert set(ext._cache[2]) == set(many.tolist()) | {1}
     assert MAX_ELLIPSES >= many.size
     window.state.set_dataset(None)
     assert not ext.item.isVisible()
@@ -93,3 +99,16 @@ def test_at_most_max_ellipses_are_drawn(window, qtbot, monkeypatch):
     window.state.select(np.arange(40))
     qtbot.waitUntil(lambda: ext.ellipses is not None, timeout=5000)
     assert len(_polylines(ext.item)) == 5
+
+
+def test_ellipses_too_small_to_see_are_said_so(open_window, qtbot):
+    from tests.gui.fakes import tiny_loaded
+
+    loaded = tiny_loaded()
+    loaded.dataset.logvar[:] = -14.0  # a very sure encoder: sigma 0.001
+    window = open_window(loaded)
+    ext = _extension(window)
+    _action(window).trigger()
+    window.state.select([4, 5])
+    qtbot.waitUntil(lambda: ext.ellipses is not None, timeout=5000)
+    assert "zoom in" in window.statusBar().currentMessage()

@@ -88,7 +88,12 @@ class PosteriorEllipsesExtension(ExtensionBase):
             self._draw(None)
             return
         clips = sel[:MAX_ELLIPSES].copy()
-        self.channel.request(lambda: EllipsesFor(ds, proj, posterior_ellipses(proj, ds.mu, ds.logvar, clips, ds.index)))
+        if self._cache[0] is not ds or self._cache[1] is not proj:
+            self._cache = (ds, proj, {})
+        cache = self._cache[2]
+        self.channel.request(
+            lambda: EllipsesFor(ds, proj, posterior_ellipses(proj, ds.mu, ds.logvar, clips, ds.index, cache=cache))
+        )
 
     @guarded
     def _on_ready(self, _rid: int, result: EllipsesFor) -> None:
@@ -106,7 +111,20 @@ class PosteriorEllipsesExtension(ExtensionBase):
             if self.state.selection.size > len(e.clips)
             else ""
         )
-        self.ctx.say(f"posterior ellipses: {ELLIPSE_SIGMA:g}-σ outline of q(z|x) for {len(e.clips)} clips{more}, {how}")
+        self.ctx.say(
+            f"posterior ellipses: {ELLIPSE_SIGMA:g}-σ outline of q(z|x) for {len(e.clips)} clips{more}, {how}"
+            + self._size_note(e)
+        )
+
+    def _size_note(self, e: MapEllipses) -> str:
+        """ "; most smaller than a pixel..." when the outlines are too small to see at this zoom."""
+        if not len(e.clips):
+            return ""
+        major = float(np.median(np.sqrt(np.clip(np.linalg.eigvalsh(e.covariances)[:, 1], 0, None))))
+        px = self.ctx.map.view.viewPixelSize()
+        if ELLIPSE_SIGMA * major >= 2 * max(min(px), 1e-300):
+            return ""
+        return f" — most are under 2 pixels here (median radius {ELLIPSE_SIGMA * major:.2g} map units): zoom in"
 
     def _draw(self, ellipses: MapEllipses | None) -> None:
         self.ellipses = ellipses

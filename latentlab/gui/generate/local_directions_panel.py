@@ -204,6 +204,8 @@ class LocalDirectionsPanel(QWidget):
 
     @guarded
     def _on_result(self, rid: int, result: DecodedLatent) -> None:
+        if self.basis is None:
+            return  # decoded for a dataset (or probe) no longer shown
         if self.state.dataset is not None:
             self.view.set_fps(self.state.dataset.fps)
         self.view.set_frames(result.frames, tag=rid)

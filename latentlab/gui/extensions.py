@@ -9,6 +9,7 @@ curation (they save its tags) and export after both.
 from __future__ import annotations
 
 from latentlab.gui.curation.curation_extension import CurationExtension
+from latentlab.gui.map.region_extension import RegionExtension
 from latentlab.gui.project.export_extension import ExportExtension
 from latentlab.gui.project.project_extension import ProjectExtension
 from latentlab.gui.shell import ExtensionBase
@@ -23,4 +24,5 @@ EXTENSIONS: list[type[ExtensionBase]] = [
     TeachExtension,
     TrainingExtension,
     CompareExtension,
+    RegionExtension,
 ]

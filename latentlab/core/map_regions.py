@@ -31,6 +31,7 @@ MIN_SHARE = 0.01  # a region holds at least this fraction of the clips...
 MIN_CLIPS = 5  # ...and at least this many
 MAX_REGIONS = 16
 SOURCE_FIELD = "source"
+CLUSTER_FIELD = "cluster"
 LABEL_FIELDS = ("tag", "shape", "digit")  # preferred label fields, before any other categorical one
 
 
@@ -206,15 +207,16 @@ def _merge(density: np.ndarray, basin: np.ndarray, peak_cells: np.ndarray, merge
 
 # ------------------------------------------------------------------------------------------- labels
 def label_field(fields: Mapping[str, ClipField], preferred: str = "") -> str:
-    """The categorical field that names regions: ``preferred`` (the colour field) if categorical and
-    not the source video, else a tag / shape / digit field, else any other categorical one, else ``""``."""
+    """The categorical field that names regions: ``preferred`` (the colour field) if categorical, else a
+    tag / shape / digit field, else another categorical factor, else the source video, else the k-means
+    cluster (a number says little), else ``""``. Fields with no clip in any category do not count."""
     categorical = [k for k, f in fields.items() if f.categorical and _has_values(f)]
-    if preferred in categorical and preferred != SOURCE_FIELD:
-        return preferred
-    for name in (*LABEL_FIELDS, *categorical):
-        if name in categorical and name != SOURCE_FIELD:
+    weak = (SOURCE_FIELD, CLUSTER_FIELD)  # the source is every label's second line; clusters are numbers
+    strong = [k for k in categorical if k not in weak]
+    for name in (preferred, *LABEL_FIELDS, *strong):
+        if name in strong:
             return name
-    return SOURCE_FIELD if SOURCE_FIELD in categorical else ""
+    return next((name for name in weak if name in categorical), "")
 
 
 def _has_values(f: ClipField) -> bool:

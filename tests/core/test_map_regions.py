@@ -113,6 +113,9 @@ def test_the_label_field_is_the_colour_field_when_categorical_else_a_tag_or_clas
     fields["tag"] = ClipField("tag", np.full(len(blob), -1), ())  # no clip tagged
     assert label_field(fields, "") == "shape"
     assert label_field({"source": fields["source"]}, "") == "source"
+    clusters = ClipField("cluster", blob, ("cluster 0", "cluster 1", "cluster 2", "cluster 3"))
+    assert label_field({"cluster": clusters, "source": fields["source"]}, "cluster") == "source"  # names, not numbers
+    assert label_field({"cluster": clusters, "KL": fields["KL"]}, "KL") == "cluster"
     assert label_field({"KL": fields["KL"]}, "KL") == ""
 
 

@@ -59,6 +59,8 @@ def test_region_labels_name_each_cluster_by_its_majority_shape(shaped, qtbot):
     assert ext.panel.list.item(0).text().startswith(drawn[0].textItem.toPlainText() + " · ")
     assert "named by shape" in ext.panel.note.text()
 
+    assert ext.labels.shown == ext.labels.texts  # four clusters far apart: no label hides another
+
     view_action(w, "Region labels").trigger()  # off: nothing drawn
     assert ext.labels.items == [] and not any(
         type(i).__name__ == "TextItem" for i in w.map.view.addedItems if i.isVisible()
@@ -85,13 +87,25 @@ def test_clicking_a_region_zooms_the_map_to_it_and_selects_its_clips(shaped, qtb
     assert in_view.mean() < 0.5  # most clips of the other clusters are out of view
 
 
+def test_overlapping_labels_hide_behind_the_largest_until_zoomed_in(shaped, qtbot):
+    w = shaped
+    ext = turn_on(w, qtbot)
+    (x0, x1), (y0, y1) = w.context.view_range()
+    far = 200 * max(x1 - x0, y1 - y0)  # zoomed far out: the four labels fall on one spot
+    w.context.set_view_range((-far, far), (-far, far))
+    assert ext.labels.shown == ext.labels.texts[:1]  # the largest region's label is the one left
+    w.context.set_view_range((x0, x1), (y0, y1))
+    assert ext.labels.shown == ext.labels.texts
+
+
 def test_labels_follow_the_colour_field_and_a_new_map(shaped, qtbot, loaded):
     w = shaped
     ext = turn_on(w, qtbot)
     first = ext.found
-    w.state.set_colour_field("cluster")  # k-means clusters: the regions are named by them now
-    qtbot.waitUntil(lambda: ext.found is not None and ext.found.field == "cluster", timeout=5000)
-    assert all(t.startswith("cluster ") for t in ext.labels.texts)
+    w.state.add_field(ClipField("size", np.arange(w.state.dataset.n_clips) % 2, ("small", "big")))
+    w.state.set_colour_field("size")  # coloured by another class: the regions are named by it now
+    qtbot.waitUntil(lambda: ext.found is not None and ext.found.field == "size", timeout=5000)
+    assert all(t.split()[0] in ("small", "big") for t in ext.labels.texts)
     w.state.preview_layout(np.asarray(loaded.projection.coords) * 2)  # a map being fitted: stale labels go
     qtbot.waitUntil(lambda: ext.labels.items == [], timeout=5000)
     w.state.set_projection(loaded.projection, loaded.inverse)
@@ -107,3 +121,17 @@ def test_a_map_without_categories_still_gets_numbered_regions(window, qtbot, loa
     ext = turn_on(window, qtbot)
     assert ext.labels.texts == [f"region {i + 1}" for i in range(len(ext.found.regions))]
     assert "no categorical field" in ext.panel.note.text()
+
+
+def test_with_several_source_videos_each_label_names_its_top_video(shaped, qtbot):
+    w = shaped
+    n = w.state.dataset.n_clips
+    w.state.add_field(ClipField("source", (np.arange(n) % 4 >= 2).astype(np.int64), ("a.mp4", "b.mp4")))
+    ext = turn_on(w, qtbot)
+    videos = w.state.dataset.fields["source"].values
+    for r, text in enumerate(ext.labels.texts):
+        members = videos[ext.found.regions.labels == r]
+        top = int(np.bincount(members).argmax())
+        share = f"{np.mean(members == top):.0%}"
+        assert text.splitlines()[1] == f"{'ab'[top]}.mp4 {share}"
+        assert ext.panel.list.item(r).text().endswith(f" · {'ab'[top]}.mp4 ({share})")

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget
 
-from latentlab.core.map_regions import MapRegions, RegionLabel, describe_regions, find_regions
+from latentlab.core.map_regions import SOURCE_FIELD, MapRegions, RegionLabel, describe_regions, find_regions
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.region_labels import RegionLabels
 from latentlab.gui.map.region_panel import OFF, RegionPanel
@@ -112,8 +112,10 @@ class RegionExtension(ExtensionBase):
         if found.dataset is not st.dataset or found.projection is not st.projection:
             return
         self.found = found
-        self.labels.show(found.regions, found.labels)
-        self.panel.show_regions(found.regions, found.labels, found.field)
+        source = self.ctx.state.dataset.fields.get(SOURCE_FIELD)
+        several = source is not None and len(source.categories or ()) > 1  # one video: no need to name it
+        self.labels.show(found.regions, found.labels, sources=several)
+        self.panel.show_regions(found.regions, found.labels, found.field, several)
 
     def _show_note(self, text: str) -> None:
         self.found = None

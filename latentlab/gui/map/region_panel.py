@@ -16,10 +16,10 @@ from latentlab.gui.wording import count
 OFF = "View → Region labels names the dense regions of the map and lists them here."
 
 
-def row_text(label: RegionLabel, size: int) -> str:
-    """``circle 92% · 1,234 clips · a.mp4 (61%)``."""
+def row_text(label: RegionLabel, size: int, sources: bool = True) -> str:
+    """``circle 92% · 1,234 clips · a.mp4 (61%)`` (the source video only if ``sources``)."""
     parts = [label.text, count(size, "clip")]
-    if label.source and label.source != label.category:
+    if sources and label.source and label.source != label.category:
         parts.append(f"{label.source} ({label.source_share:.0%})")
     return " · ".join(parts)
 
@@ -41,10 +41,10 @@ class RegionPanel(QWidget):
         lay.addWidget(self.note)
         lay.addWidget(self.list, 1)
 
-    def show_regions(self, regions: MapRegions, labels: list[RegionLabel], field: str) -> None:
+    def show_regions(self, regions: MapRegions, labels: list[RegionLabel], field: str, sources: bool = True) -> None:
         self.list.clear()
         for r, label in enumerate(labels):
-            item = QListWidgetItem(row_text(label, int(regions.sizes[r])))
+            item = QListWidgetItem(row_text(label, int(regions.sizes[r]), sources))
             item.setToolTip("click: zoom the map to this region and select its clips")
             self.list.addItem(item)
         if not len(regions):

@@ -38,11 +38,12 @@ LABEL_FIELDS = ("tag", "shape", "digit")  # preferred label fields, before any o
 @dataclass(frozen=True)
 class MapRegions:
     """The regions of one map: ``labels (N,)`` each clip's region (``-1``: none), and per region its
-    ``peaks (R, 2)`` (the densest point, where its label goes), ``bounds (R, 4)`` (x0, x1, y0, y1 of
-    its grid cells) and ``sizes (R,)`` (clips), regions ordered by size, largest first."""
+    ``centres (R, 2)`` (where its label goes: the cell holding clips nearest to their mean, inside the
+    region even where it is curved), ``bounds (R, 4)`` (x0, x1, y0, y1 of its grid cells) and
+    ``sizes (R,)`` (clips), regions ordered by size, largest first."""
 
     labels: np.ndarray
-    peaks: np.ndarray
+    centres: np.ndarray
     bounds: np.ndarray
     sizes: np.ndarray
 
@@ -118,20 +119,20 @@ def find_regions(
         labels[~finite] = -1
     cells = cells.reshape(grid, grid)
     sizes = region_size[keep].astype(np.int64)
-    flat_density = density.ravel()
-    peaks, bounds = np.zeros((len(keep), 2)), np.zeros((len(keep), 4))
+    centres, bounds = np.zeros((len(keep), 2)), np.zeros((len(keep), 4))
     for r, found in enumerate(ndimage.find_objects(cells + 1)):  # slices of the label r+1 = region r
         rows, cols = found
-        members = np.flatnonzero(cells.ravel() == r)
-        top = members[np.argmax(flat_density[members])]
-        peaks[r] = lo + (np.array([top % grid, top // grid]) + 0.5) * cell
+        members = np.flatnonzero((cells.ravel() == r) & (per_cell > 0))  # the region's cells holding clips
+        at = np.stack([members % grid, members // grid], 1).astype(np.float64)  # (column, row)
+        mean = np.average(at, axis=0, weights=per_cell[members])
+        centres[r] = lo + (at[np.argmin(((at - mean) ** 2).sum(1))] + 0.5) * cell  # a clip's cell, never a gap
         bounds[r] = (
             lo[0] + cols.start * cell,
             lo[0] + cols.stop * cell,
             lo[1] + rows.start * cell,
             lo[1] + rows.stop * cell,
         )
-    return MapRegions(labels, peaks, bounds, sizes)
+    return MapRegions(labels, centres, bounds, sizes)
 
 
 def _empty(n: int) -> MapRegions:

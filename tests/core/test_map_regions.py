@@ -27,9 +27,9 @@ def test_each_well_separated_blob_is_one_region():
         assert np.all(members == members[0])  # a region never mixes blobs
         assert regions.sizes[r] == len(members) >= 0.9 * 500  # nearly all of its blob
         x0, x1, y0, y1 = regions.bounds[r]
-        px, py = regions.peaks[r]
+        px, py = regions.centres[r]
         assert x0 <= px <= x1 and y0 <= py <= y1
-        assert np.hypot(*(regions.peaks[r] - CENTRES[members[0]])) < 1.0  # the label sits on the blob
+        assert np.hypot(*(regions.centres[r] - CENTRES[members[0]])) < 1.0  # the label sits on the blob
         inside = xy[regions.clips(r)]
         assert np.all((inside[:, 0] >= x0) & (inside[:, 0] <= x1) & (inside[:, 1] >= y0) & (inside[:, 1] <= y1))
     assert sorted(regions.sizes.tolist(), reverse=True) == regions.sizes.tolist()

@@ -1,7 +1,7 @@
 """RegionLabels: the names of the map's regions, drawn as text at their densest points.
 
 Each label is a ``pg.TextItem`` with a dark fill (readable over bright and dark points alike),
-centred on the region's peak, in screen pixels (it keeps its size when the map zooms) and above the
+centred on the region's centre, in screen pixels (it keeps its size when the map zooms) and above the
 points. The second line names the region's top source video where the dataset has several. Where
 labels would overlap at the current zoom, the larger region's label is drawn and the other hidden
 until the user zooms in (every region stays listed in the Regions dock).
@@ -15,7 +15,7 @@ from PySide6.QtCore import QRectF
 from latentlab.core.map_regions import MapRegions, RegionLabel
 
 TEXT = (235, 237, 242)
-FILL = (12, 14, 19, 215)
+FILL = (12, 14, 19, 190)  # the clips under a label show through, dimmed
 BORDER = (120, 126, 140, 200)
 Z = 90  # above the points, below the current clip, the path and the probe (100+)
 MAX_SOURCE_CHARS = 24
@@ -41,7 +41,7 @@ class RegionLabels:
     def show(self, regions: MapRegions, labels: list[RegionLabel], sources: bool = True) -> None:
         """Draw one label per region (replacing those drawn); ``sources``: name the top source video."""
         self.clear()
-        for (x, y), label in zip(regions.peaks, labels):
+        for (x, y), label in zip(regions.centres, labels):
             item = pg.TextItem(
                 label_lines(label, sources),
                 color=TEXT,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -101,16 +103,19 @@ def test_overlapping_labels_hide_behind_the_largest_until_zoomed_in(shaped, qtbo
 def test_labels_follow_the_colour_field_and_a_new_map(shaped, qtbot, loaded):
     w = shaped
     ext = turn_on(w, qtbot)
-    first = ext.found
     w.state.add_field(ClipField("size", np.arange(w.state.dataset.n_clips) % 2, ("small", "big")))
     w.state.set_colour_field("size")  # coloured by another class: the regions are named by it now
     qtbot.waitUntil(lambda: ext.found is not None and ext.found.field == "size", timeout=5000)
     assert all(t.split()[0] in ("small", "big") for t in ext.labels.texts)
-    w.state.preview_layout(np.asarray(loaded.projection.coords) * 2)  # a map being fitted: stale labels go
-    qtbot.waitUntil(lambda: ext.labels.items == [], timeout=5000)
-    w.state.set_projection(loaded.projection, loaded.inverse)
-    qtbot.waitUntil(lambda: ext.found is not None and ext.found is not first, timeout=5000)
-    assert len(ext.labels.items) == 4
+    named = ext.labels.texts
+    w.state.preview_layout(np.asarray(loaded.projection.coords) * 2)  # a map being fitted: its labels hide
+    assert ext.labels.shown == []
+    w.map.show_projection()  # the fit was cancelled: the map it showed is back, and its labels
+    assert ext.labels.shown == named
+    w.state.preview_layout(np.asarray(loaded.projection.coords) * 2)
+    w.state.set_projection(copy.copy(loaded.projection), loaded.inverse)  # the fit ended: its regions are found
+    qtbot.waitUntil(lambda: ext.found is not None and ext.found.projection is w.state.projection, timeout=5000)
+    assert ext.labels.shown == named
 
 
 def test_a_map_without_categories_still_gets_numbered_regions(window, qtbot, loaded):

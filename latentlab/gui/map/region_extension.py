@@ -5,8 +5,9 @@ View → "Region labels" (checkable) finds the regions of the map shown
 colour field, else of the tags or the sample's class, with its share and top source video
 (:func:`~latentlab.core.map_regions.describe_regions`). The work runs on the decode worker's
 "regions" channel (latest wins: tens of ms at 100 k clips, longer at millions, never on the GUI
-thread) and again whenever the projection, the colour field or a field (the tags) changes. The
-Regions dock lists them; clicking one zooms the map to it and selects its clips.
+thread) and again whenever the projection, the colour field or a field (the tags) changes; while a
+new map is being fitted they are hidden. The Regions dock lists them; clicking one zooms the map to
+it and selects its clips.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class RegionExtension(ExtensionBase):
         for signal in (st.projection_changed, st.colour_field_changed, st.field_added):
             listen(self, signal, self.refresh)
         listen(self, st.dataset_changed, lambda _ds: self.refresh())
-        listen(self, st.layout_preview, lambda _coords: self._show_note("Waiting for the map being fitted…"))
+        listen(self, st.layout_preview, lambda _coords: self.labels.suspend(True))  # not this layout's regions
+        ctx.map.layout_drawn.connect(guarded(self._on_map_drawn))
 
     @property
     def active(self) -> bool:
@@ -116,6 +118,12 @@ class RegionExtension(ExtensionBase):
         several = source is not None and len(source.categories or ()) > 1  # one video: no need to name it
         self.labels.show(found.regions, found.labels, sources=several)
         self.panel.show_regions(found.regions, found.labels, found.field, several)
+
+    def _on_map_drawn(self) -> None:
+        """The map shows the state's projection again (a fit was cancelled): its labels come back."""
+        if self.labels.suspended and not self.ctx.window.fitting():
+            found, st = self.found, self.ctx.state
+            self.labels.suspend(found is None or found.projection is not st.projection)
 
     def _show_note(self, text: str) -> None:
         self.found = None

@@ -35,12 +35,14 @@ class RegionLabels:
     def __init__(self, view: pg.ViewBox) -> None:
         self.view = view
         self.items: list[pg.TextItem] = []
+        self.suspended = False  # hidden while the map shows another layout (a map being fitted)
         view.sigRangeChanged.connect(self.declutter)
         view.sigResized.connect(self.declutter)
 
     def show(self, regions: MapRegions, labels: list[RegionLabel], sources: bool = True) -> None:
         """Draw one label per region (replacing those drawn); ``sources``: name the top source video."""
         self.clear()
+        self.suspended = False
         for (x, y), label in zip(regions.centres, labels):
             item = pg.TextItem(
                 label_lines(label, sources),
@@ -56,10 +58,18 @@ class RegionLabels:
             self.items.append(item)
         self.declutter()
 
+    def suspend(self, on: bool) -> None:
+        """Hide the labels (``on``: the map shows a layout they do not belong to) or show them again."""
+        self.suspended = bool(on)
+        self.declutter()
+
     def declutter(self, *_args) -> None:
         """Hide each label that would overlap a larger region's label at the current zoom."""
         kept: list[QRectF] = []
         for item in self.items:  # largest region first
+            if self.suspended:
+                item.setVisible(False)
+                continue
             centre = self.view.mapViewToScene(item.pos())
             size = item.textItem.boundingRect().size()
             rect = QRectF(centre.x() - size.width() / 2, centre.y() - size.height() / 2, size.width(), size.height())

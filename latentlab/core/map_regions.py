@@ -244,20 +244,25 @@ def majority(f: ClipField, labels: np.ndarray, n_regions: int) -> tuple[np.ndarr
 def describe_regions(
     regions: MapRegions, fields: Mapping[str, ClipField], preferred: str = ""
 ) -> tuple[str, list[RegionLabel]]:
-    """The label field chosen (:func:`label_field`) and each region's :class:`RegionLabel`."""
+    """The label field chosen (:func:`label_field`) and each region's :class:`RegionLabel`. A region
+    none of whose clips has a category of that field (untagged clips) is named by the field chosen
+    next, else numbered."""
     name = label_field(fields, preferred)
     r = len(regions)
-    result = [RegionLabel(text=f"region {i + 1}") for i in range(r)]
-    if not r:
-        return name, result
-    cat = (np.full(r, -1), np.zeros(r)) if not name else majority(fields[name], regions.labels, r)
+    chain, rest = [], dict(fields)
+    while len(chain) < 2 and (pick := label_field(rest, preferred)):
+        chain.append(pick)
+        del rest[pick]
+    top = {f: majority(fields[f], regions.labels, r) for f in chain}
     src = fields.get(SOURCE_FIELD)
-    srcs = (np.full(r, -1), np.zeros(r))
-    if src is not None and src.categorical and name != SOURCE_FIELD:
-        srcs = majority(src, regions.labels, r)
+    no_source = (np.full(r, -1), np.zeros(r))
+    src_top, src_share = majority(src, regions.labels, r) if src is not None and src.categorical else no_source
+    result = []
     for i in range(r):
-        category = fields[name].categories[cat[0][i]] if name and cat[0][i] >= 0 else ""
-        source = src.categories[srcs[0][i]] if src is not None and srcs[0][i] >= 0 else ""
-        text = f"{category} {cat[1][i]:.0%}" if category else f"region {i + 1}"
-        result[i] = RegionLabel(text, name, category, float(cat[1][i]), source, float(srcs[1][i]))
+        used = next((f for f in chain if top[f][0][i] >= 0), "")
+        category = fields[used].categories[top[used][0][i]] if used else ""
+        share = float(top[used][1][i]) if used else 0.0
+        source = src.categories[src_top[i]] if used != SOURCE_FIELD and src_top[i] >= 0 else ""
+        text = f"{category} {share:.0%}" if category else f"region {i + 1}"
+        result.append(RegionLabel(text, used, category, share, source, float(src_share[i]) if source else 0.0))
     return name, result

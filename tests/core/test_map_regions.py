@@ -127,4 +127,8 @@ def test_untagged_clips_count_against_the_share():
     r0 = int(np.bincount(regions.labels[blob == 0][regions.labels[blob == 0] >= 0]).argmax())
     assert labels[r0].category == "dog" and labels[r0].share == pytest.approx(0.25, abs=0.03)
     others = [lab for r, lab in enumerate(labels) if r != r0]
-    assert all(lab.category == "" and lab.text.startswith("region ") for lab in others)
+    assert all(lab.category == "" and lab.text.startswith("region ") for lab in others)  # no other field
+    fields = {"tag": ClipField("tag", tags, ("dog",)), **shape_fields(blob)}
+    name, labels = describe_regions(regions, fields, "tag")
+    assert name == "tag" and labels[r0].text == f"dog {labels[r0].share:.0%}"
+    assert all(lab.field == "shape" and lab.category for r, lab in enumerate(labels) if r != r0)  # untagged regions

@@ -140,3 +140,21 @@ def test_with_several_source_videos_each_label_names_its_top_video(shaped, qtbot
         share = f"{np.mean(members == top):.0%}"
         assert text.splitlines()[1] == f"{'ab'[top]}.mp4 {share}"
         assert ext.panel.list.item(r).text().endswith(f" · {'ab'[top]}.mp4 ({share})")
+
+
+def test_tagging_a_regions_clips_renames_it_by_the_tag(shaped, qtbot):
+    w = shaped
+    ext = turn_on(w, qtbot)
+    item = ext.panel.list.item(1)
+    qtbot.mouseClick(
+        ext.panel.list.viewport(), Qt.MouseButton.LeftButton, pos=ext.panel.list.visualItemRect(item).center()
+    )
+    clips = ext.found.regions.clips(1)
+    qtbot.waitUntil(lambda: np.array_equal(w.state.selection, clips), timeout=5000)
+    before = ext.found
+    w.context.curation.tag_selection("landmark")  # the map is coloured by tag now: the labels follow
+    qtbot.waitUntil(lambda: ext.found is not before and ext.found.field == "tag", timeout=5000)
+    assert ext.labels.texts[1] == "landmark 100%"
+    others = [label for r, label in enumerate(ext.found.labels) if r != 1]
+    assert all(label.field == "shape" and label.category in SHAPES for label in others)  # untagged: by shape
+    assert "named by tag and shape" in ext.panel.note.text()

@@ -50,7 +50,11 @@ class RegionPanel(QWidget):
         if not len(regions):
             self.note.setText("No dense region on this map: its clips are spread evenly.")
         else:
-            named = f", named by {field}" if field else " (no categorical field names them)"
+            fields = {label.field for label in labels if label.field}
+            used = " and ".join(
+                f for f in dict.fromkeys([field, *sorted(fields)]) if f in fields
+            )  # the chosen one first
+            named = f", named by {used}" if used else " (no categorical field names them)"
             share = regions.sizes.sum() / max(len(regions.labels), 1)
             self.note.setText(f"{count(len(regions), 'region')}{named}, holding {share:.0%} of the clips.")
 

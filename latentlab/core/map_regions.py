@@ -221,14 +221,17 @@ def label_field(fields: Mapping[str, ClipField], preferred: str = "") -> str:
 
 
 def _has_values(f: ClipField) -> bool:
+    """Has any clip a category of ``f`` (codes -1 or NaN: none)?"""
     v = np.asarray(f.values)
-    return bool(len(v)) and bool(np.any(np.nan_to_num(v.astype(np.float64), nan=-1) >= 0))
+    return bool(len(v)) and bool(np.any(v >= 0))  # NaN >= 0 is False
 
 
 def majority(f: ClipField, labels: np.ndarray, n_regions: int) -> tuple[np.ndarray, np.ndarray]:
     """The majority category code of ``f`` in each region ``(R,)`` (-1: none) and its share of the
     region's clips ``(R,)``. Clips with no category count in the share's denominator."""
-    codes = np.nan_to_num(np.asarray(f.values, np.float64), nan=-1).astype(np.int64)
+    codes = np.asarray(f.values)
+    if not np.issubdtype(codes.dtype, np.integer):  # float codes: NaN is "no category"
+        codes = np.nan_to_num(codes.astype(np.float64), nan=-1).astype(np.int64)
     k = len(f.categories or ())
     ok = (labels >= 0) & (codes >= 0) & (codes < k)
     sizes = np.bincount(labels[labels >= 0], minlength=n_regions)[:n_regions]

@@ -1,12 +1,13 @@
 """Regions of the 2-D map: where its clips crowd, found on a smoothed density grid. No Qt here.
 
-The map's coordinates are binned on a square grid (:data:`GRID` cells a side), the counts smoothed
-with a Gaussian, and every cell above a background level climbs to its densest neighbour until it
-reaches a peak: the cells reaching one peak form its basin (a grid watershed). Two basins whose saddle
-is nearly as high as the lower of their peaks are one region (a dip of less than :data:`MERGE_DIP`);
-regions with too few clips are dropped and at most ``max_regions`` of the largest kept. Each clip
-belongs to the region of its grid cell, or to none (``-1``). All of it is a few array passes over the
-clips plus work on the grid, so 100 k clips take milliseconds and 1 M well under a second.
+The map's coordinates are binned on a square grid (:data:`GRID` cells a side), the counts (capped
+where identical clips pile up) smoothed with a Gaussian, and every cell above a background level
+climbs to its densest neighbour until it reaches a peak: the cells reaching one peak form its basin
+(a grid watershed). Two basins whose saddle is nearly as high as the lower of their peaks are one
+region (a dip of less than :data:`MERGE_DIP`); regions with too few clips are dropped and at most
+``max_regions`` of the largest kept. Each clip belongs to the region of its grid cell, or to none
+(``-1``). All of it is a few array passes over the clips plus work on the grid, so 100 k clips take
+milliseconds and 1 M well under a second.
 
 :func:`describe_regions` then names each region from the clips' categorical fields: the majority
 category of the label field with its share, and the top source video.
@@ -26,6 +27,7 @@ GRID = 256  # cells a side of the density grid
 SMOOTH = 2.5  # Gaussian sigma of the smoothing, in cells, for SMOOTH_AT clips or more
 SMOOTH_AT = 100_000  # fewer clips are smoothed wider (Scott's rule: sigma ~ n^(-1/6))
 BACKGROUND = 0.02  # cells below this fraction of the densest cell belong to no region
+PILE_PERCENTILE = 99.0  # cell counts are capped at this percentile of the occupied cells' before smoothing
 MERGE_DIP = 0.25  # basins whose saddle dips less than this fraction below the lower peak are merged
 MIN_SHARE = 0.01  # a region holds at least this fraction of the clips...
 MIN_CLIPS = 5  # ...and at least this many
@@ -101,7 +103,10 @@ def find_regions(
     flat = row * grid + col
     counts = np.bincount(flat if every else flat[finite], minlength=grid * grid).reshape(grid, grid)
     sigma = smooth * max(1.0, (SMOOTH_AT / max(n, 1)) ** (1 / 6))  # fewer clips, a wider kernel
-    density = ndimage.gaussian_filter(counts.astype(np.float32), sigma, mode="constant")
+    held = counts[counts > 0]
+    cap = max(1.0, float(np.percentile(held, PILE_PERCENTILE))) if held.size else 1.0
+    # A pile of identical clips (a static shot) is capped: it must not push every other region under the floor.
+    density = ndimage.gaussian_filter(np.minimum(counts, cap).astype(np.float32), sigma, mode="constant")
     basin, peak_cells = _basins(density, background * float(density.max()))
     basin = _merge(density, basin, peak_cells, merge_dip)
     cell_region = basin.ravel()

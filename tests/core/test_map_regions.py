@@ -52,6 +52,14 @@ def test_two_touching_blobs_with_a_dip_between_are_two_regions():
     assert np.mean(left == np.bincount(left[left >= 0]).argmax()) > 0.9
 
 
+def test_a_pile_of_identical_clips_does_not_hide_the_other_regions():
+    xy, _ = blobs()
+    pile = np.tile([[5.0, 5.0]], (20_000, 1))  # a static shot: thousands of clips with one latent
+    regions = find_regions(np.vstack([xy, pile]))
+    assert len(regions) == 5
+    assert regions.sizes[0] == 20_000 and np.all(regions.sizes[1:] > 0.9 * 500)
+
+
 def test_tiny_groups_are_dropped_and_regions_capped():
     xy, _ = blobs()
     stray = np.array([[30.0, 30.0], [30.1, 30.0]])  # two clips far away: no region of their own

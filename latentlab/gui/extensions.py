@@ -13,6 +13,7 @@ from latentlab.gui.map.decoded_grid import DecodedGridExtension
 from latentlab.gui.map.point_drag_extension import PointDragExtension
 from latentlab.gui.map.poster_extension import PosterExtension
 from latentlab.gui.map.posterior_ellipses import PosteriorEllipsesExtension
+from latentlab.gui.map.region_extension import RegionExtension
 from latentlab.gui.map.trajectory_extension import TrajectoryExtension
 from latentlab.gui.project.export_extension import ExportExtension
 from latentlab.gui.project.project_extension import ProjectExtension
@@ -33,4 +34,5 @@ EXTENSIONS: list[type[ExtensionBase]] = [
     TrajectoryExtension,
     PosterExtension,
     PosteriorEllipsesExtension,
+    RegionExtension,
 ]

@@ -96,3 +96,11 @@ def test_a_fit_of_too_few_clips_for_tsne_is_still_saved_under_its_request(tmp_pa
     assert code == 0 and "pca by" in out and "too few" in out
     code, out, _ = run_map(capsys, s.path, "--method", "tsne")
     assert code == 0 and "reused" in out
+
+
+@pytest.mark.slow  # umap-learn's first fit in a process spends 10-40 s compiling with numba
+def test_umap_is_a_normal_method_of_the_command(store, capsys):
+    code, out, err = run_map(capsys, store.path, "--method", "umap", "--n-neighbors", "5")
+    assert code == 0 and "umap by umap-learn of 30 clips" in out, err
+    code, out, _ = run_map(capsys, store.path, "--method", "umap", "--n-neighbors", "5")
+    assert code == 0 and "reused" in out

@@ -20,6 +20,11 @@ from latentlab.core.protocols import Cancel, InverseMap, MapProjection
 if TYPE_CHECKING:
     from latentlab.core.map_cache import MapCache
 
+#: Up to this many clips the window reads a saved map on the GUI thread, so it shows at once (reading
+#: it and building its inverse: 0.11 s at 100 k clips, 1.8 s at 1 M, benchmarks/bench_map_cache.py);
+#: a larger saved map is read by a job, still without a fit.
+INLINE_CLIPS = 100_000
+
 
 @dataclass
 class MapResult:
@@ -52,7 +57,8 @@ def cached_map(dataset: Dataset, method: str) -> MapResult | None:
     """The map of ``method`` (default parameters, seed 0) saved for this store and model, or None; a
     miss may still carry a note (a damaged file was ignored) in a result whose projection is None.
 
-    Reads two small files and builds the inverse's KD-tree: fast enough for the GUI thread."""
+    Reads two small files and builds the inverse: fast enough for the GUI thread up to
+    :data:`INLINE_CLIPS` clips."""
     from latentlab.core.errors import LatentSpaceError
     from latentlab.core.inverse import make_inverse
 

@@ -16,9 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.description = (
         "Project a store's cached latents (from `latentlab embed`) to 2-D and save the map beside "
-        "them (STORE/latents/<weights hash>/maps/<method>-<key>.json + .coords.npy), where the explorer "
-        "finds it too. A map saved for the same store, model, method, parameters and seed is reused "
-        "(the output says so); --refit fits it again."
+        "them (STORE/latents/<weights hash>/maps/<method>-<key>.json + .coords.npy). A map saved for the "
+        "same store, model, method, parameters and seed is reused (the output says so); --refit fits it "
+        "again. The explorer reads and writes the same maps (those of default parameters and seed 0)."
     )
     parser.add_argument("store", metavar="STORE", help="clip store folder with cached latents")
     parser.add_argument("--checkpoint", help="the model whose latents to use (needed when several are cached)")

@@ -119,3 +119,16 @@ def test_a_dataset_without_a_store_fits_every_time(window, qtbot, fits):
     for method in ("tsne", "pca", "tsne"):
         choose(window, qtbot, method)
     assert fits == ["tsne", "pca", "tsne"]
+
+
+def test_a_large_saved_map_is_read_by_a_job_without_a_fit(open_window, qtbot, store, fits, monkeypatch):
+    window = open_window(opened(store))
+    choose(window, qtbot, "tsne")
+    fitted = window.state.projection.coords.copy()
+    choose(window, qtbot, "pca")
+    monkeypatch.setattr(maps, "INLINE_CLIPS", window.state.dataset.n_clips - 1)  # too many to read inline
+    jobs = submitted(window, monkeypatch)
+    choose(window, qtbot, "tsne")
+    assert len(jobs) >= 1 and fits == ["tsne", "pca"]  # a job read it; nothing was fitted
+    np.testing.assert_array_equal(window.state.projection.coords, fitted)
+    assert "reused the saved map" in window.statusBar().currentMessage()

@@ -1,9 +1,10 @@
 """MapFitter: fits the map the user chose in the background and tabulates its inverse for the probe.
 
 A map saved for this store, model and method (:func:`latentlab.app.maps.cached_map`) is shown at
-once, with no job; otherwise a fit previews its intermediate layouts on the map (openTSNE reports
-them), is saved for next time, and when cancelled or failed gives the map it replaced back. A newer
-fit replaces an older one; a fit for a dataset that was replaced meanwhile is dropped.
+once, with no job (read by a job, without a fit, above ``maps.INLINE_CLIPS`` clips); otherwise a fit
+previews its intermediate layouts on the map (openTSNE reports them), is saved for next time, and when
+cancelled or failed gives the map it replaced back. A newer fit replaces an older one; a fit for a
+dataset that was replaced meanwhile is dropped.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class MapFitter(QObject):
         if ds is None:
             return None
         self.cancel()
-        saved = maps.cached_map(ds, method)
+        saved = maps.cached_map(ds, method) if ds.n_clips <= maps.INLINE_CLIPS else None  # larger: in the job
         if saved is not None and saved.projection is not None:
             self._show(ds, saved, "reused the saved map")
             return None

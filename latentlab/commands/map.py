@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.description = (
         "Project a store's cached latents (from `latentlab embed`) to 2-D and save the map beside "
-        "them (STORE/latents/<weights hash>/maps/<method>-<key>.json + .coords.npy). A map saved for the "
+        "them (STORE/latents/<weights hash>/maps/<store>-<method>-<key>.json + .coords.npy). A map saved for the "
         "same store, model, method, parameters and seed is reused (the output says so); --refit fits it "
         "again. The explorer reads and writes the same maps (those of default parameters and seed 0)."
     )

@@ -4,20 +4,24 @@ A t-SNE fit costs minutes on 2 cores; the window and ``latentlab map`` both read
 cache, so a map is fitted once::
 
     STORE/latents/<weights_hash[:16]>/maps/
-      <method>-<key16>.coords.npy   (N, 2) float32 map positions (read with allow_pickle=False)
-      <method>-<key16>.json         written last, atomically: format, the full key, the projection's
-                                    metadata (backend, resolved params, PCA axes, fit seconds)
+      <store16>-<method>-<key16>.coords.npy   (N, 2) float32 map positions (read with allow_pickle=False)
+      <store16>-<method>-<key16>.json         written last, atomically: format, the full key, the
+                                              projection's metadata (backend, resolved params, PCA axes,
+                                              fit seconds)
 
 The key is the store fingerprint, the model's weights hash, the method, its parameters (defaults
 filled in, so ``--perplexity 30`` and the default are one map) and the seed; ``key16`` is a hash of
 it and the JSON repeats it in full. A damaged file, or one whose key is not the one asked for, is
 ignored with a one-line note (the caller fits again and overwrites it); nothing here is unpickled.
+Saving a map removes the maps of earlier states of the store (``store16`` differs): they can never be
+asked for again, as a changed store has a new fingerprint.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from latentlab.core.projection import Projection
 from latentlab.core.projection_backends import TSNE_DEFAULTS, UMAP_DEFAULTS
 
 FORMAT = "latentlab-map-cache"
+_STALE_NAME = re.compile(r"[0-9a-f]{16}-[a-z]+-[0-9a-f]{16}\.(json|coords\.npy)")  # only what put() writes
 VERSION = 1
 FOLDER = "maps"
 #: Each method's parameters with their defaults; parameters that do not change the map (threads,
@@ -64,9 +69,10 @@ class MapKey:
 
     @property
     def name(self) -> str:
-        """The files' stem: the method (for a person reading the folder) and a hash of the whole key."""
+        """The files' stem: the store state, the method (for a person reading the folder) and a hash of
+        the whole key."""
         digest = text_fingerprint(json.dumps(self.as_dict(), sort_keys=True))
-        return f"{self.method}-{digest[:16]}"
+        return f"{self.store_fingerprint[:16]}-{self.method}-{digest[:16]}"
 
 
 @dataclass
@@ -150,4 +156,15 @@ class MapCache:
         meta = {"format": FORMAT, "version": VERSION, "key": key.as_dict()}
         meta["projection"] = projection.to_dict(include_coords=False)
         write_json_atomic(path, meta)
+        self._drop_stale()
         return path
+
+    def _drop_stale(self) -> None:
+        """Remove the maps of other states of the store (best effort: a file in use stays)."""
+        mine = f"{self.store_fingerprint[:16]}-"
+        for p in self.folder.glob("*-*-*.*"):
+            if _STALE_NAME.fullmatch(p.name) and not p.name.startswith(mine):
+                try:
+                    p.unlink()
+                except OSError:
+                    pass

@@ -119,3 +119,16 @@ def test_a_pickle_is_never_loaded(cache, mu, monkeypatch):
     for name in ("load", "loads"):
         monkeypatch.setattr(pickle, name, lambda *a, **k: pytest.fail("the cache unpickled a file"))
     assert cache.get(key, mu).projection is None
+
+
+def test_saving_a_map_drops_the_maps_of_earlier_store_states(cache, mu):
+    cache.put(cache.key("tsne"), tsne_like(mu))
+    cache.put(cache.key("pca"), fit_projection(mu, "pca"))
+    (cache.folder / "notes.txt").write_text("the user's own file")
+    changed = MapCache(cache.folder, "c" * 32, MODEL_FP)  # the store gained a video: a new fingerprint
+    changed.put(changed.key("tsne"), tsne_like(mu, seed=2))
+    names = sorted(p.name for p in cache.folder.iterdir())
+    assert names == sorted(
+        [changed.path(changed.key("tsne")).name, f"{changed.key('tsne').name}.coords.npy", "notes.txt"]
+    )
+    assert changed.get(changed.key("tsne"), mu).projection is not None

@@ -48,7 +48,7 @@ def run_map(capsys, *args):
 def test_a_second_run_reuses_the_map_and_says_so(store, capsys, fits):
     code, first, _ = run_map(capsys, store.path, "--method", "pca")
     assert code == 0 and "reused" not in first and fits == ["pca"]
-    saved = next((store.path / "latents" / FakeCodec.weights_hash[:16] / "maps").glob("pca-*.json"))
+    saved = next((store.path / "latents" / FakeCodec.weights_hash[:16] / "maps").glob("*-pca-*.json"))
     assert str(saved) in first
     code, second, _ = run_map(capsys, store.path, "--method", "pca")
     assert code == 0 and fits == ["pca"]  # not fitted again
@@ -61,7 +61,7 @@ def test_a_second_run_reuses_the_map_and_says_so(store, capsys, fits):
 
 def test_a_damaged_saved_map_is_fitted_again_with_a_note(store, capsys, fits):
     run_map(capsys, store.path, "--method", "pca")
-    (saved,) = (store.path / "latents" / FakeCodec.weights_hash[:16] / "maps").glob("pca-*.coords.npy")
+    (saved,) = (store.path / "latents" / FakeCodec.weights_hash[:16] / "maps").glob("*-pca-*.coords.npy")
     saved.write_bytes(b"\x93NUMPY garbage")
     code, out, err = run_map(capsys, store.path, "--method", "pca")
     assert code == 0 and fits == ["pca", "pca"] and "reused" not in out
@@ -83,7 +83,7 @@ def test_the_window_reuses_the_map_the_command_fitted(store, capsys):
     hit = maps.cached_map(ds, "tsne")  # what the window's projection box reads before it fits
     assert hit is not None and hit.reused and hit.projection.method == "tsne"
     cache = MapCache.beside(store.path, store.fingerprint, FakeCodec.weights_hash)
-    (saved,) = cache.folder.glob("tsne-*.json")
+    (saved,) = cache.folder.glob("*-tsne-*.json")
     np.testing.assert_array_equal(hit.projection.coords, cache.get(cache.key("tsne"), ds.mu).projection.coords)
     assert cache.path(cache.key("tsne")) == saved
 

@@ -97,9 +97,9 @@ def open_dataset(
     progress(0.9, "building the map")
     name = "demo" if Path(store_path).parent == user_data_dir() / "demo" else Path(store_path).name
     dataset = make_dataset(name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False)
-    cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{(weights or 'model')[:16]}" if weights else None
-    dataset.cache_dir = cache
-    loaded = first_map(dataset, cache=cache)
+    dataset.cache_dir = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{weights[:16]}" if weights else None
+    dataset.model_fingerprint = weights
+    loaded = first_map(dataset)
     loaded.store_path, loaded.checkpoint, loaded.sample = str(store_path), str(checkpoint), sample
     return loaded
 
@@ -135,9 +135,9 @@ def _open_with_foreign_model(store_path, checkpoint: str, progress: Progress, ca
         Path(store_path).name, np.asarray(table.mu), np.asarray(table.logvar), codec, store, clusters=False
     )
     dataset.message = codec.describe()
-    cache = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{codec.weights_hash[:16]}"
-    dataset.cache_dir = cache
-    loaded = first_map(dataset, cache=cache)
+    dataset.cache_dir = user_data_dir() / "maps" / f"{store.fingerprint[:16]}-{codec.weights_hash[:16]}"
+    dataset.model_fingerprint = codec.weights_hash
+    loaded = first_map(dataset)
     loaded.store_path, loaded.checkpoint = str(store_path), checkpoint
     return loaded
 

@@ -1,13 +1,14 @@
 """The 2-D maps of a dataset: the first one, a saved one, a new fit (each with its inverse). No Qt here.
 
-Maps are cached per store and model (``<data>/maps/<store>-<weights>/<method>.json``) so that a
-t-SNE fit, minutes on 2 cores, is paid once; ``latentlab map`` writes its maps beside the store's
-latents, where the window finds them too.
+Every fitted map is saved in the store's map cache (:mod:`latentlab.core.map_cache`, beside the
+model's latents) under the store, model, method, parameters and seed, so a t-SNE fit, minutes on 2
+cores, is paid once: the window and ``latentlab map`` read and write the same files.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,91 +17,97 @@ from latentlab.core.explorer_state import Dataset
 from latentlab.core.projection_methods import available_methods
 from latentlab.core.protocols import Cancel, InverseMap, MapProjection
 
+if TYPE_CHECKING:
+    from latentlab.core.map_cache import MapCache
 
-def first_map(dataset: Dataset, method: str = "pca", cache: Path | None = None) -> Loaded:
-    """Fit ``method`` on the dataset's means (or load the fit cached in ``cache``) and build its inverse.
+#: Up to this many clips the window reads a saved map on the GUI thread, so it shows at once (reading
+#: it and building its inverse: 0.11 s at 100 k clips, 1.8 s at 1 M, benchmarks/bench_map_cache.py);
+#: a larger saved map is read by a job, still without a fit.
+INLINE_CLIPS = 100_000
 
-    The cache saves the start-up the ~2 s import of scikit-learn that a PCA fit costs.
-    """
+
+@dataclass
+class MapResult:
+    """A map ready to show: ``reused`` when it was read from the cache rather than fitted; ``note``
+    says why a saved file was ignored or the new map could not be saved (one line), or is None."""
+
+    projection: MapProjection | None  # None only for a miss that carries a note (see cached_map)
+    inverse: InverseMap | None
+    reused: bool
+    note: str | None = None
+
+
+def map_cache(dataset: Dataset) -> MapCache | None:
+    """The cache of ``dataset``'s maps, or None when it has no store on disk or no model fingerprint
+    (then every map is fitted, as for the tiny datasets of the tests)."""
+    from latentlab.core.errors import LatentSpaceError
+    from latentlab.core.map_cache import MapCache
+
+    store = dataset.store
+    path = getattr(store, "path", None)
+    if store is None or path is None or not dataset.model_fingerprint:
+        return None
+    try:
+        return MapCache.beside(path, store.fingerprint, dataset.model_fingerprint)
+    except LatentSpaceError:  # not a hex weights hash: such a model's latents are not cached either
+        return None
+
+
+def cached_map(dataset: Dataset, method: str) -> MapResult | None:
+    """The map of ``method`` (default parameters, seed 0) saved for this store and model, or None; a
+    miss may still carry a note (a damaged file was ignored) in a result whose projection is None.
+
+    Reads two small files and builds the inverse: fast enough for the GUI thread up to
+    :data:`INLINE_CLIPS` clips."""
     from latentlab.core.errors import LatentSpaceError
     from latentlab.core.inverse import make_inverse
-    from latentlab.core.projection import Projection
 
-    if cache is not None and (cache / f"{method}.json").is_file():
-        try:
-            projection = Projection.load(cache / f"{method}.json", latents=dataset.mu)
-            if projection.coords.shape == (dataset.n_clips, 2):
-                return Loaded(dataset, projection, make_inverse(dataset.mu, projection))
-        except LatentSpaceError:
-            pass  # unreadable: fit again and overwrite
-    projection, inverse = fit_map(dataset.mu, method)
-    if cache is not None:
-        try:
-            cache.mkdir(parents=True, exist_ok=True)
-            projection.save(cache, method)
-        except OSError:
-            pass  # a read-only data folder only costs the refit next time
-    return Loaded(dataset, projection, inverse)
+    cache = map_cache(dataset)
+    if cache is None:
+        return None
+    hit = cache.get(cache.key(method), dataset.mu)
+    if hit.projection is None:
+        return MapResult(None, None, False, hit.note) if hit.note else None
+    try:
+        return MapResult(hit.projection, make_inverse(dataset.mu, hit.projection), True)
+    except LatentSpaceError as exc:
+        return MapResult(None, None, False, f"ignored the saved {method} map ({exc}): fitting it again")
 
 
-def available_projections() -> tuple[str, ...]:
-    """The map methods this installation can fit: UMAP only when umap-learn is installed
-    (``pip install umap-learn``); t-SNE always (scikit-learn, or openTSNE when installed)."""
-    return available_methods()
+def map_for(dataset: Dataset, method: str, progress=None, cancel: Cancel | None = None) -> MapResult:
+    """The map of ``method``: the saved one when there is one, else a fit that is then saved."""
+    hit = cached_map(dataset, method)
+    if hit is not None and hit.projection is not None:
+        return hit
+    projection, inverse = fit_map(dataset.mu, method, progress=progress, cancel=cancel)
+    note = hit.note if hit is not None else None
+    return MapResult(projection, inverse, False, _save(dataset, method, projection) or note)
 
 
-def _map_files(dataset: Dataset, method: str) -> list[Path]:
-    """Where a map of ``method`` with default parameters may already be saved for this store and
-    model: the window's cache (``<data>/maps/<store>-<weights>/<method>.json``) and what
-    ``latentlab map`` wrote (``STORE/latents/<weights>/projections/<method>-seed0.json``)."""
-    files = []
-    if dataset.cache_dir is not None:
-        cache = Path(dataset.cache_dir)
-        files.append(cache / f"{method}.json")
-        weights16 = cache.name.partition("-")[2]
-        if dataset.store is not None and weights16:
-            files.append(Path(dataset.store.path) / "latents" / weights16 / "projections" / f"{method}-seed0.json")
-    return files
+def first_map(dataset: Dataset, method: str = "pca") -> Loaded:
+    """The map a dataset opens on: the saved one (which spares the start-up the ~2 s import of
+    scikit-learn that a PCA fit costs) or a fit, saved for next time."""
+    result = map_for(dataset, method)
+    return Loaded(dataset, result.projection, result.inverse)
 
 
-def cached_map(dataset: Dataset, method: str) -> tuple[MapProjection, InverseMap] | None:
-    """``(projection, inverse)`` of a map saved earlier for this store, model and method, or ``None``."""
-    from latentlab.core.errors import LatentSpaceError
-    from latentlab.core.inverse import make_inverse
-    from latentlab.core.projection import Projection
-
-    for path in _map_files(dataset, method):
-        if not path.is_file():
-            continue
-        try:
-            projection = Projection.load(path, latents=dataset.mu)
-        except LatentSpaceError:
-            continue
-        if projection.coords.shape == (dataset.n_clips, 2):
-            return projection, make_inverse(dataset.mu, projection)
+def _save(dataset: Dataset, method: str, projection: MapProjection) -> str | None:
+    """Save a fitted map in the dataset's cache; a note when that failed (a read-only store only
+    costs the fit next time)."""
+    cache = map_cache(dataset)
+    if cache is None or projection.method != method:
+        return None  # too few clips for t-SNE gave a PCA map: not the map the key names
+    try:
+        cache.put(cache.key(method), projection)
+    except OSError as exc:
+        return f"the map could not be saved for next time ({exc.strerror or exc})"
     return None
 
 
-def map_for(
-    dataset: Dataset,
-    method: str,
-    progress=None,
-    cancel: Cancel | None = None,
-) -> tuple[MapProjection, InverseMap, bool]:
-    """``(projection, inverse, reused)``: a saved map of ``method`` when there is one (a t-SNE fit
-    costs minutes on 2 cores; switching stores and back must not repeat it), else a fit that is
-    then saved in the window's cache."""
-    hit = cached_map(dataset, method)
-    if hit is not None:
-        return (*hit, True)
-    projection, inverse = fit_map(dataset.mu, method, progress=progress, cancel=cancel)
-    if dataset.cache_dir is not None and projection.method == method:
-        try:
-            Path(dataset.cache_dir).mkdir(parents=True, exist_ok=True)
-            projection.save(dataset.cache_dir, method)
-        except OSError:
-            pass  # a read-only data folder only costs the refit next time
-    return projection, inverse, False
+def available_projections() -> tuple[str, ...]:
+    """The map methods this installation can fit (PCA, t-SNE and UMAP: umap-learn is a dependency;
+    a set-up without it is not offered UMAP)."""
+    return available_methods()
 
 
 def fit_map(

@@ -16,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.description = (
         "Project a store's cached latents (from `latentlab embed`) to 2-D and save the map beside "
-        "them (STORE/latents/<weights hash>/projections/<method>-seed<seed>.json + .coords.npy)."
+        "them (STORE/latents/<weights hash>/maps/<store>-<method>-<key>.json + .coords.npy). A map saved for the "
+        "same store, model, method, parameters and seed is reused (the output says so); --refit fits it "
+        "again. The explorer reads and writes the same maps (those of default parameters and seed 0)."
     )
     parser.add_argument("store", metavar="STORE", help="clip store folder with cached latents")
     parser.add_argument("--checkpoint", help="the model whose latents to use (needed when several are cached)")
@@ -29,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-neighbors", type=int_range(2, 10_000), help="UMAP neighbours (default 15)")
     parser.add_argument("--min-dist", type=float_range(0.0, 1.0), help="UMAP min_dist (default 0.1)")
     parser.add_argument("--coords", help="CSV or NPY of (N, 2) positions for --method precomputed")
+    parser.add_argument("--refit", action="store_true", help="fit again even when this map is saved already")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
 
     from latentlab.core.atomic import read_json
     from latentlab.core.errors import LatentSpaceError
+    from latentlab.core.fingerprint import text_fingerprint
     from latentlab.core.latent_cache import LatentCache
+    from latentlab.core.map_cache import MapCache
     from latentlab.core.projection import fit_projection, load_coords
     from latentlab.media.clip_store import ClipStore, StoreError
 
@@ -82,19 +87,35 @@ def run(args: argparse.Namespace) -> int:
         )
         if v is not None
     }
+    try:
+        coords = load_coords(args.coords, n=len(table)) if args.coords else None
+    except LatentSpaceError as exc:
+        return fail(str(exc))
+    cache = MapCache.beside(store.path, store.fingerprint, weights_hash)
+    given = {"coords": text_fingerprint(coords.tobytes().hex())} if coords is not None else {}
+    key = cache.key(args.method, {**params, **given}, args.seed)
+    saved = cache.get(key, table.mu) if not args.refit else None
+    if saved is not None and saved.note:
+        print(f"latentlab map: {saved.note}", file=sys.stderr)
+    if saved is not None and saved.projection is not None:
+        proj = saved.projection
+        print(
+            f"{proj.method} by {proj.backend} of {len(table)} clips: reused the map saved after a "
+            f"{proj.seconds:.2f} s fit (--refit fits it again) -> {saved.path}"
+        )
+        return 0
     with tqdm(total=100, unit="%", file=sys.stderr, disable=args.quiet or None, desc=args.method) as bar:
 
         def progress(fraction: float, coords) -> None:
             bar.update(int(100 * fraction) - bar.n)
 
         try:
-            coords = load_coords(args.coords, n=len(table)) if args.coords else None
             proj = fit_projection(table.mu, args.method, seed=args.seed, coords=coords, progress=progress, **params)
         except LatentSpaceError as exc:
             bar.close()
             return fail(str(exc))
     try:
-        out = proj.save(LatentCache(store.path, weights_hash).folder / "projections")
+        out = cache.put(key, proj)
     except OSError as exc:
         return fail(f"cannot save the projection: {exc}")
     note = f" ({proj.message})" if proj.message else ""

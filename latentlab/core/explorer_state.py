@@ -65,7 +65,8 @@ class Dataset:
     fps: float = FALLBACK_FPS
     store: ClipSource | None = None
     message: str = ""  # what the map caption adds about the model (a foreign model's latent and reduction)
-    cache_dir: Path | None = None  # folder for derived per-dataset results (first map, clusters), or None
+    cache_dir: Path | None = None  # folder for derived per-dataset results (k-means clusters), or None
+    model_fingerprint: str | None = None  # the model's weights hash: with the store's, it keys the saved maps
     _keys: Any = field(default=None, repr=False, compare=False)
 
     def clip_keys(self) -> np.ndarray:

@@ -221,7 +221,7 @@ def fit_umap(latents, seed, progress, cancel, params):
         raise LatentSpaceError(f"unknown UMAP parameters {sorted(unknown)}; known: {sorted(UMAP_DEFAULTS)}")
     if not _has_module("umap"):
         raise LatentSpaceError(
-            "UMAP is not installed: it is an optional extra (pip install 'latentlab[umap]' or "
+            "UMAP is not installed here (umap-learn is one of latentlab's dependencies: "
             "pip install umap-learn). PCA and t-SNE work without it."
         )
     p = {**UMAP_DEFAULTS, **params}

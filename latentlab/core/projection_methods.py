@@ -21,13 +21,15 @@ NEIGHBOUR_METHODS = ("tsne", "umap")
 LINEAR_METHODS = ("pca", "identity")
 #: The t-SNE libraries to choose from (``auto``: openTSNE when installed, else scikit-learn).
 TSNE_BACKENDS = ("auto", "openTSNE", "sklearn")
-#: Methods that need an optional package, by the module that package installs.
-OPTIONAL_MODULES = {"umap": "umap"}  # pip install umap-learn
+#: Methods whose package may be missing from a set-up made by hand, by the module that package
+#: installs (umap-learn is a dependency, so ``pip install latentlab`` brings it).
+OPTIONAL_MODULES = {"umap": "umap"}
 
 
 def available_methods() -> tuple[str, ...]:
-    """The fitted methods this installation can run: UMAP only when umap-learn is installed
-    (``pip install umap-learn``); t-SNE always (scikit-learn, or openTSNE when installed)."""
+    """The fitted methods this installation can run: UMAP when umap-learn is importable (a dependency,
+    so always in a normal set-up; never offered where it would fail); t-SNE always (openTSNE, or
+    scikit-learn)."""
     return tuple(
         m
         for m in FITTED_METHODS

@@ -130,21 +130,24 @@ def test_unusable_latents_raise_our_error_with_words(bad, words):
         fit_projection(bad, "pca")
 
 
-def test_unknown_method_params_and_missing_umap():
+def test_unknown_method_params_and_missing_umap(monkeypatch):
     z = np.zeros((10, 4), np.float32)
     with pytest.raises(LatentSpaceError, match="unknown projection"):
         fit_projection(z, "isomap")
     with pytest.raises(LatentSpaceError, match="unknown t-SNE parameters"):
         fit_projection(np.random.default_rng(0).normal(size=(10, 4)), "tsne", perplexty=5)
-    if importlib.util.find_spec("umap") is None:
-        with pytest.raises(LatentSpaceError, match="not installed"):
-            fit_projection(np.random.default_rng(0).normal(size=(10, 4)), "umap")
+    real = importlib.util.find_spec  # a set-up made by hand without umap-learn: words, not an ImportError
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a))
+    with pytest.raises(LatentSpaceError, match="not installed"):
+        fit_projection(np.random.default_rng(0).normal(size=(10, 4)), "umap")
 
 
 @pytest.mark.slow  # umap-learn's first fit in a process spends 10-40 s compiling with numba
-def test_umap_when_installed(latents):
-    if importlib.util.find_spec("umap") is None:
-        pytest.skip("umap-learn is an optional extra")
+def test_umap_fits(latents):
+    """umap-learn is a dependency: the default set-up fits UMAP (this test never skips)."""
+    from latentlab.core.projection_methods import available_methods
+
+    assert "umap" in available_methods()
     z, _ = latents
     proj = fit_projection(z[:100], "umap", seed=0, n_epochs=30)
     assert proj.backend == "umap-learn" and proj.coords.shape == (100, 2)

@@ -146,7 +146,7 @@ def test_empty_store(tmp_path):
 
 def test_project_command_writes_a_map_beside_the_latents(store, capsys):
     from latentlab.cli import main
-    from latentlab.core.projection import Projection
+    from latentlab.core.map_cache import MapCache
 
     assert main(["map", str(store.path), "-q"]) == 1
     assert "latentlab embed" in capsys.readouterr().err
@@ -154,8 +154,9 @@ def test_project_command_writes_a_map_beside_the_latents(store, capsys):
     assert main(["map", str(store.path), "--method", "pca", "-q"]) == 0
     out = capsys.readouterr().out
     assert "sklearn-pca" in out
-    saved = next((store.path / "latents" / ("ab" * 8) / "projections").glob("*.json"))
-    proj = Projection.load(saved, latents=table.mu)
+    cache = MapCache.beside(store.path, store.fingerprint, FakeCodec.weights_hash)
+    assert cache.folder == store.path / "latents" / ("ab" * 8) / "maps"
+    proj = cache.get(cache.key("pca"), table.mu).projection
     assert proj.coords.shape == (57, 2)
     assert main(["map", str(store.path), "--method", "precomputed", "--coords", "nope.csv", "-q"]) == 1
     assert "does not exist" in capsys.readouterr().err

@@ -1,9 +1,10 @@
 """MapFitter: fits the map the user chose in the background and tabulates its inverse for the probe.
 
-A fit previews its intermediate layouts on the map (openTSNE reports them), reuses a map saved for
-this store, model and method (:func:`latentlab.app.maps.map_for`), and when cancelled or failed
-gives the map it replaced back. A newer fit replaces an older one; a fit for a dataset that was
-replaced meanwhile is dropped.
+A map saved for this store, model and method (:func:`latentlab.app.maps.cached_map`) is shown at
+once, with no job (read by a job, without a fit, above ``maps.INLINE_CLIPS`` clips); otherwise a fit
+previews its intermediate layouts on the map (openTSNE reports them), is saved for next time, and when
+cancelled or failed gives the map it replaced back. A newer fit replaces an older one; a fit for a
+dataset that was replaced meanwhile is dropped.
 """
 
 from __future__ import annotations
@@ -45,13 +46,19 @@ class MapFitter(QObject):
             self.fit_job.cancel()
 
     def set_projection(self, method: str) -> Job | None:
-        """Fit ``method`` in the background (or reuse the map saved for this store and model); the
-        map animates through the intermediate layouts, and goes back to the map it showed if the
-        fit is cancelled or fails."""
+        """Show the map of ``method`` saved for this store and model at once (returns None), or fit
+        it in the background (returns the job): the map animates through the intermediate layouts,
+        and goes back to the map it showed if the fit is cancelled or fails."""
         ds = self.state.dataset
         if ds is None:
             return None
         self.cancel()
+        saved = maps.cached_map(ds, method) if ds.n_clips <= maps.INLINE_CLIPS else None  # larger: in the job
+        if saved is not None and saved.projection is not None:
+            self._show(ds, saved, "reused the saved map")
+            return None
+        if saved is not None and saved.note:
+            self.said.emit(saved.note)  # a damaged file: fitted again below, and overwritten
         t0 = time.perf_counter()
 
         def fit(ctx):
@@ -61,15 +68,10 @@ class MapFitter(QObject):
             if coords is not None and job is self.fit_job and self.state.dataset is ds:
                 self.state.preview_layout(coords)
 
-        def fitted(result) -> None:
-            if self.state.dataset is not ds:
-                return
-            projection, inverse, reused = result
-            self.state.set_projection(projection, inverse)
-            self.method_shown.emit(self.shown_method())  # also when the fit was asked for by code
-            how = "reused the saved map" if reused else f"fitted in {time.perf_counter() - t0:.1f} s"
-            note = f" ({projection.message})" if projection.message else ""
-            self.said.emit(f"{projection.method} map of {ds.n_clips:,} clips: {how}{note}")
+        def fitted(result: maps.MapResult) -> None:
+            if self.state.dataset is ds:
+                how = "reused the saved map" if result.reused else f"fitted in {time.perf_counter() - t0:.1f} s"
+                self._show(ds, result, how)
 
         def ended(how: str) -> None:
             if job is not self.fit_job:
@@ -88,6 +90,14 @@ class MapFitter(QObject):
         job.cancelled.connect(lambda: ended("cancelled"))
         self.fit_job = job
         return job
+
+    def _show(self, ds, result: maps.MapResult, how: str) -> None:
+        self.state.set_projection(result.projection, result.inverse)
+        self.method_shown.emit(self.shown_method())  # also when the map was asked for by code
+        notes = "; ".join(n for n in (result.projection.message, result.note) if n)
+        self.said.emit(
+            f"{result.projection.method} map of {ds.n_clips:,} clips: {how}" + (f" ({notes})" if notes else "")
+        )
 
     def tabulate_inverse(self, _projection=None) -> Job | None:
         """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each

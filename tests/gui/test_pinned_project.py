@@ -154,3 +154,24 @@ def test_escape_cancels_a_point_drag(window, qtbot):
     assert not ext.drag.escape.isEnabled()
     mouse.drag(m, inward(m, p0, 50), modifiers=SHIFT)
     assert len(ext.points) == 1
+
+
+def test_the_projects_pinned_points_go_on_when_its_data_is_opened_again(make_window, qtbot, folder, monkeypatch):
+    root, store, ckpt = folder
+    w, ctl = make_window()
+    load(qtbot, w, store, ckpt)
+    assert ctl.new_project(root / "p.latentlab")
+    _, _, saved = _pin_one(qtbot, w)
+    assert ctl.save()
+    _, _, unsaved = _pin_one(qtbot, w, turn=-0.5)
+    load(qtbot, w, store, ckpt)  # the same data again (Open recent): the unsaved pin is still there, unsaved
+    ext = _ext(w)
+    assert [p.id for p in ext.points] == [saved.id, unsaved.id] and ctl.dirty
+    np.testing.assert_array_equal(ext.points.get(unsaved.id).z, unsaved.z)
+    assert ctl.save() and [p["id"] for p in load_project(root / "p.latentlab").pinned] == [1, 2]
+    _pin_one(qtbot, w, turn=0.9)
+    w.status.dialogs_enabled = True
+    monkeypatch.setattr(project_extension, "ask", lambda *a: "Discard")
+    load(qtbot, w, store, ckpt)  # Discard: the project's saved pinned points, not the dropped one
+    w.status.dialogs_enabled = False
+    assert [p.id for p in _ext(w).points] == [1, 2] and not ctl.dirty

@@ -85,11 +85,30 @@ class PointDragExtension(ExtensionBase):
         if ctx.project is not None:
             ctx.project.gatherers.append(self._into_project)
             ctx.project.opened.connect(guarded(self._from_project))
+        self._carry: list[dict] = []  # what a project takes on to the next dataset
+        early = guarded(self._before_dataset_change)  # before the curation empties the shared history
+        ctx.state.dataset_changed.connect(early, priority=10)
+        ctx.window.destroyed.connect(lambda *_: ctx.state.dataset_changed.disconnect(early, missing_ok=True))
+
+    def _before_dataset_change(self, _dataset) -> None:
+        """Inside an open project the pinned points go on with the next data, as its tags do: the unsaved
+        ones (then the project stays unsaved), or those of the file (after Discard, or none changed)."""
+        proj = self.ctx.project
+        if proj is None or proj.project is None or proj.opening:
+            self._carry = []
+            return
+        mine = self._records(self._dataset)
+        if not proj.dirty:
+            self._carry = list(proj.project.pinned)
+            return
+        self._carry = mine
+        if mine != proj.project.pinned:
+            proj.session.mark_changed()  # the history that held the edits is about to be emptied
 
     def _on_dataset_changed(self, dataset) -> None:
-        """A new dataset: the pinned points and their history go. Inside an open project they are its
-        work, so they go on with the new data (as the tags do): shown when its model has their size."""
-        carried = self._records(self._dataset) if self._in_project() else []
+        """A new dataset: the pinned points and their history go (an open project's are carried on, shown
+        when the new model has their size)."""
+        carried, self._carry = self._carry, []
         self._dataset = dataset
         self.drag.cancel()
         self.layer.placed = {}
@@ -98,9 +117,6 @@ class PointDragExtension(ExtensionBase):
         self.kept = []
         if carried and dataset is not None:
             self._show_records(carried, dataset)
-
-    def _in_project(self) -> bool:
-        return self.ctx.project is not None and self.ctx.project.project is not None
 
     def _records(self, dataset) -> list[dict]:
         """The pinned points as a project saves them (source clips by key of ``dataset``), and those kept."""

@@ -74,6 +74,11 @@ class ProjectExtension(ProjectClosing, ExtensionBase):
         return self.session.project
 
     @property
+    def opening(self) -> bool:
+        """A project's data is loading: the next dataset is that project's, not more of the open one."""
+        return self._opening is not None
+
+    @property
     def lock(self):
         return self.session.lock
 

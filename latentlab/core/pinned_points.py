@@ -47,6 +47,11 @@ class PinnedPoint:
     def name(self) -> str:
         return f"pinned {self.id}"
 
+    @property
+    def origin(self) -> str:
+        """``from clip 12`` (``from a clip not in this store`` for a saved point whose clip is gone)."""
+        return f"from clip {self.source}" if self.source >= 0 else "from a clip not in this store"
+
 
 class PinnedPoints:
     """The pinned points of the dataset shown; ``changed`` after every edit."""

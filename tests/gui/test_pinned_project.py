@@ -90,7 +90,7 @@ def test_pinned_points_are_saved_with_the_project_and_come_back(make_window, qtb
     assert again.id == 2
 
 
-def test_an_older_project_opens_and_another_models_pinned_points_are_kept_unshown(make_window, qtbot, folder):
+def test_an_older_project_opens_a_gone_clip_is_said_and_another_models_points_are_kept(make_window, qtbot, folder):
     root, store, ckpt = folder
     old = root / "old.latentlab"
     doc = Project(store=str(store), checkpoint=str(ckpt))
@@ -101,6 +101,12 @@ def test_an_older_project_opens_and_another_models_pinned_points_are_kept_unshow
     with qtbot.waitSignal(ctl.opened, timeout=10000):
         ctl.open_project(old)
     assert len(_ext(w).points) == 0 and not w.status.last_error
+    gone = {"id": 1, "latent": [0.5] * 4, "map_pos": [0.0, 0.0], "source_key": "no such clip", "tags": []}
+    save_project(Project(store=str(store), checkpoint=str(ckpt), pinned=[gone]), root / "gone.latentlab")
+    with qtbot.waitSignal(ctl.opened, timeout=10000):
+        ctl.open_project(root / "gone.latentlab")
+    assert [p.source for p in _ext(w).points] == [-1]  # its clip left the store: the point stays
+    assert "pinned 1 · from a clip not in this store" in _ext(w).panel.list.item(0).text()
 
     wide = {"id": 4, "latent": [0.5] * 9, "map_pos": [0.0, 0.0], "source_key": None, "tags": ["x"]}
     save_project(Project(store=str(store), checkpoint=str(ckpt), pinned=[wide]), root / "wide.latentlab")

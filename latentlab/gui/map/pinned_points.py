@@ -106,7 +106,7 @@ class PinnedPanel(QWidget):
         self.list.clear()
         for p in self.points:
             tags = f" · tags: {', '.join(p.tags)}" if p.tags else ""
-            item = QListWidgetItem(f"★ {p.name} · from clip {p.source} · ({p.pos[0]:.3g}, {p.pos[1]:.3g}){tags}")
+            item = QListWidgetItem(f"★ {p.name} · {p.origin} · ({p.pos[0]:.3g}, {p.pos[1]:.3g}){tags}")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.list.addItem(item)
             if p.id == chosen or chosen is None:

@@ -196,7 +196,7 @@ class PointDragExtension(ExtensionBase):
         codec = ds.codec
         self.probe.channel.request(lambda: ProbeFrame(ds, render_pinned(inverse, codec, point.z, point.pos)))
         self.ctx.show_generate("probe")
-        self.probe.decoded.set_caption(f"{point.name} (dragged from clip {point.source})")
+        self.probe.decoded.set_caption(f"{point.name} (dragged {point.origin})")
 
     def interpolate_to(self, point_id: int) -> None:
         """Interpolate from the clip in the player (A) to pinned point ``point_id`` (B)."""

@@ -47,6 +47,11 @@ class PinnedPoint:
     def name(self) -> str:
         return f"pinned {self.id}"
 
+    @property
+    def origin(self) -> str:
+        """``from clip 12`` (``from a clip not in this store`` for a saved point whose clip is gone)."""
+        return f"from clip {self.source}" if self.source >= 0 else "from a clip not in this store"
+
 
 class PinnedPoints:
     """The pinned points of the dataset shown; ``changed`` after every edit."""
@@ -87,6 +92,13 @@ class PinnedPoints:
     def clear(self) -> None:
         """Forget every point (another dataset was loaded)."""
         self._points.clear()
+        self.changed.emit()
+
+    def restore(self, points: Sequence[PinnedPoint], reserved: int = 0) -> None:
+        """Show ``points`` instead (a project was opened; not an edit). New ids start after theirs and
+        after ``reserved`` (the largest id of pinned points kept in the project but not shown)."""
+        self._points = {p.id: p for p in points}
+        self._next_id = max([reserved, *self._points]) + 1
         self.changed.emit()
 
     # ------------------------------------------------------------------ mutators (for the commands)
@@ -167,7 +179,9 @@ def pinned_records(points: Sequence[PinnedPoint], clip_keys: Sequence[str] | Non
                 "name": p.name,
                 "generated": True,
                 "source_index": int(p.source),
-                "source_key": None if clip_keys is None else str(clip_keys[p.source]),
+                "source_key": str(clip_keys[p.source])
+                if clip_keys is not None and 0 <= p.source < len(clip_keys)
+                else None,
                 "map_pos": [float(p.pos[0]), float(p.pos[1])],
                 "tags": list(p.tags),
                 "latent": [float(v) for v in p.z],
@@ -201,3 +215,25 @@ def points_from_records(records, latent_dim: int, clip_keys: Sequence[str] | Non
         seen.add(point_id)
         points.append(PinnedPoint(point_id, z, (pos[0], pos[1]), source, tags))
     return points
+
+
+def project_points(records, latent_dim: int, clip_keys: Sequence[str]) -> tuple[list[PinnedPoint], list, str | None]:
+    """``(points, kept, note)`` for the pinned-point records of a project opened with a model of
+    ``latent_dim``: all shown, or (another model, a damaged record) none shown, the records ``kept``
+    to be saved back unchanged, and a one-line ``note`` saying why."""
+    records = list(records)
+    try:
+        return points_from_records(records, latent_dim, clip_keys), [], None
+    except ValueError as exc:
+        n = len(records)
+        return (
+            [],
+            records,
+            f"the project's {n} pinned point{'s are' if n > 1 else ' is'} not shown ({exc}); kept in the file",
+        )
+
+
+def largest_id(records) -> int:
+    """The largest ``id`` among pinned-point records (0 for none or unreadable ones)."""
+    ids = [r.get("id") for r in records if isinstance(r, dict)]
+    return max([int(i) for i in ids if isinstance(i, int) and not isinstance(i, bool)] + [0])

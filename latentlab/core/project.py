@@ -2,12 +2,17 @@
 
 A project is a small UTF-8 JSON document::
 
-    {"schema": "latentlab-project", "version": 1,
+    {"schema": "latentlab-project", "version": 2,
      "store": {"relative": "data/clips", "absolute": "/Users/me/proj/data/clips"} | null,
      "checkpoint": {...} | null,          # null = the bundled demo store / model
      "projection": {"method": "pca", "params": {}, "seed": 0},
      "tags": {...}, "selections": {...},  # TagBook / SavedSelections .to_dict() output, kept as is
-     "view": {"x_range": [a, b], "y_range": [a, b], "colour": "shape", "current": "<clip key>" | null}}
+     "view": {"x_range": [a, b], "y_range": [a, b], "colour": "shape", "current": "<clip key>" | null},
+     "pinned": [{"id": 1, "latent": [...], "map_pos": [x, y], "source_key": "<clip key>", "tags": [...]}]}
+
+Version 2 added ``pinned`` (the pinned points, :func:`latentlab.core.pinned_points.pinned_records`);
+a version 1 file has none and opens with an empty list. Older latentlab refuses a version 2 file
+instead of dropping its pinned points on the next save.
 
 Paths are stored twice: relative to the project's folder (when the target sits in it or near it)
 and absolute. Loading tries the relative one first, so a project folder moved together with its
@@ -36,7 +41,7 @@ from latentlab.core.errors import UserError
 from latentlab.core.projection_methods import DEFAULT_METHOD
 
 SCHEMA = "latentlab-project"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".latentlab"
 AUTOSAVE_SUFFIX = ".autosave"
 #: A store or checkpoint at most this many folders above the project is saved relative to it:
@@ -71,6 +76,7 @@ class Project:
     tags: dict = field(default_factory=dict)
     selections: dict = field(default_factory=dict)
     view: dict = field(default_factory=default_view)
+    pinned: list = field(default_factory=list)  # pinned-point records, checked against the model when shown
     path: Path | None = None
     missing: list[str] = field(default_factory=list)
 
@@ -166,6 +172,7 @@ def project_to_dict(project: Project, path: str | os.PathLike) -> dict:
         "tags": project.tags,
         "selections": project.selections,
         "view": dict(project.view),
+        "pinned": list(project.pinned),
     }
 
 
@@ -227,6 +234,9 @@ def load_project(path: str | os.PathLike) -> Project:
     for key in ("projection", "tags", "selections", "view"):
         if not isinstance(doc.get(key, {}), dict):
             raise ProjectError(f"{path} is damaged: {key!r} should be an object, not {type(doc[key]).__name__}")
+    pinned = doc.get("pinned", [])
+    if not isinstance(pinned, list) or not all(isinstance(p, dict) for p in pinned):
+        raise ProjectError(f"{path} is damaged: 'pinned' should be a list of pinned points; the file was left as it is")
     folder = Path(os.path.abspath(path)).parent
     project = Project(
         path=path,
@@ -234,6 +244,7 @@ def load_project(path: str | os.PathLike) -> Project:
         tags=doc.get("tags", {}),
         selections=doc.get("selections", {}),
         view={**default_view(), **doc.get("view", {})},
+        pinned=pinned,
     )
     _check_curation(project, path)
     for what in ("store", "checkpoint"):

@@ -177,3 +177,10 @@ class VideoIndex:
         clips = clips[order].astype(np.int64)
         fps = np.array([usable_fps(f) for f in self.fps[clips]], np.float64)
         return VideoPath(int(source_id), self.name(source_id), clips, self.start_time[clips], self.end_time[clips], fps)
+
+
+def clip_caption(store: Any, clip: int) -> str:
+    """How a clip is named under its picture: ``clip 42 · bikes.mp4, at 0:02`` (``clip 42`` where the
+    store has no source videos, as sample data)."""
+    place = clip_place(store, clip)
+    return f"clip {clip}" if place is None else f"clip {clip} · {place.describe()}"

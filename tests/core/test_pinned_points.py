@@ -121,3 +121,24 @@ def test_records_read_back_as_the_same_points_and_damage_is_named():
         points_from_records(rows, latent_dim=3)
     with pytest.raises(ValueError, match="pinned point 1 is damaged"):
         points_from_records([{"id": 1}], latent_dim=2)
+
+
+def test_a_projects_points_are_shown_or_kept_whole_with_a_one_line_note():
+    from latentlab.core.pinned_points import largest_id, project_points
+
+    points, stack = PinnedPoints(), UndoStack()
+    _pin(points, stack, np.arange(4), source=1)
+    gone = points.new_point(np.ones(4), (0, 0), source=-1)  # its clip is not in the store any more
+    stack.push(PinPoint(points, gone))
+    records = pinned_records(list(points), ["k0", "k1", "k2"])
+    assert [r["source_key"] for r in records] == ["k1", None]
+    shown, kept, note = project_points(records, 4, ["x", "k1"])
+    assert [(p.id, p.source) for p in shown] == [(1, 1), (2, -1)] and kept == [] and note is None
+    shown, kept, note = project_points(records, 8, ["k1"])  # another model: none shown, all kept
+    assert shown == [] and kept == records and "2 pinned points are not shown" in note and "\n" not in note
+    assert largest_id(kept) == 2 and largest_id([{"id": True}, {}]) == 0
+    again = PinnedPoints()
+    again.restore([], reserved=largest_id(kept))
+    assert len(again) == 0 and again.next_id == 3  # a new point never takes a kept one's id
+    again.restore(project_points(records, 4, ["k1"])[0])
+    assert [p.id for p in again] == [1, 2] and again.next_id == 3

@@ -298,3 +298,17 @@ def test_saving_keeps_the_file_permissions(tmp_path):
     path.chmod(0o640)
     save_project(Project(), path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_pinned_points_are_saved_and_a_version_1_project_has_none(tmp_path):
+    pinned = [{"id": 2, "latent": [0.5, 1.0], "map_pos": [1.0, 2.0], "source_key": "a:8:1", "tags": ["x"]}]
+    path = tmp_path / "p.latentlab"
+    save_project(make_project(tmp_path, pinned=pinned), path)
+    assert load_project(path).pinned == pinned
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    del doc["pinned"]
+    path.write_text(json.dumps({**doc, "version": 1}), encoding="utf-8")
+    assert load_project(path).pinned == []
+    path.write_text(json.dumps({**doc, "pinned": {"id": 1}}), encoding="utf-8")
+    with pytest.raises(ProjectError, match="'pinned' should be a list"):
+        load_project(path)

@@ -105,3 +105,12 @@ def test_one_clips_place_is_read_from_the_store_alone(tmp_path):
     assert (place.name, place.source_id, round(place.start_time, 3)) == ("b.mp4", 1, 0.667)
     assert place == VideoIndex.of_store(store).place(7)
     assert clip_place(store, 10) is None and clip_place(None, 0) is None
+
+
+def test_a_clips_caption_names_its_video_and_time_when_there_is_one(tmp_path):
+    from latentlab.core.video_paths import clip_caption
+    from tests.video_stores import random_video_store
+
+    store = random_video_store(tmp_path / "s", clips_per_video=5)
+    assert clip_caption(store, 7) == "clip 7 · b.mp4, at 0:00"
+    assert clip_caption(None, 42) == "clip 42"  # sample data: no source videos

@@ -10,39 +10,8 @@ from PySide6.QtCore import Qt
 
 from latentlab.core.pinned_points import TagPinned
 from latentlab.gui.map.pinned_points import star_positions
-from latentlab.gui.map.point_drag_extension import PointDragExtension
 from tests.gui import mouse
-
-SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-def _start(window, qtbot):
-    """The window settled (first probe frame, inverse tabulated); a clip far from the probe marker."""
-    qtbot.waitUntil(lambda: window.probe.result is not None, timeout=5000)
-    qtbot.waitUntil(lambda: not [j for j in window.runner.jobs if j.name.startswith("tabulate")], timeout=10000)
-    ext = next(e for e in window.context.extensions if isinstance(e, PointDragExtension))
-    m, c = window.map, window.state.coords
-    probe = np.array([window.map.probe.pos().x(), window.map.probe.pos().y()])
-    far = int(np.argmax(np.hypot(*(c - probe).T)))
-    clip = m.pick(*map(float, c[far]))  # the clip drawn on top there
-    assert clip >= 0
-    return ext, m, clip, tuple(map(float, c[far]))
-
-
-def _px_path(m, start, dx_px, dy_px, steps=6):
-    """Map positions from ``start`` to ``dx_px, dy_px`` screen pixels away."""
-    px = m.view.viewPixelSize()
-    return [(start[0] + t * dx_px * px[0], start[1] - t * dy_px * px[1]) for t in np.linspace(0, 1, steps)]
-
-
-def _inward(m, start, dist_px, turn=0.0):
-    """A path of ``dist_px`` screen pixels from ``start`` towards the middle of the view (turned by ``turn``
-    radians): the clips far from the probe lie at the edge, and a drop must stay on screen."""
-    (x0, x1), (y0, y1) = m.view.viewRange()
-    px = m.view.viewPixelSize()
-    d = np.array([((x0 + x1) / 2 - start[0]) / px[0], -((y0 + y1) / 2 - start[1]) / px[1]])
-    a = np.arctan2(d[1], d[0]) + turn
-    return _px_path(m, start, dist_px * np.cos(a), dist_px * np.sin(a))
+from tests.gui.drag_steps import SHIFT, inward, px_path, settled
 
 
 def _expected_z(window, clip, start, pos):
@@ -52,12 +21,12 @@ def _expected_z(window, clip, start, pos):
 
 
 def test_the_decode_requests_start_at_the_clips_latent_and_follow_the_mouse(window, qtbot, monkeypatch):
-    ext, m, clip, p0 = _start(window, qtbot)
+    ext, m, clip, p0 = settled(window, qtbot)
     asked = []
     channel = ext.probe.channel
     real = channel.request
     monkeypatch.setattr(channel, "request", lambda fn: asked.append(fn) or real(fn))
-    mouse.drag(m, _inward(m, p0, 80), release=False)
+    mouse.drag(m, inward(m, p0, 80), release=False)
     frames = [fn() for fn in asked]  # what each request renders (replaced ones included), run here
     mu = window.state.dataset.mu[clip]
     np.testing.assert_array_equal(frames[0].result.z, mu)  # the press: the clip's own latent, bit for bit
@@ -70,11 +39,11 @@ def test_the_decode_requests_start_at_the_clips_latent_and_follow_the_mouse(wind
 
 
 def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
-    ext, m, clip, p0 = _start(window, qtbot)
+    ext, m, clip, p0 = settled(window, qtbot)
     coords_before = np.array(window.state.coords, copy=True)
     drawn_before = np.array(m.coords, copy=True)
     selection_before = window.state.selection.copy()
-    path = _inward(m, p0, 70)
+    path = inward(m, p0, 70)
     mouse.drag(m, path, release=False)
     assert ext.drag.active and ext.drag.drag.clip == clip
     ghost, last = ext.drag.ghost_pos(), mouse.to_viewport(m, *path[-1])
@@ -106,11 +75,11 @@ def test_dragging_a_point_decodes_from_the_clip_and_puts_it_back(window, qtbot):
 
 
 def test_empty_space_still_pans_and_a_click_still_selects(window, qtbot):
-    ext, m, clip, p0 = _start(window, qtbot)
+    ext, m, clip, p0 = settled(window, qtbot)
     (x0, x1), (y0, y1) = m.view.viewRange()
     corner = (x0 + 0.01 * (x1 - x0), y0 + 0.01 * (y1 - y0))
     assert m.pick(*corner) < 0
-    mouse.drag(m, _px_path(m, corner, 80, 0))
+    mouse.drag(m, px_path(m, corner, 80, 0))
     assert m.view.viewRange()[0][0] < x0  # panned
     assert ext.drag.ghost_pos() is None and len(ext.points) == 0
     mouse.click(m, *p0)
@@ -118,9 +87,9 @@ def test_empty_space_still_pans_and_a_click_still_selects(window, qtbot):
 
 
 def test_box_tool_drags_a_box_even_from_a_point(window, qtbot):
-    ext, m, clip, p0 = _start(window, qtbot)
+    ext, m, clip, p0 = settled(window, qtbot)
     m.set_tool("box")
-    path = _inward(m, p0, 40, turn=0.5)
+    path = inward(m, p0, 40, turn=0.5)
     step = (np.array(path[-1]) - p0) * 3 / 40  # pressed 3 px before the point (within picking distance)
     path[0] = tuple(np.array(p0) - step)
     assert m.pick(*path[0]) == clip
@@ -130,8 +99,8 @@ def test_box_tool_drags_a_box_even_from_a_point(window, qtbot):
 
 
 def test_shift_release_pins_a_point_that_plays_interpolates_tags_and_exports(window, qtbot, tmp_path):
-    ext, m, clip, p0 = _start(window, qtbot)
-    path = _inward(m, p0, 80, turn=0.3)
+    ext, m, clip, p0 = settled(window, qtbot)
+    path = inward(m, p0, 80, turn=0.3)
     mouse.drag(m, path, modifiers=SHIFT)
     assert len(ext.points) == 1
     (point,) = list(ext.points)
@@ -169,16 +138,16 @@ def test_shift_release_pins_a_point_that_plays_interpolates_tags_and_exports(win
     assert row["generated"] is True and row["tags"] == ["keeper"] and row["source_index"] == clip
     np.testing.assert_allclose(row["latent"], point.z, rtol=1e-6)
     assert (tmp_path / "pins" / row["video"]).stat().st_size > 0
-    # Removed, and back with undo.
+    # Removed, and back with Edit → Undo.
     qtbot.mouseClick(ext.panel.remove_button, Qt.MouseButton.LeftButton)
     assert len(ext.points) == 0 and len(star_positions(ext.layer)) == 0
-    qtbot.mouseClick(ext.panel.undo_button, Qt.MouseButton.LeftButton)
+    window.context.curation.menus.undo_action.trigger()
     assert [p.id for p in ext.points] == [point.id]
 
 
 def test_a_new_dataset_clears_the_pinned_points(window, qtbot):
-    ext, m, clip, p0 = _start(window, qtbot)
-    mouse.drag(m, _inward(m, p0, 40), modifiers=SHIFT)
+    ext, m, clip, p0 = settled(window, qtbot)
+    mouse.drag(m, inward(m, p0, 40), modifiers=SHIFT)
     assert len(ext.points) == 1
     window.state.set_dataset(None)
     assert len(ext.points) == 0 and len(star_positions(ext.layer)) == 0 and not ext.undo.can_undo
@@ -188,8 +157,8 @@ def test_a_new_map_draws_the_stars_where_it_projects_their_latents(window, qtbot
     from latentlab.core.inverse import make_inverse
     from latentlab.core.projection import fit_projection
 
-    ext, m, clip, p0 = _start(window, qtbot)
-    mouse.drag(m, _inward(m, p0, 60), modifiers=SHIFT)
+    ext, m, clip, p0 = settled(window, qtbot)
+    mouse.drag(m, inward(m, p0, 60), modifiers=SHIFT)
     (point,) = list(ext.points)
     mu = window.state.dataset.mu
     projection = fit_projection(mu, "pca")
@@ -202,14 +171,14 @@ def test_a_new_map_draws_the_stars_where_it_projects_their_latents(window, qtbot
 
 
 def test_exported_pinned_points_import_again_and_a_wrong_file_is_one_line(window, qtbot, tmp_path):
-    ext, m, clip, p0 = _start(window, qtbot)
-    mouse.drag(m, _inward(m, p0, 60), modifiers=SHIFT)
+    ext, m, clip, p0 = settled(window, qtbot)
+    mouse.drag(m, inward(m, p0, 60), modifiers=SHIFT)
     ext.undo.push(TagPinned(ext.points, 1, "kept"))
     (before,) = list(ext.points)
     job = ext.export(str(tmp_path / "pins"))
     with qtbot.waitSignal(job.succeeded, timeout=10000):
         pass
-    mouse.drag(m, _inward(m, p0, 30, turn=1.0), modifiers=SHIFT)
+    mouse.drag(m, inward(m, p0, 30, turn=1.0), modifiers=SHIFT)
     assert [p.id for p in ext.points] == [1, 2]
     assert ext.import_file(str(tmp_path / "pins" / "pinned.json")) == 1
     back = list(ext.points)[-1]

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QMenu
 
+from latentlab.core.video_paths import clip_caption
 from latentlab.gui.errors import guarded
 from latentlab.gui.map.map_tools import modifiers_to_mode, points_in_polygon
 from latentlab.gui.workers import ClipFrames
@@ -147,6 +148,7 @@ class MapInteraction:
 
     def _show_card(self, frames: np.ndarray, tag, index: int) -> None:
         self.thumb.set_frames(frames, tag=tag)
-        self.thumb.set_caption(f"clip {index}")
+        ds = self.state.dataset
+        self.thumb.set_caption(clip_caption(None if ds is None else ds.store, index))
         self.thumb.show()
         self.thumb.raise_()

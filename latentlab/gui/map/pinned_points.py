@@ -1,10 +1,11 @@
-"""Pinned points on the map (stars) and their panel: play, interpolate to, tag, remove, undo, export.
+"""Pinned points on the map (stars) and their panel: play, interpolate to, tag, remove, export.
 
 :class:`PinnedLayer` draws each :class:`~latentlab.core.pinned_points.PinnedPoint` as a white star
 with its name where it was dropped (on a later map: where that map projects its latent); its
 ``stars.sigClicked`` tells which star was clicked. :class:`PinnedPanel` lists the points (source
-clip, tags) with the actions on the chosen one; its edits are undoable commands on its own ``undo``
-stack. Playing decodes the pinned latent on the probe panel's channel (latest wins) and shows it there.
+clip, tags) with the actions on the chosen one; its edits are commands on the ``undo`` stack it is
+given (the window's Edit → Undo history). Playing decodes the pinned latent on the probe panel's
+channel (latest wins) and shows it there.
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ class PinnedPanel(QWidget):
             "interp_button": ("Interpolate current clip → this", lambda: self.interpolate.emit(self._chosen())),
             "tag_button": ("Tag", self._tag),
             "remove_button": ("Remove", self._remove),
-            "undo_button": ("Undo", self.undo.undo),
             "export_button": ("Export…", self.export.emit),
         }
         for name, (text, slot) in buttons.items():
@@ -84,10 +84,11 @@ class PinnedPanel(QWidget):
             button.clicked.connect(guarded(lambda *_a, s=slot: s()))
             setattr(self, name, button)
         self.interp_button.setToolTip("Interpolate from the clip in the player (A) to this pinned point (B)")
+        self.remove_button.setToolTip("Edit → Undo (Ctrl+Z) brings it back")
         row1, row2 = QHBoxLayout(), QHBoxLayout()
         for b in (self.play_button, self.interp_button, self.remove_button):
             row1.addWidget(b)
-        for w in (self.tag_edit, self.tag_button, self.undo_button, self.export_button):
+        for w in (self.tag_edit, self.tag_button, self.export_button):
             row2.addWidget(w)
         lay = QVBoxLayout(self)
         lay.addWidget(self.list, 1)
@@ -97,7 +98,6 @@ class PinnedPanel(QWidget):
             guarded(lambda item: self.play.emit(int(item.data(Qt.ItemDataRole.UserRole))))
         )
         points.changed.connect(self.refresh)
-        undo.changed.connect(self._update_buttons)
         self.list.currentRowChanged.connect(lambda *_: self._update_buttons())
         self.refresh()
 
@@ -106,7 +106,7 @@ class PinnedPanel(QWidget):
         self.list.clear()
         for p in self.points:
             tags = f" · tags: {', '.join(p.tags)}" if p.tags else ""
-            item = QListWidgetItem(f"★ {p.name} · from clip {p.source} · ({p.pos[0]:.3g}, {p.pos[1]:.3g}){tags}")
+            item = QListWidgetItem(f"★ {p.name} · {p.origin} · ({p.pos[0]:.3g}, {p.pos[1]:.3g}){tags}")
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.list.addItem(item)
             if p.id == chosen or chosen is None:
@@ -137,8 +137,6 @@ class PinnedPanel(QWidget):
         for b in (self.play_button, self.interp_button, self.tag_button, self.remove_button):
             b.setEnabled(chosen)
         self.export_button.setEnabled(len(self.points) > 0)
-        self.undo_button.setEnabled(self.undo.can_undo)
-        self.undo_button.setToolTip(self.undo.undo_text)
 
 
 def star_positions(layer: PinnedLayer) -> np.ndarray:

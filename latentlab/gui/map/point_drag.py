@@ -4,8 +4,10 @@ In the pan tool, a left-button drag that starts on a clip's point (within the pi
 pan: a ghost marker follows the cursor and every move asks the probe panel's decode channel (latest
 wins) for the latent under the ghost, :func:`~latentlab.app.point_drag.render_drag`: the clip's own
 latent at the press, moved by the map inverse's change since. Releasing puts the point back (the ghost
-goes; the clip never moved); Shift+release keeps the latent as a pinned point (``pinned`` signal). A
-drag that starts on empty space still pans, and a click without movement still picks the clip.
+goes; the clip never moved); Shift+release keeps the latent as a pinned point (``pinned`` signal).
+Escape during the drag cancels it (``cancelled``): the ghost goes, nothing is pinned, and the rest of
+that mouse drag is ignored (it does not pan). A drag that starts on empty space still pans, and a click
+without movement still picks the clip.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from latentlab.app.point_drag import drag_latent, render_drag
 from latentlab.gui.generate.probe_panel import ProbeFrame, ProbePanel
@@ -24,7 +27,7 @@ from latentlab.gui.generate.probe_panel import ProbeFrame, ProbePanel
 PIN_MODIFIER = Qt.KeyboardModifier.ShiftModifier
 HINT = (
     "dragging clip {clip}: the probe panel decodes the latent under the ghost · "
-    "release: put it back · Shift+release: pin it"
+    "release: put it back · Shift+release: pin it · Esc: cancel"
 )
 HINT_MS = 20000
 
@@ -50,18 +53,25 @@ class _Drag:
 
 class PointDrag(QObject):
     """The drag of one map's points; ``started(clip)``, ``moved(x, y)``, then ``released(clip)`` (put
-    back) or ``pinned(PointDragEnd)`` (Shift+release)."""
+    back), ``pinned(PointDragEnd)`` (Shift+release) or ``cancelled(clip)`` (Escape)."""
 
     started = Signal(int)
     moved = Signal(float, float)
     released = Signal(int)
     pinned = Signal(object)
+    cancelled = Signal(int)
 
     def __init__(self, latent_map, probe: ProbePanel, say: Callable[..., None] | None = None) -> None:
         super().__init__(latent_map)
         self.map, self.state, self.probe = latent_map, latent_map.state, probe
         self.say = say or (lambda *_a, **_k: None)
         self.drag: _Drag | None = None
+        self._ignoring = False  # Escape ended the drag: the rest of the mouse drag does nothing
+        # Escape belongs to the drag only while one is in progress (enabled then).
+        self.escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), latent_map)
+        self.escape.setContext(Qt.ShortcutContext.WindowShortcut)
+        self.escape.setEnabled(False)
+        self.escape.activated.connect(self.escape_pressed)
         self.ghost = pg.ScatterPlotItem(
             size=18, symbol="o", pen=pg.mkPen(255, 255, 255, 230, width=2), brush=pg.mkBrush(255, 255, 255, 50)
         )
@@ -90,8 +100,14 @@ class PointDrag(QObject):
     # ------------------------------------------------------------------------------ the drag
     def handle(self, ev) -> bool:
         """The view box's drag hook: True when this drag is a point's (then handled here)."""
-        if ev.isStart() and not self._begin(ev):
-            return False
+        if ev.isStart():
+            self._ignoring = False
+            if not self._begin(ev):
+                return False
+        if self._ignoring:
+            ev.accept()
+            self._ignoring = not ev.isFinish()
+            return True
         if self.drag is None:
             return False
         ev.accept()
@@ -111,6 +127,7 @@ class PointDrag(QObject):
         if clip < 0:
             return False
         self.drag = _Drag(s.dataset, clip, (p.x(), p.y()), (p.x(), p.y()))
+        self.escape.setEnabled(True)
         self.say(HINT.format(clip=clip), HINT_MS)
         self.started.emit(clip)
         self._request(*self.drag.start)  # the clip itself, decoded at the press
@@ -137,9 +154,8 @@ class PointDrag(QObject):
         self.probe.channel.request(lambda: ProbeFrame(ds, render_drag(inverse, codec, mu, clip, start, x, y)))
 
     def _finish(self, pin: bool) -> None:
-        d, self.drag = self.drag, None
-        self.ghost.hide()
-        self.tether.hide()
+        d = self.drag
+        self.cancel()
         if d.dataset is not self.state.dataset or self.state.inverse is None:
             return  # another dataset or map arrived mid-drag
         if pin:
@@ -149,8 +165,18 @@ class PointDrag(QObject):
             self.released.emit(d.clip)
             self.say(f"clip {d.clip} put back (Shift+release keeps the dragged latent as a pinned point)")
 
+    def escape_pressed(self) -> None:
+        """Escape mid-drag: the ghost goes, nothing is pinned (``cancelled``); the mouse drag is let be."""
+        d = self.drag
+        if d is None:
+            return
+        self.cancel()
+        self._ignoring = True
+        self.cancelled.emit(d.clip)
+
     def cancel(self) -> None:
         """Drop a drag in progress (the dataset changed)."""
         self.drag = None
+        self.escape.setEnabled(False)
         self.ghost.hide()
         self.tether.hide()

@@ -4,7 +4,9 @@ Builds the drag (the decoded frames show in the probe panel), the pinned points 
 "Pinned" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
 probe panel, is an end of the interpolation (A = the clip in the player, B = the point) and exports as
 its decoded video and latent marked ``generated: true``; File → Import pinned points… pins those of
-such a file again. Pinned points belong to the dataset shown: a new dataset clears them.
+such a file again. Pinned points belong to the dataset shown: a new dataset clears them. Their edits
+(pin, tag, remove, import) are steps of the window's Edit → Undo history (the curation's stack), so
+they make the project unsaved like tag edits; the project saves them and gives them back on opening.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog
 from latentlab.app.pinned_export import export_pinned
 from latentlab.app.point_drag import render_pinned
 from latentlab.core.atomic import read_json
-from latentlab.core.pinned_points import PinnedPoints, PinPoint, points_from_records
+from latentlab.core.pinned_points import (
+    PinnedPoints,
+    PinPoint,
+    largest_id,
+    pinned_records,
+    points_from_records,
+    project_points,
+)
+from latentlab.core.project import Project
 from latentlab.core.undo import MacroCommand, UndoStack
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.generate.probe_panel import ProbeFrame
@@ -29,12 +39,16 @@ from latentlab.gui.shell import ExtensionBase, WindowContext, while_shown
 
 
 class PointDragExtension(ExtensionBase):
-    """``drag`` (the map's point drag), ``points`` with their ``undo`` stack, ``layer`` and ``panel``."""
+    """``drag`` (the map's point drag), ``points`` with their ``undo`` stack (the window's Edit history),
+    ``layer`` and ``panel``."""
 
     def __init__(self, ctx: WindowContext) -> None:
         super().__init__(ctx)
         self.state = ctx.state
-        self.points, self.undo = PinnedPoints(), UndoStack()
+        self.points = PinnedPoints()
+        self.undo = ctx.curation.undo if ctx.curation is not None else UndoStack()
+        self.kept: list[dict] = []  # a project's pinned points this model cannot show, saved back as they were
+        self._dataset = None  # the dataset the pinned points belong to
         self.probe = ctx.window.probe
         self.drag = PointDrag(ctx.map, self.probe, say=ctx.say)
         self.layer = PinnedLayer(ctx.map.view, self.points)
@@ -56,6 +70,7 @@ class PointDragExtension(ExtensionBase):
         self._probe_caption = self.probe.decoded.caption
         self.drag.started.connect(guarded(self._on_drag_started))
         self.drag.released.connect(guarded(self._on_put_back))
+        self.drag.cancelled.connect(guarded(self._on_cancelled))
         listen(self, self.state.probe_moved, lambda *_: self.probe.decoded.set_caption(self._probe_caption))
         self.drag.pinned.connect(guarded(self.pin))
         self.panel.play.connect(guarded(self.play))
@@ -67,12 +82,64 @@ class PointDragExtension(ExtensionBase):
         self.place_channel = ctx.worker.channel("pinned_place")
         self.place_channel.ready.connect(self._on_placed)
         listen(self, self.state.projection_changed, self._place)
+        if ctx.project is not None:
+            ctx.project.gatherers.append(self._into_project)
+            ctx.project.opened.connect(guarded(self._from_project))
+        self._carry: list[dict] = []  # what a project takes on to the next dataset
+        early = guarded(self._before_dataset_change)  # before the curation empties the shared history
+        ctx.state.dataset_changed.connect(early, priority=10)
+        ctx.window.destroyed.connect(lambda *_: ctx.state.dataset_changed.disconnect(early, missing_ok=True))
 
-    def _on_dataset_changed(self, *_args) -> None:
+    def _before_dataset_change(self, _dataset) -> None:
+        """Inside an open project the pinned points go on with the next data, as its tags do: the unsaved
+        ones (then the project stays unsaved), or those of the file (after Discard, or none changed)."""
+        proj = self.ctx.project
+        if proj is None or proj.project is None or proj.opening:
+            self._carry = []
+            return
+        mine = self._records(self._dataset)
+        if not proj.dirty:
+            self._carry = list(proj.project.pinned)
+            return
+        self._carry = mine
+        if mine != proj.project.pinned:
+            proj.session.mark_changed()  # the history that held the edits is about to be emptied
+
+    def _on_dataset_changed(self, dataset) -> None:
+        """A new dataset: the pinned points and their history go (an open project's are carried on, shown
+        when the new model has their size)."""
+        carried, self._carry = self._carry, []
+        self._dataset = dataset
         self.drag.cancel()
         self.layer.placed = {}
         self.undo.clear()
         self.points.clear()
+        self.kept = []
+        if carried and dataset is not None:
+            self._show_records(carried, dataset)
+
+    def _records(self, dataset) -> list[dict]:
+        """The pinned points as a project saves them (source clips by key of ``dataset``), and those kept."""
+        keys = None if dataset is None else list(dataset.clip_keys())
+        return pinned_records(list(self.points), keys) + list(self.kept)
+
+    def _into_project(self, project: Project) -> None:
+        """Save the pinned points with the project."""
+        project.pinned = self._records(self._dataset)
+
+    def _from_project(self, project: Project) -> None:
+        """The opened project's pinned points drawn and listed (not an edit)."""
+        if self.state.dataset is not None:
+            self._show_records(project.pinned, self.state.dataset)
+
+    def _show_records(self, records: list, dataset) -> None:
+        """Show saved pinned points; those of another model's size are kept unshown, with a one-line note."""
+        points, self.kept, note = project_points(records, dataset.latent_dim, list(dataset.clip_keys()))
+        self.points.restore(points, reserved=largest_id(self.kept))
+        if note:
+            self.ctx.status.show_error(note)
+        if points:
+            self.dock.show()
 
     def _on_drag_started(self, clip: int) -> None:
         self.ctx.show_generate("probe")
@@ -84,6 +151,10 @@ class PointDragExtension(ExtensionBase):
             self.state.move_probe(*self.state.probe)
         else:
             self.probe.decoded.set_caption(self._probe_caption)
+
+    def _on_cancelled(self, clip: int) -> None:
+        self._on_put_back(clip)
+        self.ctx.say(f"drag of clip {clip} cancelled: nothing pinned")
 
     def _place(self, projection) -> None:
         points = list(self.points)
@@ -125,7 +196,7 @@ class PointDragExtension(ExtensionBase):
         codec = ds.codec
         self.probe.channel.request(lambda: ProbeFrame(ds, render_pinned(inverse, codec, point.z, point.pos)))
         self.ctx.show_generate("probe")
-        self.probe.decoded.set_caption(f"{point.name} (dragged from clip {point.source})")
+        self.probe.decoded.set_caption(f"{point.name} (dragged {point.origin})")
 
     def interpolate_to(self, point_id: int) -> None:
         """Interpolate from the clip in the player (A) to pinned point ``point_id`` (B)."""

@@ -3,7 +3,8 @@
 The policy (file, lock, read-only, what is unsaved, autosave, crash recovery) is the Qt-free
 :class:`~latentlab.app.project_session.ProjectSession`; this adds actions, dialogs, the autosave timer
 and the title. Opening a project loads its store and model, then gives its tags and saved selections
-to the curation extension and restores the view; saving gathers them back.
+to the curation extension and restores the view; saving gathers them back. Other extensions add
+their own part of the project: ``gatherers`` fill it in on every save, ``opened`` gives it back.
 
 Every user decision (recover? save before closing?) goes through a method argument, so tests and
 scripts never meet a dialog; with the job strip's ``dialogs_enabled`` off no dialog is shown at all.
@@ -13,6 +14,7 @@ Closing with unsaved work and recovering after a crash: :mod:`latentlab.gui.proj
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +53,7 @@ class ProjectExtension(ProjectClosing, ExtensionBase):
         self._carry: tuple[dict, dict, bool] | None = None  # (tags, selections, dirty) across a dataset change
         self._base_title, self._title = window.windowTitle(), ""
         self.view = SavedView(ctx)
+        self.gatherers: list[Callable[[Project], None]] = []  # each adds its part to a project being saved
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(autosave_ms)
         self.autosave_timer.timeout.connect(guarded(self.autosave_now))
@@ -69,6 +72,11 @@ class ProjectExtension(ProjectClosing, ExtensionBase):
     @property
     def project(self) -> Project | None:
         return self.session.project
+
+    @property
+    def opening(self) -> bool:
+        """A project's data is loading: the next dataset is that project's, not more of the open one."""
+        return self._opening is not None
 
     @property
     def lock(self):
@@ -210,7 +218,10 @@ class ProjectExtension(ProjectClosing, ExtensionBase):
 
     def gather(self) -> Project:
         """The window's state as a project (the path is the open project's, if any)."""
-        return self.view.gather(self.curation, self.project)
+        project = self.view.gather(self.curation, self.project)
+        for add_part in self.gatherers:
+            add_part(project)
+        return project
 
     def save(self) -> bool:
         """Save to the project's file (Save as… for an untitled or read-only project)."""

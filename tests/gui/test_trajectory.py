@@ -41,6 +41,7 @@ def right_click_entry(w, menus, clip: int):
 def test_a_clips_video_is_joined_in_time_order_and_scrubbed(shown, videos, qtbot):
     w, ext, menus = shown
     panel, overlay = ext.panel, ext.overlay
+    assert not ext.dock.isVisible()  # no dock until a path is asked for
     (entry,) = right_click_entry(w, menus, PER_VIDEO + 5)  # the sixth clip of b.mp4, at 5/3 s
     assert entry.text() == "Show its video (b.mp4, at 0:01)"
     with qtbot.waitSignal(panel.shown, timeout=5000) as seen:

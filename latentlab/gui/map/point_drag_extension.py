@@ -1,7 +1,7 @@
 """Drag points on the map, pin what was found: the window's side of :mod:`~latentlab.gui.map.point_drag`.
 
 Builds the drag (the decoded frames show in the probe panel), the pinned points (stars on the map, the
-"Pinned" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
+"Pinned points" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
 probe panel, is an end of the interpolation (A = the clip in the player, B = the point) and exports as
 its decoded video and latent marked ``generated: true``; File → Import pinned points… pins those of
 such a file again. Pinned points belong to the dataset shown: a new dataset clears them. Their edits
@@ -53,11 +53,11 @@ class PointDragExtension(ExtensionBase):
         self.drag = PointDrag(ctx.map, self.probe, say=ctx.say)
         self.layer = PinnedLayer(ctx.map.view, self.points)
         self.panel = PinnedPanel(self.points, self.undo)
-        self.dock = QDockWidget("Pinned", ctx.window)
+        self.dock = QDockWidget("Pinned points", ctx.window)
         self.dock.setObjectName("dock_pinned")
         self.dock.setWidget(self.panel)
         ctx.add_dock(self.dock)
-        self.dock.hide()  # until the first point is pinned, or View → Pinned
+        self.dock.hide()  # until the first point is pinned, or View → Pinned points
         ctx.add_view_action(self.dock.toggleViewAction())
         self.export_action = ctx.add_file_action(QAction("Export &pinned points…", ctx.window))
         self.export_action.setStatusTip("Write each pinned point's decoded clip and latent (marked generated)")

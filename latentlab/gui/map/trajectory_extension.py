@@ -35,6 +35,7 @@ class TrajectoryExtension(ExtensionBase):
         self.dock.setObjectName(DOCK)
         self.dock.setWidget(self.panel)
         ctx.add_dock(self.dock)
+        self.dock.hide()  # until a video's path is shown (View → Show a video's path…, or a clip's menu)
         self.dock.visibilityChanged.connect(guarded(self._on_dock_visible))
         self.action = ctx.needs_data(ctx.add_view_action(QAction("Show a &video's path…", ctx.window)))
         self.action.triggered.connect(guarded(self.show_chosen))

@@ -10,7 +10,9 @@ region (a dip of less than :data:`MERGE_DIP`); regions with too few clips are dr
 milliseconds and 1 M well under a second.
 
 :func:`describe_regions` then names each region from the clips' categorical fields: the majority
-category of the label field with its share, and the top source video.
+category of the label field with its share, the top source video, and what sets the region apart
+among the continuous fields (the one whose mean there lies furthest from its mean over all clips, in
+standard deviations: "high size", "low vx"), which tells apart regions that share a majority class.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ MAX_REGIONS = 16
 SOURCE_FIELD = "source"
 CLUSTER_FIELD = "cluster"
 LABEL_FIELDS = ("tag", "shape", "digit")  # preferred label fields, before any other categorical one
+TRAIT_SD = 1.0  # a continuous field names a region's trait when its mean there is this many SDs off
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class RegionLabel:
     share: float = 0.0
     source: str = ""
     source_share: float = 0.0
+    trait: str = ""  # what sets the region apart ("high size"), or "" (:func:`traits`)
 
 
 def find_regions(
@@ -249,6 +253,33 @@ def majority(f: ClipField, labels: np.ndarray, n_regions: int) -> tuple[np.ndarr
     return np.where(counts > 0, top, -1), share
 
 
+def traits(fields: Mapping[str, ClipField], labels: np.ndarray, n_regions: int) -> list[str]:
+    """Each region's most telling continuous field: ``"high NAME"`` / ``"low NAME"`` for the field whose
+    mean over the region's clips lies furthest from its mean over all clips, at least :data:`TRAIT_SD`
+    standard deviations away; ``""`` where none does. NaN values are left out."""
+    best = np.zeros(n_regions)
+    names = [""] * n_regions
+    inside = labels >= 0
+    for name, f in fields.items():
+        if f.categorical:
+            continue
+        v = np.asarray(f.values, np.float64)
+        ok = inside & np.isfinite(v)
+        if len(v) != len(labels) or not ok.any():
+            continue
+        sd = float(np.nanstd(v))
+        if not sd > 0:
+            continue
+        n = np.bincount(labels[ok], minlength=n_regions)[:n_regions]
+        total = np.bincount(labels[ok], weights=v[ok], minlength=n_regions)[:n_regions]
+        z = (total / np.maximum(n, 1) - float(np.nanmean(v))) / sd
+        z[n == 0] = 0.0
+        for r in np.flatnonzero((np.abs(z) >= TRAIT_SD) & (np.abs(z) > best)):
+            best[r] = abs(z[r])
+            names[r] = f"{'high' if z[r] > 0 else 'low'} {name}"
+    return names
+
+
 def describe_regions(
     regions: MapRegions, fields: Mapping[str, ClipField], preferred: str = ""
 ) -> tuple[str, list[RegionLabel]]:
@@ -265,6 +296,7 @@ def describe_regions(
     src = fields.get(SOURCE_FIELD)
     no_source = (np.full(r, -1), np.zeros(r))
     src_top, src_share = majority(src, regions.labels, r) if src is not None and src.categorical else no_source
+    trait = traits(fields, regions.labels, r)
     result = []
     for i in range(r):
         used = next((f for f in chain if top[f][0][i] >= 0), "")
@@ -272,5 +304,7 @@ def describe_regions(
         share = float(top[used][1][i]) if used else 0.0
         source = src.categories[src_top[i]] if used != SOURCE_FIELD and src_top[i] >= 0 else ""
         text = f"{category} {share:.0%}" if category else f"region {i + 1}"
-        result.append(RegionLabel(text, used, category, share, source, float(src_share[i]) if source else 0.0))
+        result.append(
+            RegionLabel(text, used, category, share, source, float(src_share[i]) if source else 0.0, trait[i])
+        )
     return name, result

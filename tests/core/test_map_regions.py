@@ -140,3 +140,24 @@ def test_untagged_clips_count_against_the_share():
     name, labels = describe_regions(regions, fields, "tag")
     assert name == "tag" and labels[r0].text == f"dog {labels[r0].share:.0%}"
     assert all(lab.field == "shape" and lab.category for r, lab in enumerate(labels) if r != r0)  # untagged regions
+
+
+def test_a_regions_trait_is_the_continuous_field_furthest_from_its_overall_mean():
+    from latentlab.core.map_regions import traits
+
+    labels = np.repeat([0, 1, 2, -1], 100)  # three regions and clips in none
+    rng = np.random.default_rng(0)
+    size = np.concatenate([rng.normal(2.0, 0.1, 100), rng.normal(-2.0, 0.1, 100), rng.normal(0, 0.1, 200)])
+    vx = np.concatenate(
+        [rng.normal(0, 0.1, 100), rng.normal(0, 0.1, 100), rng.normal(3.0, 0.1, 100), np.full(100, np.nan)]
+    )
+    fields = {
+        "size": ClipField("size", size),
+        "vx": ClipField("vx", vx),
+        "shape": ClipField("shape", np.zeros(400, np.int64), ("circle",)),  # categorical: never a trait
+    }
+    assert traits(fields, labels, 3) == ["high size", "low size", "high vx"]
+    flat = {"size": ClipField("size", rng.normal(0, 1, 400))}
+    assert traits(flat, labels, 3) == ["", "", ""]  # nothing sets a region apart: no trait
+    _, named = describe_regions(find_regions(np.c_[labels, labels].astype(float)), fields)
+    assert all(lab.trait in ("", "high size", "low size", "high vx", "low vx") for lab in named)

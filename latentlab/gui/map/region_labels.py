@@ -22,11 +22,13 @@ MAX_SOURCE_CHARS = 24
 
 
 def label_lines(label: RegionLabel, sources: bool = True) -> str:
-    """The text drawn: the label, and the top source video on a second line (shortened) if ``sources``."""
-    if not sources or not label.source or label.source == label.category:
-        return label.text
-    source = label.source if len(label.source) <= MAX_SOURCE_CHARS else label.source[: MAX_SOURCE_CHARS - 1] + "…"
-    return f"{label.text}\n{source} {label.source_share:.0%}"
+    """The text drawn: the label with its trait, and the top source video on a second line (shortened)
+    if ``sources``."""
+    lines = [f"{label.text} · {label.trait}" if label.trait else label.text]
+    if sources and label.source and label.source != label.category:
+        source = label.source if len(label.source) <= MAX_SOURCE_CHARS else label.source[: MAX_SOURCE_CHARS - 1] + "…"
+        lines.append(f"{source} {label.source_share:.0%}")
+    return "\n".join(lines)
 
 
 class RegionLabels:

@@ -17,8 +17,8 @@ OFF = "View → Region labels names the dense regions of the map and lists them 
 
 
 def row_text(label: RegionLabel, size: int, sources: bool = True) -> str:
-    """``circle 92% · 1,234 clips · a.mp4 (61%)`` (the source video only if ``sources``)."""
-    parts = [label.text, count(size, "clip")]
+    """``circle 92% · high size · 1,234 clips · a.mp4 (61%)`` (the source video only if ``sources``)."""
+    parts = [f"{label.text} · {label.trait}" if label.trait else label.text, count(size, "clip")]
     if sources and label.source and label.source != label.category:
         parts.append(f"{label.source} ({label.source_share:.0%})")
     return " · ".join(parts)

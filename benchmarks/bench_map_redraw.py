@@ -5,7 +5,9 @@ locked, its dark background; ``--axes`` keeps pyqtgraph's axes, whose ticks are 
 before every timed redraw the view zooms by a step, so each renderer draws every visible point again
 (nothing cached is blitted); the time runs from the range change to the widget painted (``repaint()``).
 Points are a Gaussian mixture of 12 coloured clusters, like a t-SNE map; the view starts fitted to all
-of them. The renderers take turns redraw by redraw (interleaved), so a busy machine slows all three alike.
+of them. The renderers take turns, a block of steps each (three turns per phase, the first step of each
+block untimed: one renderer's garbage and caches are not the next one's), so a busy machine slows all
+three alike.
 ``bench_explorer.py`` runs this comparison too (:func:`bench`), next to the drag.
 
     python benchmarks/bench_map_redraw.py [--points 100000 1000000] [--repeats 7] [--axes] [--json OUT]
@@ -47,6 +49,8 @@ def renders_grew(item):
 
 #: The three renderers compared, the new one first.
 RENDERERS = ("splat", "scatter", "previous raster")
+#: Turns per phase: each renderer draws a block of steps, then the next one (a busy machine slows all alike).
+ROUNDS = 3
 #: The map's background (as LatentMap sets up its plot).
 MAP_BACKGROUND = (8, 9, 12)
 
@@ -96,6 +100,7 @@ class Stepper:
 
     def step(self, factor: float) -> float:
         (cx, cy), (hx, hy) = self.c, self.half
+        self.app.processEvents()  # whatever another plot left pending is not this step's
         t = time.perf_counter()
         self.vb.setRange(
             xRange=(cx - hx * factor, cx + hx * factor), yRange=(cy - hy * factor, cy + hy * factor), padding=0
@@ -122,12 +127,17 @@ def bench(n: int, repeats: int, axes: bool = False, renderers=RENDERERS) -> dict
         widget.repaint()
         steppers[name] = Stepper(app, widget, vb, drew)
     times = {name: {"full view": [], "zooming in": []} for name in renderers}
-    for i in range(repeats):  # interleaved: each renderer one step in turn
-        for name, st in steppers.items():
-            times[name]["full view"].append(st.step(1.0 + 0.01 * (i + 1)))
-    for i in range(repeats * 6):
-        for name, st in steppers.items():
-            times[name]["zooming in"].append(st.step(0.97 ** (i + 1)))
+    phases = (
+        ("full view", [1.0 + 0.01 * (i + 1) for i in range(repeats)]),
+        ("zooming in", [0.97 ** (i + 1) for i in range(6 * repeats)]),
+    )
+    for phase, factors in phases:
+        for block in np.array_split(np.asarray(factors), ROUNDS):  # renderers take turns, a block each
+            if not len(block):
+                continue
+            for name, st in steppers.items():
+                st.step(block[0] * 1.005)  # untimed: what the renderer before left in the caches and the heap
+                times[name][phase] += [st.step(f) for f in block]
     for st in steppers.values():
         st.widget.close()
     app.processEvents()

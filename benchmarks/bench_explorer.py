@@ -217,16 +217,16 @@ def main() -> int:
 
     if args.table_nice is not None:
         thread_priority.BACKGROUND_NICE = args.table_nice
-    app = make_app()
     sizes = [args.points] + ([args.big] if args.big else [])
     redraw = {}
-    if args.redraw_repeats:
+    if args.redraw_repeats:  # before make_app: its style sheet doubles ScatterPlotItem's cost; compare without it
         from bench_map_redraw import bench as bench_redraw
 
         for n in sizes:
             redraw[n] = bench_redraw(n, args.redraw_repeats)
             redraw[n]["load_average_after"] = os.getloadavg()
             print(f"  redraw {n:,}: {redraw[n]}", flush=True)
+    app = make_app()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
     codec, model_note, ckpt = get_codec(args)

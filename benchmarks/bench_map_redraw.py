@@ -7,7 +7,9 @@ before every timed redraw the view zooms by a step, so each renderer draws every
 Points are a Gaussian mixture of 12 coloured clusters, like a t-SNE map; the view starts fitted to all
 of them. The renderers take turns, a block of steps each (three turns per phase, the first step of each
 block untimed: one renderer's garbage and caches are not the next one's), so a busy machine slows all
-three alike.
+three alike. The QApplication is a plain one: under the app's style sheet ``ScatterPlotItem`` costs
+about twice as much (48 against 25 ms at 100 k), the splat 0.5 ms more; the plain one is the baseline's
+best case.
 ``bench_explorer.py`` runs this comparison too (:func:`bench`), next to the drag.
 
     python benchmarks/bench_map_redraw.py [--points 100000 1000000] [--repeats 7] [--axes] [--json OUT]

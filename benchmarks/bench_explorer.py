@@ -1,20 +1,26 @@
 """Explorer responsiveness, measured through the real Qt event loop (offscreen).
 
-1. Map load (dataset + projection -> points drawn and first paint) and full repaint, at 100k and 1M clips.
-2. A 10-second probe drag on a 100k-clip map with the real decoder: synthetic mouse moves every
-   16 ms (60 Hz) go through pyqtgraph's scene to the probe marker, the inverse projection and the
-   decode worker; latency = mouse move sent -> the decoded frame for that move painted (p50/p95),
-   plus how many moves got a frame of their own (the rest were superseded: latest wins).
-3. The longest GUI-thread stall during that drag: a 1 ms QTimer heartbeat; a stall is a gap between
+1. The map's full redraw at ``--points`` and ``--big`` points: the splat renderer against pyqtgraph's
+   ``ScatterPlotItem`` and the previous raster, one protocol for the three (``bench_map_redraw.bench``:
+   the map's 800 x 800 plot, a zoom step before every timed redraw, the renderers interleaved).
+2. Map load (dataset + projection -> points drawn and first paint) and full repaint in the window.
+3. A probe drag on each map with the real decoder, twice: DURING the background build of the inverse's
+   table (started when the projection arrives; the drag stops when the build ends) and AFTER it.
+   Synthetic mouse moves every 16 ms (60 Hz) go through pyqtgraph's scene to the probe marker, the
+   inverse projection and the decode worker; latency = mouse move sent -> the decoded frame for that
+   move painted (p50/p95), plus how many moves got a frame of their own (the rest were superseded).
+4. The longest GUI-thread stall during each drag: a 1 ms QTimer heartbeat; a stall is a gap between
    two beats.
-4. Start-up: ``latentlab explore --screenshot`` in a subprocess with warm caches (wall time to exit,
+5. Start-up: ``latentlab explore --screenshot`` in a subprocess with warm caches (wall time to exit,
    and the time the app reports from start-up to the painted window).
+
+The last lines printed are every figure with its goal beside it.
 
 Model: the bundled demo checkpoint if ``checkpoints/demo`` exists, else a randomly initialised model
 of the same architecture (VAEConfig defaults), said in the output.
 
-    python benchmarks/bench_explorer.py [--points 100000] [--big 1000000] [--drag-big] [--drag-seconds 10]
-                                        [--startup] [--json out.json]
+    python benchmarks/bench_explorer.py [--points 100000] [--big 1000000] [--drag-seconds 8]
+                                        [--redraw-repeats 7] [--no-drag-big] [--startup] [--json out.json]
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 from explorer_drag import bench_drag, percentile  # noqa: E402
-from explorer_map import bench_map, bench_scatter_baseline  # noqa: E402
+from explorer_map import bench_map, bench_scatter_baseline, goal_lines, restart_table_build  # noqa: E402
 
 
 def get_codec(args):
@@ -169,8 +175,9 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--points", type=int, default=100_000)
     p.add_argument("--big", type=int, default=1_000_000, help="second map size (0: skip)")
-    p.add_argument("--drag-big", action="store_true", help="drag the probe on the second map too")
-    p.add_argument("--drag-seconds", type=float, default=10.0)
+    p.add_argument("--no-drag-big", action="store_true", help="drag the probe on the first map only")
+    p.add_argument("--drag-seconds", type=float, default=8.0, help="each drag (during the build: at most)")
+    p.add_argument("--redraw-repeats", type=int, default=7, help="zoom steps per renderer (0: no redraw comparison)")
     p.add_argument("--checkpoint", help="model for the drag (default: checkpoints/demo, else random init)")
     p.add_argument("--startup", action="store_true", help="also time `latentlab explore --screenshot` (demo data)")
     p.add_argument("--null-decoder", action="store_true", help="decode for free (GUI overhead alone)")
@@ -179,6 +186,12 @@ def main() -> int:
         type=float,
         default=None,
         help="sys.setswitchinterval in seconds (default: what the app sets)",
+    )
+    p.add_argument(
+        "--table-nice",
+        type=int,
+        default=None,
+        help="how much nicer the inverse's table build runs than the app (default: the app's, 0: as the GUI)",
     )
     p.add_argument("--startup-only", action="store_true", help="only the start-up timing (needs --checkpoint)")
     p.add_argument("--data", help="LATENTLAB_DATA for the start-up runs (reuse a warm one)")
@@ -198,9 +211,21 @@ def main() -> int:
     threads = configure_torch_threads()  # what the app does: all cores but one for torch
     from PySide6.QtCore import QSettings
 
+    from latentlab.app import thread_priority
     from latentlab.gui.app import make_app
     from latentlab.gui.main_window import MainWindow
 
+    if args.table_nice is not None:
+        thread_priority.BACKGROUND_NICE = args.table_nice
+    sizes = [args.points] + ([args.big] if args.big else [])
+    redraw = {}
+    if args.redraw_repeats:  # before make_app: its style sheet doubles ScatterPlotItem's cost; compare without it
+        from bench_map_redraw import bench as bench_redraw
+
+        for n in sizes:
+            redraw[n] = bench_redraw(n, args.redraw_repeats)
+            redraw[n]["load_average_after"] = os.getloadavg()
+            print(f"  redraw {n:,}: {redraw[n]}", flush=True)
     app = make_app()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -212,8 +237,10 @@ def main() -> int:
         "codec": repr(codec),
         "machine": "2-core cloud VM, no GPU, torch " + torch.__version__,
         "load_average_at_start": os.getloadavg(),
+        "redraw": redraw,
         "torch_threads": threads,
         "gil_switch_interval_s": sys.getswitchinterval(),
+        "table_build_nice_step": thread_priority.BACKGROUND_NICE,
     }
     results["decode_only"] = bench_decode_only(codec)
     print(f"model: {model_note}\n  decode alone: {results['decode_only']}", flush=True)
@@ -223,7 +250,7 @@ def main() -> int:
     window.resize(1440, 900)
     window.show()
     maps = []
-    for n in [args.points] + ([args.big] if args.big else []):
+    for n in sizes:
         t = time.perf_counter()
         loaded = make_loaded(n, codec)
         prep = time.perf_counter() - t
@@ -235,17 +262,23 @@ def main() -> int:
             b = bench_scatter_baseline(app, np.asarray(loaded.projection.coords))
             results.setdefault("baseline_plain_scatter", []).append(b)
             print(f"  baseline plain ScatterPlotItem {n:,}: {b}", flush=True)
-        if n == args.points or (n == args.big and args.drag_big):
+        if n == args.points or not args.no_drag_big:
             window.state.select([0])
             window.state.move_probe(*map(float, np.median(loaded.projection.coords, axis=0)))
             key = "drag" if n == args.points else "drag_big"
+            job = restart_table_build(app, window, loaded.inverse)
+            results[key + "_during_build"] = bench_drag(app, window, args.drag_seconds, during=job)
+            results[key + "_during_build"]["load_average"] = os.getloadavg()
+            print(f"  drag on {n:,} during the table build: {results[key + '_during_build']}", flush=True)
             results[key] = bench_drag(app, window, args.drag_seconds)
-            print(f"  drag on {n:,}: {results[key]}", flush=True)
+            results[key]["load_average"] = os.getloadavg()
+            print(f"  drag on {n:,} after it: {results[key]}", flush=True)
     results["maps"] = maps
     window.close()
     if args.startup:
         results["startup"] = bench_startup(ckpt, data=args.data)
         print(f"  startup: {results['startup']}", flush=True)
+    print("\n".join(goal_lines(results, args.points, args.big)), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

@@ -21,15 +21,21 @@ def wait_until(app, cond, timeout=60.0):
             raise TimeoutError("condition not met")
 
 
-def bench_drag(app, window, seconds):
+def bench_drag(app, window, seconds, during=None):
+    """Drag the probe for ``seconds``. ``during``: a running job (the inverse's table being built): the
+    drag starts at once and stops when the job ends, and only moves sent while it ran are counted;
+    without it the drag starts from a settled window (every background job done)."""
     from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
 
     m, state = window.map, window.state
     wait_until(app, lambda: window.probe.result is not None)
-    # Start from a settled window: background jobs (the inverse raster of the new map, clusters) done,
-    # and work left by the map benchmark run now.
-    wait_until(app, lambda: not window.runner.jobs)
+
+    def job_running() -> bool:
+        return during is not None and during in window.runner.jobs
+
+    if during is None:  # background jobs (the inverse raster of the new map, clusters) done first
+        wait_until(app, lambda: not window.runner.jobs, timeout=1800)
     app.processEvents()
     vp = m.plot.viewport()
     start = m.plot.mapFromScene(m.view.mapViewToScene(m.probe.pos()))
@@ -78,7 +84,7 @@ def bench_drag(app, window, seconds):
         send(QEvent.Type.MouseMove, pos, N, L)
         move_cpu.append(time.thread_time() - c_send)
         rid = window.worker.latest("probe")
-        if rid != before:
+        if rid != before and (during is None or job_running()):
             sent[rid] = t_send
         n_moves[0] += 1
 
@@ -102,7 +108,11 @@ def bench_drag(app, window, seconds):
     heart.timeout.connect(lambda: beats.append(time.perf_counter()))
     heart.start(1)
     mover.start(16)
-    wait_until(app, lambda: time.perf_counter() - t_start > seconds, timeout=seconds + 30)
+    wait_until(
+        app,
+        lambda: time.perf_counter() - t_start > seconds or (during is not None and not job_running()),
+        timeout=seconds + 30,
+    )
     mover.stop()
     heart.stop()
     gc.callbacks.remove(on_gc)
@@ -123,6 +133,8 @@ def bench_drag(app, window, seconds):
         "gc_during_longest_stall": [(g, round(ms, 2)) for g, _, ms in gc_in_stall],
         "gui_gaps_over_50ms": int((gaps > 50).sum()),
         "moves": n_moves[0],
+        "drag_s": wall,
+        "job_still_running_at_the_end": job_running(),
         "frames_painted_for_a_move": len(latencies),
         "latency_p50_ms": 1000 * percentile(latencies, 50),
         "latency_p95_ms": 1000 * percentile(latencies, 95),

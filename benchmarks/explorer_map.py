@@ -1,8 +1,10 @@
-"""The map timings of ``bench_explorer.py``: load -> first paint and repaints, and the plain
-pyqtgraph scatter of the same points as the same-run baseline."""
+"""The map timings of ``bench_explorer.py``: load -> first paint and repaints, the plain pyqtgraph
+scatter of the same points as the same-run baseline, the restart of the inverse's table build for the
+drag during it, and the closing lines of every figure beside its goal."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -69,3 +71,42 @@ def bench_scatter_baseline(app, coords, repeats=5):
         reps.append(time.perf_counter() - t)
     w.close()
     return {"clips": len(coords), "load_and_first_paint_s": load, "full_repaint_ms": 1000 * float(np.median(reps))}
+
+
+def restart_table_build(app, window, inverse):
+    """Start the build of ``inverse``'s table (core.inverse_raster) again, from no table, as when a
+    projection arrives; returns its job once the previous build is gone."""
+    from explorer_drag import wait_until
+
+    job = window.fitter.tabulate_inverse()  # cancels the build started by the projection, if still running
+    wait_until(app, lambda: all(j is job for j in window.runner.jobs), timeout=600)
+    inverse.raster = None  # the cancelled build may have finished first: drag on no table
+    return job
+
+
+def goal_lines(results: dict, points: int, big: int) -> list[str]:
+    """Every figure the map's acceptance asks for, with its goal and whether this run met it."""
+
+    def line(what, value, goal, ok):
+        return f"  {what:66s} {value:>9s}   goal {goal:12s} {'met' if ok else 'NOT met'}"
+
+    out = [f"Figures and goals (load average now {os.getloadavg()[0]:.1f}):"]
+    for n, r in results.get("redraw", {}).items():
+        splat, scatter, prev = (r[k]["full view_ms"] for k in ("splat", "scatter", "previous raster"))
+        budget = 16.0 if n <= 100_000 else 33.0
+        out.append(line(f"redraw {n:,}: splat (full view)", f"{splat:.1f} ms", f"<= {budget:.0f} ms", splat <= budget))
+        out.append(f"  {'':66s} ScatterPlotItem {scatter:.1f} ms, previous raster {prev:.1f} ms")
+        z = r["splat"]["zooming in_ms_median"]
+        out.append(line(f"redraw {n:,}: splat (zooming in)", f"{z:.1f} ms", f"<= {budget:.0f} ms", z <= budget))
+        if n <= 100_000:
+            out.append(
+                line(f"redraw {n:,}: ScatterPlotItem / splat", f"{scatter / splat:.1f}x", ">= 5x", scatter >= 5 * splat)
+            )
+    for key, n in (("drag", points), ("drag_big", big)):
+        for when, suffix in (("during the table build", "_during_build"), ("after it", "")):
+            d = results.get(key + suffix)
+            if d is not None:
+                p95 = d["latency_p95_ms"]
+                what = f"drag {n:,} {when}: move -> frame p95 ({d['frames_painted_for_a_move']} frames)"
+                out.append(line(what, f"{p95:.1f} ms", "<= 16 ms", p95 <= 16.0))
+    return out

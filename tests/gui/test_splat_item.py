@@ -27,3 +27,30 @@ def test_points_are_drawn_after_the_view_changes(qtbot):
     qtbot.waitUntil(lambda: item.renders > before)
     assert (item.image[..., 0] == 255).sum() == 0 and (item.image[..., 2] == 255).sum() > 0
     assert item.density_weight == 0.0
+
+
+def test_the_image_lands_on_the_screen_where_its_points_are(qtbot):
+    """The image is copied one pixel to one screen pixel: a point's dot is painted at its place on screen."""
+    widget = pg.PlotWidget(background=(0, 0, 0))
+    qtbot.addWidget(widget)
+    widget.hideAxis("left")
+    widget.hideAxis("bottom")
+    widget.resize(300, 240)
+    widget.show()
+    vb = widget.getViewBox()
+    vb.setRange(xRange=(0.0, 10.0), yRange=(0.0, 10.0), padding=0)
+    item = SplatItem(vb)
+    vb.addItem(item, ignoreBounds=True)
+    item.set_points(np.array([[2.0, 7.0]], np.float32), np.array([[255, 0, 0, 255]], np.uint8))
+    qtbot.waitUntil(lambda: item.renders >= 1)
+    shot = widget.grab().toImage()
+    where = widget.mapFromScene(vb.mapViewToScene(pg.Point(2.0, 7.0)))
+    red = [
+        (x, y)
+        for y in range(shot.height())
+        for x in range(shot.width())
+        if shot.pixelColor(x, y).red() > 200 and shot.pixelColor(x, y).blue() < 50
+    ]
+    assert 4 <= len(red) <= 16  # one dot of about 3 x 3 pixels
+    xs, ys = zip(*red)
+    assert abs(np.mean(xs) - where.x()) <= 1.5 and abs(np.mean(ys) - where.y()) <= 1.5

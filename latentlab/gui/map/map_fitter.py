@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.app import maps
+from latentlab.app.thread_priority import lower_this_thread
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
 from latentlab.gui.map.latent_map import LatentMap
@@ -108,8 +109,10 @@ class MapFitter(QObject):
         inverse = self.state.inverse
         if inverse is None:
             return None
-        self._raster_job = self.runner.submit(
-            "tabulate the map for the probe",
-            lambda ctx: inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled),
-        )
+
+        def tabulate(ctx):
+            lower_this_thread()  # the build shares two cores with the GUI and the decoder: they come first
+            return inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled)
+
+        self._raster_job = self.runner.submit("tabulate the map for the probe", tabulate)
         return self._raster_job

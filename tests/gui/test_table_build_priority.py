@@ -1,0 +1,29 @@
+"""The inverse's table is built at a lower priority than the GUI, on the job's thread only."""
+
+import os
+import sys
+import threading
+
+import pytest
+
+from latentlab.app.thread_priority import BACKGROUND_NICE
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_the_table_build_runs_nicer_than_the_gui(window, qtbot, monkeypatch):
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if gui + BACKGROUND_NICE > 19:
+        pytest.skip("this process is already almost as nice as can be")
+    qtbot.waitUntil(lambda: window.state.inverse is not None, timeout=5000)
+    inverse, seen = window.state.inverse, []
+    build = inverse.build_raster
+
+    def recording(*args, **kwargs):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(inverse, "build_raster", recording)
+    job = window.fitter.tabulate_inverse()  # what a new projection starts
+    qtbot.waitUntil(lambda: job not in window.runner.jobs, timeout=10000)
+    assert seen == [gui + BACKGROUND_NICE]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # the GUI thread kept its own

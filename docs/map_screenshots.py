@@ -15,9 +15,10 @@ clips, a few minutes on 2 cores, and fits its t-SNE map once) it writes:
 With ``--store STORE --checkpoint CKPT`` (a store ingested from real videos and a model trained on it)
 it also writes ``map_video_path.png``: View → Show a video's path… with the scrubber moved.
 
-Each picture is taken once what it shows is on screen (waiting on the features' own state, never a fixed
-sleep), with ``QWidget.grab()`` (offscreen is fine), cropped to the map where that reads better and
-quantized to 256 colours if it would be larger than ``MAX_BYTES``.
+Each picture is taken once what it shows is ready (waiting on the features' own state and signals, then
+processing events for ``PAINT_MS`` so that queued and debounced repaints land), with ``QWidget.grab()``
+(offscreen is fine), cropped to the map where that reads better and quantized to 256 colours if it would
+be larger than ``MAX_BYTES``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import numpy as np  # noqa: E402
 DEMO_SHOTS = ("posters", "decoded_grid", "regions", "local_ellipses", "drag")
 #: A picture larger than this is saved quantized to 256 colours.
 MAX_BYTES = 300_000
+#: Events processed this long before a grab, for repaints that have no signal of their own.
+PAINT_MS = 400
 #: How long to wait for the data to open (the first run generates the demo) before giving up.
 OPEN_S = 900.0
 #: How long to wait for a feature to show on the open data before giving up.
@@ -79,7 +82,7 @@ class Shooter:
             if time.perf_counter() - t0 > timeout:
                 raise SystemExit(f"map_screenshots: gave up waiting for {what} after {timeout:.0f} s")
 
-    def paint(self, ms: int = 400) -> None:
+    def paint(self, ms: int = PAINT_MS) -> None:
         """Let queued repaints and debounced redraws (view changes, playing clips) reach the screen."""
         end = time.perf_counter() + ms / 1000
         while time.perf_counter() < end:
@@ -154,9 +157,8 @@ def shoot_posters(s: Shooter) -> None:
     for i in np.random.default_rng(0).choice(len(coords), min(300, len(coords)), replace=False):
         half = (x1 - x0) / 2
         while half > 1e-6 * (x1 - x0):  # zoom in on clip i until its neighbourhood shows as posters
-            v = Viewport(
-                *(coords[i, 0] + np.array([-half, half])), *(coords[i, 1] + np.array([-1, 1]) * half * h / w), w, h
-            )
+            (cx, cy), half_y = coords[i], half * h / w
+            v = Viewport(cx - half, cx + half, cy - half_y, cy + half_y, w, h)
             plan = plan_posters(coords, v)
             if plan is not None:
                 if best is None or len(plan.indices) > len(best[1].indices):

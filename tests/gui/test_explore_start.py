@@ -25,7 +25,7 @@ def test_cached_latents_show_the_map_before_the_model_loads(checkpoint, qtbot, s
     assert loaded.dataset.codec is None  # nothing needed torch: the map comes from the cache
     from latentlab.paths import user_data_dir
 
-    assert list((user_data_dir() / "maps").glob("*/pca.json"))
+    assert list(user_data_dir().rglob("latents/*/maps/*.json"))  # the PCA map, saved beside the latents
     np.testing.assert_array_equal(loaded.projection.coords, first.projection.coords)
     from latentlab.gui.main_window import MainWindow
 

@@ -14,6 +14,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from latentlab.app import maps
+from latentlab.app.interaction_hold import InteractionHold
 from latentlab.app.thread_priority import lower_this_thread
 from latentlab.core.explorer_state import ExplorerState
 from latentlab.gui.errors import guarded, listen
@@ -32,7 +33,9 @@ class MapFitter(QObject):
         self.state, self.runner, self.map = state, runner, latent_map
         self.fit_job: Job | None = None
         self._raster_job: Job | None = None
+        self.hold = InteractionHold()  # the inverse's table build steps aside while the probe is dragged
         listen(latent_map, state.projection_changed, self.tabulate_inverse)
+        listen(latent_map, state.probe_moved, lambda *_: self.hold.touch())
 
     def shown_method(self) -> str:
         """The method of the map the state holds ("pca" before any)."""
@@ -102,7 +105,9 @@ class MapFitter(QObject):
 
     def tabulate_inverse(self, _projection=None) -> Job | None:
         """Tabulate the new map's inverse on a grid in the background (core.inverse_raster): each
-        probe move then costs a ~0.03 ms lookup instead of a ~0.1 ms local fit."""
+        probe move then costs a ~0.03 ms lookup instead of a ~0.1 ms local fit. The build runs at a
+        lower priority and pauses between chunks while the probe is being dragged (``hold``): the
+        drag works without the table, and its frames come first."""
         if self._raster_job is not None:
             self._raster_job.cancel()
             self._raster_job = None
@@ -110,9 +115,11 @@ class MapFitter(QObject):
         if inverse is None:
             return None
 
+        hold = self.hold
+
         def tabulate(ctx):
             lower_this_thread()  # the build shares two cores with the GUI and the decoder: they come first
-            return inverse.build_raster(lambda f: ctx.progress(f), ctx.is_cancelled)
+            return inverse.build_raster(lambda f: ctx.progress(f), lambda: hold.wait(ctx.is_cancelled))
 
         self._raster_job = self.runner.submit("tabulate the map for the probe", tabulate)
         return self._raster_job

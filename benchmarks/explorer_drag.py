@@ -135,7 +135,7 @@ def bench_drag(app, window, seconds, during=None):
         "moves": n_moves[0],
         "drag_s": wall,
         "job_still_running_at_the_end": job_running(),
-        "table_build_stepped_aside_s": window.fitter.hold.waited_s,  # paused while the probe moved (app.interaction_hold)
+        "table_build_stepped_aside_s": window.fitter.hold.waited_s,  # paused while the probe moved
         "frames_painted_for_a_move": len(latencies),
         "latency_p50_ms": 1000 * percentile(latencies, 50),
         "latency_p95_ms": 1000 * percentile(latencies, 95),

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from latentlab.core.map_cache import MapCache
 
 #: Up to this many clips the window reads a saved map on the GUI thread, so it shows at once (reading
-#: it and building its inverse: 0.11 s at 100 k clips, 1.8 s at 1 M, benchmarks/bench_map_cache.py);
-#: a larger saved map is read by a job, still without a fit.
-INLINE_CLIPS = 100_000
+#: it and building its inverse: ~0.03 s at 10 k clips, 0.11 s at 100 k, benchmarks/bench_map_cache.py;
+#: the sample datasets' 20 k stay under a frame or two); a larger saved map is read by a job, still
+#: without a fit, so that the window never stalls for it.
+INLINE_CLIPS = 20_000
 
 
 @dataclass

@@ -60,6 +60,9 @@ def test_the_tags_dock_tags_the_pinned_point_shown_and_undo_takes_it_off(window,
     assert ext.points.get(point.id).tags == ("dog ü",)
     assert cur.book.members("dog ü").size == 0  # the selected clip 2 was not tagged
     assert "tags: dog ü" in panel.hint.text() and "tags: dog ü" in ext.panel.list.item(0).text()
+    names = ext.panel.tag_names  # the Pinned dock's tag field completes the same tags, with their colours
+    assert [names.item(r).text() for r in range(names.rowCount())] == ["cat", "dog ü"]
+    assert names.item(0).data(Qt.ItemDataRole.DecorationRole).name() == cur.book.colour("cat")
     undo.trigger()  # Edit → Undo (Ctrl+Z)
     assert ext.points.get(point.id).tags == () and "tags: none" in panel.hint.text()
     cur.menus.redo_action.trigger()

@@ -79,6 +79,9 @@ class PointDragExtension(ExtensionBase):
         self.points.changed.connect(guarded(self._on_points_changed))
         if ctx.export is not None:
             ctx.export.pinned = self.points  # File → Export… can include them
+        if ctx.curation is not None:  # the Pinned dock's tag field completes the Tags dock's tags
+            ctx.curation.state_changed.connect(guarded(self._offer_tags))
+            self._offer_tags()
         self.drag.pinned.connect(guarded(self.pin))
         self.panel.play.connect(guarded(self.play))
         self.panel.interpolate.connect(guarded(self.interpolate_to))
@@ -152,6 +155,10 @@ class PointDragExtension(ExtensionBase):
         """The probe panel shows pinned point ``point_id`` (None: no longer): the Tags dock tags it."""
         if self.ctx.curation is not None:
             self.ctx.curation.show_pinned(None if point_id is None else ShownPinned(self.points, point_id))
+
+    def _offer_tags(self) -> None:
+        book = self.ctx.curation.book
+        self.panel.set_tag_names([(n, book.colour(n)) for n in book.names()])
 
     def _on_probe_moved(self, *_xy) -> None:
         self.probe.decoded.set_caption(self._probe_caption)

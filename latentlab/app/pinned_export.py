@@ -76,10 +76,14 @@ def pinned_into_export(
     progress: Callable[[float], None] | None = None,
 ) -> list[str]:
     """Add the pinned ``points`` to an export being written in ``folder``: ``pinned/`` (videos, latents,
-    ``pinned.json``) and ``pinned.csv`` (``PINNED_COLUMNS``). Returns the files, relative to ``folder``."""
+    ``pinned.json``; ``pinned-2/`` if a tag's folder is already called so) and ``pinned.csv``
+    (``PINNED_COLUMNS``, ``file`` relative to ``folder``). Returns the files, relative to ``folder``."""
     points = list(points)
-    sub = folder / PINNED_FOLDER
-    sub.mkdir(exist_ok=True)
+    name, k = PINNED_FOLDER, 2
+    while (folder / name).exists():  # a folder-per-tag export with a tag "pinned": its folder is kept apart
+        name, k = f"{PINNED_FOLDER}-{k}", k + 1
+    sub = folder / name
+    sub.mkdir()
     rows, videos = _write_points(points, codec, sub, fps, clip_keys, progress)
     with open(folder / PINNED_TABLE, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, PINNED_COLUMNS, lineterminator="\n")
@@ -93,9 +97,9 @@ def pinned_into_export(
                     "source_key": row["source_key"] or "",
                     "source_index": row["source_index"],
                     "tags": join_tags(row["tags"]),
-                    "file": f"{PINNED_FOLDER}/{row['video']}",
+                    "file": f"{name}/{row['video']}",
                     "latent_row": k,
                 }
             )
-    inner = [f"{PINNED_FOLDER}/{v.name}" for v in videos]
-    return [*inner, f"{PINNED_FOLDER}/pinned_latents.npy", f"{PINNED_FOLDER}/pinned.json", PINNED_TABLE]
+    inner = [f"{name}/{v.name}" for v in [*videos, sub / "pinned_latents.npy", sub / "pinned.json"]]
+    return [*inner, PINNED_TABLE]

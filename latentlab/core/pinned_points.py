@@ -169,6 +169,25 @@ class TagPinned(Command):
         self._swap(self.before)
 
 
+@dataclass(frozen=True)
+class ShownPinned:
+    """Pinned point ``point_id`` of ``points``, shown in the probe panel: the Tags dock tags it instead of the
+    selected clips (its edits are :class:`TagPinned` commands)."""
+
+    points: PinnedPoints
+    point_id: int
+
+    def point(self) -> PinnedPoint | None:
+        """The point, or None once it was removed."""
+        try:
+            return self.points.get(self.point_id)
+        except KeyError:
+            return None
+
+    def tag(self, tag: str, remove: bool = False) -> TagPinned:
+        return TagPinned(self.points, self.point_id, tag, remove=remove)
+
+
 def pinned_records(points: Sequence[PinnedPoint], clip_keys: Sequence[str] | None = None) -> list[dict]:
     """One JSON-ready dict per pinned point: name, latent, map position, source clip, tags, ``generated: true``."""
     rows = []

@@ -154,6 +154,7 @@ def run_export(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     info: dict | None = None,
+    extra: Callable[[Path, ExportReport], None] | None = None,
 ) -> ExportReport:
     """Export the clips ``indices`` of ``store`` (with ``tags[k]`` for ``indices[k]``) to ``out``.
 
@@ -169,6 +170,9 @@ def run_export(
         ``progress(fraction, text)``; ``cancel() -> bool`` polled between batches.
     info
         Free JSON added to ``export.json`` and ``manifest.json`` (the scope, the project...).
+    extra
+        ``extra(folder, report)`` writes more files into the staging folder (and lists them in
+        ``report``) after the clips', before ``export.json`` (File → Export…'s pinned points).
 
     Raises
     ------
@@ -228,6 +232,8 @@ def run_export(
             _export_videos(store, idx, rows, folder, reconstruct, report, progress, cancel)
         else:
             _export_folders(store, idx, rows, folder, report, progress, cancel)
+        if extra is not None:
+            extra(folder, report)
         write_report(folder, report, info)
     return report
 

@@ -83,3 +83,27 @@ def test_export_writes_videos_latents_and_a_generated_manifest(tmp_path):
     assert [r["source_key"] for r in doc["points"]] == ["a", "b"] and doc["points"][1]["video"] == "pinned-2.mp4"
     np.testing.assert_allclose(np.load(tmp_path / "out" / "pinned_latents.npy")[1], np.full(5, 0.5))
     assert all((tmp_path / "out" / n).stat().st_size > 0 for n in names)
+
+
+def test_pinned_points_join_an_export_beside_a_tag_folder_of_the_same_name(tmp_path):
+    import csv
+
+    from latentlab.app.pinned_export import pinned_into_export
+    from latentlab.core.pinned_points import PinnedPoints, PinPoint, TagPinned
+
+    points = PinnedPoints()
+    PinPoint(points, points.new_point(np.full(5, 0.25), (0, 0), source=1)).redo()
+    TagPinned(points, 1, "pinned").redo()
+    (tmp_path / "pinned").mkdir()  # a folder-per-tag export's folder for the tag "pinned"
+    files = pinned_into_export(list(points), _Decoder(), tmp_path, fps=8.0, clip_keys=["a", "b"])
+    assert files == [
+        "pinned-2/pinned-1.mp4",
+        "pinned-2/pinned_latents.npy",
+        "pinned-2/pinned.json",
+        "pinned.csv",
+    ]
+    assert not any((tmp_path / "pinned").iterdir())
+    with open(tmp_path / "pinned.csv", encoding="utf-8") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert row["generated"] == "true" and row["source_key"] == "b" and row["tags"] == "pinned"
+    assert (tmp_path / row["file"]).stat().st_size > 0

@@ -20,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDockWidget
 
+from latentlab.core.pinned_points import ShownPinned
 from latentlab.core.selections import DeleteSelection, SaveSelection
 from latentlab.core.tags import (
     FIELD_NAME,
@@ -43,6 +44,7 @@ class CurationExtension(ExtensionBase, NeighbourhoodTools):
     """Tags, saved selections and their undo history for the dataset shown in the window."""
 
     state_changed = Signal()  # any edit of the tags or the saved selections, or new ones loaded
+    pinned_shown_changed = Signal()  # the probe panel shows a pinned point, or no longer (see show_pinned)
     duplicates_changed = Signal()  # a near-duplicate search found groups, or they were used / dropped
 
     def __init__(self, ctx: WindowContext) -> None:
@@ -57,6 +59,7 @@ class CurationExtension(ExtensionBase, NeighbourhoodTools):
         self.kept_per_group = np.zeros(0, np.int64)  # the first clip of each group of that search
         self.suggestions: tuple[np.ndarray, list[str], np.ndarray] | None = None
         self.suggestions_dialog = None
+        self.pinned_shown: ShownPinned | None = None  # the pinned point the probe panel shows: the Tags dock tags it
         self.undo.changed.connect(self._on_edited)
         listen(ctx.window, self.state.dataset_changed, self._on_dataset_changed)
         self._build()
@@ -149,6 +152,21 @@ class CurationExtension(ExtensionBase, NeighbourhoodTools):
     def untag_selection(self, name: str) -> None:
         """Remove the selected clips from tag ``name``."""
         self.push(UntagClips(self.book, name, self._selection()))
+
+    def show_pinned(self, shown: ShownPinned | None) -> None:
+        """The probe panel shows a pinned point (None: no longer): the Tags dock follows."""
+        if shown != self.pinned_shown:
+            self.pinned_shown = shown
+            self.pinned_shown_changed.emit()
+
+    def tag_shown(self, name: str, remove: bool = False) -> None:
+        """The Tags dock's Tag / Untag: the pinned point shown when one is, else the selection."""
+        shown = self.pinned_shown
+        if shown is None or shown.point() is None:
+            (self.untag_selection if remove else self.tag_selection)(name)
+        else:
+            self.book.members(name)  # TagError for an unknown tag
+            self.push(shown.tag(name, remove=remove))
 
     def select_tag(self, name: str) -> None:
         """Select the clips tagged ``name``."""

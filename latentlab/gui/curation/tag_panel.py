@@ -1,8 +1,9 @@
 """TagPanel: the Tags dock: a table of tags (name, colour swatch, clip count) and the tag actions.
 
 The buttons act on the tag chosen in the table (New tag, Rename, Colour, Delete, Tag / Untag the
-selection, Select the tag's clips); "Show only" dims every other clip on the map. A double click
-on a row selects the tag's clips. Every edit goes through :class:`~latentlab.gui.curation.curation_extension.Curation`
+selection, Select the tag's clips); while the probe panel shows a pinned point, Tag / Untag act on it
+instead. "Show only" dims every other clip on the map. A double click on a row selects the tag's
+clips. Every edit goes through :class:`~latentlab.gui.curation.curation_extension.Curation`
 (one undo step each); the table redraws from the book whenever the curation state changes.
 """
 
@@ -76,13 +77,13 @@ class TagPanel(QWidget):
                     "tag",
                     "Tag selection",
                     "add the selected clips to the chosen tag",
-                    lambda: self._with_tag(cur.tag_selection),
+                    lambda: self._with_tag(cur.tag_shown),
                 ),
                 (
                     "untag",
                     "Untag selection",
                     "remove the selected clips from the chosen tag",
-                    lambda: self._with_tag(cur.untag_selection),
+                    lambda: self._with_tag(lambda t: cur.tag_shown(t, remove=True)),
                 ),
                 ("select", "Select clips", "select the chosen tag's clips", lambda: self._with_tag(cur.select_tag)),
             )
@@ -102,6 +103,7 @@ class TagPanel(QWidget):
         lay.addLayout(grid)
         lay.addWidget(self.hint)
         cur.state_changed.connect(guarded(self.refresh))
+        cur.pinned_shown_changed.connect(guarded(self._update_buttons))
         listen(self, cur.state.selection_changed, lambda *_: self._update_buttons())
         self.refresh()
 
@@ -158,12 +160,17 @@ class TagPanel(QWidget):
     def _update_buttons(self) -> None:
         has_tag = self.current_tag() is not None
         n_sel = self.curation.state.selection.size
+        shown = self.curation.pinned_shown
+        pinned = None if shown is None else shown.point()
         for key in ("rename", "colour", "delete", "select"):
             self.buttons[key].setEnabled(has_tag)
-        for key in ("tag", "untag"):
-            self.buttons[key].setEnabled(has_tag and n_sel > 0)
+        for key, verb in (("tag", "Tag"), ("untag", "Untag")):
+            self.buttons[key].setEnabled(has_tag and (n_sel > 0 or pinned is not None))
+            self.buttons[key].setText(f"{verb} {pinned.name}" if pinned is not None else f"{verb} selection")
         self.show_only.setEnabled(has_tag)
         selected = f"{count(n_sel, 'clip')} selected"
+        if pinned is not None:  # the buttons tag the pinned point shown
+            selected = f"{pinned.name} (generated) shown, tags: {', '.join(pinned.tags) or 'none'}"
         self.hint.setText(
             f"{selected} · Ctrl+Z undoes, Ctrl+Shift+Z redoes"
             if has_tag

@@ -13,7 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCompleter,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from latentlab.core.pinned_points import PinnedPoints, TagPinned, UnpinPoint
 from latentlab.core.undo import UndoStack
@@ -72,6 +82,10 @@ class PinnedPanel(QWidget):
         self.list.setToolTip("Shift+release a dragged point on the map to pin its latent here")
         self.tag_edit = QLineEdit()
         self.tag_edit.setPlaceholderText("tag")
+        self.tag_names = QStandardItemModel(self)  # the Tags dock's tags, with their colours
+        completer = QCompleter(self.tag_names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tag_edit.setCompleter(completer)
         buttons = {
             "play_button": ("Play", lambda: self.play.emit(self._chosen())),
             "interp_button": ("Interpolate current clip → this", lambda: self.interpolate.emit(self._chosen())),
@@ -112,6 +126,14 @@ class PinnedPanel(QWidget):
             if p.id == chosen or chosen is None:
                 self.list.setCurrentItem(item)  # the newest point when none was chosen
         self._update_buttons()
+
+    def set_tag_names(self, names_colours: list[tuple[str, str]]) -> None:
+        """Offer these ``(tag, "#rrggbb")`` (the Tags dock's) as the tag field completes."""
+        self.tag_names.clear()
+        for name, colour in names_colours:
+            item = QStandardItem(name)
+            item.setData(QColor(colour), Qt.ItemDataRole.DecorationRole)
+            self.tag_names.appendRow(item)
 
     def choose(self, point_id: int) -> None:
         """Make ``point_id`` the chosen row (a star clicked on the map)."""

@@ -2,8 +2,9 @@
 
 Builds the drag (the decoded frames show in the probe panel), the pinned points (stars on the map, the
 "Pinned points" dock as a tab beside Generate) and File → Export pinned points…. A pinned point plays in the
-probe panel, is an end of the interpolation (A = the clip in the player, B = the point) and exports as
-its decoded video and latent marked ``generated: true``; File → Import pinned points… pins those of
+probe panel (while it is shown there the Tags dock tags it), is an end of the interpolation (A = the clip in
+the player, B = the point) and exports as its decoded video and latent marked ``generated: true`` (alone,
+or with clips through File → Export…); File → Import pinned points… pins those of
 such a file again. Pinned points belong to the dataset shown: a new dataset clears them. Their edits
 (pin, tag, remove, import) are steps of the window's Edit → Undo history (the curation's stack), so
 they make the project unsaved like tag edits; the project saves them and gives them back on opening.
@@ -24,6 +25,7 @@ from latentlab.core.atomic import read_json
 from latentlab.core.pinned_points import (
     PinnedPoints,
     PinPoint,
+    ShownPinned,
     largest_id,
     pinned_records,
     points_from_records,
@@ -71,7 +73,15 @@ class PointDragExtension(ExtensionBase):
         self.drag.started.connect(guarded(self._on_drag_started))
         self.drag.released.connect(guarded(self._on_put_back))
         self.drag.cancelled.connect(guarded(self._on_cancelled))
-        listen(self, self.state.probe_moved, lambda *_: self.probe.decoded.set_caption(self._probe_caption))
+        listen(self, self.state.probe_moved, self._on_probe_moved)
+        listen(self, self.state.current_changed, lambda *_: self._shown(None))  # the Tags dock tags clips again
+        listen(self, self.state.selection_changed, lambda *_: self._shown(None))
+        self.points.changed.connect(guarded(self._on_points_changed))
+        if ctx.export is not None:
+            ctx.export.pinned = self.points  # File → Export… can include them
+        if ctx.curation is not None:  # the Pinned dock's tag field completes the Tags dock's tags
+            ctx.curation.state_changed.connect(guarded(self._offer_tags))
+            self._offer_tags()
         self.drag.pinned.connect(guarded(self.pin))
         self.panel.play.connect(guarded(self.play))
         self.panel.interpolate.connect(guarded(self.interpolate_to))
@@ -141,6 +151,24 @@ class PointDragExtension(ExtensionBase):
         if points:
             self.dock.show()
 
+    def _shown(self, point_id: int | None) -> None:
+        """The probe panel shows pinned point ``point_id`` (None: no longer): the Tags dock tags it."""
+        if self.ctx.curation is not None:
+            self.ctx.curation.show_pinned(None if point_id is None else ShownPinned(self.points, point_id))
+
+    def _offer_tags(self) -> None:
+        book = self.ctx.curation.book
+        self.panel.set_tag_names([(n, book.colour(n)) for n in book.names()])
+
+    def _on_probe_moved(self, *_xy) -> None:
+        self.probe.decoded.set_caption(self._probe_caption)
+        self._shown(None)
+
+    def _on_points_changed(self) -> None:
+        cur = self.ctx.curation
+        if cur is not None and cur.pinned_shown is not None and cur.pinned_shown.point() is None:
+            self._shown(None)  # the point shown was removed
+
     def _on_drag_started(self, clip: int) -> None:
         self.ctx.show_generate("probe")
         self.probe.decoded.set_caption(f"dragging clip {clip}")
@@ -197,6 +225,7 @@ class PointDragExtension(ExtensionBase):
         self.probe.channel.request(lambda: ProbeFrame(ds, render_pinned(inverse, codec, point.z, point.pos)))
         self.ctx.show_generate("probe")
         self.probe.decoded.set_caption(f"{point.name} (dragged {point.origin})")
+        self._shown(point_id)
 
     def interpolate_to(self, point_id: int) -> None:
         """Interpolate from the clip in the player (A) to pinned point ``point_id`` (B)."""

@@ -45,6 +45,10 @@ class ExportDialog(QDialog):
         for key, label in FORMATS.items():
             self.format.addItem(label, key)
         self.reconstructions = QCheckBox("also the model's reconstructions")
+        n_pinned = controller.pinned_count()
+        self.pinned = QCheckBox(f"Include the {n_pinned} pinned point{'s' * (n_pinned != 1)} (generated)")
+        self.pinned.setToolTip("each one's decoded clip and latent under pinned/, a row each in pinned.csv")
+        self.pinned.setVisible(n_pinned > 0)
         self.out = QLineEdit()
         self.out.setMinimumWidth(360)
         self.out.textChanged.connect(self.out.setToolTip)  # the whole folder, should the box be narrower
@@ -63,6 +67,8 @@ class ExportDialog(QDialog):
         form.addRow("Clips", self.scope)
         form.addRow("Format", self.format)
         form.addRow("", self.reconstructions)
+        if n_pinned:
+            form.addRow("", self.pinned)
         form.addRow("Folder", row)
         form.addRow(self.error)
         form.addRow(self.buttons)
@@ -124,7 +130,12 @@ class ExportDialog(QDialog):
         if scope is None:
             raise ExportError("choose which clips to export")
         self.job = self.controller.export(
-            scope, self.format.currentData(), out, reconstructions=self.reconstructions.isChecked(), force=force
+            scope,
+            self.format.currentData(),
+            out,
+            reconstructions=self.reconstructions.isChecked(),
+            force=force,
+            pinned=self.pinned.isChecked(),
         )
         s = self._settings()
         if s is not None:

@@ -7,7 +7,10 @@ the status bar and :attr:`~ExportExtension.exported`. :class:`~latentlab.gui.pro
 only asks; it asks again before writing into a folder that is not empty.
 
 A scope is ``("all", None)``, ``("current", None)``, ``("tag", name)`` or ``("selection", name)``;
-tags and saved selections come from the curation extension (``ctx.curation``).
+tags and saved selections come from the curation extension (``ctx.curation``). The pinned points
+(:attr:`ExportExtension.pinned`, given by the point-drag extension) can go along: each one's decoded clip
+and latent under ``pinned/`` and a ``pinned.csv`` row marked ``generated`` (see
+:func:`~latentlab.app.pinned_export.pinned_into_export`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from latentlab.core.export_tables import ExportError
+from latentlab.core.pinned_points import PinnedPoints
 from latentlab.gui.errors import guarded
 from latentlab.gui.shell import ExtensionBase, WindowContext
 from latentlab.gui.workers import Job
@@ -47,6 +51,7 @@ class ExportExtension(ExtensionBase):
         ctx.export = self
         self.state = ctx.state
         self.last_report = None
+        self.pinned: PinnedPoints | None = None  # the window's pinned points, when it has them
         self.action = QAction("&Export…", ctx.window)
         self.action.setStatusTip("Export clips: manifest, videos, Embedding Projector files, a folder per tag")
         self.action.triggered.connect(guarded(self.open_dialog))
@@ -103,6 +108,10 @@ class ExportExtension(ExtensionBase):
             return np.sort(np.asarray(cur.selections.get(name), dtype=np.int64))
         raise ExportError(f"unknown export scope {scope!r}")
 
+    def pinned_count(self) -> int:
+        """How many pinned points an export can include."""
+        return 0 if self.pinned is None else len(self.pinned)
+
     def tags_of(self, indices: np.ndarray) -> list[list[str]]:
         cur = self.ctx.curation
         if cur is None:
@@ -110,8 +119,11 @@ class ExportExtension(ExtensionBase):
         return [list(cur.book.tags_of(int(i))) for i in indices]
 
     # ------------------------------------------------------------------------------ export
-    def export(self, scope, fmt: str, out, reconstructions: bool = False, force: bool = False) -> Job:
+    def export(
+        self, scope, fmt: str, out, reconstructions: bool = False, force: bool = False, pinned: bool = False
+    ) -> Job:
         """Export ``scope`` as ``fmt`` to the folder ``out`` on a background job; returns the job.
+        ``pinned``: the pinned points go along, marked generated.
 
         Raises :class:`ExportError` at once for what can be told before starting (no store, empty
         scope, no model for reconstructions); write errors make the job fail with the reason.
@@ -139,6 +151,7 @@ class ExportExtension(ExtensionBase):
             mu_all = np.asarray(ds.mu)
             reconstruct = lambda batch, _clips: codec.decode(mu_all[batch])  # noqa: E731  (B, T, H, W, C)
         info = {"scope": {"kind": scope[0], "name": scope[1]}, "checkpoint": self.ctx.checkpoint}
+        extra = self._pinned_writer(ds) if pinned else None
 
         def work(ctx):
             return run_export(
@@ -153,11 +166,29 @@ class ExportExtension(ExtensionBase):
                 progress=lambda f, t: ctx.progress(f, text=t),
                 cancel=ctx.is_cancelled,
                 info=info,
+                extra=extra,
             )
 
         job = self.ctx.runner.submit(f"export {fmt}", work)
         job.succeeded.connect(guarded(self._on_exported))
         return job
+
+    def _pinned_writer(self, ds):
+        """``extra(folder, report)`` for :func:`run_export` that adds the pinned points (fixed now)."""
+        from latentlab.app.pinned_export import pinned_into_export
+
+        points = [] if self.pinned is None else list(self.pinned)
+        if not points:
+            raise ExportError("there are no pinned points (Shift+release a dragged point on the map to pin one)")
+        codec, fps, keys = ds.codec, ds.fps, list(ds.clip_keys())
+        if codec is None:
+            raise ExportError("the model is still loading; try again in a moment")
+
+        def extra(folder, report) -> None:
+            report.files += pinned_into_export(points, codec, folder, fps, keys)
+            report.counts["pinned points (generated)"] = len(points)
+
+        return extra
 
     def _on_exported(self, report) -> None:
         self.last_report = report

@@ -9,27 +9,18 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from latentlab.app.dataset import Loaded, make_dataset
 from latentlab.core.export_tables import ExportError
-from latentlab.core.inverse import make_inverse
-from latentlab.core.projection import fit_projection
-from latentlab.core.tags import CreateTag, TagClips
+from latentlab.core.tags import TagClips
 from latentlab.gui.project.export_dialog import ExportDialog
-from latentlab.media.demo_data import DemoSpec, write_demo_store
+from tests.gui.store_window import show_store
 from tests.media.helpers import read_video
 
 
 @pytest.fixture
 def stored(window, tmp_path, codec):
     """The window showing a real 12-clip store (the fake codec's geometry) with tags cat and dog ü."""
-    store = write_demo_store(tmp_path / "store", DemoSpec(n_clips=12, frames=codec.frames, size=codec.height))
-    mu = codec.encode(store.read(range(len(store))))[0]
-    ds = make_dataset("t", mu, np.full_like(mu, -1.0), codec, store=store, clusters=False)
-    projection = fit_projection(mu, "pca")
-    window.show_loaded(Loaded(ds, projection, make_inverse(mu, projection), str(store.path)))
+    store = show_store(window, tmp_path / "store", codec)
     cur = window.context.curation
-    cur.undo.push(CreateTag(cur.book, "cat"))
-    cur.undo.push(CreateTag(cur.book, "dog ü"))
     cur.undo.push(TagClips(cur.book, "cat", [1, 4, 7]))
     cur.undo.push(TagClips(cur.book, "dog ü", [4, 9]))
     cur.selections.save("pair", [10, 2])

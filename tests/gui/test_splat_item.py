@@ -6,15 +6,21 @@ import pyqtgraph as pg
 from latentlab.gui.map.splat_item import SplatItem
 
 
-def test_points_are_drawn_after_the_view_changes(qtbot):
-    widget = pg.PlotWidget()
+def splat_on_plot(qtbot, width: int, height: int, **plot_args) -> tuple[pg.PlotWidget, pg.ViewBox, SplatItem]:
+    """A shown plot of ``width x height`` over data 0..10 x 0..10 with a SplatItem on it."""
+    widget = pg.PlotWidget(**plot_args)
     qtbot.addWidget(widget)
-    widget.resize(300, 300)
+    widget.resize(width, height)
     widget.show()
     vb = widget.getViewBox()
     vb.setRange(xRange=(0.0, 10.0), yRange=(0.0, 10.0), padding=0)
     item = SplatItem(vb)
     vb.addItem(item, ignoreBounds=True)
+    return widget, vb, item
+
+
+def test_points_are_drawn_after_the_view_changes(qtbot):
+    widget, vb, item = splat_on_plot(qtbot, 300, 300)
     coords = np.array([[2.0, 2.0], [8.0, 8.0]], np.float32)
     item.set_points(coords, np.array([[255, 0, 0, 255], [0, 0, 255, 255]], np.uint8))
     qtbot.waitUntil(lambda: item.renders >= 1)
@@ -31,16 +37,10 @@ def test_points_are_drawn_after_the_view_changes(qtbot):
 
 def test_the_image_lands_on_the_screen_where_its_points_are(qtbot):
     """The image is copied one pixel to one screen pixel: a point's dot is painted at its place on screen."""
-    widget = pg.PlotWidget(background=(0, 0, 0))
-    qtbot.addWidget(widget)
+    widget, vb, item = splat_on_plot(qtbot, 300, 240, background=(0, 0, 0))
     widget.hideAxis("left")
     widget.hideAxis("bottom")
-    widget.resize(300, 240)
-    widget.show()
-    vb = widget.getViewBox()
-    vb.setRange(xRange=(0.0, 10.0), yRange=(0.0, 10.0), padding=0)
-    item = SplatItem(vb)
-    vb.addItem(item, ignoreBounds=True)
+    vb.setRange(xRange=(0.0, 10.0), yRange=(0.0, 10.0), padding=0)  # again: the axes' room is the view's now
     item.set_points(np.array([[2.0, 7.0]], np.float32), np.array([[255, 0, 0, 255]], np.uint8))
     qtbot.waitUntil(lambda: item.renders >= 1)
     shot = widget.grab().toImage()

@@ -105,6 +105,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="fraction of the run over which beta ramps up from 0 (default 0.2)",
     )
     parser.add_argument(
+        "--kl-target",
+        type=float_range(0.0, 1e6, low_open=True),
+        default=None,
+        metavar="NATS",
+        help="a rate target: after the warm-up, beta adapts so that the KL settles at NATS per clip "
+        "(--beta is where it starts; the checkpoint keeps the beta reached)",
+    )
+    parser.add_argument(
         "--lr-warmup",
         type=float_range(0.0, 1.0),
         default=0.03,
@@ -240,6 +248,7 @@ def _train(args: argparse.Namespace, store, out, main: bool, *, had_bundle: bool
         lr=args.lr,
         minutes=args.minutes,
         kl_warmup=args.kl_warmup,
+        kl_target=args.kl_target,
         lr_warmup=args.lr_warmup,
         seed=args.seed,
         val_fraction=args.val_fraction,

@@ -19,6 +19,7 @@ class TrainSettings:
     lr_warmup: float = 0.03  # linear ramp from 0 over this fraction, then cosine down to min_lr_ratio * lr
     min_lr_ratio: float = 0.05
     kl_warmup: float = 0.2  # beta ramps linearly from 0 over this fraction of the run
+    kl_target: float | None = None  # nats per clip: after the warm-up beta adapts to hold the KL there
     minutes: float | None = None  # a time budget: train until it is spent (``epochs`` is then a cap)
     seed: int = 0
     val_fraction: float = 0.05

@@ -49,6 +49,7 @@ from latentlab.ml.data import (
     to_model_layout,
 )
 from latentlab.ml.distributed import DistContext
+from latentlab.ml.kl_target import KLTarget
 from latentlab.ml.linear_path import FIT_CLIPS
 from latentlab.ml.metrics import evaluate_elbo
 from latentlab.ml.model import VideoVAE
@@ -207,6 +208,9 @@ class Trainer:
         if best.enabled and dist.is_main and step == 0:  # the starting point competes too (PCA, with a linear path)
             model.eval()
             best.offer(model, evaluate_elbo(model, self.store, val_idx, batch_size=256, seed=s.seed), step)
+        # With a rate target, beta is adapted after the warm-up (latentlab.ml.kl_target) and saved
+        # as the model's beta, so a resumed run goes on from the beta it had reached.
+        rate = KLTarget(s.kl_target, self.config.beta) if s.kl_target else None
         t_start = time.perf_counter() - train_seconds
         last_save = time.perf_counter()
         while epoch < s.epochs and not self.cancelled and not self._out_of_time(t_start):
@@ -228,7 +232,8 @@ class Trainer:
                 lr = self._lr(frac)
                 for group in opt.param_groups:
                     group["lr"] = lr
-                beta = self.config.beta * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else self.config.beta
+                base = rate.beta if rate else self.config.beta
+                beta = base * min(1.0, frac / s.kl_warmup) if s.kl_warmup > 0 else base
                 x = augment(to_model_layout(clips_u8, device), augs, noise)  # (B, C, T, H, W)
                 loss, m = model_loss(wrapped, model, x, beta, noise)
                 if not math.isfinite(m["loss"]):  # before the update: the weights stay finite
@@ -238,6 +243,8 @@ class Trainer:
                 opt.step()
                 step += 1
                 batch_in_epoch += 1
+                if rate and (s.kl_warmup <= 0 or frac >= s.kl_warmup):
+                    rate.update(m["kl"])
                 m.update(lr=lr, beta=beta, epoch=epoch + batch_in_epoch / steps_per_epoch)
                 for k in ("loss", "nll", "kl", "mse"):
                     sums[k] = sums.get(k, 0.0) + m[k]
@@ -248,6 +255,8 @@ class Trainer:
             if finished:
                 epoch, batch_in_epoch = epoch + 1, 0
             train_seconds = time.perf_counter() - t_start
+            if rate:
+                self.config = model.config = dataclasses.replace(model.config, beta=rate.beta)
             metrics = {
                 "epoch": epoch,
                 "step": step,

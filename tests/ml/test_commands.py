@@ -95,6 +95,9 @@ def test_cli_errors_are_messages(tmp_path, tiny_store, capsys):
     with pytest.raises(SystemExit) as exc:
         main(_train_args(tiny_store.path, tmp_path / "ck", "--latent-dim", "0"))
     assert exc.value.code == 2 and "--latent-dim" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:  # a rate target of no nats
+        main(_train_args(tiny_store.path, tmp_path / "ck", "--kl-target", "0"))
+    assert exc.value.code == 2 and "--kl-target" in capsys.readouterr().err
 
 
 def test_ddp_two_gloo_processes(tmp_path, tiny_store):
@@ -171,6 +174,7 @@ def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, caps
     assert "/videos" not in json.dumps(config["data"])  # no machine path in a checkpoint
     assert main([*args[:3], str(tmp_path / "ck2"), *args[4:-1], "nope.mp4"]) == 1  # a user error
     assert "no video of that name" in capsys.readouterr().err
-    assert main([*args[:3], str(tmp_path / "ck3"), *args[4:], "--linear-path", "off"]) == 0
+    assert main([*args[:3], str(tmp_path / "ck3"), *args[4:], "--linear-path", "off", "--kl-target", "30"]) == 0
     config = json.loads((tmp_path / "ck3" / "config.json").read_text())
     assert config["model"]["linear_path"] is False and config["training"]["augment"] == ["flip", "crop", "time"]
+    assert config["training"]["kl_target"] == 30.0

@@ -6,20 +6,24 @@ vectorised: the same parameters always give the same bytes, and 20 000 clips of 
 few seconds. Each clip's ground-truth factors go into the store's table, so that a model's latents
 can be checked against them (linear probes, colouring the map).
 
-Sprites are large (radius 16-32 % of the frame width: 5-10 pixels at 32 x 32), so that their shape
-survives the model's resolution. The continuous factors are drawn from bell-shaped (clipped normal)
+Sprites are large (5-9 pixels of equivalent radius at 32 x 32), so that their shape survives the
+model's resolution, and every shape of one ``size`` covers the same area (a circle of radius
+``size``): size is then what a viewer sees, whatever the shape, where a triangle as wide as a circle
+would look like a smaller sprite. The continuous factors are drawn from truncated normal
 distributions centred in their range: a VAE's Gaussian prior then lays each of them out along a
-direction of the latent space almost linearly, where a uniform factor would be bent into the
-prior's shape (its best linear read-out explains at most 95.5 % of its variance). Motion is
-described at the clip's middle frame (position and velocity there; a bounce before or after
-reflects the path), which is what the whole clip shows.
+direction of the latent space almost linearly, where a uniform factor would be bent into the prior's
+shape (its best linear read-out explains at most 95.5 % of its variance), and a clipped one would pile
+clips on its bounds. Motion is described at the clip's middle frame (position and velocity there; a
+bounce before or after reflects the path), which is what the whole clip shows. Positions keep most
+sprites off the walls: about one clip in ten bounces within its eight frames, so that the velocity a
+clip shows is, for most clips, one straight line.
 
 =============  ==================================================================
 factor         meaning
 =============  ==================================================================
 shape          0 circle, 1 square, 2 cross, 3 triangle
-size           sprite radius as a fraction of the frame width
-x, y           sprite centre in the clip's first frame, 0..1 (x right, y down)
+size           radius of the circle of the sprite's area, as a fraction of the frame width
+x, y           sprite centre (centroid) in the clip's first frame, 0..1 (x right, y down)
 x_mid, y_mid   sprite centre in the clip's middle frame, 0..1
 vx, vy         velocity at the middle frame, in frame widths per frame
 r, g, b        sprite colour, 0..1
@@ -28,6 +32,7 @@ r, g, b        sprite colour, 0..1
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -60,14 +65,44 @@ def _clipped_normal(rng: np.random.Generator, n: int, mean, sd, lo, hi) -> np.nd
     return np.clip(mean + sd * rng.standard_normal(n), lo, hi)
 
 
+def _truncated_normal(rng: np.random.Generator, n: int, mean, sd, lo, hi) -> np.ndarray:
+    """``n`` draws of N(mean, sd^2) restricted to [lo, hi] (redrawn until inside; bounds may be arrays)."""
+    lo, hi = np.broadcast_to(lo, (n,)), np.broadcast_to(hi, (n,))
+    out = mean + sd * rng.standard_normal(n)
+    bad = np.flatnonzero((out < lo) | (out > hi))
+    while bad.size:
+        out[bad] = mean + sd * rng.standard_normal(bad.size)
+        bad = bad[(out[bad] < lo[bad]) | (out[bad] > hi[bad])]
+    return out
+
+
+# Each shape's extent from its centroid, in units of ``size`` (the radius of the circle of the same
+# area): left/right, up, down. Square: half-side sqrt(pi)/2. Plus sign: arms of half-length L and
+# half-width 0.35 L cover 2.31 L^2. Triangle (apex up): inradius rho = sqrt(pi / (3 sqrt 3)), apex
+# 2 rho above the centroid, base rho below it, half-width sqrt(3) rho.
+_SQUARE = math.sqrt(math.pi) / 2
+_CROSS = math.sqrt(math.pi / 2.31)
+_RHO = math.sqrt(math.pi / (3 * math.sqrt(3)))
+_EXTENT = np.array(
+    [(1.0, 1.0, 1.0), (_SQUARE, _SQUARE, _SQUARE), (_CROSS, _CROSS, _CROSS), (math.sqrt(3) * _RHO, 2 * _RHO, _RHO)]
+)
+
+
+def _limits(shape: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each sprite's centroid may go: x in [lo_x, hi_x], y in [lo_y, hi_y] (the sprite inside the frame)."""
+    e = _EXTENT[shape.astype(int)] * size[:, None]  # (n, 3): side, up, down
+    return e[:, 0], 1 - e[:, 0], e[:, 1], 1 - e[:, 2]
+
+
 def _sample_factors(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     shape = rng.integers(0, len(SHAPES), n)
-    size = _clipped_normal(rng, n, 0.24, 0.04, 0.16, 0.32)
-    x = _clipped_normal(rng, n, 0.5, 0.15, size, 1 - size)
-    y = _clipped_normal(rng, n, 0.5, 0.15, size, 1 - size)
-    vx = _clipped_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
-    vy = _clipped_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
-    rgb = [_clipped_normal(rng, n, 0.68, 0.18, 0.3, 1.0) for _ in range(3)]
+    size = _truncated_normal(rng, n, 0.2, 0.035, 0.13, 0.27)
+    lo_x, hi_x, lo_y, hi_y = _limits(shape, size)
+    x = _truncated_normal(rng, n, 0.5, 0.09, lo_x, hi_x)
+    y = _truncated_normal(rng, n, 0.5, 0.09, lo_y, hi_y)
+    vx = _truncated_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
+    vy = _truncated_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
+    rgb = [_truncated_normal(rng, n, 0.68, 0.18, 0.3, 1.0) for _ in range(3)]
     return dict(shape=shape.astype(np.float64), size=size, x_mid=x, y_mid=y, vx=vx, vy=vy, r=rgb[0], g=rgb[1], b=rgb[2])
 
 
@@ -84,10 +119,11 @@ def _render(f: dict[str, np.ndarray], frames: int, size: int) -> tuple[np.ndarra
     mid = frames // 2
     t = np.arange(frames, dtype=np.float64) - mid  # frames relative to the middle one
     r = f["size"]
-    xs = _bounce(f["x_mid"], f["vx"], r, 1 - r, t)  # (n, T)
-    ys = _bounce(f["y_mid"], f["vy"], r, 1 - r, t)
-    grid = (np.arange(size, dtype=np.float32) + 0.5) / size
     shape = f["shape"].astype(int)
+    lo_x, hi_x, lo_y, hi_y = _limits(shape, r)
+    xs = _bounce(f["x_mid"], f["vx"], lo_x, hi_x, t)  # (n, T) centroids
+    ys = _bounce(f["y_mid"], f["vy"], lo_y, hi_y, t)
+    grid = (np.arange(size, dtype=np.float32) + 0.5) / size
     alpha = np.empty((n, frames, size, size), np.float32)  # (n, T, H, W)
     for k in range(len(SHAPES)):  # each shape's distance only for its own clips
         sel = np.flatnonzero(shape == k)
@@ -99,13 +135,13 @@ def _render(f: dict[str, np.ndarray], frames: int, size: int) -> tuple[np.ndarra
         if k == 0:
             sdf = np.sqrt(dx * dx + dy * dy) - rr
         elif k == 1:
-            sdf = np.maximum(np.abs(dx), np.abs(dy)) - 0.85 * rr
-        elif k == 2:  # a plus sign: the union of two bars 0.7 r wide
-            ax, ay = np.abs(dx), np.abs(dy)
-            sdf = np.minimum(np.maximum(ax - 0.35 * rr, ay - rr), np.maximum(ax - rr, ay - 0.35 * rr))
-        else:  # apex up (y grows downwards): three half-planes, exact inside, close at the edge
+            sdf = np.maximum(np.abs(dx), np.abs(dy)) - _SQUARE * rr
+        elif k == 2:  # a plus sign: the union of two bars 0.7 L wide
+            ax, ay, arm = np.abs(dx), np.abs(dy), _CROSS * rr
+            sdf = np.minimum(np.maximum(ax - 0.35 * arm, ay - arm), np.maximum(ax - arm, ay - 0.35 * arm))
+        else:  # apex up (y grows downwards): three half-planes at the inradius, exact inside, close at the edge
             side = np.maximum(0.866 * dx - 0.5 * dy, -0.866 * dx - 0.5 * dy)
-            sdf = np.maximum(dy - 0.6 * rr, side - 0.6 * rr)
+            sdf = np.maximum(dy, side) - _RHO * rr
         alpha[sel] = sdf
     # One pixel of anti-aliasing: alpha = clip(0.5 - sdf * size, 0, 1), in place.
     np.multiply(alpha, -size, out=alpha)
@@ -179,7 +215,7 @@ def write_demo_store(
         FACTOR_NAMES,
         {"demo": params},
         "procedural:sprites",
-        text_fingerprint("sprites-v2", repr(sorted(params.items()))),
+        text_fingerprint("sprites-v3", repr(sorted(params.items()))),
         params,
         lambda start, count: generate_clips(spec, start, count),
         spec.n_clips,

@@ -12,9 +12,9 @@ from latentlab.paths import sample_checkpoint_dir
 
 MODELS = {"sprites": "demo", "digits": "digits"}
 # kNN accuracy of the class from mu on 400 fresh clips: floors under what BENCHMARKS.md measures on
-# 5 000 (sprites 99.0 %, digits on held-out handwriting 77.2 %); on these 400 clips, with fewer
-# neighbours to vote, 85.5 % and 54 %.
-KNN_FLOOR = {"sprites": 0.75, "digits": 0.45}
+# 5 000 (sprites 91.0 %, digits on held-out handwriting 77.2 %); on these 400 clips, with fewer
+# neighbours to vote, 70.8 % and 54 % (chance: 25 % and 10 %).
+KNN_FLOOR = {"sprites": 0.6, "digits": 0.45}
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -55,3 +55,16 @@ def test_sample_model_keeps_the_class_and_beats_pca(sample_codec):
     assert knn_accuracy(mu, factors[sample.class_factor]) > KNN_FLOOR[kind]
     assert (folder / "model.safetensors").stat().st_size < 10_000_000
     assert not (folder / "training_state.safetensors").exists()
+
+
+def test_the_sprites_posterior_is_not_a_point():
+    """The bundled demo is a VAE, not an autoencoder in VAE clothing: its posteriors have width
+    (BENCHMARKS.md: mean sigma 0.034 on 5 000 fresh clips; the goal is >= 0.02)."""
+    import numpy as np
+
+    from latentlab.ml.codec import ClipCodec
+
+    codec = ClipCodec.from_checkpoint(sample_checkpoint_dir("demo"), device="cpu")
+    (clips, _), _ = _clips("sprites", seed=11, n=300)
+    _, logvar = codec.encode(clips)
+    assert float(np.exp(0.5 * logvar).mean()) >= 0.02

@@ -49,6 +49,18 @@ def grid_png(path: str, rows: list[np.ndarray], frames=(0, 4, 7)) -> None:
     cv2.imwrite(path, cv2.resize(img[..., ::-1], None, fx=3, fy=3, interpolation=cv2.INTER_NEAREST))
 
 
+def within_class_r2(mu: np.ndarray, factors: dict, class_factor: str, probed) -> dict[str, float]:
+    """Linear-probe R^2 of each probed factor from ``mu`` fitted within each class, averaged over classes."""
+    from latentlab.core.probes import linear_probe_r2
+
+    labels = factors[class_factor].astype(np.int64)
+    classes = [c for c in np.unique(labels) if (labels == c).sum() >= 50]
+    return {
+        name: float(np.mean([linear_probe_r2(mu[labels == c], factors[name][labels == c]) for c in classes]))
+        for name in probed
+    }
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("checkpoint")
@@ -87,6 +99,9 @@ def main() -> int:
     report, arrays = model_quality(codec, eval_clips, fit_clips, factors, class_factor, judge, n_prior=1000)
     out = report.to_dict()
     out["judge_train_seconds"] = judge.train_seconds
+    # The same probes fitted within each class (mean over classes): where this is well above the pooled
+    # figure, each class's cluster lays the factor out along a direction of its own.
+    out["probes_r2_within_class"] = within_class_r2(arrays["mu"], eval_f, class_factor, probed)
     if not args.no_tsne:
         from latentlab.core.projection import fit_projection
 

@@ -57,6 +57,14 @@ class DistContext:
         ids = [self.device.index] if self.device.type == "cuda" else None
         return DistributedDataParallel(model, device_ids=ids)
 
+    def mean(self, value: float) -> float:
+        """The mean of ``value`` over every process (itself with one process)."""
+        if self.world_size == 1:
+            return value
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return float(t.item()) / self.world_size
+
     def barrier(self) -> None:
         if self.world_size > 1:
             dist.barrier()

@@ -244,7 +244,7 @@ class Trainer:
                 step += 1
                 batch_in_epoch += 1
                 if rate and (s.kl_warmup <= 0 or frac >= s.kl_warmup):
-                    rate.update(m["kl"])
+                    rate.update(dist.mean(m["kl"]))  # the same KL, hence the same beta, on every process
                 m.update(lr=lr, beta=beta, epoch=epoch + batch_in_epoch / steps_per_epoch)
                 for k in ("loss", "nll", "kl", "mse"):
                     sums[k] = sums.get(k, 0.0) + m[k]

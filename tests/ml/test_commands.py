@@ -111,7 +111,7 @@ def test_ddp_two_gloo_processes(tmp_path, tiny_store):
         "--standalone",
         "-m",
         "latentlab",
-        *_train_args(tiny_store.path, out, "--epochs", "2"),
+        *_train_args(tiny_store.path, out, "--epochs", "2", "--kl-target", "0.5"),
     ]
     # A new session, so that on a timeout the whole group (torchrun and its workers) is killed:
     # subprocess.run's timeout would kill torchrun alone and leave its workers orphaned.
@@ -130,6 +130,8 @@ def test_ddp_two_gloo_processes(tmp_path, tiny_store):
     # each process saw half of the 86 training clips: 5 steps of 8 per epoch
     assert config["metrics"]["step"] == 2 * (86 // 2 // 8)
     assert not list(out.glob("*.tmp"))
+    # the rate target adapts beta from the KL averaged over both processes (one all-reduce a step)
+    assert config["model"]["beta"] > 1.0
 
 
 def test_train_with_a_time_budget_held_out_video_and_augmentation(tmp_path, capsys):

@@ -6,8 +6,8 @@ vectorised: the same parameters always give the same bytes, and 20 000 clips of 
 few seconds. Each clip's ground-truth factors go into the store's table, so that a model's latents
 can be checked against them (linear probes, colouring the map).
 
-Sprites are large (5-9 pixels of equivalent radius at 32 x 32), so that their shape survives the
-model's resolution, and every shape of one ``size`` covers the same area (a circle of radius
+Sprites are large (an equivalent radius of 4-9 pixels at 32 x 32, 6.4 on average), so that their
+shape survives the model's resolution, and every shape of one ``size`` covers the same area (a circle of radius
 ``size``): size is then what a viewer sees, whatever the shape, where a triangle as wide as a circle
 would look like a smaller sprite. The continuous factors are drawn from truncated normal
 distributions centred in their range: a VAE's Gaussian prior then lays each of them out along a

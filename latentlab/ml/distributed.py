@@ -41,8 +41,12 @@ class DistContext:
             self.device = resolve_device(self._device_name)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._owns_group and dist.is_initialized():
+            if exc_type is None:
+                # Leave together: a process that tore its group down while another still worked
+                # (rank 0 writing the final checkpoint) could abort at exit and fail the whole run.
+                dist.barrier()
             dist.destroy_process_group()
 
     @property

@@ -1,12 +1,12 @@
 """Procedural demo data: short clips of one bouncing sprite on a dark background.
 
-Every clip shows one sprite (circle, square, diamond or triangle) of a random colour and size that
+Every clip shows one sprite (circle, square, plus sign or triangle) of a random colour and size that
 moves at constant velocity and bounces off the frame's edges. The generator is seeded and fully
 vectorised: the same parameters always give the same bytes, and 20 000 clips of 8 x 64 x 64 take a
 few seconds. Each clip's ground-truth factors go into the store's table, so that a model's latents
 can be checked against them (linear probes, colouring the map).
 
-Sprites are large (an equivalent radius of 4-9 pixels at 32 x 32, 6.4 on average), so that their
+Sprites are large (an equivalent radius of 5-11 pixels at 32 x 32, 8 on average), so that their
 shape survives the model's resolution, and every shape of one ``size`` covers the same area (a circle of radius
 ``size``): size is then what a viewer sees, whatever the shape, where a triangle as wide as a circle
 would look like a smaller sprite. The continuous factors are drawn from truncated normal
@@ -15,7 +15,7 @@ direction of the latent space almost linearly, where a uniform factor would be b
 shape (its best linear read-out explains at most 95.5 % of its variance), and a clipped one would pile
 clips on its bounds. Motion is described at the clip's middle frame (position and velocity there; a
 bounce before or after reflects the path), which is what the whole clip shows. Positions keep most
-sprites off the walls: about one clip in ten bounces within its eight frames, so that the velocity a
+sprites off the walls: about one clip in eight bounces within its eight frames, so that the velocity a
 clip shows is, for most clips, one straight line.
 
 =============  ==================================================================
@@ -96,12 +96,12 @@ def _limits(shape: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _sample_factors(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     shape = rng.integers(0, len(SHAPES), n)
-    size = _truncated_normal(rng, n, 0.2, 0.035, 0.13, 0.27)
+    size = _truncated_normal(rng, n, 0.25, 0.04, 0.17, 0.33)
     lo_x, hi_x, lo_y, hi_y = _limits(shape, size)
-    x = _truncated_normal(rng, n, 0.5, 0.09, lo_x, hi_x)
-    y = _truncated_normal(rng, n, 0.5, 0.09, lo_y, hi_y)
-    vx = _truncated_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
-    vy = _truncated_normal(rng, n, 0.0, 0.022, -0.06, 0.06)
+    x = _truncated_normal(rng, n, 0.5, 0.07, lo_x, hi_x)
+    y = _truncated_normal(rng, n, 0.5, 0.07, lo_y, hi_y)
+    vx = _truncated_normal(rng, n, 0.0, 0.017, -0.06, 0.06)
+    vy = _truncated_normal(rng, n, 0.0, 0.017, -0.06, 0.06)
     rgb = [_truncated_normal(rng, n, 0.68, 0.18, 0.3, 1.0) for _ in range(3)]
     return dict(shape=shape.astype(np.float64), size=size, x_mid=x, y_mid=y, vx=vx, vy=vy, r=rgb[0], g=rgb[1], b=rgb[2])
 
@@ -215,7 +215,7 @@ def write_demo_store(
         FACTOR_NAMES,
         {"demo": params},
         "procedural:sprites",
-        text_fingerprint("sprites-v3", repr(sorted(params.items()))),
+        text_fingerprint("sprites-v4", repr(sorted(params.items()))),
         params,
         lambda start, count: generate_clips(spec, start, count),
         spec.n_clips,

@@ -33,7 +33,7 @@ def test_factors_are_stored_and_plausible(tmp_path):
     f = store.factors()
     assert list(f) == list(FACTOR_NAMES) and all(len(v) == 300 for v in f.values())
     assert set(np.unique(f["shape"])) <= {0, 1, 2, 3}
-    assert ((f["x"] > 0) & (f["x"] < 1) & (f["size"] >= 0.13) & (f["size"] <= 0.27)).all()
+    assert ((f["x"] > 0) & (f["x"] < 1) & (f["size"] >= 0.17) & (f["size"] <= 0.33)).all()
     # the sprite is where the factors say: brightest pixels near (x, y) in the first frame
     clip = store[0].astype(np.float32).sum(-1)[0]  # (H, W) of frame 0
     ys, xs = np.nonzero(clip > clip.max() * 0.8)

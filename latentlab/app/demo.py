@@ -48,7 +48,8 @@ def _find_key(obj, key: str):
 
 def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
     """Path of a sample store (sprites or digits, from the spec's type), generated on first use into
-    a temp folder, then renamed."""
+    a temp folder, then renamed; made again when the one there was written by another version of the
+    generator (the clips a bundled model is shown must be the data it was trained on)."""
     from dataclasses import asdict
 
     from latentlab.media.clip_store import ClipStore, StoreError
@@ -60,10 +61,11 @@ def ensure_demo_store(spec=None, progress: Progress | None = None) -> Path:
     root = user_data_dir() / "demo"
     path = root / f"{sample.kind}-{spec.n_clips}x{spec.frames}x{spec.size}-seed{spec.seed}{extra}"
     try:
-        if len(ClipStore.open(path)) == spec.n_clips:
+        store = ClipStore.open(path)
+        if len(store) == spec.n_clips and sample.made_by_this_version(store, spec):
             return path
     except StoreError:
-        pass
+        pass  # damaged or half-written: made again
     tmp = root / (path.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(path, ignore_errors=True)

@@ -198,6 +198,12 @@ def generate_chunked(
     return np.concatenate(out), {k: np.concatenate(v) for k, v in factors.items()}
 
 
+def demo_fingerprint(spec: DemoSpec) -> str:
+    """The generator's fingerprint of ``spec``: it changes with the spec and with the generator's
+    version, so a store made by another version is known for what it is."""
+    return text_fingerprint("sprites-v4", repr(sorted(asdict(spec).items())))
+
+
 def write_demo_store(
     path: str | os.PathLike,
     spec: DemoSpec = DemoSpec(),
@@ -215,7 +221,7 @@ def write_demo_store(
         FACTOR_NAMES,
         {"demo": params},
         "procedural:sprites",
-        text_fingerprint("sprites-v4", repr(sorted(params.items()))),
+        demo_fingerprint(spec),
         params,
         lambda start, count: generate_clips(spec, start, count),
         spec.n_clips,

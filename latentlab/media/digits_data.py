@@ -118,6 +118,11 @@ def generate_digit_clips(spec: DigitsSpec, start: int, count: int) -> tuple[np.n
     return generate_chunked(start, count, (spec.frames, spec.size, spec.size, 3), FACTOR_NAMES, chunk)
 
 
+def digits_fingerprint(spec: DigitsSpec) -> str:
+    """The generator's fingerprint of ``spec`` (changes with the spec and the generator's version)."""
+    return text_fingerprint("digits-v1", repr(sorted(asdict(spec).items())))
+
+
 def write_digits_store(
     path: str | os.PathLike,
     spec: DigitsSpec = DigitsSpec(),
@@ -132,7 +137,7 @@ def write_digits_store(
         FACTOR_NAMES,
         {"digits": params},
         "procedural:digits",
-        text_fingerprint("digits-v1", repr(sorted(params.items()))),
+        digits_fingerprint(spec),
         params,
         lambda start, count: generate_digit_clips(spec, start, count),
         spec.n_clips,

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from latentlab.media.clip_store import ClipStore
-from latentlab.media.demo_data import SHAPES, DemoSpec, write_demo_store
-from latentlab.media.digits_data import DIGITS, DigitsSpec, write_digits_store
+from latentlab.media.demo_data import SHAPES, DemoSpec, demo_fingerprint, write_demo_store
+from latentlab.media.digits_data import DIGITS, DigitsSpec, digits_fingerprint, write_digits_store
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,13 @@ class SampleDataset:
     default_colour: str  # the factor the map is coloured by at first (one the map shows)
     checkpoint: str  # folder of its bundled model under checkpoints/
     attrs_key: str  # where the store's attrs (and the model's config data) keep the spec
+    fingerprint: Callable[..., str]  # fingerprint(spec): the generator's, written into the store's source
+
+    def made_by_this_version(self, store: ClipStore, spec) -> bool:
+        """Whether ``store`` holds exactly what this version's generator makes of ``spec`` (a store
+        written by an older generator, or for another spec, does not)."""
+        sources = store.sources
+        return len(sources) == 1 and sources[0].get("fingerprint") == self.fingerprint(spec)
 
     def spec(self, **params) -> object:
         """A spec of this dataset; unknown keys are ignored (configs written by other versions)."""
@@ -54,6 +61,7 @@ SAMPLE_DATASETS: dict[str, SampleDataset] = {
         "shape",
         "demo",
         "demo",
+        demo_fingerprint,
     ),
     "digits": SampleDataset(
         "digits",
@@ -66,6 +74,7 @@ SAMPLE_DATASETS: dict[str, SampleDataset] = {
         "digit",
         "digits",
         "digits",
+        digits_fingerprint,
     ),
 }
 

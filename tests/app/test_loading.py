@@ -25,6 +25,25 @@ def test_the_demo_store_is_generated_once(checkpoint):
     assert (path / "manifest.json").stat().st_mtime_ns == stamp
 
 
+def test_a_demo_store_from_an_older_generator_is_made_again(checkpoint):
+    """An upgrade that changes the sample data must not show the new model the old clips."""
+    import json
+
+    from latentlab.media.clip_store import ClipStore
+    from latentlab.media.demo_data import demo_fingerprint
+
+    path = demo.ensure_demo_store(SPEC)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["sources"][0]["fingerprint"] = "written-by-an-older-generator"
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    assert demo.ensure_demo_store(SPEC) == path
+    store = ClipStore.open(path)
+    assert store.sources[0]["fingerprint"] == demo_fingerprint(SPEC) and len(store) == SPEC.n_clips
+    stamp = (path / "manifest.json").stat().st_mtime_ns
+    assert demo.ensure_demo_store(SPEC) == path  # the current one is kept
+    assert (path / "manifest.json").stat().st_mtime_ns == stamp
+
+
 def test_open_the_demo_with_a_real_model(checkpoint):
     steps = []
     loaded = loading.open_dataset(None, checkpoint, progress=lambda f, t: steps.append(t))

@@ -58,8 +58,8 @@ GLYPH_FRACTION = 0.625  # the digit's side as a fraction of the frame's
 
 
 def glyph_side(frame: int) -> int:
-    """The digit's side in pixels in a ``frame x frame`` clip."""
-    return max(8, round(frame * GLYPH_FRACTION))
+    """The digit's side in pixels in a ``frame x frame`` clip (5 in the smallest, 8 x 8: room to move)."""
+    return round(frame * GLYPH_FRACTION)
 
 
 @dataclass(frozen=True)

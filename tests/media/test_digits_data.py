@@ -30,6 +30,12 @@ def test_test_images_are_handwriting_the_training_images_never_show():
     assert set(f["image"].astype(int)) <= set(test_ids)
 
 
+def test_the_smallest_frames_still_leave_the_digit_room_to_move():
+    clips, f = generate_digit_clips(DigitsSpec(n_clips=20, frames=4, size=8, seed=1), 0, 20)
+    assert clips.shape == (20, 4, 8, 8, 3) and clips.max() > 0
+    assert np.ptp(f["x_mid"]) > 0 and np.ptp(f["y_mid"]) > 0
+
+
 def test_the_digit_is_where_its_factors_say():
     clips, f = generate_digit_clips(DigitsSpec(n_clips=40, frames=8, size=32, seed=5), 0, 40)
     assert set(np.unique(f["digit"])) <= set(range(10))

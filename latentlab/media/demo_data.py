@@ -7,9 +7,9 @@ few seconds. Each clip's ground-truth factors go into the store's table, so that
 can be checked against them (linear probes, colouring the map).
 
 Sprites are large (an equivalent radius of 5-11 pixels at 32 x 32, 8 on average), so that their
-shape survives the model's resolution, and every shape of one ``size`` covers the same area (a circle of radius
-``size``): size is then what a viewer sees, whatever the shape, where a triangle as wide as a circle
-would look like a smaller sprite. The continuous factors are drawn from truncated normal
+shape survives the model's resolution, and every shape of one ``size`` covers the same area (a
+circle of radius ``size``): size is then what a viewer sees, whatever the shape, where a triangle as
+wide as a circle would look like a smaller sprite. The continuous factors are drawn from truncated normal
 distributions centred in their range: a VAE's Gaussian prior then lays each of them out along a
 direction of the latent space almost linearly, where a uniform factor would be bent into the prior's
 shape (its best linear read-out explains at most 95.5 % of its variance), and a clipped one would pile
@@ -58,11 +58,6 @@ class DemoSpec:
     size: int = 32  # the bundled model's size
     seed: int = 0
     fps: float = FALLBACK_FPS
-
-
-def _clipped_normal(rng: np.random.Generator, n: int, mean, sd, lo, hi) -> np.ndarray:
-    """``n`` draws of N(mean, sd^2) clipped to [lo, hi] (a bell with a little mass at its ends)."""
-    return np.clip(mean + sd * rng.standard_normal(n), lo, hi)
 
 
 def _truncated_normal(rng: np.random.Generator, n: int, mean, sd, lo, hi) -> np.ndarray:
